@@ -1,0 +1,33 @@
+"""The ``dfu-sched`` command line: a thin shell over the library API.
+
+Each sub-module holds the commands of one domain idea and lists them in ``COMMANDS``; the
+heavy libraries (OR-Tools, matplotlib) are imported inside the commands so ``--help`` is quick.
+"""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from dfu_sched import __version__
+
+#: Sub-modules whose ``COMMANDS`` are registered on the group, in help order.
+COMMAND_MODULES = ["simulate"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dfu-sched")
+def main() -> None:
+    """Plan a Digital Forensic Unit's backlog, highest child-safeguarding risk first.
+
+    \b
+    simulate   backlog and waits by risk tier, with 95% intervals over replications
+    validate   the simulator against queueing theory (Erlang C, Cobham, P-K, Little)
+    schema     the JSON Schema of scenario files, for editor autocompletion
+    """
+
+
+for _name in COMMAND_MODULES:
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    for _command in _module.COMMANDS:
+        main.add_command(_command)
