@@ -1,0 +1,216 @@
+"""Replicated experiments: independent streams, process parallelism, intervals, CRN comparisons.
+
+Replication r of seed s always uses ``SeedSequence(s, spawn_key=(r,))``, whichever worker runs
+it, and results are gathered by replication index, so the numbers are identical for any
+``workers``. Two scenarios run with the same seed see the same devices (see ``workload``), so
+their replication-by-replication differences are paired (common random numbers).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from dfu_sched import __version__
+from dfu_sched.metrics import measure
+from dfu_sched.model import simulate_once
+from dfu_sched.scenario import STAGES, Scenario
+from dfu_sched.stats import Interval, paired_difference, t_interval, t_interval_columns
+
+
+@dataclass
+class ExperimentResult:
+    """Per-replication measures of one scenario, with what is needed to reproduce them."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    scalars: dict[str, np.ndarray]          # measure -> value per replication
+    weekly: dict[str, np.ndarray]           # series -> [replications, weeks + 1]
+    records: dict[str, np.ndarray] | None   # per-device table of replication 0 (optional)
+    seconds: float = 0.0
+    events: int = 0
+    workers: int = 1
+    source: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def interval(self, key: str) -> Interval:
+        return t_interval(self.scalars[key])
+
+    def summary(self) -> dict:
+        """The JSON summary (keys documented in the README and pinned by a test)."""
+        sc = self.scenario
+        out: dict = {
+            "scenario": sc.name,
+            "scenario_file": self.source,
+            "version": __version__,
+            "replications": self.replications,
+            "seed": self.seed,
+            "policy": sc.policy.discipline,
+            "preemptive": sc.policy.preemptive,
+            "horizon_weeks": sc.calendar.horizon_weeks,
+            "warmup_weeks": sc.calendar.warmup_weeks,
+            "start_date": sc.calendar.start_date.isoformat(),
+            "tiers": {},
+        }
+        for scope in sc.tier_names + ["overall"]:
+            block: dict = {}
+            for measure_name in ("wait_to_start_days", "time_to_complete_days"):
+                block[measure_name] = {
+                    stat: self.interval(f"{scope}.{measure_name}.{stat}").as_dict()
+                    for stat in ("mean", "p50", "p90", "p95")
+                }
+            for m in ("within_target_share", "exposure", "started", "completed", "waiting_at_end",
+                      "past_target_at_end"):
+                block[m] = self.interval(f"{scope}.{m}").as_dict()
+            if scope == "overall":
+                out["overall"] = block
+            else:
+                tier = sc.tier(scope)
+                block["target_days"] = tier.target_days
+                block["weight"] = tier.weight
+                out["tiers"][scope] = block
+        out["utilisation"] = {k.split(".", 1)[1]: self.interval(k).as_dict()
+                              for k in self.scalars if k.startswith("utilisation.")}
+        out["throughput_per_week"] = {k.split(".", 1)[1].removesuffix("_per_week"): self.interval(k).as_dict()
+                                      for k in self.scalars if k.startswith("throughput.")}
+        out["first_week_below"] = {}
+        for k in self.scalars:
+            if k.startswith("first_week_below."):
+                v = self.scalars[k]
+                out["first_week_below"][k.split(".", 1)[1]] = {
+                    **self.interval(k).as_dict(),
+                    "reached_share": float(np.mean(np.isfinite(v))),
+                }
+        out["backlog_weekly"] = self.weekly_summary()
+        out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
+        return out
+
+    def weekly_summary(self) -> dict:
+        """Weekly series: mean and 95% band per week, for charts and spreadsheets."""
+        out: dict = {"week": self.weekly["week"][0].astype(int).tolist()}
+        for key, m in self.weekly.items():
+            if key == "week":
+                continue
+            mean, lo, hi = t_interval_columns(m)
+            out[key] = {"mean": _clean(mean), "ci95_low": _clean(lo), "ci95_high": _clean(hi)}
+        return out
+
+
+def _clean(a: np.ndarray) -> list:
+    return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+_WORKER_SCENARIO: Scenario | None = None
+
+
+def _init_worker(sc: Scenario) -> None:
+    global _WORKER_SCENARIO
+    _WORKER_SCENARIO = sc
+
+
+def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
+    """The stream of replication ``rep``: independent of worker count and of other replications."""
+    return np.random.SeedSequence(seed, spawn_key=(rep,))
+
+
+def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = False):
+    """One replication's measures (and optionally its per-device records)."""
+    out, wl = simulate_once(sc, replication_seed(seed, rep))
+    m = measure(sc, wl, out)
+    records = device_table(sc, wl, out) if keep_records else None
+    return rep, m.scalars, m.weekly, out.events, records
+
+
+def _worker(seed: int, rep: int, keep_records: bool):
+    return run_replication(_WORKER_SCENARIO, seed, rep, keep_records)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run_experiment(sc: Scenario, replications: int | None = None, seed: int | None = None,
+                   workers: int | None = None, keep_records: bool = False,
+                   progress: Callable[[int], None] | None = None, source: str | None = None) -> ExperimentResult:
+    """Run replications of a scenario (in parallel when ``workers`` > 1) and gather them in order."""
+    n = replications if replications is not None else sc.run.replications
+    seed = sc.run.seed if seed is None else seed
+    workers = default_workers() if workers is None else max(1, workers)
+    workers = min(workers, n)
+    if sc.policy.discipline == "weekly-plan":
+        workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+    t0 = time.perf_counter()
+    results: list = [None] * n
+    if workers == 1:
+        for rep in range(n):
+            results[rep] = run_replication(sc, seed, rep, keep_records and rep == 0)
+            if progress:
+                progress(1)
+    else:
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(sc,)) as pool:
+            futures = [pool.submit(_worker, seed, rep, keep_records and rep == 0) for rep in range(n)]
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[res[0]] = res
+                if progress:
+                    progress(1)
+    seconds = time.perf_counter() - t0
+    scalars = {k: np.array([r[1][k] for r in results]) for k in results[0][1]}
+    weekly = {k: np.vstack([r[2][k] for r in results]) for k in results[0][2]}
+    return ExperimentResult(sc, seed, n, scalars, weekly, results[0][4], seconds,
+                            sum(r[3] for r in results), workers, source)
+
+
+def compare(results: list[ExperimentResult], keys: list[str] | None = None) -> dict:
+    """Paired differences of each scenario against the first (requires the same seed and n)."""
+    base = results[0]
+    keys = keys or [k for k in base.scalars if k.startswith("overall.") or ".wait_to_start_days." in k]
+    out = {}
+    for other in results[1:]:
+        if other.seed != base.seed or other.replications != base.replications:
+            raise ValueError("paired comparison needs the same seed and number of replications")
+        out[other.scenario.name] = {
+            k: paired_difference(base.scalars[k], other.scalars[k]).as_dict()
+            for k in keys if k in other.scalars
+        }
+    return out
+
+
+# ---- per-device records ------------------------------------------------------------------------
+
+def device_table(sc: Scenario, wl, out) -> dict[str, np.ndarray]:
+    """Columns of the per-device CSV: times in days from the calendar start (NaN = not reached)."""
+    rec = out.records
+    tiers, types = np.array(sc.tier_names), np.array(list(sc.device_types))
+    names = np.array([s.name for s in out.servers] + [""])
+    cols: dict[str, np.ndarray] = {
+        "device": np.arange(wl.n),
+        "case": wl.case,
+        "tier": tiers[wl.tier],
+        "device_type": types[wl.dtype],
+        "in_initial_backlog": wl.backlog,
+        "expedite": wl.expedite,
+        "submitted_day": np.round(wl.submit / 24.0, 4),
+    }
+    for k, s in enumerate(STAGES):
+        if s not in sc.enabled_stages:
+            continue
+        cols[f"{s}_queued_day"] = np.round(rec.qenter[:, k] / 24.0, 4)
+        cols[f"{s}_start_day"] = np.round(rec.start[:, k] / 24.0, 4)
+        cols[f"{s}_end_day"] = np.round(rec.end[:, k] / 24.0, 4)
+        cols[f"{s}_server"] = names[rec.server[:, k]]
+        cols[f"{s}_hours"] = np.round(wl.hours[:, k], 3)
+    cols["screened_out"] = rec.screened
+    cols["done_day"] = np.round(rec.done / 24.0, 4)
+    cols["wait_to_start_days"] = np.round((rec.start[:, STAGES.index("examination")] - wl.submit) / 24.0, 4)
+    return cols
