@@ -129,7 +129,7 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
         (rec.screened & (rec.done >= w0) & (rec.done < H)).sum() / window_weeks)
     groups: dict[str, list[float]] = {}
     for info in out.servers:
-        key = f"{STAGES[info.stage]}:{info.group}" if info.stage != EXAM else info.group
+        key = f"{STAGES[info.stage]} stations" if info.stage != EXAM else info.group
         g = groups.setdefault(key, [0.0, 0.0])
         g[0] += info.busy_hours
         g[1] += info.rostered_hours

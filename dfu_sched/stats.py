@@ -1,6 +1,7 @@
 """Small pure functions for intervals over replications (Student t, two-sided 95%)."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,8 @@ def t_interval_columns(matrix, confidence: float = 0.95) -> tuple[np.ndarray, np
     """Column-wise mean and interval of a [replications, weeks] array (NaN-aware)."""
     m = np.asarray(matrix, dtype=float)
     n = np.sum(np.isfinite(m), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks are expected (no starts)
         mean = np.nanmean(np.where(n > 0, m, 0.0), axis=0)
         mean = np.where(n > 0, mean, np.nan)
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)

@@ -1,0 +1,1 @@
+"""Outputs people and machines read: run folders (JSON/CSV), tables, HTML, spreadsheets."""

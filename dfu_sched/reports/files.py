@@ -1,0 +1,88 @@
+"""Machine-readable run folders: summary.json, weekly.csv, replications.csv, devices.csv.
+
+Everything is written into a temporary folder and moved into place only when complete, so an
+interrupted or failed run never leaves a half-written folder that looks valid.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from dfu_sched.experiments import ExperimentResult
+from dfu_sched.io import atomic_dir
+
+
+def to_json(obj) -> str:
+    """JSON with NaN/inf as null (strict JSON for other tools) and stable key order."""
+    return json.dumps(_finite(obj), indent=2, allow_nan=False)
+
+
+def _finite(obj):
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def weekly_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
+    """One row per week: each series' mean and 95% band."""
+    summary = result.weekly_summary()
+    weeks = summary.pop("week")
+    header = ["week"]
+    cols = []
+    for key, band in summary.items():
+        for stat in ("mean", "ci95_low", "ci95_high"):
+            header.append(f"{key}.{stat}")
+            cols.append(band[stat])
+    rows = [[w] + ["" if c[i] is None else c[i] for c in cols] for i, w in enumerate(weeks)]
+    return header, rows
+
+
+def write_csv(path: Path, header: list[str], rows) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:
+    """Write a complete run folder atomically and return its path."""
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        (tmp / "summary.json").write_text(to_json(result.summary()), encoding="utf-8")
+        header, rows = weekly_rows(result)
+        write_csv(tmp / "weekly.csv", header, rows)
+        keys = sorted(result.scalars)
+        write_csv(tmp / "replications.csv", ["replication"] + keys,
+                  ([r] + [_cell(result.scalars[k][r]) for k in keys] for r in range(result.replications)))
+        if result.records is not None:
+            cols = result.records
+            names = list(cols)
+            n = len(cols[names[0]])
+            write_csv(tmp / "devices.csv", names, ([_cell(cols[c][i]) for c in names] for i in range(n)))
+        (tmp / "scenario.json").write_text(
+            to_json(result.scenario.model_dump(mode="json", by_alias=True)), encoding="utf-8")
+        if scenario_file is not None:
+            shutil.copyfile(scenario_file, tmp / "scenario.yaml")
+    return out_dir
+
+
+def _cell(x):
+    if isinstance(x, (float, np.floating)):
+        return "" if not np.isfinite(x) else round(float(x), 6)
+    if isinstance(x, (np.bool_, bool)):
+        return int(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
