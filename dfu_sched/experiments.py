@@ -46,6 +46,7 @@ class ExperimentResult:
         """The JSON summary (keys documented in the README and pinned by a test)."""
         sc = self.scenario
         out: dict = {
+            "kind": "simulation",
             "scenario": sc.name,
             "scenario_file": self.source,
             "version": __version__,
