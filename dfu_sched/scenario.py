@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dfu_sched.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.errors import InputError
+from dfu_sched.levers import Investment, check_investment
 
 STAGES = ("triage", "extraction", "examination", "report")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -245,6 +246,7 @@ class Scenario(Strict):
     backlog: list[BacklogEntry] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     measures: Measures = Field(default_factory=Measures)
+    investment: Investment | None = Field(None, description="Options money can buy (read by compare and invest).")
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -282,6 +284,7 @@ class Scenario(Strict):
         names = [g.name for g in self.examiners]
         if len(set(names)) != len(names):
             raise ValueError("examiners: group names must be unique")
+        check_investment(self)  # options' tiers, types, skills, groups (dfu_sched.levers)
         return self
 
     # ---- derived views (cached: a Scenario is never mutated after validation) ----
