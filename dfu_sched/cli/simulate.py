@@ -35,9 +35,16 @@ class _NoBar:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write summary.json, weekly.csv, replications.csv, devices.csv (replication 0) here.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report (charts, tables, assumptions) here.")
+@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each report chart as PNG and SVG into this folder.")
+@click.option("--pseudonymise", is_flag=True,
+              help="Accepted for symmetry with plan reports; simulation reports hold no case references.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
-def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, quiet):
+def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, report_file, figures_dir,
+             pseudonymise, quiet):
     """Simulate SCENARIO: backlog and waits by risk tier with 95% intervals.
 
     \b
@@ -59,6 +66,14 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, quie
         write_run_dir(result, out_dir, scenario)
         if not quiet:
             click.echo(f"wrote {out_dir}/ (summary.json, weekly.csv, replications.csv, devices.csv)", err=True)
+    if report_file is not None or figures_dir is not None:
+        from dfu_sched.cli.report import write_report
+        from dfu_sched.reports.html import render_simulation
+
+        clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
+        rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
+                                     scenario_model=sc.model_dump(mode="json", by_alias=True))
+        write_report(rendered, report_file, figures_dir, quiet)
     click.echo(to_json(summary) if as_json else simulation_text(summary))
 
 
