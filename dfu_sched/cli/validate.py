@@ -1,0 +1,38 @@
+"""``validate``: the simulator against queueing theory, side by side."""
+from __future__ import annotations
+
+import click
+
+from dfu_sched.cli.common import handles_input_errors
+
+
+@click.command()
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications per case (default: each file's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed for every case (default: each file's).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@click.option("--no-little", is_flag=True, help="Skip the Little's law checks.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@handles_input_errors
+def validate(replications, seed, workers, no_little, quiet):
+    """Check the simulator against closed forms with two-sided 95% intervals.
+
+    \b
+    Cases (scenarios/theory/): M/M/1 and M/M/3 at two loads (Erlang C), M/G/1 with
+    lognormal service (Pollaczek-Khinchine), non-preemptive priority on 1 and 2 servers
+    (Cobham), preemptive-resume priority, and Little's law (theory case and baseline).
+    A check passes when theory lies inside the interval and the interval is narrow.
+    Exit code 1 if any check fails.
+    """
+    from dfu_sched.validation import format_checks, run_validation
+
+    def progress(name: str) -> None:
+        if not quiet:
+            click.echo(f"running {name} ...", err=True)
+
+    checks = run_validation(replications, seed, workers, include_little=not no_little, progress=progress)
+    click.echo(format_checks(checks))
+    if not all(c.passed for c in checks):
+        raise SystemExit(1)
+
+
+COMMANDS = [validate]
