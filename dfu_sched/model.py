@@ -68,7 +68,10 @@ def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: f
     if end_h <= start_h:
         return np.zeros(0), np.zeros(0)
     if roster.continuous:
-        return np.array([start_h]), np.array([end_h])
+        # Week-long back-to-back segments, so ramp-up (a per-shift rate) still moves weekly.
+        cuts = np.arange(np.floor(start_h / HOURS_PER_WEEK) + 1, np.ceil(end_h / HOURS_PER_WEEK)) * HOURS_PER_WEEK
+        edges = np.concatenate([[start_h], cuts, [end_h]])
+        return edges[:-1], edges[1:]
     days = sorted({WEEKDAYS.index(d) for d in roster.days})
     per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
     n_days = int(np.ceil(horizon_h / 24.0)) + 1

@@ -314,7 +314,8 @@ class Scenario(Strict):
 def _deep_merge(base: dict, updates: dict) -> dict:
     out = dict(base)
     for key, value in updates.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        # A distribution ({"dist": ...}) is replaced whole: its parameters belong together.
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value
@@ -322,7 +323,7 @@ def _deep_merge(base: dict, updates: dict) -> dict:
 
 
 def _suggest(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, [o for o in options if o != word], n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -436,26 +437,44 @@ def _schema_fields_at(loc: list) -> set[str]:
     schema = scenario_json_schema()
     defs = schema.get("$defs", {})
 
-    def resolve(node: dict) -> list[dict]:
+    def resolve(node: dict, tag: str | None = None) -> list[dict]:
         if "$ref" in node:
-            return resolve(defs[node["$ref"].split("/")[-1]])
+            return resolve(defs[node["$ref"].split("/")[-1]], tag)
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        if tag is not None and tag in mapping:  # the union branch pydantic names in the path
+            return resolve(defs[mapping[tag].split("/")[-1]])
         for key in ("anyOf", "oneOf", "allOf"):
             if key in node:
-                return [n for sub in node[key] for n in resolve(sub)]
+                return [n for sub in node[key] for n in resolve(sub, tag)]
+        return [node]
+
+    def _shallow(node: dict) -> list[dict]:
+        """Follow $ref and plain unions, but keep discriminated unions whole for the tag."""
+        if "$ref" in node:
+            return _shallow(defs[node["$ref"].split("/")[-1]])
+        if "discriminator" in node:
+            return [node]
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in node:
+                return [n for sub in node[key] for n in _shallow(sub)]
         return [node]
 
     nodes = resolve(schema)
     for part in loc:
+        if isinstance(part, str) and any(part in n.get("discriminator", {}).get("mapping", {}) for n in nodes):
+            nodes = [r for n in nodes for r in resolve(n, part)]
+            continue
         nxt: list[dict] = []
         for node in nodes:
             if isinstance(part, int) and "items" in node:
                 nxt += resolve(node["items"])
             elif isinstance(part, str):
                 if part in node.get("properties", {}):
-                    nxt += resolve(node["properties"][part])
+                    nxt += _shallow(node["properties"][part])
                 elif isinstance(node.get("additionalProperties"), dict):
-                    nxt += resolve(node["additionalProperties"])
+                    nxt += _shallow(node["additionalProperties"])
         nodes = nxt or nodes
+    nodes = [r for n in nodes for r in resolve(n)]
     return {name for node in nodes for name in node.get("properties", {})}
 
 
