@@ -15,16 +15,23 @@ SALT_HELP = "Key for --pseudonymise, so pseudonyms match across reports (default
 
 def write_report(report, out_file: Path | None, figures_dir: Path | None, quiet: bool) -> None:
     """Write the HTML and the chart files atomically; tell a human where they went (stderr)."""
+    from dfu_sched.errors import InputError
     from dfu_sched.io import atomic_write
     from dfu_sched.reports.charts import save_figures
 
     if out_file is not None:
-        with atomic_write(out_file) as fh:
-            fh.write(report.html)
+        try:
+            with atomic_write(out_file) as fh:
+                fh.write(report.html)
+        except OSError as exc:
+            raise InputError(f"{out_file}: cannot write the report ({exc.strerror or exc})") from None
         if not quiet:
             click.echo(f"wrote {out_file} ({len(report.charts)} charts, {len(report.html) // 1024} KB)", err=True)
     if figures_dir is not None:
-        files = save_figures(report.charts, figures_dir)
+        try:
+            files = save_figures(report.charts, figures_dir)
+        except OSError as exc:
+            raise InputError(f"{figures_dir}: cannot write figures ({exc.strerror or exc})") from None
         if not quiet:
             click.echo(f"wrote {len(files)} figure files to {figures_dir}/ (PNG and SVG)", err=True)
 

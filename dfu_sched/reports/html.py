@@ -466,7 +466,7 @@ def render_simulation(summary: dict, scenario_yaml: str | None, *, pseudonymise:
     body.append(section("Waits by risk tier", fig("wait_by_tier") + fig("within_target") + fig("past_target"),
                         anchor="waits"))
     body.append(section("Capacity", fig("utilisation") + fig("throughput"), anchor="capacity"))
-    body.append(section("The numbers", simulation_tables(summary), anchor="numbers", new_page=True))
+    body.append(section("The numbers", simulation_tables(summary), anchor="numbers"))
     body.append(assumptions_section(scenario_yaml, scenario_model))
     privacy = ("Pseudonymisation requested: a simulation report shows only totals over simulated devices, "
                "with no case or device references, so nothing needed replacing."
