@@ -236,7 +236,12 @@ def defaults_not_in_file(model: dict, stated: list[Assumption]) -> list[Assumpti
     """
     set_paths = {a.path for a in stated}
     pending = [(p, v) for p, v in flatten_model(model).items() if p not in set_paths and p not in _LABELS]
-    return [Assumption(p, v, DEFAULT) for p, v in _merge_list_items(pending)]
+    merged = [Assumption(p, v, DEFAULT) for p, v in _merge_list_items(pending)]
+    first_seen: dict[str, int] = {}
+    for i, a in enumerate(merged):
+        first_seen.setdefault(_parent(a.path), i)
+    # defaults of one key together, so group_rows shows each key's defaults on one row
+    return sorted(merged, key=lambda a: first_seen[_parent(a.path)])
 
 
 _LABEL = re.compile(r"\[([^\]]*)\]")

@@ -291,7 +291,8 @@ def reproduce_section(summary: dict, *, pseudonymised: bool = False, extra: Sequ
              "run folder as <code>scenario.yaml</code>:</p>")
     body += f"<pre>{escape(reproduce_command(summary))}</pre>"
     body += ("<p class=\"note\">Intervals are two-sided 95% Student-t confidence intervals of the mean over "
-             "replications; each replication is an independent two-year history of the same DFU with "
+             f"replications; each replication is an independent {summary.get('horizon_weeks')}-week history of "
+             "the same DFU with "
              "different random arrivals and work times. Percentiles (P50, P90, P95) are computed within "
              "each replication and then averaged.</p>")
     return section("Reproducing this report", body, anchor="reproduce")
