@@ -336,6 +336,7 @@ def apply_mix(sc: "Scenario", mix: dict[str, int]) -> "Scenario":
                 hours = data["device_types"][t]["service_hours"]
                 hours["examination"] = scale_distribution(hours["examination"], factor)
     data["examiners"] = base_groups + new_groups
+    data["investment"] = None  # consumed: the result is the unit as it would run
     from dfu_sched.scenario import Scenario
 
     return Scenario.model_validate(data)

@@ -1,0 +1,186 @@
+"""``compare`` and ``invest``: what each scenario or mix of investments buys, with paired intervals."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dfu_sched.cli.common import handles_input_errors
+from dfu_sched.cli.simulate import progress_bar
+from dfu_sched.errors import InputError
+
+OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
+
+
+def _common(func):
+    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar or notes on stderr.")(func)
+    func = click.option("--xlsx", "xlsx_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write the finance workbook here.")(func)
+    func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
+    func = click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")(func)
+    func = click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the first scenario's run.seed).")(func)
+    return func
+
+
+def _check_xlsx(path: Path | None) -> None:
+    if path is not None and path.suffix.lower() != ".xlsx":
+        raise InputError(f"--xlsx: '{path}' must end in .xlsx")
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications of each (default: the first scenario's run.replications).")
+@_common
+@handles_input_errors
+def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet):
+    """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
+
+    Each scenario's investment.mix, if any, is applied and costed. Differences are against the
+    first scenario.
+
+    \b
+    Example:
+      dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
+    """
+    from dfu_sched.invest import compare_scenarios
+    from dfu_sched.io import atomic_dir
+    from dfu_sched.reports.files import to_json
+    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
+    from dfu_sched.reports.invest_text import compare_text, write_compare_dir
+    from dfu_sched.scenario import load_scenario
+
+    if len(scenarios) < 2:
+        raise InputError("compare needs at least two scenario files")
+    _check_xlsx(xlsx_file)
+    loaded = [(str(p), load_scenario(p)) for p in scenarios]
+    first = loaded[0][1]
+    n = replications or first.run.replications
+    if n < 2:
+        raise InputError("compare needs at least 2 replications for intervals")
+    seed = first.run.seed if seed is None else seed
+    with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
+        out = compare_scenarios(loaded, n, seed, workers, bar.update)
+    if out_dir is not None:
+        with atomic_dir(out_dir) as tmp:
+            names = write_compare_dir(out, tmp)
+        if not quiet:
+            click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
+    if xlsx_file is not None:
+        write_compare_xlsx(out, xlsx_file)
+        if not quiet:
+            click.echo(f"wrote {xlsx_file}", err=True)
+    click.echo(to_json(out) if as_json else compare_text(out))
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--budget", type=str, help="£ to spend inside the horizon (default: investment.budget_gbp). "
+                                         "With --target: the most you would spend.")
+@click.option("--target", type=str, help="Least-cost question, e.g. 'VH+H.wait_to_start_days.p90<=7' or a name: "
+                                         "high-risk-week, vh-day, 72h, 30d.")
+@click.option("--by", "by", type=str, help="With --target: date (YYYY-MM-DD) or week from which the target must hold.")
+@click.option("--objective", type=click.Choice(OBJECTIVE_NAMES), default="exposure", show_default=True,
+              help="What 'best' means: exposure (risk-weighted days waited), wait-12m (wait to start in month 12), "
+                   "backlog (devices waiting at the end).")
+@click.option("-n", "--replications", type=click.IntRange(min=4), default=32, show_default=True,
+              help="Replications for the chosen mix (screening uses n/8, candidates n/4).")
+@_common
+@handles_input_errors
+def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet):
+    """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
+
+    Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
+    the end), the chosen mix with 95% intervals against doing nothing (common random numbers),
+    £ per month of backlog removed, the cost by month and financial year, and the trajectory.
+
+    \b
+    Examples:
+      dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
+      dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
+    """
+    from dfu_sched.invest import SearchSettings, parse_by, parse_target, result_json, search
+    from dfu_sched.io import atomic_dir
+    from dfu_sched.reports.files import to_json
+    from dfu_sched.reports.finance_xlsx import write_invest_xlsx
+    from dfu_sched.reports.invest_text import invest_text, write_invest_dir
+    from dfu_sched.scenario import load_scenario
+
+    _check_xlsx(xlsx_file)
+    sc = load_scenario(scenario)
+    if sc.investment is None or not sc.investment.options:
+        raise InputError(f"{scenario}: no investment options (add an 'investment:' section with options)")
+    budget_gbp = _parse_gbp(budget) if budget is not None else None
+    if by is not None and target is None:
+        raise InputError("--by needs --target")
+    tgt = parse_target(target, sc, parse_by(by, sc)) if target is not None else None
+    if tgt is None and budget_gbp is None:
+        budget_gbp = sc.investment.budget_gbp
+    n = replications
+    settings = SearchSettings(budget=budget_gbp, target=tgt, objective=objective,
+                              seed=sc.run.seed if seed is None else seed,
+                              screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
+    bar = _Counter(quiet)
+    settings.progress = bar.update
+    settings.log = bar.log
+    try:
+        res = search(sc, settings)
+    finally:
+        bar.close()
+    out = result_json(res, sc, str(scenario))
+    if out_dir is not None:
+        with atomic_dir(out_dir) as tmp:
+            names = write_invest_dir(out, tmp, sc)
+        if not quiet:
+            click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
+    if xlsx_file is not None:
+        write_invest_xlsx(out, xlsx_file, sc)
+        if not quiet:
+            click.echo(f"wrote {xlsx_file}", err=True)
+    click.echo(to_json(out) if as_json else invest_text(out))
+
+
+def _parse_gbp(text: str) -> float:
+    """'400000', '400,000', '£400K', '1.2m' -> pounds."""
+    t = text.strip().replace(",", "").replace("£", "").lower()
+    mult = 1.0
+    if t.endswith("k"):
+        mult, t = 1e3, t[:-1]
+    elif t.endswith("m"):
+        mult, t = 1e6, t[:-1]
+    try:
+        value = float(t) * mult
+    except ValueError:
+        raise InputError(f"--budget: '{text}' is not an amount of money (e.g. 400000 or 400k)") from None
+    if value < 0 or value != value:
+        raise InputError(f"--budget: must not be negative (got {text})")
+    return value
+
+
+class _Counter:
+    """Progress on a terminal's stderr: the search's total is not known up front, so count and stage."""
+
+    def __init__(self, quiet: bool):
+        from dfu_sched.cli.common import stderr_is_terminal
+
+        self.on = not quiet and stderr_is_terminal()
+        self.done = 0
+        self.stage = "screening"
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.on:
+            click.echo(f"\rinvest: {self.stage}: {self.done} replications", err=True, nl=False)
+
+    def log(self, text: str) -> None:
+        self.stage = text.split(":")[0].split(" ")[0]
+        if self.on:
+            click.echo(f"\r{text}" + " " * 20, err=True)
+
+    def close(self) -> None:
+        if self.on:
+            click.echo("", err=True)
+
+
+COMMANDS = [compare, invest]
