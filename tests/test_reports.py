@@ -92,7 +92,7 @@ def test_report_is_self_contained_deterministic_and_complete(run_dir, summary):
     assert "@page" in html and "size: A4" in html and "break-inside: avoid" in html
     assert "Median wait to start examination:" in html
     assert f"seed</dt><dd>{summary['seed']}" in html
-    assert f"dfu-sched simulate" in html and f"--seed {summary['seed']}" in html
+    assert "dfu-sched simulate" in html and f"--seed {summary['seed']}" in html
     assert "[S] sourced" in html and "[E] estimate" in html
     assert "response targets [S: HMICFRS online CSA inspection 2023]" in html
 

@@ -412,10 +412,16 @@ def simulation_tables(summary: dict) -> str:
             table(["tier", "mean", "P50", "P90", "P95", "completed"], rows)]
     rows = [[name, with_ci(b.get("exposure")), num(est(b.get("waiting_at_end"))), num(est(b.get("past_target_at_end")))]
             for name, b in scopes]
+    tiers = list(summary.get("tiers", {}).items())
+    example = ""
+    if len(tiers) >= 2 and tiers[0][1].get("weight") and tiers[-1][1].get("weight"):
+        (hi_name, hi), (lo_name, lo) = tiers[0], tiers[-1]
+        example = (f": a day waited by a {escape(tier_phrase(hi_name))} device counts as much as "
+                   f"{num(hi['weight'] / lo['weight'], 1 if (hi['weight'] / lo['weight']) % 1 else 0)} days "
+                   f"waited by {escape(tier_phrase(lo_name))} devices")
     out += ["<h3>Child-safeguarding exposure and devices left waiting</h3>",
-            '<p class="note">Exposure = tier weight × device-days spent waiting for examination in the period: '
-            "a very-high-risk device waiting a day counts as much as eight low-risk device-days (weights are "
-            "set in the scenario).</p>",
+            '<p class="note">Exposure = tier weight × device-days spent waiting for examination in the period'
+            f"{example} (weights are set in the scenario).</p>",
             table(["tier", "exposure (weighted device-days)", "waiting at end", "past target at end"], rows)]
     bw = summary.get("backlog_weekly", {})
     weeks = bw.get("week", [])
