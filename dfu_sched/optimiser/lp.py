@@ -1,0 +1,199 @@
+"""The time-indexed LP (GLOP) on candidate devices, its priced bound over the whole queue, and
+LP rounding (optimiser.md §2 steps 2-4).
+
+Column (j, e, s): device j starts at slot s of examiner e, worth ``w_j (H - clock_e[s])``.
+Rows: each device at most once (exactly once when it has a hard deadline this week); each slot
+of each examiner holds at most one device. For any slot prices pi >= 0,
+
+    L(pi) = sum(pi) + sum_j max(0, max_{e,s} w_j (H - clock_e[s]) - sum_{t in [s, s+p_j)} pi_{e,t})
+
+bounds every plan of the *whole* queue from above (weak duality), so the bound we report does
+not depend on which devices the LP saw. Devices outside the LP whose priced value is positive
+are the only ones that could have improved it; they are added and the LP solved again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from dfu_sched.optimiser.model import Instance
+
+
+@dataclass
+class LPResult:
+    value: float
+    x: np.ndarray          # column values
+    J: np.ndarray          # column device
+    E: np.ndarray          # column examiner
+    S: np.ndarray          # column start slot
+    pi: list[np.ndarray]   # slot prices per examiner
+    optimal: bool
+
+
+def candidates(inst: Instance, factor: float) -> list[int]:
+    """Per eligibility class, the best devices by w/p up to ``factor`` x the class's capacity."""
+    classes: dict[tuple[int, ...], list[int]] = {}
+    for j in range(inst.n):
+        if len(inst.elig[j]):
+            classes.setdefault(tuple(int(e) for e in inst.elig[j]), []).append(j)
+    keep = {j for j in range(inst.n) if inst.due[j] and len(inst.elig[j])}
+    for cls, js in sorted(classes.items()):
+        room = factor * sum(int(inst.cap[e]) for e in cls)
+        js.sort(key=lambda j: (-inst.w[j] / inst.p[j], inst.tiebreak[j]))
+        acc = 0
+        for j in js:
+            if acc >= room:
+                break
+            keep.add(j)
+            acc += int(inst.p[j])
+    return sorted(keep)
+
+
+def _columns(inst: Instance, cand: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    J, E, S = [], [], []
+    for j in cand:
+        for e in inst.elig[j]:
+            hi = min(int(inst.cap[e]), int(inst.latest_end[j, e])) - int(inst.p[j])
+            if hi >= 0:
+                s = np.arange(hi + 1)
+                J.append(np.full(s.size, j)), E.append(np.full(s.size, e)), S.append(s)
+    if not J:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    return np.concatenate(J), np.concatenate(E), np.concatenate(S)
+
+
+def solve_ti_lp(inst: Instance, cand: list[int], time_limit_s: float,
+                must: set[int]) -> LPResult | None:
+    """Solve the TI-LP over ``cand``; devices in ``must`` (feasible deadlines) are covered exactly."""
+    from ortools.linear_solver.python import model_builder as mb
+
+    J, E, S = _columns(inst, cand)
+    if J.size == 0:
+        return None
+    off = np.concatenate([[0], np.cumsum(inst.cap)])
+    clock_all = np.concatenate(inst.clock) if inst.m else np.zeros(0)
+    obj = inst.w[J] * (inst.H - clock_all[off[E] + S])
+    row_of = {j: i for i, j in enumerate(cand)}
+    nd, ncol = len(cand), J.size
+    nrows = nd + int(off[-1])
+    pj = inst.p[J]
+    within = np.arange(pj.sum()) - np.repeat(np.cumsum(pj) - pj, pj)
+    rj = np.fromiter((row_of[j] for j in J), dtype=np.int64, count=ncol)
+    rows = np.concatenate([rj, np.repeat(nd + off[E] + S, pj) + within])
+    cols = np.concatenate([np.arange(ncol), np.repeat(np.arange(ncol), pj)])
+    A = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(nrows, ncol))
+    lo = np.full(nrows, -np.inf)
+    for j in must:
+        if j in row_of:
+            lo[row_of[j]] = 1.0
+    model = mb.Model()
+    model.helper.fill_model_from_sparse_data(np.zeros(ncol), np.ones(ncol), obj, lo, np.ones(nrows), A)
+    model.helper.set_maximize(True)
+    solver = mb.Solver("glop")
+    solver.set_time_limit_in_seconds(max(0.5, time_limit_s))
+    status = solver.solve(model)
+    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+        return None
+    helper = solver._Solver__solve_helper  # numpy access; the public API needs pandas
+    x = np.asarray(helper.variable_values())
+    duals = np.maximum(0.0, np.asarray(helper.dual_values())[nd:])
+    pi = [duals[off[e]:off[e + 1]] for e in range(inst.m)]
+    return LPResult(float(solver.objective_value), x, J, E, S, pi,
+                    status == mb.SolveStatus.OPTIMAL)
+
+
+def priced_values(inst: Instance, pi: list[np.ndarray]) -> np.ndarray:
+    """Per device, max over (e, s) of gain minus priced slots (the reduced profit with sigma = 0)."""
+    best = np.full(inst.n, -np.inf)
+    for e in range(inst.m):
+        cap = int(inst.cap[e])
+        if cap == 0:
+            continue
+        devs = np.flatnonzero(inst.elig_mask[:, e])
+        if devs.size == 0:
+            continue
+        P = np.concatenate([[0.0], np.cumsum(pi[e])])
+        A = inst.H - inst.clock[e]
+        plain = devs[~inst.due[devs]]
+        ps = inst.p[plain]
+        for p in np.unique(ps):
+            if p > cap:
+                continue
+            js = plain[ps == p]
+            W = P[p:cap + 1] - P[:cap - p + 1]
+            vals = np.max(inst.w[js, None] * A[None, :cap - p + 1] - W[None, :], axis=1)
+            best[js] = np.maximum(best[js], vals)
+        for j in devs[inst.due[devs]]:
+            p, hi = int(inst.p[j]), min(cap, int(inst.latest_end[j, e])) - int(inst.p[j])
+            if hi >= 0:
+                W = P[p:p + hi + 1] - P[:hi + 1]
+                best[j] = max(best[j], float(np.max(inst.w[j] * A[:hi + 1] - W)))
+    return best
+
+
+def priced_bound(inst: Instance, pi: list[np.ndarray], must: set[int] | frozenset = frozenset(),
+                 ) -> tuple[float, np.ndarray]:
+    """L(pi): a valid upper bound on every plan of the whole queue, and each device's priced value.
+
+    Devices in ``must`` (deadlines every compared plan meets) are counted at their priced value
+    even when negative: each takes exactly one column, so this stays a bound for such plans.
+    """
+    vals = priced_values(inst, pi)
+    fin = np.isfinite(vals)
+    contrib = np.where(fin, np.maximum(0.0, vals), 0.0)
+    for j in must:
+        if fin[j]:
+            contrib[j] = vals[j]
+    return float(sum(float(np.sum(x)) for x in pi) + np.sum(contrib)), vals
+
+
+def heuristic_prices(inst: Instance) -> list[np.ndarray]:
+    """Slot prices without an LP (fast mode): a fractional-knapsack threshold per examiner.
+
+    For examiner e, rank the devices it may take by w/p and find the w/p at which their work
+    fills the capacity of every examiner sharing a skill with e; price e's slots at that rate
+    times the slot's remaining week. Any prices give a valid bound; these make it tight-ish.
+    """
+    pi = []
+    ratio = inst.w / inst.p
+    for e in range(inst.m):
+        devs = np.flatnonzero(inst.elig_mask[:, e])
+        if devs.size == 0:
+            pi.append(np.zeros(int(inst.cap[e])))
+            continue
+        share = inst.elig_mask[devs].any(axis=0)
+        room = float(inst.cap[share].sum())
+        order = devs[np.argsort(-ratio[devs], kind="stable")]
+        cum = np.cumsum(inst.p[order])
+        k = int(np.searchsorted(cum, room))
+        rho = float(ratio[order[min(k, order.size - 1)]]) if k < order.size else 0.0
+        pi.append(rho * (inst.H - inst.clock[e]))
+    return pi
+
+
+def round_lp(inst: Instance, lp: LPResult) -> list[list[int]]:
+    """Place columns by decreasing LP value (a device once, if it still fits), fill the rest by w/p."""
+    from dfu_sched.optimiser.sequence import fits
+
+    keep = lp.x > 1e-3
+    J, E, S, x = lp.J[keep], lp.E[keep], lp.S[keep], lp.x[keep]
+    gain = inst.w[J] * (inst.H - np.array([inst.clock[e][s] for e, s in zip(E, S)]))
+    order = np.lexsort((inst.tiebreak[J], -gain, -np.round(x, 6)))
+    plan: list[list[int]] = [[] for _ in range(inst.m)]
+    load = [0] * inst.m
+    placed: set[int] = set()
+    # due devices first, so that capacity never squeezes out a deadline the LP could keep
+    for pass_due in (True, False):
+        for k in order:
+            j, e = int(J[k]), int(E[k])
+            if j in placed or bool(inst.due[j]) != pass_due:
+                continue
+            if load[e] + inst.p[j] <= inst.cap[e] and fits(inst, e, plan[e] + [j]):
+                plan[e].append(j)
+                load[e] += int(inst.p[j])
+                placed.add(j)
+    from dfu_sched.optimiser.greedy import greedy
+    return greedy(inst, fixed=plan)

@@ -1,0 +1,193 @@
+"""Plain data types of the weekly plan, and their translation into slot arrays.
+
+The optimiser never sees a Scenario or a SimPy object: the simulation and the CLI both build
+these dataclasses, so the plan can be tested and audited on its own.
+
+Time axis: hours from the start of the planning week (0 = Monday 00:00 for the CLI), length
+``week_hours``. Each examiner works in ``windows`` on that axis; work is cut into 30-minute
+slots (optimiser.md: coarser units keep the time-indexed model small, finer ones blow it up).
+A device occupies consecutive *available* slots of one examiner (it may run over a night or a
+weekend), and it scores ``w * (week_hours - start)``: the risk-hours saved against deferring it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+#: Slot length in hours (30 minutes).
+UNIT_HOURS = 0.5
+
+
+@dataclass(frozen=True)
+class PlanDevice:
+    """One queued device as the planner sees it (no case narrative, only what drives the plan)."""
+
+    id: str
+    case_id: str
+    tier: str
+    weight: float
+    target_days: float
+    age_days: float
+    hours: float
+    skill: str
+    accreditation: int = 1
+    deadline_hours: float | None = None
+    expedite: bool = False
+    victim_device: bool = False
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class PlanExaminer:
+    """One examiner this week: skills, hours available, and optionally when (windows)."""
+
+    id: str
+    skills: frozenset[str]
+    hours: float
+    accreditation: int = 1
+    windows: list[tuple[float, float]] | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    device_id: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Objective settings; the defaults follow optimiser.md.
+
+    ``aging_days``: weight multiplier is ``1 + age_days / aging_days``; ``None`` ages each device
+    relative to its own tier target instead (``1 + max(0, age - target) / target``), which makes
+    devices rise quickly once they pass their target. ``expedite_factor`` multiplies the weight of
+    devices whose officer asked for expedition.
+    """
+
+    aging_days: float | None = 180.0
+    expedite_factor: float = 1.5
+    candidate_factor: float = 2.0
+    max_phase_hours: float | None = None
+    scip: bool = True
+    local_search: bool = True
+
+
+@dataclass
+class WeekPlan:
+    """The plan for week 1, its proof of quality, and the forecast beyond."""
+
+    assignments: dict[str, list[Assignment]]
+    objective: float
+    greedy_objective: float
+    bound: float
+    gap: float
+    improvement_over_greedy: float
+    method: str
+    infeasible_deadlines: list[str]
+    expected_start_week: dict[str, int]
+    unassigned: list[str]
+    beyond_horizon: list[str] = field(default_factory=list)
+    split_devices: list[str] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    week_hours: float = 168.0
+    lookahead_weeks: int = 4
+
+    def examiner_of(self) -> dict[str, str]:
+        """Device id -> examiner id for the devices planned this week."""
+        return {a.device_id: e for e, rows in self.assignments.items() for a in rows}
+
+
+def effective_weight(d: PlanDevice, cfg: PlanConfig) -> float:
+    """Tier weight aged and expedited: the coefficient of the exposure objective."""
+    if cfg.aging_days is None:
+        target = max(d.target_days, 1e-9)
+        aging = 1.0 + max(0.0, d.age_days - target) / target
+    else:
+        aging = 1.0 + max(0.0, d.age_days) / cfg.aging_days
+    return d.weight * aging * (cfg.expedite_factor if d.expedite else 1.0)
+
+
+def examiner_slots(x: PlanExaminer, week_hours: float) -> np.ndarray:
+    """Start times (hours) of an examiner's available 30-minute slots, capped at ``hours``."""
+    windows = x.windows if x.windows is not None else [(0.0, x.hours)]
+    starts: list[float] = []
+    for a, b in sorted(windows):
+        a, b = max(0.0, a), min(week_hours, b)
+        t = a
+        while t + UNIT_HOURS <= b + 1e-9:
+            starts.append(t)
+            t += UNIT_HOURS
+    cap = int(math.floor(max(0.0, x.hours) / UNIT_HOURS + 1e-9))
+    return np.array(sorted(starts)[:cap], dtype=float)
+
+
+def to_units(hours: float) -> int:
+    return max(1, int(math.ceil(hours / UNIT_HOURS - 1e-9)))
+
+
+@dataclass
+class Instance:
+    """Arrays the algorithms work on. Index j = device, e = examiner."""
+
+    devices: list[PlanDevice]
+    examiners: list[PlanExaminer]
+    H: float
+    w: np.ndarray                 # effective weights
+    p: np.ndarray                 # duration this week in slots (phase 1 if split)
+    split: np.ndarray             # bool: longer than one phase
+    clock: list[np.ndarray]       # per examiner, slot start times
+    cap: np.ndarray               # slots per examiner
+    elig: list[np.ndarray]        # per device, eligible examiner indices
+    elig_mask: np.ndarray         # n x m bool
+    deadline: np.ndarray          # hours or +inf
+    due: np.ndarray               # bool: hard deadline falls inside this week
+    latest_end: np.ndarray        # n x m: max end slot index meeting the deadline (cap if none)
+    tiebreak: np.ndarray          # rank of device id (deterministic ties)
+
+    @property
+    def n(self) -> int:
+        return len(self.devices)
+
+    @property
+    def m(self) -> int:
+        return len(self.examiners)
+
+    def gain(self, j: int, e: int, s: int) -> float:
+        """Objective value of starting device j at slot s of examiner e."""
+        return float(self.w[j] * (self.H - self.clock[e][s]))
+
+
+def build_instance(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer],
+                   week_hours: float, cfg: PlanConfig) -> Instance:
+    devices, examiners = list(devices), list(examiners)
+    n, m = len(devices), len(examiners)
+    clock = [examiner_slots(x, week_hours) for x in examiners]
+    cap = np.array([len(c) for c in clock], dtype=np.int64)
+    elig_mask = np.zeros((n, m), dtype=bool)
+    for j, d in enumerate(devices):
+        for e, x in enumerate(examiners):
+            elig_mask[j, e] = d.skill in x.skills and x.accreditation >= d.accreditation and cap[e] > 0
+    elig = [np.flatnonzero(elig_mask[j]) for j in range(n)]
+    max_phase = (to_units(cfg.max_phase_hours) if cfg.max_phase_hours
+                 else max(int(cap.max()) if m else 1, 1))
+    raw = np.array([to_units(d.hours) for d in devices], dtype=np.int64)
+    p = np.minimum(raw, max_phase)
+    w = np.array([effective_weight(d, cfg) for d in devices], dtype=float)
+    deadline = np.array([d.deadline_hours if d.deadline_hours is not None else np.inf
+                         for d in devices], dtype=float)
+    due = deadline <= week_hours
+    latest_end = np.tile(cap, (n, 1)) if n else np.zeros((0, m), dtype=np.int64)
+    for j in np.flatnonzero(due):
+        for e in range(m):
+            ends = clock[e] + UNIT_HOURS
+            latest_end[j, e] = min(cap[e], int(np.searchsorted(ends, deadline[j] + 1e-9, side="right")))
+    order = sorted(range(n), key=lambda j: devices[j].id)
+    tiebreak = np.empty(n, dtype=np.int64)
+    tiebreak[order] = np.arange(n)
+    return Instance(devices, examiners, float(week_hours), w, p, raw > p, clock, cap, elig,
+                    elig_mask, deadline, due, latest_end, tiebreak)
