@@ -138,7 +138,8 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     exam_busy = sum(i.busy_hours for i in out.servers if i.stage == EXAM)
     exam_rostered = sum(i.rostered_hours for i in out.servers if i.stage == EXAM)
     scal["utilisation.all examiners"] = exam_busy / exam_rostered if exam_rostered > 0 else np.nan
-    scal["little.queue_time_avg"] = float(np.trapezoid(awaiting, t_weeks) / (t_weeks[-1] - t_weeks[0])) if weeks else np.nan
+    # Exact time-average number awaiting examination over the window (for Little's law).
+    scal["little.queue_time_avg"] = float(_window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H).sum() / (H - w0))
     return ReplicationMeasures(scal, weekly)
 
 

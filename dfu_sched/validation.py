@@ -156,7 +156,7 @@ def run_validation(replications: int | None = None, seed: int | None = None, wor
     if include_little:
         if progress:
             progress("little")
-        checks.append(little_check("mmc_rho85.yaml", replications, seed, workers))
+        checks.append(little_check("mm1_rho50.yaml", replications, seed, workers))
         checks.append(little_check(BASELINE, min(replications or 10, 10), seed, workers, band=0.10))
     return checks
 
