@@ -662,7 +662,12 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
         if n < settings.final_reps:
             keys = keys[: max(1, math.ceil(len(keys) / 2))]
     ev.ensure(keys + [zero], settings.final_reps)
-    chosen = rank(keys, settings.final_reps)[0]
+    ranked = rank(keys, settings.final_reps)
+    final = {k: _point(ev, k, zero, settings.final_reps, tgt) for k in ranked}
+    # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
+    peers = ranked if tgt is None else [k for k in ranked if final[k]["meets_target"]] or ranked
+    undominated = [k for k in peers if not any(dominates(final[q], final[k]) for q in peers if q != k)]
+    chosen = (undominated or ranked)[0]
     if not effects or (tgt is None and cap <= 0):
         chosen = zero
     ev.ensure([chosen], settings.final_reps)
