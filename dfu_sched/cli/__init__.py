@@ -12,7 +12,7 @@ import click
 from dfu_sched import __version__
 
 #: Sub-modules whose ``COMMANDS`` are registered on the group, in help order.
-COMMAND_MODULES = ["simulate", "validate", "report", "invest"]
+COMMAND_MODULES = ["simulate", "validate", "report", "invest", "plan"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
