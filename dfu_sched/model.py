@@ -18,7 +18,7 @@ import simpy
 
 from dfu_sched.policies import DispatchQueue, PlannedQueue, QueuedDevice, make_key
 from dfu_sched.scenario import HOURS_PER_WEEK, STAGES, WEEKDAYS, ExaminerGroup, Roster, Scenario
-from dfu_sched.workload import QUICK_PATH, SCREENED_OUT, Workload
+from dfu_sched.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed
 
 EPS = 1e-9
 EXAM = STAGES.index("examination")
@@ -261,7 +261,7 @@ class DFUModel:
             q = (PlannedQueue if planned else DispatchQueue)(key, n_tiers, n_skills if s == EXAM else None)
             self.pools[s] = Pool(self, s, q)
         start_weekday = sc.calendar.start_date.weekday()
-        absence_root = seed_seq.spawn(1)[0]
+        absence_root = child_seed(seed_seq, 0)
         for s in self.route:
             if s == EXAM:
                 continue
@@ -275,7 +275,7 @@ class DFUModel:
             skills = [sc.skills.index(x) for x in group.skills]
             for k in range(group.count):
                 # One absence stream per examiner position: adding staff leaves others' days intact.
-                ss = np.random.SeedSequence(absence_root.entropy, spawn_key=absence_root.spawn_key + (k_global,))
+                ss = child_seed(absence_root, k_global)
                 k_global += 1
                 absent = np.random.default_rng(ss).random(n_days) < group.absence if group.absence > 0 else None
                 leave_h = group.leave_week * HOURS_PER_WEEK if group.leave_week is not None else None
@@ -352,10 +352,11 @@ def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
     return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
 
 
-def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload | None = None) -> RunOutput:
-    """One replication: its workload (from the seed) through the model."""
+def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence,
+                  wl: Workload | None = None) -> tuple[RunOutput, Workload]:
+    """One replication: its workload (from the seed, unless given) through the model."""
     from dfu_sched.workload import generate
 
-    wl_seed, model_seed = seed_seq.spawn(2)
+    wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
     wl = generate(sc, wl_seed) if wl is None else wl
     return DFUModel(sc, wl, model_seed).run(), wl

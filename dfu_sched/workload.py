@@ -38,9 +38,14 @@ class Workload:
         return len(self.submit)
 
 
+def child_seed(seed_seq: np.random.SeedSequence, *keys: int) -> np.random.SeedSequence:
+    """A named child stream. Unlike ``spawn``, it does not depend on how often it was called."""
+    return np.random.SeedSequence(seed_seq.entropy, spawn_key=tuple(seed_seq.spawn_key) + keys)
+
+
 def _streams(seed_seq: np.random.SeedSequence) -> dict[str, np.random.Generator]:
     names = ("arrivals", "attributes", "service", "backlog")
-    return {name: np.random.default_rng(s) for name, s in zip(names, seed_seq.spawn(len(names)))}
+    return {name: np.random.default_rng(child_seed(seed_seq, k)) for k, name in enumerate(names)}
 
 
 def _pick(u: np.ndarray, shares: list[float]) -> np.ndarray:

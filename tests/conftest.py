@@ -9,7 +9,7 @@ import pytest
 
 from dfu_sched.model import DFUModel
 from dfu_sched.scenario import Scenario, _deep_merge, parse_scenario
-from dfu_sched.workload import generate
+from dfu_sched.workload import child_seed, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "north_yorkshire_2022.yaml"
@@ -46,7 +46,7 @@ def backlog(*entries) -> list[dict]:
 def run(sc: Scenario, seed: int = 0):
     """One replication: (workload, run output)."""
     ss = np.random.SeedSequence(seed)
-    wl_seed, model_seed = ss.spawn(2)
+    wl_seed, model_seed = child_seed(ss, 0), child_seed(ss, 1)
     wl = generate(sc, wl_seed)
     return wl, DFUModel(sc, wl, model_seed).run()
 

@@ -1,0 +1,162 @@
+"""The simulate/schema/validate commands: outputs, JSON contract, determinism, bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from dfu_sched.cli import main
+from dfu_sched.experiments import run_experiment
+from dfu_sched.scenario import load_scenario
+from dfu_sched.workload import generate
+from tests.conftest import BASELINE
+
+SHORT = ["-n", "2", "--seed", "3", "--workers", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def short_baseline(tmp_path_factory) -> Path:
+    """The baseline cut to 20 weeks (fast), as a file."""
+    data = yaml.safe_load(BASELINE.read_text())
+    data["calendar"]["horizon_weeks"] = 20
+    path = tmp_path_factory.mktemp("sc") / "short.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_json_summary_keys_are_pinned(short_baseline):
+    res = invoke("simulate", short_baseline, *SHORT, "--json")
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    for key in ("kind", "scenario", "replications", "seed", "policy", "horizon_weeks", "tiers", "overall",
+                "utilisation", "throughput_per_week", "first_week_below", "backlog_weekly", "run"):
+        assert key in s, key
+    assert s["replications"] == 2 and s["seed"] == 3 and s["kind"] == "simulation"
+    assert list(s["tiers"]) == ["VH", "H", "M", "L"]
+    for block in list(s["tiers"].values()) + [s["overall"]]:
+        for stat in ("mean", "p50", "p90", "p95"):
+            iv = block["wait_to_start_days"][stat]
+            assert set(iv) == {"estimate", "ci95", "n"} and len(iv["ci95"]) == 2
+        for key in ("within_target_share", "exposure", "time_to_complete_days", "past_target_at_end"):
+            assert key in block
+    bw = s["backlog_weekly"]
+    assert bw["week"] == list(range(21))
+    band = bw["backlog.awaiting_examination"]
+    assert set(band) == {"mean", "ci95_low", "ci95_high"} and len(band["mean"]) == 21
+
+
+def test_table_output_reads_well(short_baseline):
+    res = invoke("simulate", short_baseline, *SHORT)
+    assert res.exit_code == 0
+    assert "Wait to start examination" in res.stdout and "overall" in res.stdout
+    assert res.stderr == ""                                   # quiet: nothing but the table
+
+
+def test_out_folder_has_every_file(short_baseline, tmp_path):
+    out = tmp_path / "run"
+    res = invoke("simulate", short_baseline, *SHORT, "--out", out)
+    assert res.exit_code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["devices.csv", "replications.csv", "scenario.json", "scenario.yaml", "summary.json", "weekly.csv"]
+    header = (out / "devices.csv").read_text().splitlines()[0].split(",")
+    assert {"device", "tier", "examination_start_day", "wait_to_start_days"} <= set(header)
+    assert not list(tmp_path.glob(".run.*"))                 # no temporary folder left behind
+
+
+def test_same_seed_same_numbers_on_any_worker_count(short_baseline):
+    sc = load_scenario(short_baseline)
+    a = run_experiment(sc, 4, 11, workers=1)
+    b = run_experiment(sc, 4, 11, workers=2)
+    assert a.scalars.keys() == b.scalars.keys()
+    for k in a.scalars:
+        np.testing.assert_array_equal(a.scalars[k], b.scalars[k], err_msg=k)
+    c = run_experiment(sc, 4, 12, workers=1)
+    assert not np.array_equal(a.scalars["overall.wait_to_start_days.mean"], c.scalars["overall.wait_to_start_days.mean"])
+
+
+def test_common_random_numbers_give_the_same_devices(short_baseline):
+    sc = load_scenario(short_baseline)
+    more = sc.with_updates({"examiners": [g.model_dump() | ({"count": g.count + 2} if g.name == "mobile" else {})
+                                          for g in sc.examiners],
+                            "policy": {"discipline": "priority"}})
+    ss = np.random.SeedSequence(5)
+    a, b = generate(sc, ss), generate(more, ss)
+    for field in ("submit", "tier", "dtype", "hours", "expedite"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_baseline_reproduces_a_year_long_wait_to_start():
+    """Calibration: median wait to start >= 365 days for medium and low tiers (HMICFRS 2023)."""
+    sc = load_scenario(BASELINE)
+    r = run_experiment(sc, 6, sc.run.seed, workers=1)
+    for tier in ("M", "L"):
+        iv = r.interval(f"{tier}.wait_to_start_days.p50")
+        assert iv.low >= 365, (tier, iv)
+    # ...and the unit is saturated, as a year-long queue implies.
+    assert r.interval("utilisation.all examiners").estimate > 0.95
+
+
+def test_schema_is_json_schema(tmp_path):
+    res = invoke("schema")
+    schema = json.loads(res.stdout)
+    assert schema["title"] == "dfu-sched scenario"
+    assert {"arrivals", "examiners", "policy", "backlog"} <= set(schema["properties"])
+    out = tmp_path / "s.json"
+    assert invoke("schema", "--out", out).exit_code == 0 and json.loads(out.read_text()) == schema
+
+
+# ---- bad input: one line, exit 2, nothing written ----
+
+def _bad(tmp_path: Path, text: str) -> tuple[object, Path]:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["simulate", str(path), "-n", "1", "--out", str(out)])
+    return res, out
+
+
+def _mutate(fn) -> str:
+    data = yaml.safe_load(BASELINE.read_text())
+    fn(data)
+    return yaml.safe_dump(data)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (_mutate(lambda d: d["examiners"][0].update(skils=["mobile"])), "examiners[0].skils: unknown key 'skils' (did you mean 'skills'?)"),
+    (_mutate(lambda d: d["arrivals"].update(cases_per_week=-3)), "arrivals.cases_per_week: Input should be greater than or equal to 0"),
+    (_mutate(lambda d: d["arrivals"]["tier_mix"].update(VX=0.0)), "arrivals.tier_mix: unknown tier 'VX'"),
+    (_mutate(lambda d: d["backlog"][0].update(tier="Medium")), "backlog[0].tier: unknown tier 'Medium'"),
+    (_mutate(lambda d: d["examiners"][0].update(skills=["mobil"])), "unknown skill 'mobil' (did you mean 'mobile'?)"),
+    (_mutate(lambda d: d["arrivals"].update(tier_mix={"VH": 0.5, "H": 0.6})), "shares must sum to 1"),
+    ("", "the file is empty"),
+    ("name: x\narrivals: [1, 2\n", "YAML syntax error"),
+    ("name: x\nname: y\n", "duplicate key 'name'"),
+    ("- just\n- a list\n", "must be a mapping"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, text, expected):
+    res, out = _bad(tmp_path, text)
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert expected in err and "bad.yaml" in err
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_missing_file_is_exit_2(tmp_path):
+    res = CliRunner().invoke(main, ["simulate", str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 2 and "nope.yaml" in res.stderr
+
+
+def test_input_file_is_never_modified(short_baseline, tmp_path):
+    before = short_baseline.read_bytes()
+    invoke("simulate", short_baseline, *SHORT, "--out", tmp_path / "r")
+    assert short_baseline.read_bytes() == before
