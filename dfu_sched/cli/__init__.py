@@ -20,10 +20,8 @@ COMMAND_MODULES = ["simulate", "validate", "report", "invest", "plan"]
 def main() -> None:
     """Plan a Digital Forensic Unit's backlog, highest child-safeguarding risk first.
 
-    \b
-    simulate   backlog and waits by risk tier, with 95% intervals over replications
-    validate   the simulator against queueing theory (Erlang C, Cobham, P-K, Little)
-    schema     the JSON Schema of scenario files, for editor autocompletion
+    Every command takes -h for its options. Bad input exits with code 2 and one line
+    naming the file, row or key; outputs are written whole or not at all.
     """
 
 
