@@ -165,7 +165,7 @@ class _Cell:
         self.source, self.row, self.values = source, row, values
 
     def fail(self, col: str, msg: str) -> InputError:
-        return InputError(f"column '{col}': {msg}", source=f"{self.source} row {self.row}")
+        return InputError(f"{self.source} row {self.row}, column '{col}': {msg}")
 
     def raw(self, col: str) -> Any:
         v = self.values.get(col)
