@@ -61,7 +61,7 @@ class ExperimentResult:
         }
         for scope in sc.tier_names + ["overall"]:
             block: dict = {}
-            for measure_name in ("wait_to_start_days", "time_to_complete_days"):
+            for measure_name in ("wait_to_start_days", "time_to_complete_days", "age_at_end_days"):
                 block[measure_name] = {
                     stat: self.interval(f"{scope}.{measure_name}.{stat}").as_dict()
                     for stat in ("mean", "p50", "p90", "p95")

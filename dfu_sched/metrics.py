@@ -86,6 +86,10 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
         scal[f"{name}.completed"] = float((rows & completed).sum())
         waiting_end = rows & (wl.submit < H) & (wend >= H)
         scal[f"{name}.waiting_at_end"] = float(waiting_end.sum())
+        # Censoring: waits above count only devices that started; those still waiting have
+        # waited at least this long (reported so starved tiers are not hidden).
+        for stat, v in _describe((H - wl.submit[waiting_end]) / 24.0).items():
+            scal[f"{name}.age_at_end_days.{stat}"] = v
         scal[f"{name}.past_target_at_end"] = float(
             (waiting_end & ((H - wl.submit) / 24.0 > targets[wl.tier])).sum())
 

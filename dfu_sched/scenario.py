@@ -385,7 +385,28 @@ def read_yaml(path: str | Path) -> dict:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ``InputError`` with a one-line message."""
-    return parse_scenario(read_yaml(path), source=str(path))
+    return parse_scenario(read_scenario_data(path), source=str(path))
+
+
+def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """A scenario's raw data, with ``extends: base.yaml`` resolved.
+
+    A variant file names a base scenario (relative to itself) and only the keys it changes;
+    mappings merge key by key, lists and distributions are replaced whole.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise InputError("extends: must be the path of a base scenario file", source=str(path))
+    base_path = (path.parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise InputError(f"extends: '{base}' extends itself (a cycle)", source=str(path))
+    if not base_path.exists():
+        raise InputError(f"extends: base scenario '{base}' not found", source=str(path))
+    return _deep_merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
 
 
 def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:

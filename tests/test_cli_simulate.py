@@ -160,3 +160,30 @@ def test_input_file_is_never_modified(short_baseline, tmp_path):
     before = short_baseline.read_bytes()
     invoke("simulate", short_baseline, *SHORT, "--out", tmp_path / "r")
     assert short_baseline.read_bytes() == before
+
+
+def test_variant_scenarios_extend_a_base(tmp_path):
+    from dfu_sched.errors import InputError
+
+    base = load_scenario(BASELINE)
+    variant = load_scenario(BASELINE.parent / "north_yorkshire_2022_priority.yaml")
+    assert variant.policy.discipline == "priority"
+    assert variant.backlog == base.backlog and variant.examiners == base.examiners
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("extends: loop.yaml\nname: x\n")
+    with pytest.raises(InputError, match="cycle"):
+        load_scenario(loop)
+    missing = tmp_path / "m.yaml"
+    missing.write_text("extends: nowhere.yaml\n")
+    with pytest.raises(InputError, match="not found"):
+        load_scenario(missing)
+
+
+def test_censored_waits_are_reported_for_starved_tiers():
+    """Under strict priority low-risk devices barely start; their age at the end shows it."""
+    sc = load_scenario(BASELINE.parent / "north_yorkshire_2022_priority.yaml")
+    r = run_experiment(sc, 2, 1, workers=1)
+    s = r.summary()
+    low = s["tiers"]["L"]
+    assert low["waiting_at_end"]["estimate"] > 10 * max(low["started"]["estimate"], 1) / 10
+    assert low["age_at_end_days"]["p50"]["estimate"] > 300

@@ -48,13 +48,16 @@ def simulation_text(summary: dict) -> str:
         w = b["wait_to_start_days"]
         target = f"{b['target_days']:g}" if "target_days" in b else ""
         rows.append([name, target, fmt_ci(w["mean"]), fmt(w["p50"]["estimate"]), fmt(w["p90"]["estimate"]),
-                     fmt(w["p95"]["estimate"]), fmt_ci(b["within_target_share"], 0, 100) if name != "overall" or True else "",
+                     fmt(w["p95"]["estimate"]), fmt_ci(b["within_target_share"], 0, 100),
                      fmt(b["started"]["estimate"], 0)])
     out.append(table(["tier", "target", "mean [95% CI]", "P50", "P90", "P95", "within target %", "started"], rows))
+    out.append("(devices whose examination started in the window; those still waiting at the end are below)")
     out += ["", "Child-safeguarding exposure (tier weight x device-days unexamined) and devices past target at the end"]
     rows = [[name, fmt_ci(b["exposure"], 0), fmt(b["waiting_at_end"]["estimate"], 0),
-             fmt(b["past_target_at_end"]["estimate"], 0)] for name, b in scopes]
-    out.append(table(["tier", "exposure [95% CI]", "waiting at end", "past target at end"], rows))
+             fmt(b["past_target_at_end"]["estimate"], 0),
+             fmt(b.get("age_at_end_days", {}).get("p50", {}).get("estimate"), 0)] for name, b in scopes]
+    out.append(table(["tier", "exposure [95% CI]", "waiting at end", "past target at end",
+                      "median age at end, days"], rows))
     bw = summary["backlog_weekly"]
     weeks = bw["week"]
     marks = sorted({0, *range(13, weeks[-1], 13), weeks[-1]})
