@@ -158,7 +158,7 @@ class Server:
     def _take(self, now: float):
         q = self.pool.queue
         if isinstance(q, PlannedQueue):
-            dev = q.pop_planned(self.sid)
+            dev = q.pop_urgent(self.groups, now) or q.pop_planned(self.sid)
             if dev is not None:
                 return dev
         return q.pop(self.groups, now)

@@ -126,9 +126,22 @@ class PlannedQueue(DispatchQueue):
     def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None):
         super().__init__(key, n_tiers, n_skills)
         self.plans: dict[int, list] = {}
+        self.planned: set[int] = set()
 
     def set_plans(self, plans: dict[int, list]) -> None:
         self.plans = {k: list(reversed(v)) for k, v in plans.items()}  # pop() from the end
+        self.planned = {d.i for v in plans.values() for d in v}
+
+    def pop_urgent(self, groups: Sequence[int], now: float):
+        """An unplanned most-urgent-tier or expedited device jumps the plan: a very-high-risk
+        device submitted on Tuesday must not wait for next Monday's plan."""
+        g, _ = self._best(groups, now)
+        if g < 0:
+            return None
+        dev = self.heaps[g][0][2]
+        if (dev.expedite or dev.tier == 0) and dev.i not in self.planned:
+            return self.pop(groups, now)
+        return None
 
     def pop_planned(self, server_id: int):
         plan = self.plans.get(server_id)
