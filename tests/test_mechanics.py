@@ -175,28 +175,29 @@ def test_expedite_jumps_the_queue():
     assert out.records.start[0, EXAM] == pytest.approx(MON_8)
 
 
-def test_preemptive_resume_conserves_work():
-    sc = mini(
-        calendar={"horizon_weeks": 2},
-        policy={"discipline": "priority", "preemptive": True},
-        backlog=backlog(("phone", "L", 1, 40)),
-        examiners=[{"name": "ann", "skills": ["mobile", "computer"], "continuous": True}],
-        arrivals={"cases_per_week": 0},
-    )
-    wl, out = run(sc)
-    # Inject a VH device 3 h into the L examination by hand: a second run with an arrival.
-    from dfu_sched.workload import Workload
+def _l_then_vh_at_3h(sc):
+    """Two 10-hour phone devices: an L one waiting at hour 0, a VH one arriving at hour 3."""
     import dataclasses
+
+    from dfu_sched.model import DFUModel
+
+    wl, _ = run(sc)
     wl2 = dataclasses.replace(
-        wl,
-        submit=np.array([wl.submit[0], 3.0]), release=np.array([0.0, 3.0]), case=np.array([0, 1]),
+        wl, submit=np.array([wl.submit[0], 3.0]), release=np.array([0.0, 3.0]), case=np.array([0, 1]),
         tier=np.array([3, 0]), dtype=np.array([0, 0]), expedite=np.array([False, False]),
         triage=np.zeros(2, np.int8), hours=np.vstack([wl.hours[0], wl.hours[0]]),
-        first_stage=np.array([EXAM, EXAM]), backlog=np.array([True, False]),
-    )
-    from dfu_sched.model import DFUModel
-    out2 = DFUModel(sc, wl2, np.random.SeedSequence(0)).run()
-    r = out2.records
+        first_stage=np.array([EXAM, EXAM]), backlog=np.array([True, False]))
+    return DFUModel(sc, wl2, np.random.SeedSequence(0)).run().records
+
+
+def _continuous_priority(preemptive: bool):
+    return mini(calendar={"horizon_weeks": 2}, policy={"discipline": "priority", "preemptive": preemptive},
+                examiners=[{"name": "ann", "skills": ["mobile", "computer"], "continuous": True}],
+                backlog=backlog(("phone", "L", 1, 40)))
+
+
+def test_preemptive_resume_conserves_work():
+    r = _l_then_vh_at_3h(_continuous_priority(True))
     assert r.start[0, EXAM] == pytest.approx(0.0)
     assert r.start[1, EXAM] == pytest.approx(3.0)            # VH starts on arrival
     assert r.end[1, EXAM] == pytest.approx(13.0)
@@ -204,18 +205,7 @@ def test_preemptive_resume_conserves_work():
 
 
 def test_non_preemptive_lets_running_job_finish():
-    sc = mini(policy={"discipline": "priority", "preemptive": False},
-              examiners=[{"name": "ann", "skills": ["mobile", "computer"], "continuous": True}],
-              backlog=backlog(("phone", "L", 1, 40)))
-    wl, _ = run(sc)
-    import dataclasses
-    from dfu_sched.model import DFUModel
-    wl2 = dataclasses.replace(
-        wl, submit=np.array([wl.submit[0], 3.0]), release=np.array([0.0, 3.0]), case=np.array([0, 1]),
-        tier=np.array([3, 0]), dtype=np.array([0, 0]), expedite=np.array([False, False]),
-        triage=np.zeros(2, np.int8), hours=np.vstack([wl.hours[0], wl.hours[0]]),
-        first_stage=np.array([EXAM, EXAM]), backlog=np.array([True, False]))
-    r = DFUModel(sc, wl2, np.random.SeedSequence(0)).run().records
+    r = _l_then_vh_at_3h(_continuous_priority(False))
     assert r.end[0, EXAM] == pytest.approx(10.0)
     assert r.start[1, EXAM] == pytest.approx(10.0)
 
