@@ -2,11 +2,11 @@
 
 How a mix is evaluated: ``levers.apply_mix`` gives the scenario as staffed and equipped; the
 workload of replication r is generated exactly as ``experiments.run_replication`` does (same
-seeds), outsourcing contracts then take their devices out of the in-house workload week by
-week (they never reach the in-house queues; their examination 'starts' when the provider
-starts it), the core model runs, and the core's ``metrics.measure`` is computed on the whole
-workload with the outsourced devices' times filled in. With no outsourcing this is exactly the
-core's replication, so a zero mix reproduces ``run_experiment`` bit for bit.
+seeds); outsourcing contracts are extra SimPy processes in a subclass of the core model that
+each week take devices still waiting in the examination queue (their examination 'starts'
+when the provider starts it); the core's ``metrics.measure`` is computed on the result. With
+no outsourcing this is exactly the core's replication, so a zero mix reproduces
+``run_experiment`` bit for bit.
 
 How the best mix is found (``search_budget``):
 1. screen: each option alone at a few affordable levels, few replications, common random numbers;
@@ -21,7 +21,6 @@ How the best mix is found (``search_budget``):
 """
 from __future__ import annotations
 
-import heapq
 import math
 import multiprocessing as mp
 import re
@@ -41,9 +40,8 @@ from dfu_sched.metrics import MONTH_WEEKS, measure
 from dfu_sched.model import EXAM, DFUModel
 from dfu_sched.scenario import HOURS_PER_WEEK, STAGES, Scenario
 from dfu_sched.stats import paired_difference, t_interval, t_interval_columns
-from dfu_sched.workload import SCREENED_OUT, generate
+from dfu_sched.workload import generate
 
-TRIAGE = STAGES.index("triage")
 #: Spawn-key suffix of the turnaround stream: apart from every stream the core uses.
 OUTSOURCING_STREAM = 7507
 
@@ -166,42 +164,50 @@ def prepare(base: Scenario, mix: dict[str, int]) -> Prepared:
                     recurring_after_horizon(base, mix))
 
 
-def dispatch(sc: Scenario, wl, contracts: Iterable[Contract], u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Which devices each contract takes, week by week: (dispatch hour, start hour, back hour, price).
+class OutsourcingModel(DFUModel):
+    """The core model plus outsourcing contracts, without touching the core.
 
-    Each week (at 09:00 on the week's first day) a contract takes up to its slots from the
-    eligible devices already submitted, most urgent tier first (or oldest first). Devices a
-    triage kit would screen out are not sent, nor devices already past examination.
+    Each contract is a SimPy process: at 09:00 on the first day of each contract week it takes
+    up to its slots from the devices *waiting in the examination queue at that moment* (eligible
+    tiers and types; most urgent tier first, or oldest first), removes them from the queue, and
+    records their examination as started by the provider ``start_delay`` later and finished
+    after the turnaround. Only devices the unit has not started go out, and nothing goes out
+    when the queue is empty, so the contract adapts to the queue as a manager would.
     """
-    n = wl.n
-    sent = np.full(n, np.nan)
-    start = np.full(n, np.nan)
-    back = np.full(n, np.nan)
-    price = np.zeros(n)
-    screened = (wl.triage == SCREENED_OUT) & sc.stages.triage.enabled & (wl.first_stage <= TRIAGE)
-    open_ = ~screened & (wl.first_stage <= EXAM)
-    for c in contracts:
-        elig = open_ & np.isin(wl.dtype, c.types) & np.isin(wl.tier, c.tiers) & np.isnan(sent)
-        idx = np.flatnonzero(elig)
-        idx = idx[np.argsort(wl.release[idx], kind="stable")]
-        heap: list = []
-        j = 0
+
+    def __init__(self, sc: Scenario, wl, seed_seq, contracts: Iterable[Contract], u: np.ndarray):
+        super().__init__(sc, wl, seed_seq)
+        self.u = u
+        self.sent = np.full(wl.n, np.nan)
+        self.price = np.zeros(wl.n)
+        for c in contracts:
+            self.env.process(self._contract(c))
+
+    def _contract(self, c: Contract):
+        env, wl, rec = self.env, self.wl, self.rec
+        queue = self.pools[EXAM].queue
+        types, tiers = set(c.types), set(c.tiers)
         w = math.ceil(c.start_week - 1e-9)
         while w < c.end_week:
             t = w * HOURS_PER_WEEK + 9.0
-            while j < idx.size and wl.release[idx[j]] <= t:
-                i = int(idx[j])
-                heapq.heappush(heap, ((int(wl.tier[i]) if c.risk_first else 0), float(wl.submit[i]), i))
-                j += 1
-            for _ in range(min(c.slots_per_week, len(heap))):
-                _, _, i = heapq.heappop(heap)
-                turnaround_h = float(c.turnaround.ppf(np.array([u[i]]))[0]) * 24.0
-                sent[i] = t
-                start[i] = t + c.start_delay_h
-                back[i] = t + max(turnaround_h, c.start_delay_h)
-                price[i] = c.prices[int(wl.dtype[i])]
+            if t >= self.horizon:
+                return
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            waiting = [d for d in queue.waiting() if d.tier in tiers and int(wl.dtype[d.i]) in types]
+            waiting.sort(key=lambda d: ((d.tier if c.risk_first else 0), d.submit, d.i))
+            for dev in waiting[: c.slots_per_week]:
+                queue.take(dev)
+                i = dev.i
+                back = t + max(float(c.turnaround.ppf(np.array([self.u[i]]))[0]) * 24.0, c.start_delay_h)
+                self.sent[i] = t
+                self.price[i] = c.prices[int(wl.dtype[i])]
+                if t + c.start_delay_h < self.horizon:
+                    rec.start[i, EXAM] = t + c.start_delay_h
+                if back < self.horizon:
+                    rec.end[i, EXAM] = back
+                    rec.done[i] = back
             w += 1
-    return sent, start, back, price
 
 
 def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -> tuple[dict, dict]:
@@ -211,15 +217,9 @@ def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -
     wl = generate(sc, wl_seed)
     if prep.contracts:
         u = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rep, OUTSOURCING_STREAM))).random(wl.n)
-        sent, st, back, price = dispatch(sc, wl, prep.contracts, u)
-        out_mask = ~np.isnan(sent)
-        hidden = replace(wl, release=np.where(out_mask, np.inf, wl.release))
-        out = DFUModel(sc, hidden, model_seed).run()
-        rec = out.records
-        rec.start[out_mask, EXAM] = st[out_mask]
-        rec.end[out_mask, EXAM] = back[out_mask]
-        rec.done[out_mask] = back[out_mask]
-        n_out, spend = float(out_mask.sum()), float(price.sum())
+        model = OutsourcingModel(sc, wl, model_seed, prep.contracts, u)
+        out = model.run()
+        n_out, spend = float(np.isfinite(model.sent).sum()), float(model.price.sum())
     else:
         out = DFUModel(sc, wl, model_seed).run()
         n_out, spend = 0.0, 0.0

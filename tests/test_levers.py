@@ -10,11 +10,12 @@ import pytest
 from _invest_fixtures import NY400K, raw, small
 from dfu_sched.errors import InputError
 from dfu_sched.experiments import replication_seed, run_replication
-from dfu_sched.invest import dispatch, prepare, replicate
+from dfu_sched.invest import OutsourcingModel, prepare, replicate
+from dfu_sched.model import EXAM
 from dfu_sched.levers import (apply_mix, cost_items, cost_profile, financial_year, max_units, mix_cost,
                               outsourcing_contracts, recurring_after_horizon)
 from dfu_sched.scenario import Scenario, load_scenario, parse_scenario
-from dfu_sched.workload import SCREENED_OUT, generate
+from dfu_sched.workload import generate
 
 
 @pytest.fixture(scope="module")
@@ -125,25 +126,29 @@ def test_hiring_keeps_the_same_devices(full):
 
 # ---- outsourcing ----------------------------------------------------------------------------------
 
-def test_dispatch_respects_slots_tiers_and_order():
+def test_outsourcing_takes_waiting_devices_within_slots_tiers_and_order():
     sc = small(extra_options=[{
         "name": "out_vh", "kind": "outsourcing", "price_gbp_by_type": {"phone": 500}, "step_devices_per_week": 3,
         "max_devices_per_week": 3, "tiers": ["VH", "H"], "start_week": 2, "contract_weeks": 5,
         "turnaround_days": {"dist": "fixed", "value": 10}}], keep=("triage_kiosk",))
     mix = {"out_vh": 1, "triage_kiosk": 1}
     applied = apply_mix(sc, mix)
-    contracts = outsourcing_contracts(sc, mix)
-    wl = generate(applied, replication_seed(3, 0).spawn(2)[0])
-    sent, start, back, price = dispatch(applied, wl, contracts, np.full(wl.n, 0.5))
+    wl_seed, model_seed = replication_seed(3, 0).spawn(2)
+    wl = generate(applied, wl_seed)
+    model = OutsourcingModel(applied, wl, model_seed, outsourcing_contracts(sc, mix), np.full(wl.n, 0.5))
+    rec = model.run().records
+    sent = model.sent
     out = ~np.isnan(sent)
     assert out.sum() == 3 * 5
     weeks = np.floor(sent[out] / 168)
     assert set(weeks) == {2, 3, 4, 5, 6} and all((weeks == w).sum() == 3 for w in set(weeks))
     assert set(wl.tier[out]) <= {0, 1} and set(wl.dtype[out]) == {0}
-    assert not (wl.triage[out] == SCREENED_OUT).any()  # the kiosk would screen those out anyway
-    assert np.all(wl.release[out] <= sent[out]) and np.allclose(back[out] - sent[out], 240)
-    assert np.allclose(start[out] - sent[out], 72) and price.sum() == 500 * 15
-    # risk first: the first week's devices are the VH ones waiting (backlog VH phones outnumber 3)
+    assert not rec.screened[out].any()                      # triage screens before anything goes out
+    assert np.all(rec.qenter[out, EXAM] <= sent[out])        # only devices waiting for examination go out
+    assert np.all(rec.server[out, EXAM] == -1)               # never touched by an in-house examiner
+    assert np.allclose(rec.start[out, EXAM] - sent[out], 72) and np.allclose(rec.end[out, EXAM] - sent[out], 240)
+    assert model.price.sum() == 500 * 15
+    # risk first: the first week takes VH devices (more than 3 VH phones are waiting)
     assert set(wl.tier[out & (np.floor(sent / 168) == 2)]) == {0}
 
 
