@@ -1,7 +1,6 @@
 """Risk scoring: monotone in every factor, given tier wins, bad models rejected in one line."""
 from __future__ import annotations
 
-import itertools
 import json
 import random
 

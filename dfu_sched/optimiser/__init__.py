@@ -9,7 +9,7 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
    finish in time are reported in ``infeasible_deadlines`` and planned as ordinary devices;
 2. the greedy rule (w/p, skills matched): the baseline every plan is compared with;
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
-   whole queue (``bound``); excluded devices that price positive are added and the LP re-solved;
+   whole queue (``bound``); excluded devices that price positive join the improvement pool;
 4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
 5. the best of all plans found, never worse than greedy; then a greedy forecast of later weeks.
 Mode "fast" (used by the simulation every simulated week) skips the LP: greedy, improvement,
@@ -59,19 +59,17 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     method_parts = []
     if inst.n and inst.m:
         if mode == "full":
-            cand = L.candidates(inst, cfg.candidate_factor)
+            factor = cfg.candidate_factor or max(1.2, min(2.0, 2.0 * 12 / max(inst.m, 1)))
+            cand = L.candidates(inst, factor)
             t1 = time.perf_counter()
             lp = L.solve_ti_lp(inst, cand, max(1.0, 0.8 * time_limit_s), must)
             if lp is not None:
                 bound, vals = L.priced_bound(inst, lp.pi, must)
-                outside = [j for j in range(inst.n) if vals[j] > 1e-9 * max(1.0, bound)
-                           and j not in set(cand)]
-                if outside and time.perf_counter() - t1 < 0.4 * time_limit_s:
-                    lp2 = L.solve_ti_lp(inst, sorted(set(cand) | set(outside)),
-                                        max(1.0, 0.8 * time_limit_s), must)
-                    if lp2 is not None:
-                        lp, cand = lp2, sorted(set(cand) | set(outside))
-                        bound = min(bound, L.priced_bound(inst, lp.pi, must)[0])
+                in_lp = set(cand)
+                # excluded devices that price positive could still help: offer them to the
+                # improvement search (the bound above already covers them, so no LP re-solve)
+                outside = [j for j in range(inst.n) if vals[j] > 1e-9 * max(1.0, bound) and j not in in_lp]
+                cand = sorted(in_lp | set(outside))
                 timings["lp"] = time.perf_counter() - t1
                 rounded = L.round_lp(inst, lp)
                 plans.append((total_score(inst, rounded), "LP rounding", rounded))
@@ -95,7 +93,7 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
                 cur = nxt
             plans.append((total_score(inst, cur), f"{name} + DP/local search", cur))
         timings["improve"] = time.perf_counter() - t2
-        if mode == "fast" or bound == float("inf"):
+        if mode == "fast" or bound == float("inf") or "time limit" in " ".join(method_parts):
             prices = L.heuristic_prices(inst)
             for theta in (0.9, 1.0, 1.1):
                 bound = min(bound, L.priced_bound(inst, [theta * x for x in prices], must)[0])

@@ -65,12 +65,15 @@ class PlanConfig:
     ``aging_days``: weight multiplier is ``1 + age_days / aging_days``; ``None`` ages each device
     relative to its own tier target instead (``1 + max(0, age - target) / target``), which makes
     devices rise quickly once they pass their target. ``expedite_factor`` multiplies the weight of
-    devices whose officer asked for expedition.
+    devices whose officer asked for expedition. ``candidate_factor``: the LP sees the best devices
+    up to this multiple of each skill class's capacity; ``None`` = 2.0 for up to 12 examiners,
+    shrinking to 1.2 at 20 (GLOP time grows fast with examiners; the bound stays valid because
+    it prices every device, and devices priced positive join the improvement search).
     """
 
     aging_days: float | None = 180.0
     expedite_factor: float = 1.5
-    candidate_factor: float = 2.0
+    candidate_factor: float | None = None
     max_phase_hours: float | None = None
     scip: bool = True
     local_search: bool = True
