@@ -440,13 +440,32 @@ def format_validation_error(exc: ValidationError) -> str:
     return text
 
 
+def _union_tags() -> set[str]:
+    """Every discriminator value in the schema: pydantic puts the union branch in error paths."""
+    defs = scenario_json_schema().get("$defs", {})
+    tags: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            tags.update(node.get("discriminator", {}).get("mapping", {}))
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(defs)
+    visit(scenario_json_schema().get("properties", {}))
+    return tags
+
+
 def _format_loc(loc: list) -> str:
     out = ""
+    tags = _union_tags()
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("exponential", "lognormal", "gamma", "fixed", "uniform", "empirical",
-                      "one-plus-poisson", "geometric"):
+        elif part in tags:
             continue  # pydantic names the union branch; users never wrote it
         else:
             out += f".{part}" if out else str(part)
