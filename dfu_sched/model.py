@@ -26,7 +26,13 @@ TRIAGE = STAGES.index("triage")
 
 
 class Device(QueuedDevice):
-    __slots__ = ("remaining", "stage")
+    """A device in the model: its queue fields plus the work left at its current stage.
+
+    ``queued_at``/``started_at`` remember the last stage whose queue entry and start were
+    recorded, so a preempted or handed-back device keeps its first times (and the hot path
+    avoids reading numpy scalars)."""
+
+    __slots__ = ("remaining", "stage", "queued_at", "started_at")
 
 
 @dataclass
@@ -106,9 +112,9 @@ class Pool:
     def put(self, dev: Device) -> None:
         env = self.model.env
         now = env.now
-        rec = self.model.rec
-        if np.isnan(rec.qenter[dev.i, self.stage]):
-            rec.qenter[dev.i, self.stage] = now
+        if dev.queued_at != self.stage:
+            dev.queued_at = self.stage
+            self.model.rec.qenter[dev.i, self.stage] = now
         self.queue.push(dev)
         for k, srv in enumerate(self.idle):
             if srv.eligible(dev) and srv.on_shift(now):
@@ -185,7 +191,8 @@ class Server:
 
     def serve(self, dev: Device):
         env, rec, s = self.model.env, self.model.rec, self.pool.stage
-        if np.isnan(rec.start[dev.i, s]):
+        if dev.started_at != s:
+            dev.started_at = s
             rec.start[dev.i, s] = env.now
             rec.server[dev.i, s] = self.sid
         self.current = dev
@@ -313,6 +320,7 @@ class DFUModel:
             tr = tier[i]
             dev = Device(i, tr, self.type_skill[dtype[i]], submit[i], expedite[i], submit[i] + self.targets_h[tr])
             dev.stage = self.route.index(first[i])
+            dev.queued_at = dev.started_at = -1
             self._enter(dev)
 
     def _enter(self, dev: Device) -> None:
