@@ -1,11 +1,13 @@
 """``compare`` and ``invest``: what each scenario or mix of investments buys, with paired intervals."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from dfu_sched.cli.common import handles_input_errors
+from dfu_sched.cli.report import check_report_path, report_from_output, report_options
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
 
@@ -33,8 +35,10 @@ def _check_xlsx(path: Path | None) -> None:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications of each (default: the first scenario's run.replications).")
 @_common
+@report_options
 @handles_input_errors
-def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet):
+def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet, report_file, figures_dir,
+            pseudonymise):
     """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
 
     Each scenario's investment.mix, if any, is applied and costed. Differences are against the
@@ -46,6 +50,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     """
     from dfu_sched.invest import compare_scenarios
     from dfu_sched.io import atomic_dir
+    from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_compare_xlsx
     from dfu_sched.reports.invest_text import compare_text, write_compare_dir
@@ -54,6 +59,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     _check_xlsx(xlsx_file)
+    check_report_path(report_file)
     loaded = [(str(p), load_scenario(p)) for p in scenarios]
     first = loaded[0][1]
     n = replications or first.run.replications
@@ -65,12 +71,16 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     if out_dir is not None:
         with atomic_dir(out_dir) as tmp:
             names = write_compare_dir(out, tmp)
+            names += copy_scenario_files(out, tmp)
         if not quiet:
             click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
     if xlsx_file is not None:
         write_compare_xlsx(out, xlsx_file)
         if not quiet:
             click.echo(f"wrote {xlsx_file}", err=True)
+    report_from_output(out_dir, lambda: render_compare(json.loads(to_json(out)), scenario_files(out, None),
+                                                      pseudonymise=pseudonymise),
+                       report_file, figures_dir, pseudonymise, quiet)
     click.echo(to_json(out) if as_json else compare_text(out))
 
 

@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # no display; must precede pyplot users anywhere in the p
 import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter  # noqa: E402
 
 # ---- palette -----------------------------------------------------------------------------------
@@ -487,3 +488,423 @@ def save_figures(charts: Sequence[RenderedChart], out_dir: str | Path, dpi: int 
                 c.figure.savefig(tmp / f"{c.spec.name}.svg", format="svg", metadata={"Date": None})
             written += [out_dir / f"{c.spec.name}.png", out_dir / f"{c.spec.name}.svg"]
     return written
+
+
+# ---- compare and invest charts -------------------------------------------------------------------
+
+#: Scenario colours (Okabe-Ito again, starting with the blue of the simulation's main series);
+#: the first scenario (the reference every difference is taken against) is always the black-ish ink.
+SCENARIO_COLOURS = [INK, "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+SCENARIO_DASHES = ["-", "--", "-.", ":", "-", "--", "-."]
+CHOSEN = "#0072B2"
+BASELINE_STYLE = {"color": GREY, "linestyle": "--"}
+
+
+def scenario_style(index: int) -> dict:
+    k = index % len(SCENARIO_COLOURS)
+    return {"color": SCENARIO_COLOURS[k], "linestyle": SCENARIO_DASHES[k]}
+
+
+def _traj_x(weeks: Sequence[float], start_date: str | None) -> tuple[np.ndarray, bool]:
+    """Calendar dates for trajectory points when the start date is known, else month numbers."""
+    try:
+        start = dt.date.fromisoformat(str(start_date))
+    except (TypeError, ValueError):
+        return np.array([w / (52.0 / 12.0) for w in weeks], dtype=float), False
+    return np.array([np.datetime64(start + dt.timedelta(days=round(7 * float(w)))) for w in weeks]), True
+
+
+def _month_axis(ax, dated: bool) -> None:
+    if dated:
+        _date_axis(ax)
+    else:
+        ax.set_xlabel("months from the start")
+
+
+def _traj_series(traj: dict, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    block = traj.get("series", {}).get(key)
+    if not block:
+        return None
+    return _arr(block.get("mean")), _arr(block.get("ci95_low")), _arr(block.get("ci95_high"))
+
+
+def _wait_points(traj: dict) -> tuple[list[float], tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    """Monthly mean wait to start, placed mid-month (it averages the examinations started in the month)."""
+    w = traj.get("wait_to_start_days")
+    weeks = traj.get("week", [])
+    if not w or not w.get("mean") or len(weeks) < 2:
+        return None
+    mids = [(weeks[m - 1] + weeks[m]) / 2 for m in w["month"] if 1 <= m < len(weeks)]
+    n = len(mids)
+    return mids, (_arr(w["mean"][:n]), _arr(w["ci95_low"][:n]), _arr(w["ci95_high"][:n]))
+
+
+def trajectories_chart(named: Sequence[tuple[str, dict, dict]], start_date: str | None, what: str) -> Figure | None:
+    """One line (and 95% band) per trajectory: backlog (``what="backlog"``) or monthly wait to start."""
+    fig, ax = _new_figure(WIDE)
+    drawn = False
+    for label, traj, style in named:
+        if what == "backlog":
+            s = _traj_series(traj, "backlog.awaiting_examination")
+            weeks = traj.get("week", [])
+        else:
+            wp = _wait_points(traj)
+            s, weeks = (wp[1], wp[0]) if wp else (None, [])
+        if s is None or not np.isfinite(s[0]).any():
+            continue
+        x, dated = _traj_x(weeks, start_date)
+        _band(ax, x, *s, style["color"], label, linewidth=style.get("linewidth", 1.9),
+              linestyle=style.get("linestyle", "-"))
+        drawn = True
+    if not drawn:
+        return None
+    ax.set_ylabel("devices awaiting examination" if what == "backlog" else "mean wait to start (days)")
+    ax.set_ylim(bottom=0)
+    _thousands(ax)
+    _month_axis(ax, dated)
+    _legend_below(ax, ncol=2)
+    return fig
+
+
+def compare_backlog_chart(d: dict) -> Figure | None:
+    named = [(f"{s['id']}", s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
+    return trajectories_chart(named, d.get("start_date"), "backlog")
+
+
+def compare_wait_chart(d: dict) -> Figure | None:
+    named = [(f"{s['id']}", s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
+    return trajectories_chart(named, d.get("start_date"), "wait")
+
+
+#: Measures worth a forest-plot panel, in reading order (those a compare file lacks are skipped).
+FOREST_KEYS = ["overall.exposure", "VH.exposure", "overall.wait_to_start_days.p50", "VH.wait_to_start_days.p50",
+               "H.wait_to_start_days.p50", "invest.wait_at_12m_days", "invest.backlog_at_12m",
+               "overall.waiting_at_end"]
+
+
+def forest_keys(d: dict) -> list[str]:
+    keys = [k for k in FOREST_KEYS if k in d.get("measures", [])]
+    return [k for k in keys if any(_estimate(x["measures"].get(k)) == _estimate(x["measures"].get(k))
+                                   for x in d.get("differences", []))]
+
+
+def compare_forest_chart(d: dict) -> Figure | None:
+    """Paired differences (scenario minus the first) with 95% CI whiskers: one panel per measure.
+
+    Panels, not one axis, because the measures have different units (device-days, days, devices);
+    each panel has its own scale and a zero line, so "the whisker crosses zero" reads at a glance.
+    Scenarios are told apart by colour and marker (legend below), so the panels keep the full width.
+    """
+    diffs, keys = d.get("differences", []), forest_keys(d)
+    if not diffs or not keys:
+        return None
+    ids = [s["id"] for s in d["scenarios"]]
+    rows = len(diffs)
+    markers = ["o", "s", "^", "D", "v", "P"]
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(7.6, (0.5 + 0.2 * rows) * len(keys) + 0.35 * rows + 0.3), layout="constrained")
+        axes = fig.subplots(len(keys), 1, squeeze=False)[:, 0]
+    handles = []
+    for ax, key in zip(axes, keys):
+        blocks = [x["measures"].get(key, {}) for x in diffs]
+        for j, (diff, b) in enumerate(zip(diffs, blocks)):
+            v, (lo, hi) = _estimate(b), _ci(b)
+            y = rows - 1 - j
+            style = scenario_style(ids.index(diff["id"]) if diff["id"] in ids else j + 1)
+            if not math.isfinite(v):
+                continue
+            err = [[v - lo], [hi - v]] if math.isfinite(lo) and math.isfinite(hi) else None
+            h = ax.errorbar([v], [y], xerr=err, fmt=markers[j % len(markers)], color=style["color"], capsize=4,
+                            markersize=6, linewidth=1.6, label=f"{diff['id']} minus {diff['versus']}")
+            if len(handles) < rows and ax is axes[0]:
+                handles.append(h)
+            txt = _signed(v) + (f"  ({_signed(lo)} to {_signed(hi)})" if err else "")
+            ax.annotate(txt, (1.0, y), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=7.5, color=style["color"])
+        ax.axvline(0, color=GREY, linewidth=1.0)
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, rows - 0.4)
+        ax.grid(axis="y", visible=False)
+        ax.spines["left"].set_visible(False)
+        ax.set_title(d.get("labels", {}).get(key, key), loc="left", fontsize=8.5, pad=2)
+        vals = [0.0]
+        for b in blocks:
+            vals += [x for x in (_estimate(b), *_ci(b)) if math.isfinite(x)]
+        pad = 0.06 * ((max(vals) - min(vals)) or 1.0)
+        ax.set_xlim(min(vals) - pad, max(vals) + pad)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
+        ax.tick_params(axis="x", labelsize=7.5, pad=1)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower left", ncol=1, frameon=False)
+    return fig
+
+
+def _signed(v: float) -> str:
+    if not math.isfinite(v):
+        return "-"
+    return (f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+,.1f}").replace("-", "−")
+
+
+def _short(v: float) -> str:
+    a = abs(v)
+    s = f"{v / 1e6:,.1f}M" if a >= 1e6 else f"{v / 1e3:,.0f}k" if a >= 1e4 else f"{v:,.0f}" if a >= 10 else f"{v:g}"
+    return s.replace("-", "−")
+
+
+def _gbp_axis(ax, axis: str = "y") -> None:
+    def fmt(v, _):
+        a = abs(v)
+        return f"£{v / 1e6:,.1f}M" if a >= 1e6 else f"£{v / 1e3:,.0f}K" if a >= 1e3 else f"£{v:,.0f}"
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(fmt))
+
+
+def compare_cost_chart(d: dict) -> Figure | None:
+    """Spending inside the horizon by financial year, one bar per scenario (none if all cost nothing)."""
+    sc = d.get("scenarios", [])
+    if not any((s.get("cost_gbp") or 0) > 0 for s in sc):
+        return None
+    years: list[str] = []
+    for s in sc:
+        for y in s["cost_profile"]["by_financial_year"]:
+            if y["financial_year"] not in years:
+                years.append(y["financial_year"])
+    years.sort()
+    fig, ax = _new_figure(SQUAT)
+    width = 0.8 / len(sc)
+    for i, s in enumerate(sc):
+        by = {y["financial_year"]: y["total"] for y in s["cost_profile"]["by_financial_year"]}
+        xs = np.arange(len(years)) - 0.4 + width * (i + 0.5)
+        ax.bar(xs, [by.get(y, 0.0) for y in years], width=width * 0.92, color=scenario_style(i)["color"],
+               label=f"{s['id']}: £{s['cost_gbp']:,.0f} in all", alpha=0.9)
+    ax.set_xticks(range(len(years)), [f"FY {y}" for y in years])
+    ax.grid(axis="x", visible=False)
+    _gbp_axis(ax)
+    ax.set_ylabel("spend")
+    _legend_below(ax, ncol=2)
+    return fig
+
+
+COMPARE_CHARTS: list[ChartSpec] = [
+    ChartSpec("compare_backlog", "Backlog awaiting examination, scenario by scenario",
+              "Devices submitted but not yet started, month by month: mean of the replications (line) and "
+              "95% confidence band (shaded). Scenarios with the same demand see the same devices arriving "
+              "(common random numbers), so the lines differ only through what each scenario changes.",
+              compare_backlog_chart),
+    ChartSpec("compare_wait", "Mean wait to start examination, month by month",
+              "For examinations starting in each month, the mean number of days the device had waited "
+              "(all tiers), with 95% bands. A month with no starts in a replication is left out of that "
+              "replication's average.", compare_wait_chart),
+    ChartSpec("compare_differences", "Paired differences against the first scenario",
+              "Each dot is a scenario minus the first scenario, averaged over replications that saw the "
+              "same arrivals; the whisker is the paired 95% confidence interval. Left of the grey zero line "
+              "= fewer days, devices or exposure than the first scenario. A whisker that crosses zero means "
+              "the replications cannot tell the two apart on that measure.", compare_forest_chart),
+    ChartSpec("compare_cost", "Spending by financial year",
+              "Money each scenario's investments cost inside the horizon, by financial year (recurring "
+              "costs spread by the day, one-off payments in the month they are made).", compare_cost_chart),
+]
+
+
+# ---- invest charts -----------------------------------------------------------------------------------
+
+def frontier_chart(d: dict) -> Figure | None:
+    """Cost against the objective for every mix evaluated: frontier joined, dominated grey, chosen starred."""
+    key = d.get("objective", {}).get("name", "exposure")
+    pts = [p for p in d.get("evaluated", []) if p["objectives"].get(key) is not None]
+    if not pts:
+        return None
+    fig, ax = _new_figure(WIDE)
+    screened = [p for p in d.get("screened", []) if p["objectives"].get(key) is not None]
+    if screened:
+        ax.scatter([p["cost_gbp"] for p in screened], [p["objectives"][key] for p in screened], s=10,
+                   color="#BBBBBB", marker=".", label="screened (few replications)", zorder=1)
+    dom = [p for p in pts if not p.get("on_frontier")]
+    if dom:
+        ax.scatter([p["cost_gbp"] for p in dom], [p["objectives"][key] for p in dom], s=22, color=GREY,
+                   alpha=0.6, label="dominated: another mix is cheaper and no worse", zorder=2)
+    front = sorted([p for p in pts if p.get("on_frontier")], key=lambda p: p["cost_gbp"])
+    if front:
+        ax.plot([p["cost_gbp"] for p in front], [p["objectives"][key] for p in front], color=SERIES["main"],
+                marker="o", markersize=5, linewidth=1.4, drawstyle="steps-post",
+                label="efficient frontier", zorder=3)
+    base = d.get("baseline", {}).get("measures", {}).get(d.get("objective", {}).get("key", ""))
+    if _estimate(base) == _estimate(base):
+        ax.scatter([0], [_estimate(base)], marker="s", s=40, color=INK, label="do nothing", zorder=4)
+    ch = d.get("chosen", {})
+    ch_v = _estimate(ch.get("measures", {}).get(d.get("objective", {}).get("key", "")))
+    if math.isfinite(ch_v):
+        lo, hi = _ci(ch["measures"][d["objective"]["key"]])
+        err = [[ch_v - lo], [hi - ch_v]] if math.isfinite(lo) and math.isfinite(hi) else None
+        ax.errorbar([ch["cost_gbp"]], [ch_v], yerr=err, fmt="*", color=TIER_COLOURS[0], markersize=15,
+                    markeredgecolor=INK, markeredgewidth=0.6, capsize=4, label="chosen mix (95% CI)", zorder=5)
+        ax.annotate(ch.get("label", "chosen"), (ch["cost_gbp"], ch_v), xytext=(8, 10), textcoords="offset points",
+                    fontsize=7.5, color=INK, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
+                                                   "alpha": 0.85})
+    if d.get("budget_gbp"):
+        ax.axvline(d["budget_gbp"], color=TARGET, linestyle="--", linewidth=1.2,
+                   label=f"budget £{d['budget_gbp']:,.0f}")
+    ax.set_xlim(left=-0.02 * max([p["cost_gbp"] for p in pts] + [d.get("budget_gbp") or 0, 1]))
+    _gbp_axis(ax, "x")
+    ax.set_xlabel("cost inside the horizon")
+    ax.set_ylabel(OBJECTIVE_AXIS.get(key, key))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
+    _legend_below(ax, ncol=2)
+    return fig
+
+
+OBJECTIVE_AXIS = {"exposure": "exposure (tier-weighted device-days)", "wait-12m": "wait to start in month 12 (days)",
+                  "backlog": "devices waiting at the end"}
+
+
+def _invest_named(d: dict) -> list[tuple[str, dict, dict]]:
+    tr = d.get("trajectory", {})
+    return [("doing nothing", tr.get("baseline", {}), {**BASELINE_STYLE, "linewidth": 1.6}),
+            (f"chosen mix: {d.get('chosen', {}).get('label', '')}", tr.get("chosen", {}),
+             {"color": CHOSEN, "linestyle": "-", "linewidth": 2.2})]
+
+
+def invest_backlog_chart(d: dict) -> Figure | None:
+    return trajectories_chart(_invest_named(d), d.get("start_date"), "backlog")
+
+
+def invest_wait_chart(d: dict) -> Figure | None:
+    return trajectories_chart(_invest_named(d), d.get("start_date"), "wait")
+
+
+LEVER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", GREY]
+
+
+def invest_cost_chart(d: dict) -> Figure | None:
+    """The chosen mix's spend by financial year, stacked by lever."""
+    cp = d.get("cost_profile", {})
+    years, opts = cp.get("by_financial_year", []), cp.get("options", [])
+    if not years or not opts or not (cp.get("total_gbp") or 0) > 0:
+        return None
+    fig, ax = _new_figure(SQUAT)
+    x = np.arange(len(years))
+    bottom = np.zeros(len(years))
+    hatches = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+    for i, o in enumerate(opts):
+        v = np.array([y.get(o, 0.0) for y in years], dtype=float)
+        ax.bar(x, v, bottom=bottom, width=0.6, color=LEVER_COLOURS[i % len(LEVER_COLOURS)],
+               hatch=hatches[i % len(hatches)], edgecolor="white", linewidth=0.5,
+               label=f"{o}: £{cp.get('by_option', {}).get(o, v.sum()):,.0f}")
+        bottom += v
+    for xi, total in zip(x, bottom):
+        ax.annotate(f"£{total:,.0f}", (xi, total), xytext=(0, 3), textcoords="offset points", ha="center",
+                    fontsize=7.5)
+    ax.set_xticks(x, [f"FY {y['financial_year']}" for y in years])
+    ax.set_ylim(0, max(bottom.max() * 1.15, 1))
+    ax.grid(axis="x", visible=False)
+    _gbp_axis(ax)
+    ax.set_ylabel("spend")
+    _legend_below(ax, ncol=2)
+    return fig
+
+
+INVEST_CHARTS: list[ChartSpec] = [
+    ChartSpec("invest_frontier", "What each mix buys: cost against the objective",
+              "Every mix of the options simulated in the search. Blue steps: the efficient frontier (no other "
+              "mix is both cheaper and better). Grey: dominated mixes; light grey dots: mixes screened out "
+              "with few replications. The star is the chosen mix with its 95% CI; the black square is doing "
+              "nothing; the dashed red line is the budget. Lower is better.", frontier_chart),
+    ChartSpec("invest_backlog", "Backlog: the chosen mix against doing nothing",
+              "Devices awaiting examination at each month boundary (mean and 95% band). Both lines see the "
+              "same arrivals (common random numbers), so the gap between them is the mix's effect.",
+              invest_backlog_chart),
+    ChartSpec("invest_wait", "Wait to start: the chosen mix against doing nothing",
+              "Mean days waited by the devices whose examination started in each month (mean and 95% band).",
+              invest_wait_chart),
+    ChartSpec("invest_cost", "Spending by financial year, by lever",
+              "The chosen mix's cost inside the horizon, by financial year and option (recurring costs spread "
+              "by the day, one-off payments in the month they are made).", invest_cost_chart),
+]
+
+
+# ---- plan chart ------------------------------------------------------------------------------------
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri"]
+
+
+def working_day_span(examiners: Sequence[dict]) -> tuple[float, float]:
+    """Earliest start and latest end of a working day (hours after midnight) across the examiners."""
+    wins = [w for ex in examiners for w in ex.get("windows", [])]
+    lo = min((a % 24 for a, _ in wins), default=8.0)
+    hi = max((a % 24 + (b - a) for a, b in wins), default=16.0)
+    return lo, max(hi, lo + 1.0)
+
+
+def week_x(hour: float, day_from: float, day_to: float) -> float:
+    """Hours since Monday 00:00 -> position on a Mon-Fri axis of working days (one unit a day)."""
+    day = min(int(hour // 24), 4)
+    within = min(max(hour - 24 * day - day_from, 0.0), day_to - day_from)
+    return day + within / (day_to - day_from)
+
+
+def plan_week_chart(doc: dict) -> Figure | None:
+    """Every examiner's week on one chart: working hours shaded, planned devices as bars by tier."""
+    examiners = doc.get("examiners", [])
+    if not examiners:
+        return None
+    tiers = plan_tiers(doc)
+    day_from, day_to = working_day_span(examiners)
+    fig, ax = _new_figure((7.6, 0.42 * len(examiners) + 1.3))
+    n = len(examiners)
+    for i, ex in enumerate(examiners):
+        y = n - 1 - i
+        for a, b in ex.get("windows", []):
+            if int(a // 24) < 5:
+                x0, x1 = week_x(a, day_from, day_to), week_x(b - 1e-9, day_from, day_to)
+                ax.barh([y], [x1 - x0], left=[x0], height=0.78, color="#EEF3EA", edgecolor="none", zorder=1)
+        for r in doc.get("devices", []):
+            if r.get("status") != "planned" or r.get("examiner") != ex["examiner"] or r.get("start_hour") is None:
+                continue
+            for a, b in ex.get("windows", []) or [(r["start_hour"], r["end_hour"])]:
+                lo, hi = max(a, r["start_hour"]), min(b, r["end_hour"])
+                if hi <= lo or int(lo // 24) >= 5:
+                    continue
+                x0, x1 = week_x(lo, day_from, day_to), week_x(hi - 1e-9, day_from, day_to)
+                st = tier_style(tiers.index(r["tier"]) if r["tier"] in tiers else len(tiers))
+                ax.barh([y], [x1 - x0], left=[x0], height=0.6, color=st["color"], edgecolor="white",
+                        linewidth=0.8, zorder=2)
+                if x1 - x0 > 0.07:
+                    ax.text((x0 + x1) / 2, y, str(r.get("rank", "")), ha="center", va="center", fontsize=7,
+                            color="white" if st["color"] in ("#D55E00", "#0072B2", "#009E73") else INK, zorder=3)
+    for d in range(1, 5):
+        ax.axvline(d, color="#BBBBBB", linewidth=0.8, zorder=0)
+    ax.set_xlim(0, 5)
+    ax.set_xticks([d + 0.5 for d in range(5)], [_day_label(doc, d) for d in range(5)])
+    ax.tick_params(axis="x", length=0)
+    ax.grid(False)
+    ax.set_yticks(range(n - 1, -1, -1), [ex["examiner"] for ex in examiners])
+    ax.set_ylim(-0.6, n - 0.4)
+    handles = [Patch(color=tier_style(i)["color"], label=tier_label(t)) for i, t in enumerate(tiers)]
+    handles.append(Patch(color="#EEF3EA", label="working hours"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.12), ncol=min(len(handles), 5))
+    return fig
+
+
+def _day_label(doc: dict, day: int) -> str:
+    try:
+        d = dt.date.fromisoformat(doc["summary"]["week_start"]) + dt.timedelta(days=day)
+        return f"{WEEKDAYS[day]} {d.day} {d:%b}"
+    except (KeyError, TypeError, ValueError):
+        return WEEKDAYS[day]
+
+
+def plan_tiers(doc: dict) -> list[str]:
+    """Tiers present in a plan, highest risk first (VH, H, M, L; others after, as met)."""
+    order = ["VH", "H", "M", "L"]
+    seen: list[str] = []
+    for r in doc.get("devices", []):
+        if r.get("tier") and r["tier"] not in seen:
+            seen.append(r["tier"])
+    return sorted(seen, key=lambda t: (order.index(t) if t in order else 99, seen.index(t)))
+
+
+PLAN_CHARTS: list[ChartSpec] = [
+    ChartSpec("plan_week", "The week at a glance: who examines what, when",
+              "One row per examiner, Monday to Friday, working hours only (light green: the hours the "
+              "examiner is rostered). Each bar is a planned device, coloured by risk tier and numbered by "
+              "its place in that examiner's list below.", plan_week_chart),
+]

@@ -137,15 +137,18 @@ footer { margin-top: 36px; border-top: 1px solid var(--rule); padding-top: 8px; 
 
 
 def page(title: str, body: str, *, kicker: str = "dfu-sched report", subtitle: str = "",
-         footer: str = "") -> str:
-    """A complete HTML document: inline CSS (screen and A4 print), no scripts, no external links."""
+         footer: str = "", extra_css: str = "") -> str:
+    """A complete HTML document: inline CSS (screen and A4 print), no scripts, no external links.
+
+    ``extra_css`` is appended after the shared rules (e.g. a landscape ``@page`` for wide tables).
+    """
     sub = f'<p class="sub">{escape(subtitle)}</p>' if subtitle else ""
     foot = f"<footer>{footer}</footer>" if footer else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<title>{escape(title)}</title>\n<style>{CSS}{extra_css}</style>\n</head>\n<body>\n<main>\n"
         f'<header class="report-head"><div class="kicker">{escape(kicker)}</div>'
         f"<h1>{escape(title)}</h1>{sub}</header>\n{body}\n{foot}\n</main>\n</body>\n</html>\n"
     )
@@ -210,18 +213,21 @@ def assumptions_section(scenario_yaml: str | None, scenario_model: dict | None =
     ``scenario_model``: the validated scenario (``scenario.json``), to list defaults the file
     did not set. Without a scenario file the section says so rather than pretending.
     """
+    return section(heading, assumptions_body(scenario_yaml, scenario_model), anchor="assumptions", new_page=True)
+
+
+def assumptions_body(scenario_yaml: str | None, scenario_model: dict | None = None) -> str:
+    """The inside of an assumptions section for one scenario file (reports of several files repeat it)."""
     from dfu_sched.reports.assumptions import (defaults_not_in_file, group_rows, header_comment,
                                                parse_assumptions, status_counts)
 
     if not scenario_yaml:
-        body = ('<p class="note">The run folder has no copy of the scenario file (scenario.yaml), so the '
+        return ('<p class="note">The run folder has no copy of the scenario file (scenario.yaml), so the '
                 "inputs' sources cannot be shown. Re-run with the scenario file to get this section.</p>")
-        return section(heading, body, anchor="assumptions", new_page=True)
     try:
         stated = parse_assumptions(scenario_yaml)
     except Exception as exc:  # a YAML error in a copied file: say so, keep the rest of the report
-        body = f'<p class="note">The scenario file could not be read for assumptions: {escape(str(exc))}</p>'
-        return section(heading, body, anchor="assumptions", new_page=True)
+        return f'<p class="note">The scenario file could not be read for assumptions: {escape(str(exc))}</p>'
     defaults = defaults_not_in_file(scenario_model, stated) if scenario_model else []
     rows_stated = group_rows(stated)
     counts = status_counts(rows_stated)
@@ -250,7 +256,7 @@ def assumptions_section(scenario_yaml: str | None, scenario_model: dict | None =
                            [[_breakable_path(a.path), escape(a.value), _tag("default"), ""]
                             for a in group_rows(defaults)],
                            numeric=[False] * 4, cls="assumptions", raw=True))
-    return section(heading, "\n".join(parts), anchor="assumptions", new_page=True)
+    return "\n".join(parts)
 
 
 def _breakable_path(path: str) -> str:
@@ -558,43 +564,78 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
-def read_run_dir(run_dir: str | Path) -> dict:
-    """The run folder's summary.json, checked: one-line InputError for anything unusable."""
-    run_dir = Path(run_dir)
-    if not run_dir.exists():
-        raise InputError(f"{run_dir}: no such run folder")
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: not a folder (give the run folder written by --out)")
-    path = run_dir / "summary.json"
-    if not path.is_file():
-        raise InputError(f"{run_dir}: no summary.json (is this a run folder written by --out?)")
+#: The JSON file each command writes into its --out folder, in the order a folder is searched.
+RUN_FILES = ("summary.json", "compare.json", "invest.json", "plan.json")
+
+
+def is_plan_document(doc: object) -> bool:
+    """A ``plan --out x.json`` document: it has no "kind" field, so recognise it by its shape."""
+    return (isinstance(doc, dict) and isinstance(doc.get("summary"), dict) and "week_start" in doc["summary"]
+            and isinstance(doc.get("devices"), list) and isinstance(doc.get("examiners"), list))
+
+
+def locate_run(path: str | Path) -> tuple[Path, Path]:
+    """(run folder, JSON file) for a run folder or a JSON file given directly (e.g. plan.json)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such run folder")
+    if path.is_file():
+        if path.suffix.lower() != ".json":
+            raise InputError(f"{path}: not a folder or a .json file (give the folder written by --out, "
+                             "or a plan's .json)")
+        return path.parent, path
+    if not path.is_dir():
+        raise InputError(f"{path}: not a folder (give the run folder written by --out)")
+    for name in RUN_FILES:
+        if (path / name).is_file():
+            return path, path / name
+    raise InputError(f"{path}: no summary.json, compare.json, invest.json or plan.json "
+                     "(is this a folder written by --out?)")
+
+
+def read_run_file(json_path: Path) -> dict:
+    """A run's JSON, checked, with "kind" filled in for plan documents (which have none)."""
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
+        summary = json.loads(json_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from None
+        raise InputError(f"{json_path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{json_path}: cannot read ({exc.strerror or exc})") from None
+    if is_plan_document(summary):
+        return {**summary, "kind": "plan"}
     if not isinstance(summary, dict) or "kind" not in summary:
-        raise InputError(f"{path}: no \"kind\" field (not a dfu-sched summary)")
+        raise InputError(f"{json_path}: no \"kind\" field (not a dfu-sched summary)")
     return summary
 
 
+def read_run_dir(run_dir: str | Path) -> dict:
+    """The run folder's summary (summary.json, compare.json, invest.json or plan.json), checked."""
+    return read_run_file(locate_run(run_dir)[1])
+
+
+def default_report_path(path: str | Path) -> Path:
+    """Where ``dfu-sched report`` writes without -o: RUN_DIR/report.html, or NAME.report.html beside a file."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.report.html") if path.is_file() else path / "report.html"
+
+
 def build_report(run_dir: str | Path, *, pseudonymise: bool = False, salt: str | None = None) -> RenderedReport:
-    """Read a run folder and render the report its kind calls for."""
-    run_dir = Path(run_dir)
-    summary = read_run_dir(run_dir)
+    """Read a run folder (or a plan's .json) and render the report its kind calls for."""
+    folder, json_path = locate_run(run_dir)
+    summary = read_run_file(json_path)
     kind = summary["kind"]
     renderer = RENDERERS.get(kind)
     if renderer is None:
-        raise InputError(f"{run_dir}/summary.json: unknown kind {kind!r} (expected one of "
-                         f"{', '.join(RENDERERS)})")
+        raise InputError(f"{json_path}: unknown kind {kind!r} (expected one of {', '.join(RENDERERS)})")
     try:
-        return renderer(run_dir, summary, ReportOptions(pseudonymise, salt))
-    except (KeyError, TypeError, IndexError, ValueError) as exc:
-        raise InputError(f"{run_dir}/summary.json: incomplete or malformed {kind} summary "
+        return renderer(folder, summary, ReportOptions(pseudonymise, salt))
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+        raise InputError(f"{json_path}: incomplete or malformed {kind} summary "
                          f"({type(exc).__name__}: {exc})") from None
 
 
 def render_report(run_dir: str | Path, *, pseudonymise: bool = False, salt: str | None = None) -> str:
-    """HTML of the report for a run folder (simulation now; compare, invest, plan plug in)."""
+    """HTML of the report for a run folder or a plan's .json (any kind)."""
     return build_report(run_dir, pseudonymise=pseudonymise, salt=salt).html
 
 
