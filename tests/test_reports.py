@@ -209,7 +209,10 @@ def _run(args):
     (lambda d: (d.mkdir(), (d / "summary.json").write_text('{"a": 1}')), "no \"kind\""),
     (lambda d: (d.mkdir(), (d / "summary.json").write_text('{"kind": "weather"}')), "unknown kind"),
     (lambda d: (d.mkdir(), (d / "summary.json").write_text('{"kind": "simulation"}')), "not a complete"),
-    (lambda d: (d.mkdir(), (d / "summary.json").write_text('{"kind": "compare"}')), "not available"),
+    (lambda d: (d.mkdir(), (d / "summary.json").write_text('{"kind": "compare"}')), "incomplete or malformed compare"),
+    (lambda d: (d.mkdir(), (d / "invest.json").write_text('{"kind": "invest", "chosen": 1}')), "malformed invest"),
+    (lambda d: (d.mkdir(), (d / "plan.json").write_text('{"summary": {}, "devices": []}')), "no \"kind\""),
+    (lambda d: (d.mkdir(), (d / "notes.txt").write_text("x")), "no summary.json, compare.json"),
 ])
 def test_report_command_bad_input_one_line_exit_2_nothing_written(tmp_path, setup, message):
     run = tmp_path / "run"

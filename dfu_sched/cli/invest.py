@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import click
@@ -97,8 +98,10 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @click.option("-n", "--replications", type=click.IntRange(min=4), default=32, show_default=True,
               help="Replications for the chosen mix (screening uses n/8, candidates n/4).")
 @_common
+@report_options
 @handles_input_errors
-def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet):
+def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet,
+           report_file, figures_dir, pseudonymise):
     """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
 
     Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
@@ -114,10 +117,12 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     from dfu_sched.io import atomic_dir
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_invest_xlsx
+    from dfu_sched.reports.invest_html import render_invest
     from dfu_sched.reports.invest_text import invest_text, write_invest_dir
     from dfu_sched.scenario import load_scenario
 
     _check_xlsx(xlsx_file)
+    check_report_path(report_file)
     sc = load_scenario(scenario)
     if sc.investment is None or not sc.investment.options:
         raise InputError(f"{scenario}: no investment options (add an 'investment:' section with options)")
@@ -142,12 +147,17 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     if out_dir is not None:
         with atomic_dir(out_dir) as tmp:
             names = write_invest_dir(out, tmp, sc)
+            shutil.copyfile(scenario, tmp / "scenario.yaml")  # the report's assumptions, as run
+            names.append("scenario.yaml")
         if not quiet:
             click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
     if xlsx_file is not None:
         write_invest_xlsx(out, xlsx_file, sc)
         if not quiet:
             click.echo(f"wrote {xlsx_file}", err=True)
+    report_from_output(out_dir, lambda: render_invest(json.loads(to_json(out)), scenario.read_text(encoding="utf-8"),
+                                                      pseudonymise=pseudonymise),
+                       report_file, figures_dir, pseudonymise, quiet)
     click.echo(to_json(out) if as_json else invest_text(out))
 
 

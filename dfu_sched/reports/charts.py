@@ -721,7 +721,7 @@ def frontier_chart(d: dict) -> Figure | None:
     dom = [p for p in pts if not p.get("on_frontier")]
     if dom:
         ax.scatter([p["cost_gbp"] for p in dom], [p["objectives"][key] for p in dom], s=22, color=GREY,
-                   alpha=0.6, label="dominated: another mix is cheaper and no worse", zorder=2)
+                   alpha=0.6, label="dominated (a cheaper mix is no worse)", zorder=2)
     front = sorted([p for p in pts if p.get("on_frontier")], key=lambda p: p["cost_gbp"])
     if front:
         ax.plot([p["cost_gbp"] for p in front], [p["objectives"][key] for p in front], color=SERIES["main"],
@@ -736,23 +736,22 @@ def frontier_chart(d: dict) -> Figure | None:
         lo, hi = _ci(ch["measures"][d["objective"]["key"]])
         err = [[ch_v - lo], [hi - ch_v]] if math.isfinite(lo) and math.isfinite(hi) else None
         ax.errorbar([ch["cost_gbp"]], [ch_v], yerr=err, fmt="*", color=TIER_COLOURS[0], markersize=15,
-                    markeredgecolor=INK, markeredgewidth=0.6, capsize=4, label="chosen mix (95% CI)", zorder=5)
-        ax.annotate(ch.get("label", "chosen"), (ch["cost_gbp"], ch_v), xytext=(8, 10), textcoords="offset points",
-                    fontsize=7.5, color=INK, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
-                                                   "alpha": 0.85})
+                    markeredgecolor=INK, markeredgewidth=0.6, capsize=4, zorder=5,
+                    label="chosen mix (95% CI)")
     if d.get("budget_gbp"):
         ax.axvline(d["budget_gbp"], color=TARGET, linestyle="--", linewidth=1.2,
                    label=f"budget £{d['budget_gbp']:,.0f}")
     ax.set_xlim(left=-0.02 * max([p["cost_gbp"] for p in pts] + [d.get("budget_gbp") or 0, 1]))
+    ax.set_ylim(bottom=0)
     _gbp_axis(ax, "x")
     ax.set_xlabel("cost inside the horizon")
     ax.set_ylabel(OBJECTIVE_AXIS.get(key, key))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
-    _legend_below(ax, ncol=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=3, handlelength=2.2)
     return fig
 
 
-OBJECTIVE_AXIS = {"exposure": "exposure (tier-weighted device-days)", "wait-12m": "wait to start in month 12 (days)",
+OBJECTIVE_AXIS = {"exposure": "exposure (weighted device-days)", "wait-12m": "wait to start in month 12 (days)",
                   "backlog": "devices waiting at the end"}
 
 

@@ -1,0 +1,237 @@
+"""The ``invest`` report: what the money buys, for a finance committee.
+
+The explanation sentences of ``invest.json`` lead the page; then the efficient frontier, the
+chosen mix's month-by-month backlog and wait against doing nothing, the spend by financial year
+and lever, every option and mix evaluated, and the assumptions (each lever's cost source with
+[S]/[E], then every input of the scenario file copied into the run folder).
+"""
+from __future__ import annotations
+
+import shlex
+from html import escape
+from pathlib import Path
+
+from dfu_sched.reports.assumptions import classify
+from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
+from dfu_sched.reports.html import (RenderedReport, assumptions_body, facts, figure, headline_box, num, page,
+                                    section, table)
+
+OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
+                     ("backlog", "backlog at end (devices)", 0)]
+
+
+def _gbp(x) -> str:
+    return "–" if x is None else f"£{x:,.0f}"
+
+
+def lever_status(source: str | None) -> str:
+    """[S]/[E] status of a lever's ``source`` text; a text starting "estimate" counts as an estimate
+    even if it cites a sourced figure inside it, and a mix of both markers is "partly sourced"."""
+    text = (source or "").strip()
+    low = text.lower()
+    has_s, has_e = "[s" in low, "[e" in low
+    if low.startswith("estimate") or low.startswith("[e"):
+        return "partly sourced" if has_s else "estimate"
+    if low.startswith("[s") or has_s:
+        return "partly sourced" if has_e else "sourced"
+    return classify(text)
+
+
+_LEVER_TAG = {"sourced": ("sourced", "[S] sourced"), "estimate": ("estimate", "[E] estimate"),
+              "partly sourced": ("comment", "[S]+[E] partly sourced"), "comment": ("comment", "no marker"),
+              "not annotated": ("none", "no source")}
+
+
+def _lever_tag(status: str) -> str:
+    klass, text = _LEVER_TAG.get(status, ("comment", status))
+    return f'<span class="tag {klass}">{escape(text)}</span>'
+
+
+def options_table(out: dict) -> str:
+    """Every lever the search could pull: unit, cost, how many it could afford, how many it chose."""
+    mix = out["chosen"].get("mix", {})
+    rows = []
+    for o in out.get("options", []):
+        rows.append([escape(o["name"]), escape(o.get("kind", "").replace("_", " ")), escape(o.get("unit", "")),
+                     escape(_gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
+                     escape(str(o.get("max_affordable_units", ""))), f"<strong>{mix.get(o['name'], 0)}</strong>"
+                     if mix.get(o["name"]) else "0",
+                     _lever_tag(lever_status(o.get("source"))) + "<br>" + escape(o.get("source") or "")])
+    for name, why in out.get("excluded_options", {}).items():
+        rows.append([escape(name), "", "", "", "", "", "excluded", escape(str(why))])
+    return table(["option", "kind", "unit", "cost of one unit", "max units", "affordable", "chosen",
+                  "where the cost and effect come from"], rows,
+                 numeric=[False, False, False, True, True, True, True, False], raw=True)
+
+
+def mixes_table(out: dict) -> str:
+    """The mixes simulated with candidate replications, cheapest first; frontier and chosen marked."""
+    chosen_label = out["chosen"].get("label")
+    rows = []
+    target = out.get("target") is not None
+    for p in sorted(out.get("evaluated", []), key=lambda p: (p["cost_gbp"], p["label"])):
+        mark = ("chosen" if p["label"] == chosen_label else "") + (
+            " (on frontier)" if p["label"] == chosen_label and p.get("on_frontier") else
+            "frontier" if p.get("on_frontier") else "")
+        label = escape(p["label"])
+        if mark == "chosen":
+            label = f"<strong>{label}</strong>"
+        row = [label, escape(_gbp(p["cost_gbp"]))]
+        row += [escape(num(p["objectives"].get(k), d)) for k, _, d in OBJECTIVE_COLUMNS]
+        if target:
+            row.append("yes" if p.get("meets_target") else "no")
+        row.append(escape(mark))
+        rows.append(row)
+    head = ["mix", "cost"] + [h for _, h, _ in OBJECTIVE_COLUMNS] + (["meets target"] if target else []) + [""]
+    return table(head, rows, numeric=[False, True, True, True, True] + ([False] if target else []) + [False],
+                 raw=True)
+
+
+def chosen_table(out: dict) -> str:
+    """Each measure: doing nothing, the chosen mix, and the paired difference, all with 95% CIs."""
+    from dfu_sched.invest import label_of
+
+    base, ch = out["baseline"]["measures"], out["chosen"]
+    rows = [[escape(label_of(k)), _measure_cell(k, base.get(k, {})), _measure_cell(k, v),
+             "" if k.startswith("first_week_below.") else _diff_cell(ch["vs_baseline"].get(k, {}))]
+            for k, v in ch["measures"].items()]
+    return table(["measure (mean; 95% CI below)", "doing nothing", "chosen mix", "chosen minus doing nothing"],
+                 rows, raw=True)
+
+
+def cost_table(out: dict) -> str:
+    cp = out["cost_profile"]
+    opts = cp.get("options", [])
+    rows = [[f"FY {y['financial_year']}"] + [_gbp(y.get(o, 0.0)) for o in opts] + [_gbp(y["total"])]
+            for y in cp.get("by_financial_year", [])]
+    rows.append(["total"] + [_gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts] + [_gbp(cp.get("total_gbp"))])
+    extra = ""
+    if cp.get("recurring_after_horizon_gbp_per_year"):
+        extra = (f'<p class="note">After the horizon the mix keeps costing '
+                 f"{escape(_gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
+                 "running costs).</p>")
+    return table(["financial year"] + opts + ["total"], rows) + extra
+
+
+def invest_headline(out: dict) -> list[str]:
+    """The explanation sentences (escaped); the first, the answer, in bold."""
+    lines = [escape(x) for x in out.get("explanation", [])]
+    if lines:
+        lines[0] = f"<strong>{lines[0]}</strong>"
+    return lines
+
+
+def reproduce_part(out: dict) -> str:
+    cmd = ["dfu-sched", "invest", str(out.get("scenario_file") or "SCENARIO.yaml")]
+    if out.get("target"):
+        cmd += ["--target", str(out["target"]["expression"])]
+        if out["target"].get("from_week"):
+            cmd += ["--by", f"{out['target']['from_week']:g}"]
+        if out.get("budget_gbp") is not None:
+            cmd += ["--budget", f"{out['budget_gbp']:.0f}"]
+    elif out.get("budget_gbp") is not None:
+        cmd += ["--budget", f"{out['budget_gbp']:.0f}"]
+    reps = out.get("replications", {})
+    cmd += ["--objective", str(out.get("objective", {}).get("name", "exposure")), "-n", str(reps.get("final")),
+            "--seed", str(out.get("seed"))]
+    run = out.get("run", {})
+    pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),
+             ("question", "best mix within the budget" if out.get("mode") == "budget" else "least cost to meet the target"),
+             ("objective", str(out.get("objective", {}).get("meaning", "–"))),
+             ("replications", f"{reps.get('screen')} to screen, {reps.get('candidates')} per candidate, "
+                              f"{reps.get('final')} for the chosen mix and doing nothing"),
+             ("seed", str(out.get("seed"))), ("dfu-sched version", str(out.get("version", "–"))),
+             ("period", f"{out.get('horizon_weeks')} weeks from {out.get('start_date')}"),
+             ("search", f"{run.get('mixes_evaluated', '–')} mixes, {run.get('replications_simulated', '–')} "
+                        f"replications in {run.get('seconds', 0):.0f} s on {run.get('workers', 1)} worker(s)")]
+    body = facts(pairs)
+    body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result); a copy of the "
+             "scenario file is kept in the run folder as <code>scenario.yaml</code>:</p>")
+    body += f"<pre>{escape(' '.join(shlex.quote(c) for c in cmd))} --out RUN_DIR</pre>"
+    body += ('<p class="note">The chosen mix and doing nothing are simulated with the same arrivals (common random '
+             "numbers): each difference is computed within a replication and averaged, with a two-sided 95% "
+             "Student-t interval. Mixes on the frontier chart are means over the candidate replications, so they "
+             "are noisier than the chosen mix's figures.</p>")
+    return section("Reproducing this report", body, anchor="reproduce")
+
+
+def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = False) -> RenderedReport:
+    """The invest report and its charts (for ``--figures``)."""
+    from dfu_sched.reports.charts import INVEST_CHARTS, render_charts
+
+    for k in ("chosen", "baseline", "cost_profile", "trajectory", "evaluated"):
+        if k not in out:
+            raise KeyError(k)
+    charts = render_charts(out, INVEST_CHARTS)
+    by_name = {c.spec.name: c for c in charts}
+    n = 0
+
+    def fig(name: str) -> str:
+        nonlocal n
+        c = by_name.get(name)
+        if c is None:
+            return ""
+        n += 1
+        return figure(c.svg, c.spec.title, c.spec.caption, name=name, number=n)
+
+    ch = out["chosen"]
+    body = [headline_box(invest_headline(out), title="In brief, for the finance committee")]
+    body.append('<p class="note">Results of simulations, not forecasts: the chosen mix and doing nothing are each '
+                f"the mean of {out.get('replications', {}).get('final')} simulated histories of the unit described "
+                "under <em>Assumptions</em>, with 95% confidence intervals; the estimates [E] among them should be "
+                "replaced with the force's own figures before money is committed.</p>")
+    body.append(section("What the money buys", fig("invest_frontier") + "<h3>The chosen mix</h3><ul>"
+                        + "".join(f"<li>{escape(a)}</li>" for a in ch.get("actions", [])) + "</ul>"
+                        + f"<p>Cost inside the horizon <strong>{escape(_gbp(ch.get('cost_gbp')))}</strong>"
+                        + (f" of a {escape(_gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
+                        + (f"; then {escape(_gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
+                           if ch.get("recurring_gbp_per_year_after_horizon") else "")
+                        + (f"; {escape(_gbp(ch['gbp_per_month_of_backlog_removed']))} per month of backlog removed"
+                           if ch.get("gbp_per_month_of_backlog_removed") else "") + ".</p>",
+                        anchor="frontier"))
+    body.append(section("The chosen mix against doing nothing",
+                        fig("invest_backlog") + fig("invest_wait")
+                        + "<h3>Every measure, with 95% CIs</h3>" + chosen_table(out), anchor="trajectory"))
+    body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
+    screened = len(out.get("screened", []))
+    body.append(section("Options and mixes evaluated",
+                        "<h3>The options (levers)</h3>" + options_table(out)
+                        + f"<h3>Mixes simulated as candidates ({len(out.get('evaluated', []))})</h3>"
+                        + (f'<p class="note">A further {screened} mixes were screened out with '
+                           f"{out.get('replications', {}).get('screen')} replications each (light grey on the "
+                           "frontier chart).</p>" if screened else "")
+                        + mixes_table(out), anchor="options"))
+    body.append(section("Assumptions: every input, and where it comes from",
+                        "<p>The levers' costs and effects are listed with their sources above; below, every input "
+                        "of the scenario file, with whether the file marks it as sourced [S] or an estimate [E].</p>"
+                        + assumptions_body(scenario_yaml), anchor="assumptions", new_page=True))
+    body.append(reproduce_part(out))
+    privacy = ("Pseudonymisation requested: an investment report shows only totals over simulated devices, with no "
+               "case or device references, so nothing needed replacing." if pseudonymise else
+               "This report shows only totals over simulated devices: no case or device references.")
+    question = (f"best use of {_gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
+                else f"least cost to meet {out.get('target', {}).get('expression')}")
+    title = f"Investment options: {out.get('scenario', '')}"
+    subtitle = (f"{question} · {out.get('horizon_weeks')} weeks from {out.get('start_date')} · "
+                f"{out.get('replications', {}).get('final')} replications · seed {out.get('seed')}")
+    footer = (f"dfu-sched {escape(str(out.get('version', '')))} · {escape(privacy)} · "
+              "Self-contained page: no scripts, no network; prints on A4.")
+    return RenderedReport(page(title, "\n".join(body), kicker="DFU investment options", subtitle=subtitle,
+                               footer=footer), charts)
+
+
+def scenario_text(out: dict, run_dir: Path | None) -> str | None:
+    """The run folder's scenario.yaml copy, else the file recorded in invest.json if it still exists."""
+    for p in ([run_dir / "scenario.yaml"] if run_dir is not None else []) + (
+            [Path(out["scenario_file"])] if out.get("scenario_file") else []):
+        try:
+            return p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def render_run_dir(run_dir: Path, summary: dict, *, pseudonymise: bool = False, salt: str | None = None
+                   ) -> RenderedReport:
+    """``dfu-sched report`` on an ``invest --out`` folder."""
+    return render_invest(summary, scenario_text(summary, Path(run_dir)), pseudonymise=pseudonymise)
