@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors
+from dfu_sched.cli.report import check_report_path
 from dfu_sched.errors import InputError
 
 DEFAULT_SCENARIO = "north_yorkshire_2022.yaml"
@@ -128,9 +129,14 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
 @click.option("--aging-days", default="180", show_default=True, metavar="DAYS|target",
               help="Weight grows by age/DAYS; 'target' ages each device against its tier target.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Tie-break seed (recorded).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the plan as a report page (week chart, ranked lists with reasons): the same page "
+                   "`dfu-sched report` makes from the plan's .json.")
+@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
 def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseudonymise, salt,
-         time_limit, lookahead, aging_days, seed):
+         time_limit, lookahead, aging_days, seed, report_file, figures_dir):
     """Plan this week: a ranked list per examiner, highest child-safeguarding risk first.
 
     \b
@@ -144,6 +150,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
     from dfu_sched.risk import load_risk_model
 
     _check_outs(outs)
+    check_report_path(report_file)
     cfg = PlanConfig(aging_days=_aging(aging_days))
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
@@ -168,6 +175,13 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
                 fh.write(render_plan_html(report))
         else:
             _write_table(path, [_public(r) for r in report.rows], doc, title="Weekly plan")
+    if report_file is not None or figures_dir is not None:
+        from dfu_sched.cli.report import write_report
+        from dfu_sched.reports.plan_html import render_plan_report
+
+        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
+        write_report(render_plan_report(clean, pseudonymise=pseudonymise, salt=salt), report_file, figures_dir,
+                     quiet=False)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:

@@ -32,8 +32,12 @@ def _tier_colour(tier: str, tiers: list[str]) -> str:
 
 
 def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[str],
-           day_from: float, day_to: float) -> str:
-    """Inline SVG: five day columns of working hours; a bar segment per window a device uses."""
+           day_from: float, day_to: float, colour_of=None) -> str:
+    """Inline SVG: five day columns of working hours; a bar segment per window a device uses.
+
+    ``colour_of(tier)`` lets the full report use its own (colour-blind safe) tier colours.
+    """
+    colour_of = colour_of or (lambda t: _tier_colour(t, tiers))
     width, height, left, top = 900, 54, 4, 16
     day_w = (width - left) / 5
     span = max(day_to - day_from, 1.0)
@@ -56,7 +60,7 @@ def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[s
                          f'height="{height - top - 4}" fill="#eef3ea"/>')
     for r in rows:
         s, e = r["start_hour"], r["end_hour"]
-        colour = _tier_colour(r["tier"], tiers)
+        colour = colour_of(r["tier"])
         for a, b in windows:
             lo, hi = max(a, s), min(b, e)
             if hi > lo and int(lo // 24) < 5:
@@ -136,3 +140,214 @@ def render_plan_html(report) -> str:
     out.append(f"<p style=\"color:#777\">Method: {escape(s['method'])}; solved in {s['solve_seconds']:g} s.</p>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+# ---- the plan in the shared report format (``dfu-sched report plan.json``, ``plan --report``) ------
+
+import re  # noqa: E402
+
+_PSEUDO = {"device": re.compile(r"D-[0-9a-f]{4,64}"), "case": re.compile(r"C-[0-9a-f]{4,64}")}
+REPORT_CSS = """
+@page { size: A4 landscape; margin: 12mm 12mm 14mm; }
+.tiertag { display:inline-block; padding:0 6px; border-radius:3px; font-weight:600; font-size:12px;
+           -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+.examiner-head { break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
+.examiner-head svg { display:block; width:100%; height:auto; margin: 4px 0 2px; }
+table.plan td:last-child { min-width: 34%; }
+@media print { .examiner-head svg rect { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+"""
+LATER_ROWS = 100
+
+
+def already_pseudonymised(doc: dict) -> bool:
+    """True when every device and case reference is already a keyed pseudonym (plan --pseudonymise)."""
+    rows = doc.get("devices", [])
+    return bool(rows) and all(_PSEUDO["device"].fullmatch(str(r.get("device", ""))) and
+                              (not r.get("case") or _PSEUDO["case"].fullmatch(str(r["case"]))) for r in rows)
+
+
+def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
+    """A copy of a plan document with device and case references replaced everywhere they appear.
+
+    Same key and prefixes as ``plan --pseudonymise`` (so the same --salt gives the same pseudonyms);
+    the warnings name devices in free text, so whole references are replaced there too.
+    """
+    from dfu_sched.reports.pseudonym import Pseudonymiser
+
+    rows = doc.get("devices", [])
+    dev = Pseudonymiser(salt, prefix="D-").mapping(str(r["device"]) for r in rows)
+    case = Pseudonymiser(salt, prefix="C-").mapping(str(r["case"]) for r in rows if r.get("case"))
+    table = {**case, **dev}
+    pattern = (re.compile("|".join(rf"(?<![\w/-]){re.escape(k)}(?![\w/-])"
+                                   for k in sorted(table, key=len, reverse=True) if k))
+               if table else None)
+
+    def text(s: str) -> str:
+        return pattern.sub(lambda m: table[m.group(0)], s) if pattern else s
+
+    out = dict(doc)
+    out["devices"] = [{**r, "device": dev[str(r["device"]).strip()],
+                       "case": case.get(str(r["case"]).strip(), "") if r.get("case") else r.get("case", "")}
+                      for r in rows]
+    out["warnings"] = [text(str(w)) for w in doc.get("warnings", [])]
+    out["summary"] = {**doc.get("summary", {}),
+                      "infeasible_deadlines": [dev.get(str(x).strip(), text(str(x)))
+                                               for x in doc.get("summary", {}).get("infeasible_deadlines", [])]}
+    return out
+
+
+def _tiertag(tier: str, tiers: list[str]) -> str:
+    from dfu_sched.reports.charts import tier_style
+
+    colour = tier_style(tiers.index(tier) if tier in tiers else len(tiers))["color"]
+    ink = "#fff" if colour in ("#D55E00", "#0072B2", "#009E73", "#CC79A7") else "#222"
+    return f'<span class="tiertag" style="background:{colour};color:{ink}">{escape(tier)}</span>'
+
+
+def _n(x, digits: int = 0) -> str:
+    return "" if x is None else f"{x:,.{digits}f}" if isinstance(x, (int, float)) else escape(str(x))
+
+
+def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
+    """What a DFU manager needs first: how much is planned, by tier, how good the plan is, what is at risk."""
+    s, rows = doc["summary"], doc.get("devices", [])
+    items = [f"<strong>{s['devices_planned']} of {s['devices_in_queue']} devices planned</strong> this week "
+             f"on {s['examiners']} examiner(s), {s['hours_available']:g} h available."]
+    by = []
+    for t in tiers:
+        in_t = [r for r in rows if r["tier"] == t]
+        done = sum(r["status"] == "planned" for r in in_t)
+        by.append(f"{_tiertag(t, tiers)} {done} of {len(in_t)}")
+    if by:
+        items.append("Planned by risk tier: " + " · ".join(by) + ".")
+    if s.get("devices_planned"):
+        bound = s.get("bound")
+        items.append(f"Risk-hours saved {s['objective_risk_hours_saved']:,.0f}: "
+                     f"{100 * s['improvement_over_greedy']:+.1f}% against the simple greedy rule (highest risk first), "
+                     f"within {100 * s['gap_to_bound']:.1f}% of the best possible"
+                     + (f" (proven bound {bound:,.0f})" if bound is not None else "") + ".")
+    high = tiers[:2]
+    late = [r for r in rows if r["tier"] in high and r["status"] != "planned" and (r.get("days_past_target") or 0) > 0]
+    if late:
+        refs = ", ".join(escape(str(r["device"])) for r in late[:8]) + (" …" if len(late) > 8 else "")
+        items.append(f"<strong>{len(late)} {'/'.join(escape(t) for t in high)} device(s) past target are not in "
+                     f"this week's plan</strong>: {refs} (reasons below).")
+    if s.get("infeasible_deadlines"):
+        items.append("<strong>Deadline cannot be met this week:</strong> "
+                     + ", ".join(escape(str(x)) for x in s["infeasible_deadlines"]) + ".")
+    return items
+
+
+def examiner_part(doc: dict, ex: dict, tiers: list[str], day_from: float, day_to: float, show_case: bool) -> str:
+    """One examiner: the week strip (plan_html's Gantt) and the ranked list with the reason for each."""
+    from dfu_sched.reports.charts import tier_style
+
+    rows = [r for r in doc.get("devices", []) if r["status"] == "planned" and r["examiner"] == ex["examiner"]]
+    colour_of = (lambda t: tier_style(tiers.index(t) if t in tiers else len(tiers))["color"])
+    head = (f'<div class="examiner-head"><h3>{escape(str(ex["examiner"]))} '
+            f'<span class="note">{escape(", ".join(ex.get("skills", [])))} · level {ex.get("accreditation")} · '
+            f'{ex.get("hours", 0):g} h available · {ex.get("planned_hours", 0):g} h planned · {len(rows)} device(s)'
+            f"</span></h3>{_gantt(rows, ex.get('windows', []), tiers, day_from, day_to, colour_of)}</div>")
+    if not rows:
+        return head + "<p>No devices planned" + (" (no hours this week)." if not ex.get("hours") else ".") + "</p>"
+    from dfu_sched.reports.html import table
+
+    header = ["#", "start", "end", "device"] + (["case"] if show_case else []) + \
+             ["type", "tier", "score", "waited / target (d)", "hours", "why this device, now"]
+    body = [[_n(r["rank"]), escape(r["start"]), escape(r["end"]), escape(str(r["device"]))]
+            + ([escape(str(r.get("case", "")))] if show_case else [])
+            + [escape(str(r.get("device_type", ""))), _tiertag(r["tier"], tiers), _n(r.get("score"), 0),
+               f"{_n(r.get('days_waited'))} / {_n(r.get('target_days'))}", _n(r.get("hours"), 1),
+               escape(str(r.get("reason", "")))] for r in rows]
+    numeric = [True, False, False, False] + ([False] if show_case else []) + [False, False, True, True, True, False]
+    return head + table(header, body, numeric=numeric, cls="plan", raw=True)
+
+
+def later_part(doc: dict, tiers: list[str], show_case: bool) -> str:
+    from dfu_sched.reports.html import table
+
+    later = [r for r in doc.get("devices", []) if r["status"] != "planned"]
+    if not later:
+        return "<p>Every device in the queue is planned this week.</p>"
+    note = (f'<p class="note">The first {LATER_ROWS} of {len(later)} by priority; the full list is in the plan\'s '
+            "CSV/JSON.</p>" if len(later) > LATER_ROWS else "")
+    header = ["device"] + (["case"] if show_case else []) + ["type", "tier", "waited / target (d)",
+                                                             "expected start", "why not this week"]
+    body = [[escape(str(r["device"]))] + ([escape(str(r.get("case", "")))] if show_case else [])
+            + [escape(str(r.get("device_type", ""))), _tiertag(r["tier"], tiers),
+               f"{_n(r.get('days_waited'))} / {_n(r.get('target_days'))}", escape(str(r["status"])),
+               escape(str(r.get("reason", "")))] for r in later[:LATER_ROWS]]
+    numeric = [False] + ([False] if show_case else []) + [False, False, True, False, False]
+    return note + table(header, body, numeric=numeric, cls="plan", raw=True)
+
+
+def method_part(doc: dict, pseudonymised: str) -> str:
+    from dfu_sched.reports.html import facts, section
+
+    s = doc["summary"]
+    pairs = [("week", f"Monday {s['week_start']}"), ("method", str(s.get("method", "–"))),
+             ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination starts"),
+             ("aging", str(s.get("aging", "–"))), ("expedite factor", f"{s.get('expedite_factor', '–')}"),
+             ("risk model", f"{s.get('risk_model', '–')} (KIRAT-like factor model, not KIRAT)"),
+             ("greedy rule", f"{s.get('greedy_objective', 0):,.0f} risk-hours"),
+             ("proven bound", "–" if s.get("bound") is None else f"{s['bound']:,.0f} risk-hours"),
+             ("solve time", f"{s.get('solve_seconds', 0):g} s"), ("pseudonymised", pseudonymised)]
+    body = facts(pairs)
+    body += ("<p>The same queue, staff file, options and week give the same plan. To re-plan:</p>"
+             f"<pre>dfu-sched plan QUEUE.csv --staff STAFF.csv --week {escape(s['week_start'])} "
+             "--out plan.json --report plan-report.html</pre>"
+             '<p class="note">This report shows only what the queue and staff files gave (references, device '
+             "type, risk factors, dates and hours) and what the planner derived from them.</p>")
+    return section("How the plan was made", body, anchor="method")
+
+
+def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | None = None):
+    """The weekly plan in the shared report format: headline, week chart, a ranked list per examiner."""
+    from dfu_sched.reports.charts import PLAN_CHARTS, render_charts, working_day_span
+    from dfu_sched.reports.html import RenderedReport, figure, headline_box, page, section
+
+    for k in ("week_start", "devices_planned", "devices_in_queue"):
+        if k not in doc["summary"]:
+            raise KeyError(k)
+    if already_pseudonymised(doc):  # same page with or without the flag: nothing left to replace
+        state = "yes (in the plan file)"
+    elif pseudonymise:
+        doc = pseudonymise_plan(doc, salt)
+        state = "yes (keyed pseudonyms" + (", --salt given)" if salt else ", a one-off key)")
+    else:
+        state = "no"
+    tiers = plan_tiers_of(doc)
+    charts = render_charts(doc, PLAN_CHARTS)
+    day_from, day_to = working_day_span(doc.get("examiners", []))
+    show_case = any(r.get("case") for r in doc.get("devices", []))
+    body = [headline_box(plan_headline(doc, tiers), title="This week")]
+    if doc.get("warnings"):
+        body.append(section("Needs attention", "<ul>" + "".join(f"<li>{escape(str(w))}</li>"
+                                                               for w in doc["warnings"]) + "</ul>", anchor="warnings"))
+    body.append(section("The week", "".join(figure(c.svg, c.spec.title, c.spec.caption, name=c.spec.name, number=i)
+                                            for i, c in enumerate(charts, start=1)), anchor="week"))
+    body.append(section("Each examiner's list, in order",
+                        "".join(examiner_part(doc, ex, tiers, day_from, day_to, show_case)
+                                for ex in doc.get("examiners", [])), anchor="examiners"))
+    body.append(section("Not this week", later_part(doc, tiers, show_case), anchor="later"))
+    body.append(method_part(doc, state))
+    s = doc["summary"]
+    title = f"Weekly examination plan: week of {s['week_start']}"
+    subtitle = (f"{s['devices_planned']} of {s['devices_in_queue']} devices · {s['examiners']} examiner(s) · "
+                f"{s['hours_available']:g} h · highest child-safeguarding risk first")
+    footer = (f"dfu-sched weekly plan · pseudonymised: {escape(state)} · "
+              "Self-contained page: no scripts, no network; prints on A4 landscape.")
+    return RenderedReport(page(title, "\n".join(body), kicker="DFU weekly plan", subtitle=subtitle, footer=footer,
+                               extra_css=REPORT_CSS), charts)
+
+
+def plan_tiers_of(doc: dict) -> list[str]:
+    from dfu_sched.reports.charts import plan_tiers
+
+    return plan_tiers(doc)
+
+
+def render_run_dir(run_dir, summary: dict, *, pseudonymise: bool = False, salt: str | None = None):
+    """``dfu-sched report`` on a plan's JSON (``summary`` is the whole plan document)."""
+    doc = {k: v for k, v in summary.items() if k != "kind"}
+    return render_plan_report(doc, pseudonymise=pseudonymise, salt=salt)
