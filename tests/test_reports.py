@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,182 @@ def test_plan_reports_delegate_when_available(tmp_path):
         if not hasattr(plan_html, "render_run_dir"):
             with pytest.raises(InputError, match="not available"):
                 render_report(run)
+
+
+# ---- compare, invest and plan reports ------------------------------------------------------------
+
+SCENARIOS = BASELINE.parent
+EXAMPLES = SCENARIOS / "examples"
+ORIGINAL_REFS = re.compile(r"EX24\d\d|NY/2024/\d+")
+
+
+def make_compare_dir(tmp: Path, *, weeks: int = 13, replications: int = 2) -> tuple[Path, Path]:
+    """``compare --out --report`` on the baseline and its strict-priority variant, shortened.
+
+    The variant ``extends`` the baseline by a relative path, so both are written side by side.
+    """
+    text = re.sub(r"horizon_weeks: *\d+", f"horizon_weeks: {weeks}", BASELINE.read_text(encoding="utf-8"), count=1)
+    (tmp / BASELINE.name).write_text(text, encoding="utf-8")
+    variant = SCENARIOS / "north_yorkshire_2022_priority.yaml"
+    (tmp / variant.name).write_text(variant.read_text(encoding="utf-8"), encoding="utf-8")
+    out, report = tmp / "cmp", tmp / "cmp_report.html"
+    res = _run(["compare", str(tmp / BASELINE.name), str(tmp / variant.name), "-n", str(replications),
+                "--workers", "1", "--out", str(out), "--report", str(report), "-q"])
+    assert res.exit_code == 0, res.output
+    return out, report
+
+
+def make_invest_dir(tmp: Path) -> tuple[Path, Path]:
+    """A very small real ``invest`` run (8 weeks, three levers, 4 replications) with its report."""
+    from _invest_fixtures import small, to_yaml
+
+    scen = to_yaml(small(horizon_weeks=8, keep=("overtime", "triage_kiosk", "training"), budget=150_000),
+                   tmp / "invest_small.yaml")
+    out, report = tmp / "inv", tmp / "inv_report.html"
+    res = _run(["invest", str(scen), "-n", "4", "--workers", "1", "--out", str(out), "--report", str(report), "-q"])
+    assert res.exit_code == 0, res.output
+    return out, report
+
+
+def make_plan_json(tmp: Path, *extra: str) -> tuple[Path, Path]:
+    """The shipped example queue and staff planned for 3 June 2024, as plan.json and its report."""
+    out, report = tmp / "plan.json", tmp / "plan_report.html"
+    res = _run(["plan", str(EXAMPLES / "queue.csv"), "--staff", str(EXAMPLES / "staff.csv"), "--week", "2024-06-03",
+                "--out", str(out), "--report", str(report), *extra])
+    assert res.exit_code == 0, res.output
+    return out, report
+
+
+@pytest.fixture(scope="module")
+def compare_run(tmp_path_factory):
+    return make_compare_dir(tmp_path_factory.mktemp("compare"))
+
+
+@pytest.fixture(scope="module")
+def invest_run(tmp_path_factory):
+    return make_invest_dir(tmp_path_factory.mktemp("invest"))
+
+
+def _self_contained(html: str) -> None:
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, re.I)
+
+
+def test_compare_report_same_page_from_option_folder_and_memory(compare_run):
+    from dfu_sched.reports.compare_html import render_compare, scenario_files
+
+    out, report = compare_run
+    html = report.read_text(encoding="utf-8")
+    assert html == render_report(out)  # --report == `dfu-sched report` on the --out folder
+    data = json.loads((out / "compare.json").read_text())
+    assert render_compare(data, scenario_files(data, None)).html == html  # no --out: from the recorded files
+    assert sorted(p.name for p in (out / "scenarios").iterdir()) == ["north_yorkshire_2022.yaml",
+                                                                     "north_yorkshire_2022_priority.yaml"]
+    _self_contained(html)
+
+
+def test_compare_report_reads_in_plain_words_with_paired_intervals(compare_run):
+    out, report = compare_run
+    html = report.read_text(encoding="utf-8")
+    assert "Lowest child-safeguarding exposure: north_yorkshire_2022_priority</strong>" in html
+    assert "paired 95% CI" in html and "north_yorkshire_2022_priority minus north_yorkshire_2022" in html
+    assert "Cost inside the horizon:" in html
+    names = re.findall(r'data-chart="([^"]+)"', html)
+    assert names == ["compare_backlog", "compare_wait", "compare_differences"]  # no costs: no cost chart
+    assert "Builds on the compared scenario <strong>north_yorkshire_2022</strong>" in html
+    assert "[S] sourced" in html and "[E] estimate" in html
+    assert "dfu-sched compare" in html and "--seed 2022" in html
+
+
+def test_compare_cost_chart_appears_when_a_scenario_costs_money(compare_run):
+    from dfu_sched.reports.charts import COMPARE_CHARTS, render_charts
+
+    data = json.loads((compare_run[0] / "compare.json").read_text())
+    s = data["scenarios"][1]
+    s["cost_gbp"] = 120_000.0
+    s["cost_profile"]["by_financial_year"] = [{"financial_year": "2022/23", "total": 20_000.0},
+                                              {"financial_year": "2023/24", "total": 100_000.0}]
+    names = [c.spec.name for c in render_charts(data, COMPARE_CHARTS)]
+    assert names == ["compare_backlog", "compare_wait", "compare_differences", "compare_cost"]
+
+
+def test_invest_report_from_a_small_real_run(invest_run):
+    out, report = invest_run
+    html = report.read_text(encoding="utf-8")
+    assert html == render_report(out)
+    _self_contained(html)
+    data = json.loads((out / "invest.json").read_text())
+    assert (out / "scenario.yaml").is_file()
+    assert f"<li><strong>{escape(data['explanation'][0])}</strong></li>" in html  # the answer leads the page
+    names = re.findall(r'data-chart="([^"]+)"', html)
+    assert names[:3] == ["invest_frontier", "invest_backlog", "invest_wait"]
+    assert ("invest_cost" in names) == (data["cost_profile"]["total_gbp"] > 0)
+    assert "chosen minus doing nothing" in html and "[E] estimate" in html
+    assert "dfu-sched invest" in html and "--budget 150000" in html
+
+
+def test_invest_report_on_synthetic_frontier_marks_dominated_and_budget(invest_run):
+    from dfu_sched.reports.charts import frontier_chart
+
+    data = json.loads((invest_run[0] / "invest.json").read_text())
+    fig = frontier_chart(data)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "efficient frontier" in labels and "chosen mix (95% CI)" in labels
+    assert any(t.startswith("budget £150,000") for t in labels)
+
+
+def test_lever_sources_are_classified():
+    from dfu_sched.reports.invest_html import lever_status
+
+    assert lever_status("estimate") == "estimate"
+    assert lever_status("estimate: fully loaded (grades pay [S])") == "partly sourced"
+    assert lever_status("[S] Cleveland kiosk ~£109K") == "sourced"
+    assert lever_status("[S] pilot; image-case share [E]") == "partly sourced"
+    assert lever_status("") == "not annotated"
+
+
+def test_plan_report_same_page_from_option_and_json(tmp_path):
+    plan_json, report = make_plan_json(tmp_path)
+    html = report.read_text(encoding="utf-8")
+    assert html == render_report(plan_json) == render_report(tmp_path)  # the file, or its folder
+    _self_contained(html)
+    assert re.findall(r'data-chart="([^"]+)"', html) == ["plan_week"]
+    assert "Each examiner&#x27;s list, in order" in html and "why this device, now" in html
+    assert "size: A4 landscape" in html and "pseudonymised: no" in html
+    res = _run(["report", str(plan_json), "-q"])
+    assert res.exit_code == 0 and (tmp_path / "plan.report.html").read_text() == html
+
+
+def test_plan_report_pseudonymises_everything_and_matches_plan_pseudonyms(tmp_path):
+    plain, _ = make_plan_json(tmp_path)
+    assert ORIGINAL_REFS.search(plain.read_text())  # the example has real-looking references
+    pseudo = render_report(plain, pseudonymise=True, salt="k1")
+    assert not ORIGINAL_REFS.search(pseudo), "a reference survived pseudonymisation"
+    assert render_report(plain, pseudonymise=True, salt="k1") == pseudo
+    # the same salt gives the same pseudonyms as `plan --pseudonymise --salt`
+    other = tmp_path / "p"
+    other.mkdir()
+    masked, masked_report = make_plan_json(other, "--pseudonymise", "--salt", "k1")
+    doc = json.loads(masked.read_text())
+    assert all(d["device"] in pseudo for d in doc["devices"])
+    # a pseudonymised plan is left alone, with or without the flag
+    page_masked = masked_report.read_text()
+    assert page_masked == render_report(masked) == render_report(masked, pseudonymise=True)
+    assert "pseudonymised: yes (in the plan file)" in page_masked and not ORIGINAL_REFS.search(page_masked)
+
+
+def test_new_report_options_check_the_path_before_any_work(tmp_path):
+    for args in (["compare", str(BASELINE), str(BASELINE), "-n", "2", "--out", str(tmp_path / "o")],
+                 ["invest", str(SCENARIOS / "north_yorkshire_400k.yaml"), "--out", str(tmp_path / "o")],
+                 ["plan", str(EXAMPLES / "queue.csv"), "--staff", str(EXAMPLES / "staff.csv"),
+                  "--out", str(tmp_path / "o.json")]):
+        res = _run(args + ["--report", str(tmp_path / "r.pdf"), "--figures", str(tmp_path / "f")])
+        assert res.exit_code == 2 and "--report" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_figures_export(compare_run, tmp_path):
+    res = _run(["report", str(compare_run[0]), "-o", str(tmp_path / "r.html"), "--figures", str(tmp_path / "f"), "-q"])
+    assert res.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == sorted(
+        f"{n}.{e}" for n in ("compare_backlog", "compare_wait", "compare_differences") for e in ("png", "svg"))
