@@ -121,3 +121,90 @@ def test_prints_to_a4_without_cut_off_charts(page, tmp_path):
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "baseline_report.pdf", Path(keep) / "baseline_report.pdf")
+
+
+# ---- compare, invest and plan reports ------------------------------------------------------------
+
+A4_LANDSCAPE_MARGIN_MM = (12.0, 12.0, 14.0)  # plan report: must match REPORT_CSS in reports/plan_html.py
+
+
+def _build(kind: str, tmp: Path) -> tuple[Path, list[str], bool]:
+    """(report file, chart names expected, landscape?) for one kind, from a real short run."""
+    from test_reports import make_compare_dir, make_invest_dir, make_plan_json
+
+    if kind == "compare":
+        _, report = make_compare_dir(tmp, weeks=26, replications=2)
+        return report, ["compare_backlog", "compare_wait", "compare_differences"], False
+    if kind == "invest":
+        _, report = make_invest_dir(tmp)
+        return report, ["invest_frontier", "invest_backlog", "invest_wait", "invest_cost"], False
+    _, report = make_plan_json(tmp)
+    return report, ["plan_week"], True
+
+
+@pytest.fixture(scope="module", params=["compare", "invest", "plan"])
+def other_page(request, chromium, tmp_path_factory):
+    report, names, landscape = _build(request.param, tmp_path_factory.mktemp(request.param))
+    with Browser(chromium) as browser:
+        browser.call("Network.enable")
+        browser.call("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
+                                                          "downloadThroughput": -1, "uploadThroughput": -1})
+        browser.open(report.as_uri(), width=1100, height=900)
+        yield request.param, browser, names, landscape
+
+
+def test_other_reports_open_offline_without_errors_and_every_chart_drew(other_page):
+    kind, page, names, _ = other_page
+    assert page.console_errors() == [], kind
+    requests = [e for e in page.events if e["method"] == "Network.requestWillBeSent"
+                and not e["params"]["request"]["url"].startswith("file:")]
+    assert requests == [], f"the {kind} report must not fetch anything"
+    charts = page.evaluate(CHART_CHECK)
+    assert [c["name"] for c in charts] == names
+    for c in charts:
+        assert c["width"] > 300 and c["height"] > 100, c
+        assert c["drawn"] > 10 and c["paths"] > 3 and c["texts"] > 3, c
+
+
+def test_other_reports_print_on_a4_without_cut_off_charts(other_page, tmp_path):
+    kind, page, names, landscape = other_page
+    w_mm, h_mm = (A4_MM[1], A4_MM[0]) if landscape else A4_MM
+    side, top, bottom = A4_LANDSCAPE_MARGIN_MM if landscape else PAGE_MARGIN_MM
+    printable_w, printable_h = (w_mm - 2 * side) * PX_PER_MM, (h_mm - top - bottom) * PX_PER_MM
+    page.emulate_media("print")
+    page.call("Emulation.setDeviceMetricsOverride", {"width": int(printable_w), "height": int(printable_h),
+                                                     "deviceScaleFactor": 1, "mobile": False})
+    try:
+        boxes = page.evaluate("""Array.from(document.querySelectorAll('figure.chart-figure')).map(f => {
+            const b = f.getBoundingClientRect(); return {left: b.left, right: b.right, height: b.height,
+            svgRight: f.querySelector('svg').getBoundingClientRect().right}; })""")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    finally:
+        page.emulate_media("")
+        page.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1,
+                                                         "mobile": False})
+    assert len(boxes) == len(names)
+    assert overflow <= 0, f"{kind}: something is wider than the printable width of A4"
+    for b in boxes:
+        assert b["left"] >= 0 and b["svgRight"] <= printable_w + 0.5, b
+        assert b["height"] < printable_h, f"{kind}: a figure taller than a page would be cut"
+    pdf = page.print_pdf_a4(tmp_path / f"{kind}_report.pdf").read_bytes()
+    sizes = {tuple(round(float(v)) for v in m) for m in
+             re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)}
+    assert sizes == ({(842, 595)} if landscape else {(595, 842)}), sizes
+    _keep(tmp_path / f"{kind}_report.pdf")
+
+
+def test_other_reports_screenshot(other_page, tmp_path):
+    kind, page, _, _ = other_page
+    shot = page.screenshot(tmp_path / f"{kind}_report.png")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    _keep(shot)
+
+
+def _keep(path: Path) -> None:
+    keep = os.environ.get("DFU_SCHED_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
