@@ -154,7 +154,8 @@ REPORT_CSS = """
 .examiner-head { break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
 .examiner-head svg { display:block; width:100%; height:auto; margin: 4px 0 2px; }
 table.plan td:last-child { min-width: 34%; }
-@media print { .examiner-head svg rect { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+@media print { .examiner-head svg rect { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  figure.chart-figure { max-width: 165mm; } }
 """
 LATER_ROWS = 100
 
@@ -321,11 +322,11 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
     day_from, day_to = working_day_span(doc.get("examiners", []))
     show_case = any(r.get("case") for r in doc.get("devices", []))
     body = [headline_box(plan_headline(doc, tiers), title="This week")]
+    body.append("".join(figure(c.svg, c.spec.title, c.spec.caption, name=c.spec.name, number=i)
+                        for i, c in enumerate(charts, start=1)))
     if doc.get("warnings"):
         body.append(section("Needs attention", "<ul>" + "".join(f"<li>{escape(str(w))}</li>"
                                                                for w in doc["warnings"]) + "</ul>", anchor="warnings"))
-    body.append(section("The week", "".join(figure(c.svg, c.spec.title, c.spec.caption, name=c.spec.name, number=i)
-                                            for i, c in enumerate(charts, start=1)), anchor="week"))
     body.append(section("Each examiner's list, in order",
                         "".join(examiner_part(doc, ex, tiers, day_from, day_to, show_case)
                                 for ex in doc.get("examiners", [])), anchor="examiners"))
