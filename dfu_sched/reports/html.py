@@ -2,8 +2,8 @@
 
 A report is one file a DFU manager can e-mail to a chief officer or print for a Police and
 Crime Panel: the page carries its own CSS and pictures, and no script runs. Every number on it
-comes from a run folder's ``summary.json`` (plus the scenario file copied beside it), so the
-same folder always gives the same report.
+comes from a run folder's JSON (``summary.json``, ``compare.json``, ``invest.json``, or a plan's
+``.json``) plus the scenario files copied beside it, so the same folder always gives the same report.
 
 Building blocks (``page``, ``figure``, ``table``, ``headline_box``, ``assumptions_section``,
 ``reproduce_section``) are shared by every kind of report; ``render_report`` dispatches on the
