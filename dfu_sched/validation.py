@@ -13,11 +13,18 @@ from typing import Callable
 
 from dfu_sched import theory
 from dfu_sched.experiments import run_experiment
+from dfu_sched.paths import shipped
 from dfu_sched.scenario import HOURS_PER_WEEK, Scenario, load_scenario
 from dfu_sched.stats import Interval, t_interval
 
-THEORY_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "theory"
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "north_yorkshire_2022.yaml"
+
+
+def theory_dir() -> Path:
+    return shipped("theory", "--theory-dir")
+
+
+def baseline_path() -> Path:
+    return shipped("north_yorkshire_2022.yaml")
 
 
 @dataclass(frozen=True)
@@ -116,8 +123,9 @@ CASES: list[tuple[str, Callable[[Scenario], dict[str, float]], float]] = [
 
 
 def check_case(filename: str, expectation: Callable[[Scenario], dict[str, float]], max_rel: float,
-               replications: int | None = None, seed: int | None = None, workers: int | None = None) -> list[Check]:
-    sc = load_scenario(THEORY_DIR / filename)
+               replications: int | None = None, seed: int | None = None, workers: int | None = None,
+               directory: Path | None = None) -> list[Check]:
+    sc = load_scenario((directory or theory_dir()) / filename)
     result = run_experiment(sc, replications, seed, workers)
     return [Check(sc.name, key, value, result.interval(key), max_rel) for key, value in expectation(sc).items()]
 
@@ -132,7 +140,8 @@ def little_ratio(result) -> "np.ndarray":
 
 
 def little_check(filename: str | Path, replications: int | None = None, seed: int | None = None,
-                 workers: int | None = None, band: float | None = None, max_rel: float = 0.05) -> Check:
+                 workers: int | None = None, band: float | None = None, max_rel: float = 0.05,
+                 directory: Path | None = None) -> Check:
     """Little's law, L = lambda W, for the examination queue.
 
     On a stationary theory case the interval of L / (lambda W) must cover 1. On the baseline,
@@ -140,24 +149,26 @@ def little_check(filename: str | Path, replications: int | None = None, seed: in
     backlog ~ throughput x wait), so the whole interval must lie within 1 +/- ``band``.
     """
     path = Path(filename)
-    sc = load_scenario(path if path.is_absolute() or path.exists() else THEORY_DIR / path)
+    sc = load_scenario(path if path.is_absolute() or path.exists() else (directory or theory_dir()) / path)
     result = run_experiment(sc, replications, seed, workers)
     return Check(f"Little's law: {sc.name}", "L / (lambda W)", 1.0, t_interval(little_ratio(result)),
                  max_rel, band)
 
 
 def run_validation(replications: int | None = None, seed: int | None = None, workers: int | None = None,
-                   include_little: bool = True, progress: Callable[[str], None] | None = None) -> list[Check]:
+                   include_little: bool = True, progress: Callable[[str], None] | None = None,
+                   directory: Path | None = None) -> list[Check]:
+    directory = directory or theory_dir()
     checks: list[Check] = []
     for filename, fn, tol in CASES:
         if progress:
             progress(filename)
-        checks += check_case(filename, fn, tol, replications, seed, workers)
+        checks += check_case(filename, fn, tol, replications, seed, workers, directory)
     if include_little:
         if progress:
             progress("little")
-        checks.append(little_check("mm1_rho50.yaml", replications, seed, workers))
-        checks.append(little_check(BASELINE, min(replications or 10, 10), seed, workers, band=0.10))
+        checks.append(little_check("mm1_rho50.yaml", replications, seed, workers, directory=directory))
+        checks.append(little_check(baseline_path(), min(replications or 10, 10), seed, workers, band=0.10))
     return checks
 
 

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from dfu_sched import theory
-from dfu_sched.validation import BASELINE, CASES, check_case, little_check
+from dfu_sched.validation import CASES, baseline_path, check_case, little_check
 
 
 # ---- the closed forms themselves, on values from textbooks ----
@@ -71,7 +71,7 @@ def test_littles_law_on_a_stationary_queue():
 
 
 def test_littles_law_on_the_baseline():
-    c = little_check(BASELINE, replications=8, workers=1, band=0.10)
+    c = little_check(baseline_path(), replications=8, workers=1, band=0.10)
     assert c.passed, c
 
 

@@ -21,12 +21,9 @@ OUT_SUFFIXES = (".csv", ".xlsx", ".html", ".json")
 
 
 def _default_scenario() -> Path:
-    here = Path(__file__).resolve()
-    for base in (here.parents[2], Path.cwd()):
-        p = base / "scenarios" / DEFAULT_SCENARIO
-        if p.exists():
-            return p
-    raise InputError(f"default scenario scenarios/{DEFAULT_SCENARIO} not found; pass --scenario FILE")
+    from dfu_sched.paths import shipped
+
+    return shipped(DEFAULT_SCENARIO, "--scenario FILE")
 
 
 def _load_specs(scenario_path: str | None):

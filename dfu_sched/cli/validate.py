@@ -1,6 +1,8 @@
 """``validate``: the simulator against queueing theory, side by side."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from dfu_sched.cli.common import handles_input_errors
@@ -11,9 +13,11 @@ from dfu_sched.cli.common import handles_input_errors
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed for every case (default: each file's).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores).")
 @click.option("--no-little", is_flag=True, help="Skip the Little's law checks.")
+@click.option("--theory-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Folder of theory cases (default: scenarios/theory).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @handles_input_errors
-def validate(replications, seed, workers, no_little, quiet):
+def validate(replications, seed, workers, no_little, theory_dir, quiet):
     """Check the simulator against closed forms with two-sided 95% intervals.
 
     \b
@@ -29,7 +33,8 @@ def validate(replications, seed, workers, no_little, quiet):
         if not quiet:
             click.echo(f"running {name} ...", err=True)
 
-    checks = run_validation(replications, seed, workers, include_little=not no_little, progress=progress)
+    checks = run_validation(replications, seed, workers, include_little=not no_little, progress=progress,
+                            directory=theory_dir)
     click.echo(format_checks(checks))
     if not all(c.passed for c in checks):
         raise SystemExit(1)
