@@ -182,3 +182,35 @@ def test_fast_mode_is_fast_and_no_worse_than_greedy():
 def test_duplicate_ids_rejected():
     with pytest.raises(ValueError, match="duplicate device"):
         plan_week([dev("A", 1, 1), dev("A", 2, 1)], [exm("E1", 4)])
+
+
+def test_identical_examiners_aggregated_lp_equals_plain_lp():
+    """Identical examiners share one LP resource; the LP optimum and the priced bound stay
+    exactly those of the plain time-indexed LP (one resource per examiner)."""
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.model import build_instance
+
+    devices, _ = synthetic_week(120, 1, seed=2, n_deadlines=2)
+    win = [(8.0, 15.5), (32.0, 39.5)]
+    examiners = [exm(f"E{i}", 15.0, ("mobile", "computer", "video"), windows=win) for i in range(3)]
+    examiners.append(exm("E9", 15.0, ("mobile",), windows=win))
+    inst = build_instance(devices, examiners, 168.0, PlanConfig())
+    assert sorted(map(len, L.examiner_groups(inst))) == [1, 3]
+    must = {j for j in range(inst.n) if inst.due[j]}
+    cand = L.candidates(inst, 2.0)
+    agg = L.solve_ti_lp(inst, cand, 30, must)
+    plain = L.solve_ti_lp(inst, cand, 30, must, aggregate=False)
+    assert agg.value == pytest.approx(plain.value, rel=1e-7)
+    assert L.priced_bound(inst, agg.pi, must)[0] >= agg.value - 1e-6 * agg.value
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bound_valid_with_identical_examiners(seed):
+    rng = random.Random(100 + seed)
+    devices = [dev(f"D{i}", rng.choice([1, 2, 4, 8]), rng.choice([0.5, 1, 1.5, 2, 3])) for i in range(6)]
+    examiners = [exm(f"E{i}", 3) for i in range(3)]
+    H = 6.0
+    plan = plan_week(devices, examiners, week_hours=H, lookahead_weeks=0)
+    opt = brute_force(devices, examiners, H)
+    assert plan.bound >= opt - 1e-6
+    assert plan.objective == pytest.approx(opt, rel=1e-9)
