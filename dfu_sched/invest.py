@@ -943,13 +943,15 @@ def explain(out: dict, sc: Scenario) -> list[str]:
         lines.append(f"It also commits {_gbp(ch['recurring_gbp_per_year_after_horizon'])} a year after the horizon "
                      "(permanent staff, licences, running costs).")
     k12, kend = "invest.backlog_at_12m", "overall.waiting_at_end"
+    when = "After 12 months" if H >= 52 else f"At the end of the {H}-week horizon"
     lines.append(
-        f"After 12 months the backlog is {bm[k12]['estimate']:,.0f} devices (95% CI {bm[k12]['ci95'][0]:,.0f} to "
+        f"{when} the backlog is {bm[k12]['estimate']:,.0f} devices (95% CI {bm[k12]['ci95'][0]:,.0f} to "
         f"{bm[k12]['ci95'][1]:,.0f}) instead of {base[k12]['estimate']:,.0f} doing nothing; at the end of the horizon "
         f"{bm[kend]['estimate']:,.0f} instead of {base[kend]['estimate']:,.0f}.")
     w12 = "invest.wait_at_12m_days"
     if bm[w12]["estimate"] is not None and base[w12]["estimate"] is not None:
-        lines.append(f"Examinations starting in month 12 have waited {bm[w12]['estimate']:,.0f} days on average "
+        month = "in month 12" if H >= 52 else f"in the last month of the {H} weeks"
+        lines.append(f"Examinations starting {month} have waited {bm[w12]['estimate']:,.0f} days on average "
                      f"instead of {base[w12]['estimate']:,.0f}.")
     e = dv["overall.exposure"]
     if base["overall.exposure"]["estimate"]:
