@@ -38,7 +38,7 @@ from dfu_sched.levers import (Contract, apply_mix, cost_profile, max_units, mix_
                               outsourcing_contracts, recurring_after_horizon, unit_label)
 from dfu_sched.metrics import MONTH_WEEKS, measure
 from dfu_sched.model import EXAM, DFUModel
-from dfu_sched.scenario import HOURS_PER_WEEK, STAGES, Scenario
+from dfu_sched.scenario import HOURS_PER_WEEK, Scenario
 from dfu_sched.stats import paired_difference, t_interval, t_interval_columns
 from dfu_sched.workload import generate
 
@@ -523,7 +523,6 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
     zero = ev.add({}, "baseline").key
     res = SearchResult(settings, ev, zero, zero, option_table=table)
     primary = _primary(settings)
-    names = [r["name"] for r in table if r["max_affordable_units"] > 0]
 
     # 1. screen each option alone
     singles: dict[str, dict[int, tuple]] = {}

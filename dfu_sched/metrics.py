@@ -120,7 +120,6 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
         mean_wait, share = _weekly_wait(starts_week, wait_days, within, rows, weeks)
         weekly[f"wait_to_start_days.{name}"] = mean_wait
         weekly[f"within_target_share.{name}"] = share
-    overall_wait = weekly["wait_to_start_days.overall"]
     for thr in sc.measures.wait_thresholds_days:
         scal[f"first_week_below.{thr:g}"] = _first_week_below(
             starts_week, wait_days, weeks, thr, int(np.ceil(sc.calendar.warmup_weeks)))

@@ -130,7 +130,7 @@ def check_case(filename: str, expectation: Callable[[Scenario], dict[str, float]
     return [Check(sc.name, key, value, result.interval(key), max_rel) for key, value in expectation(sc).items()]
 
 
-def little_ratio(result) -> "np.ndarray":
+def little_ratio(result):
     """Per replication L / (lambda W): time-average devices awaiting examination over the
     window, against examination starts per day times the mean wait to start (days)."""
     sc = result.scenario

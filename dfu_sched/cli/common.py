@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Callable
+from typing import Callable, NoReturn
 
 import click
 
@@ -12,7 +12,7 @@ from dfu_sched.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
-def fail(message: str) -> "NoReturn":  # type: ignore[name-defined]
+def fail(message: str) -> NoReturn:
     """Print one line to stderr and exit 2: the contract for every bad input."""
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_BAD_INPUT)

@@ -7,7 +7,6 @@ compare.json when the folder has no copies, so a folder renders the same page ev
 from __future__ import annotations
 
 import datetime as dt
-import math
 import shlex
 import shutil
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Sequence
 
 import yaml
 
-from dfu_sched.reports.html import (RenderedReport, assumptions_body, ci_text, est, facts, figure, headline_box,
+from dfu_sched.reports.html import (RenderedReport, assumptions_body, ci_text, est, facts, headline_box, numbered_figures,
                                     num, page, section, table)
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
@@ -352,16 +351,7 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
     if len(compare["scenarios"]) < 2:
         raise ValueError("a comparison needs at least two scenarios")
     charts = render_charts({**compare, "start_date": start_date(files)}, COMPARE_CHARTS)
-    by_name = {c.spec.name: c for c in charts}
-    n = 0
-
-    def fig(name: str) -> str:
-        nonlocal n
-        c = by_name.get(name)
-        if c is None:
-            return ""
-        n += 1
-        return figure(c.svg, c.spec.title, c.spec.caption, name=name, number=n)
+    fig = numbered_figures(charts)
 
     ids = [s["id"] for s in compare["scenarios"]]
     body = [headline_box(compare_headline(compare))]

@@ -168,6 +168,22 @@ def figure(svg: str, title: str, caption: str, *, name: str, number: int | None 
             f"<figcaption>{escape(caption)}</figcaption>\n</figure>\n")
 
 
+
+def numbered_figures(charts):
+    """``fig(name)``: the named chart as a numbered figure (numbers follow the order used)."""
+    by_name = {c.spec.name: c for c in charts}
+    count = [0]
+
+    def fig(name: str) -> str:
+        c = by_name.get(name)
+        if c is None:
+            return ""
+        count[0] += 1
+        return figure(c.svg, c.spec.title, c.spec.caption, name=name, number=count[0])
+
+    return fig
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequence[bool] | None = None,
           cls: str = "", raw: bool = False) -> str:
     """An HTML table; ``numeric`` right-aligns columns; cells are escaped unless ``raw``."""
@@ -459,16 +475,7 @@ def render_simulation(summary: dict, scenario_yaml: str | None, *, pseudonymise:
 
     _require(summary, ("tiers", "overall", "backlog_weekly"), "simulation")
     charts = render_charts(summary, SIMULATION_CHARTS)
-    by_name = {c.spec.name: c for c in charts}
-    n = 0
-
-    def fig(name: str) -> str:
-        nonlocal n
-        c = by_name.get(name)
-        if c is None:
-            return ""
-        n += 1
-        return figure(c.svg, c.spec.title, c.spec.caption, name=name, number=n)
+    fig = numbered_figures(charts)
 
     body = [headline_box(simulation_headline(summary))]
     body.append('<p class="note">Results of a simulation, not a forecast: each figure is the mean over '

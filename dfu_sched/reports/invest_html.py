@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
-from dfu_sched.reports.html import (RenderedReport, assumptions_body, facts, figure, headline_box, num, page,
+from dfu_sched.reports.html import (RenderedReport, assumptions_body, facts, headline_box, num, numbered_figures, page,
                                     section, table)
 
 OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
@@ -163,16 +163,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
         if k not in out:
             raise KeyError(k)
     charts = render_charts(out, INVEST_CHARTS)
-    by_name = {c.spec.name: c for c in charts}
-    n = 0
-
-    def fig(name: str) -> str:
-        nonlocal n
-        c = by_name.get(name)
-        if c is None:
-            return ""
-        n += 1
-        return figure(c.svg, c.spec.title, c.spec.caption, name=name, number=n)
+    fig = numbered_figures(charts)
 
     ch = out["chosen"]
     body = [headline_box(invest_headline(out), title="In brief, for the finance committee")]
