@@ -214,3 +214,31 @@ def test_bound_valid_with_identical_examiners(seed):
     opt = brute_force(devices, examiners, H)
     assert plan.bound >= opt - 1e-6
     assert plan.objective == pytest.approx(opt, rel=1e-9)
+
+
+def test_equal_plans_keep_the_case_together():
+    """Two identical examiners, four equal devices: every split of two-and-two scores the same,
+    and greedy splits case X (A1 and A2 both start at hour 0 on different examiners). With
+    tolerance 0 only ties are taken, and the plan keeping each case on one examiner wins."""
+    devices = [dev("A1", 4, 2, case_id="X"), dev("A2", 4, 2, case_id="X"),
+               dev("B1", 4, 2, case_id="Y"), dev("B2", 4, 2, case_id="Y")]
+    examiners = [exm("E1", 4), exm("E2", 4)]
+    g = greedy_week(devices, examiners, week_hours=8)
+    assert g.cases_split == 2
+    p = plan_week(devices, examiners, week_hours=8, lookahead_weeks=0,
+                  config=PlanConfig(case_link_tolerance=0.0))
+    assert p.objective == pytest.approx(g.objective)
+    assert p.cases_split == 0
+    assert {frozenset(a.device_id[0] for a in rows) for rows in p.assignments.values()} == {
+        frozenset("A"), frozenset("B")}
+    off = plan_week(devices, examiners, week_hours=8, lookahead_weeks=0,
+                    config=PlanConfig(case_link_tolerance=-1))
+    assert off.cases_split == 2
+
+
+def test_case_grouping_costs_at_most_the_tolerance(week):
+    devices, examiners, plan = week
+    off = plan_week(devices, examiners, time_limit_s=10, config=PlanConfig(case_link_tolerance=-1))
+    assert plan.cases_split <= off.cases_split
+    assert plan.objective >= off.objective * (1 - 1e-4) - 1e-6
+    assert plan.objective >= plan.greedy_objective

@@ -11,7 +11,10 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
    whole queue (``bound``); excluded devices that price positive join the improvement pool;
 4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
-5. the best of all plans found, never worse than greedy; then a greedy forecast of later weeks.
+5. the best of all plans found, never worse than greedy;
+6. soft case links: a split case's devices are regrouped onto one examiner when that loses at
+   most ``PlanConfig.case_link_tolerance`` of the objective (reported as ``cases_split``);
+then a greedy forecast of later weeks.
 Mode "fast" (used by the simulation every simulated week) skips the LP: greedy, improvement,
 and a bound from heuristic slot prices (valid, looser).
 """
@@ -39,7 +42,7 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import greedy, place_due, release_infeasible
-    from dfu_sched.optimiser.improve import dp_sweep, local_search
+    from dfu_sched.optimiser.improve import case_splits, dp_sweep, keep_cases_together, local_search
     from dfu_sched.optimiser.lookahead import forecast
     from dfu_sched.optimiser.sequence import check_plan, total_score
 
@@ -100,6 +103,15 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
             method_parts.append("heuristic-price bound")
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
+    if mode == "full" and cfg.case_link_tolerance >= 0 and inst.m > 1:
+        t3 = time.perf_counter()
+        grouped = keep_cases_together(inst, best, cfg.case_link_tolerance)
+        g_val = total_score(inst, grouped)
+        if g_val >= base_val - 1e-9 and not check_plan(inst, grouped) and \
+                case_splits(inst, grouped) < case_splits(inst, best):
+            best, best_val = grouped, g_val
+            best_name += " + case grouping"
+        timings["cases"] = time.perf_counter() - t3
     if not inst.n or not inst.m:
         bound = 0.0
     timings["total_before_forecast"] = time.perf_counter() - t0
@@ -145,6 +157,8 @@ def _result(inst: Instance, plan: list[list[int]], val: float, base_val: float, 
             end_slot = s + int(inst.p[j]) - 1
             rows.append(Assignment(inst.devices[j].id, float(clock[s]), float(clock[end_slot] + UNIT_HOURS)))
         assignments[inst.examiners[e].id] = rows
+    from dfu_sched.optimiser.improve import case_splits
+
     planned = {j for x in plan for j in x}
     gap = 0.0 if bound <= 0 else max(0.0, (bound - val) / bound)
     improvement = 0.0 if base_val <= 0 else (val - base_val) / base_val
@@ -159,4 +173,4 @@ def _result(inst: Instance, plan: list[list[int]], val: float, base_val: float, 
         beyond_horizon=[ids[j] for j in beyond],
         split_devices=[ids[j] for j in planned if inst.split[j]],
         weights={ids[j]: float(inst.w[j]) for j in range(inst.n)},
-        timings=timings, week_hours=inst.H, lookahead_weeks=weeks)
+        timings=timings, week_hours=inst.H, lookahead_weeks=weeks, cases_split=case_splits(inst, plan))

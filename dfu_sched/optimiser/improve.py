@@ -250,3 +250,85 @@ def dp_sweep(inst: Instance, plan: list[list[int]], pool: list[int], rounds: int
         if not changed:
             break
     return [sequence(inst, e, x) for e, x in enumerate(sets)]
+
+
+def case_splits(inst: Instance, plan: list[list[int]]) -> int:
+    """Cases whose planned devices are spread over more than one examiner."""
+    where: dict[str, set[int]] = {}
+    for e, order in enumerate(plan):
+        for j in order:
+            where.setdefault(inst.devices[j].case_id, set()).add(e)
+    return sum(1 for es in where.values() if len(es) > 1)
+
+
+def keep_cases_together(inst: Instance, plan: list[list[int]], tolerance: float,
+                        max_evals: int = 4000) -> list[list[int]]:
+    """Soft case links: regroup a split case's devices onto one examiner when it costs little.
+
+    For each split case (by w/p of its best device, ties by id), each device away from the
+    examiner holding most of the case's work is moved there, or swapped with one of that
+    examiner's devices from another case, taking the cheapest exact option. A regrouping is
+    kept only if it does not raise the number of split cases and the total loss of the pass
+    stays within ``tolerance`` x the plan's value (so with ``tolerance=0`` only ties are taken:
+    between equal plans, the one keeping cases together wins). Counted work, deterministic.
+    """
+    if tolerance < 0 or inst.m < 2:
+        return plan
+    sets = [list(x) for x in plan]
+    val = [score(inst, e, sequence(inst, e, x)) for e, x in enumerate(sets)]
+    allowance = tolerance * max(sum(val), 0.0) + EPS
+    spent, evals = 0.0, 0
+    case_of = [d.case_id for d in inst.devices]
+
+    def holders(case: str) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for e, x in enumerate(sets):
+            h = sum(int(inst.p[j]) for j in x if case_of[j] == case)
+            if h:
+                out[e] = h
+        return out
+
+    cases = sorted({case_of[j] for x in sets for j in x})
+    for case in cases:
+        hold = holders(case)
+        if len(hold) < 2:
+            continue
+        target = max(hold, key=lambda e: (hold[e], -e))
+        for e1 in sorted(hold):
+            if e1 == target:
+                continue
+            for a in [j for j in sets[e1] if case_of[j] == case]:
+                if evals >= max_evals or not inst.elig_mask[a, target]:
+                    continue
+                base1 = [j for j in sets[e1] if j != a]
+                options = [(base1, sets[target] + [a])]
+                for b in sets[target]:
+                    if case_of[b] != case and inst.elig_mask[b, e1] and not inst.due[b]:
+                        options.append((base1 + [b], [j for j in sets[target] if j != b] + [a]))
+                best = None
+                for s1, s2 in options:
+                    evals += 2
+                    if not (fits(inst, e1, s1) and fits(inst, target, s2)):
+                        continue
+                    v1 = score(inst, e1, sequence(inst, e1, s1))
+                    v2 = score(inst, target, sequence(inst, target, s2))
+                    loss = val[e1] + val[target] - v1 - v2
+                    if best is None or loss < best[0] - EPS:
+                        best = (loss, s1, s2, v1, v2)
+                if best is None or spent + max(best[0], 0.0) > allowance:
+                    continue
+                trial = [list(x) for x in sets]
+                trial[e1], trial[target] = best[1], best[2]
+                if case_splits(inst, trial) > case_splits(inst, sets) or \
+                        _case_spread(inst, trial, case) >= _case_spread(inst, sets, case):
+                    continue
+                sets = trial
+                val[e1], val[target] = best[3], best[4]
+                spent += max(best[0], 0.0)
+    return [sequence(inst, e, x) for e, x in enumerate(sets)]
+
+
+def _case_spread(inst: Instance, sets: list[list[int]], case: str) -> int:
+    """Planned devices of ``case`` not on its main examiner (0 = together)."""
+    counts = [sum(1 for j in x if inst.devices[j].case_id == case) for x in sets]
+    return sum(counts) - max(counts) if counts else 0

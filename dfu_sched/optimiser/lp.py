@@ -62,12 +62,12 @@ def examiner_groups(inst: Instance, aggregate: bool = True) -> list[list[int]]:
     Identical examiners only: for them the aggregated LP has exactly the plain TI-LP's optimum
     (split any aggregated solution evenly over the members). Merging nested calendars (a 4-day
     week inside a 5-day one) would also be a valid relaxation, but it measured ~0.1 % looser.
-    Examiners without slots are left out (they can take no column).
+    Examiners without slots are left out (they can take no column). Members are in index
+    order; ``group[0]`` carries the (shared) clock.
     """
     groups: list[list[int]] = []
     keys: list[bytes] = []
-    order = sorted(range(inst.m), key=lambda e: (-int(inst.cap[e]), e))
-    for e in order:
+    for e in range(inst.m):   # groups in order of their first examiner (the plain LP's order)
         if inst.cap[e] == 0:
             continue
         key = inst.elig_mask[:, e].tobytes()
@@ -263,3 +263,4 @@ def round_lp(inst: Instance, lp: LPResult) -> list[list[int]]:
                     placed.add(j)
                     break
     return greedy(inst, fixed=plan)
+

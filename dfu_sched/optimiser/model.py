@@ -69,6 +69,10 @@ class PlanConfig:
     up to this multiple of each skill class's capacity; ``None`` = 2.0 for up to 12 examiners,
     shrinking to 1.2 at 20 (GLOP time grows fast with examiners; the bound stays valid because
     it prices every device, and devices priced positive join the improvement search).
+    ``scip``: in mode "full", try SCIP on the time-indexed MIP over the candidates when the
+    time budget allows (see ``optimiser/scip.py``). ``case_link_tolerance``: soft case links;
+    the final plan regroups a split case's devices onto one examiner when the pass loses at most
+    this fraction of the objective (0 = only between equal plans; negative = off; mode "full").
     """
 
     aging_days: float | None = 180.0
@@ -77,6 +81,7 @@ class PlanConfig:
     max_phase_hours: float | None = None
     scip: bool = True
     local_search: bool = True
+    case_link_tolerance: float = 1e-4
 
 
 @dataclass
@@ -99,6 +104,7 @@ class WeekPlan:
     timings: dict[str, float] = field(default_factory=dict)
     week_hours: float = 168.0
     lookahead_weeks: int = 4
+    cases_split: int = 0          # cases whose planned devices are on more than one examiner
 
     def examiner_of(self) -> dict[str, str]:
         """Device id -> examiner id for the devices planned this week."""
