@@ -42,7 +42,7 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import greedy, place_due, release_infeasible
-    from dfu_sched.optimiser.improve import case_splits, dp_sweep, keep_cases_together, local_search
+    from dfu_sched.optimiser.improve import case_splits, keep_cases_together
     from dfu_sched.optimiser.lookahead import forecast
     from dfu_sched.optimiser.sequence import check_plan, total_score
 
@@ -62,40 +62,13 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     method_parts = []
     if inst.n and inst.m:
         if mode == "full":
-            factor = cfg.candidate_factor or max(1.2, min(2.0, 2.0 * 12 / max(inst.m, 1)))
-            cand = L.candidates(inst, factor)
-            t1 = time.perf_counter()
-            lp = L.solve_ti_lp(inst, cand, max(1.0, 0.8 * time_limit_s), must)
-            if lp is not None:
-                bound, vals = L.priced_bound(inst, lp.pi, must)
-                in_lp = set(cand)
-                # excluded devices that price positive could still help: offer them to the
-                # improvement search (the bound above already covers them, so no LP re-solve)
-                outside = [j for j in range(inst.n) if vals[j] > 1e-9 * max(1.0, bound) and j not in in_lp]
-                cand = sorted(in_lp | set(outside))
-                timings["lp"] = time.perf_counter() - t1
-                rounded = L.round_lp(inst, lp)
-                plans.append((total_score(inst, rounded), "LP rounding", rounded))
-                method_parts.append(f"TI-LP (GLOP{'' if lp.optimal else ', time limit'}) bound")
-            pool = cand
-            budget = int(20000 * max(1.0, min(time_limit_s, 30.0)) / 10.0)
-            rounds = 4
+            bound = _full_search(inst, cfg, must, time_limit_s, base, plans, method_parts, timings)
         else:
             pool = L.candidates(inst, 1.5)
-            budget, rounds = 600, 1
-        t2 = time.perf_counter()
-        starts = sorted(plans, key=lambda t: -t[0])[:2]
-        for val, name, start in starts:
-            cur = start
-            for _ in range(rounds):
-                nxt = dp_sweep(inst, cur, pool, rounds=2 if mode == "full" else 1)
-                nxt = local_search(inst, nxt, pool, budget=budget, swaps=mode == "full")
-                if total_score(inst, nxt) <= total_score(inst, cur) + 1e-9:
-                    cur = nxt
-                    break
-                cur = nxt
-            plans.append((total_score(inst, cur), f"{name} + DP/local search", cur))
-        timings["improve"] = time.perf_counter() - t2
+            t2 = time.perf_counter()
+            val, plan = _improve(inst, base, pool, 600, 1, fast=True)
+            plans.append((val, "greedy + DP/local search", plan))
+            timings["improve"] = time.perf_counter() - t2
         if mode == "fast" or bound == float("inf") or "time limit" in " ".join(method_parts):
             prices = L.heuristic_prices(inst)
             for theta in (0.9, 1.0, 1.1):
@@ -119,6 +92,125 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     timings["total"] = time.perf_counter() - t0
     return _result(inst, best, best_val, base_val, bound, best_name, method_parts, infeasible,
                    start_week, beyond, timings, lookahead_weeks)
+
+
+def _improve(inst: Instance, start: list[list[int]], pool: list[int], budget: int, rounds: int,
+             fast: bool = False) -> tuple[float, list[list[int]]]:
+    """DP re-selection and local search from ``start`` (counted work: deterministic)."""
+    from dfu_sched.optimiser.improve import dp_sweep, local_search
+    from dfu_sched.optimiser.sequence import total_score
+
+    cur = start
+    for _ in range(rounds):   # both moves never make a plan worse
+        nxt = dp_sweep(inst, cur, pool, rounds=1 if fast else 2)
+        nxt = local_search(inst, nxt, pool, budget=budget, swaps=not fast)
+        improved = total_score(inst, nxt) > total_score(inst, cur) + 1e-9
+        cur = nxt
+        if not improved:
+            break
+    return total_score(inst, cur), cur
+
+
+class _Background:
+    """Run one call in a thread (GLOP releases the GIL, so the search goes on meanwhile)."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._out: list = []
+        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, args) -> None:
+        try:
+            self._out.append((True, fn(*args)))
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._out.append((False, exc))
+
+    def result(self):
+        self._thread.join()
+        ok, value = self._out[0]
+        if not ok:
+            raise value
+        return value
+
+
+def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: float,
+                 base: list[list[int]], plans: list, method_parts: list[str],
+                 timings: dict[str, float]) -> float:
+    """Mode "full": TI-LP bound priced over the whole queue, LP roundings, improvement.
+
+    1. GLOP solves the TI-LP over the candidates in a background thread while the greedy plan
+       is improved (both deterministic; neither looks at the clock).
+    2. Column generation by device, in the background: every queued device is priced with the
+       LP's slot prices; devices outside the LP that price positive are added and the LP
+       re-solved warm (:class:`lp.TiLP`), until none is positive (at most 4 rounds). Meanwhile
+       the first LP solution is rounded four ways (by LP value, per-examiner DP of the LP
+       assignment at two thresholds, LP mean-start list scheduling) and each is improved.
+    The reported bound is the smallest priced bound found: each is valid for the whole queue
+    whatever the candidate set (weak duality); re-solving only makes it tighter.
+    """
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.sequence import ratio_order, total_score
+
+    t1 = time.perf_counter()
+    factor = cfg.candidate_factor or 1.2
+    cand = L.candidates(inst, factor)
+    pool_set = set(cand) | set(L.candidates(inst, max(2.0, factor)))
+    budget = int(20000 * max(1.0, min(time_limit_s, 30.0)) / 10.0)
+    rounds = 4
+    lp_limit = max(1.0, 0.8 * time_limit_s)
+    model = L.TiLP(inst, cand, must)
+    job = _Background(model.solve, lp_limit)
+    pool = ratio_order(inst, pool_set)
+    val, plan = _improve(inst, base, pool, budget, rounds)
+    plans.append((val, "greedy + DP/local search", plan))
+    lp = job.result()
+    timings["lp"] = time.perf_counter() - t1
+    if lp is None:
+        return float("inf")
+    first_bound, vals = L.priced_bound(inst, lp.pi, must)
+    outside = _positive_outside(inst, vals, first_bound, set(model.cand))
+    pool = ratio_order(inst, pool_set | set(outside))
+
+    def column_generation(lp0, vals0, bound0):
+        bound, optimal, added, cur = bound0, lp0.optimal, 0, lp0
+        for _ in range(4):
+            out = _positive_outside(inst, vals0, bound, set(model.cand))
+            new = model.add_devices(sorted(out, key=lambda j: (-vals0[j], j)))
+            if not new:
+                break
+            added += len(new)
+            nxt = model.solve(max(0.5, lp_limit - (time.perf_counter() - t1)))
+            if nxt is None:
+                break
+            cur, optimal = nxt, nxt.optimal
+            b, vals0 = L.priced_bound(inst, nxt.pi, must)
+            bound = min(bound, b)
+        return bound, optimal, added, cur
+
+    job2 = _Background(column_generation, lp, vals, first_bound)
+    t2 = time.perf_counter()
+    starts = [("LP rounding", L.round_lp(inst, lp)),
+              ("LP assignment DP", L.round_dp(inst, lp, 0.5, True)),
+              ("LP assignment DP (0.3)", L.round_dp(inst, lp, 0.3, False)),
+              ("LP mean-start list", L.round_mean_start(inst, lp))]
+    if time_limit_s < 8:
+        starts = starts[:2]
+    for name, start in starts:
+        plans.append((total_score(inst, start), name, start))
+        val, plan = _improve(inst, start, pool, budget, rounds)
+        plans.append((val, f"{name} + DP/local search", plan))
+    timings["improve"] = time.perf_counter() - t2
+    bound, optimal, added, _ = job2.result()
+    timings["lp_cg_wait"] = time.perf_counter() - t2 - timings["improve"]
+    cg = f", +{added} priced-in devices" if added else ""
+    method_parts.append(f"TI-LP (GLOP{'' if optimal else ', time limit'}{cg}) bound")
+    return bound
+
+
+def _positive_outside(inst: Instance, vals, bound: float, in_lp: set[int]) -> list[int]:
+    return [j for j in range(inst.n) if vals[j] > 1e-9 * max(1.0, bound) and j not in in_lp]
 
 
 def greedy_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], *,

@@ -8,7 +8,7 @@ earliest (preferring one already working on the same case), if it fits in the we
 from __future__ import annotations
 
 from dfu_sched.optimiser.model import UNIT_HOURS, Instance
-from dfu_sched.optimiser.sequence import ratio_order, sequence
+from dfu_sched.optimiser.sequence import forget_py, ratio_order, sequence
 
 
 def place_due(inst: Instance) -> tuple[list[list[int]], list[int], list[int]]:
@@ -39,6 +39,7 @@ def release_infeasible(inst: Instance, infeasible: list[int]) -> None:
     for j in infeasible:
         inst.due[j] = False
         inst.latest_end[j, :] = inst.cap
+    forget_py(inst)
 
 
 def greedy(inst: Instance, fixed: list[list[int]] | None = None,

@@ -9,12 +9,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from types import SimpleNamespace
+
 from dfu_sched.optimiser.model import Instance
+
+
+def py(inst: Instance) -> SimpleNamespace:
+    """The instance arrays as Python lists (cached): the per-examiner loops below run on short
+    lists, where indexing numpy arrays costs more than the arithmetic. Same values, same results.
+    Anything that changes ``inst`` in place must call :func:`forget_py`."""
+    c = inst.__dict__.get("_py")
+    if c is None:
+        c = SimpleNamespace(w=inst.w.tolist(), p=[int(x) for x in inst.p.tolist()],
+                            tb=inst.tiebreak.tolist(), due=[bool(x) for x in inst.due.tolist()],
+                            clock=[x.tolist() for x in inst.clock],
+                            le=inst.latest_end.tolist(), cap=[int(x) for x in inst.cap.tolist()])
+        inst.__dict__["_py"] = c
+    return c
+
+
+def forget_py(inst: Instance) -> None:
+    inst.__dict__.pop("_py", None)
 
 
 def edd_feasible(inst: Instance, e: int, devs: list[int], t0: int = 0) -> bool:
     """Can the due devices in ``devs`` all meet their deadlines on ``e`` from slot ``t0``?"""
-    due = sorted((int(inst.latest_end[j, e]), int(inst.p[j])) for j in devs if inst.due[j])
+    c = py(inst)
+    due = sorted((c.le[j][e], c.p[j]) for j in devs if c.due[j])
     t = t0
     for end, p in due:
         t += p
@@ -25,66 +46,79 @@ def edd_feasible(inst: Instance, e: int, devs: list[int], t0: int = 0) -> bool:
 
 def fits(inst: Instance, e: int, devs: list[int]) -> bool:
     """Total work within the examiner's slots, and every due device on time."""
-    return sum(int(inst.p[j]) for j in devs) <= inst.cap[e] and edd_feasible(inst, e, devs)
+    c = py(inst)
+    p = c.p
+    return sum(p[j] for j in devs) <= c.cap[e] and edd_feasible(inst, e, devs)
 
 
 def sequence(inst: Instance, e: int, devs: list[int]) -> list[int]:
     """Order ``devs`` on examiner ``e``: Smith's rule under deadlines, then exact adjacent swaps."""
-    w, p, tb = inst.w, inst.p, inst.tiebreak
+    c = py(inst)
+    w, p, tb, due = c.w, c.p, c.tb, c.due
     order = sorted(devs, key=lambda j: (-w[j] / p[j], tb[j]))
-    if any(inst.due[j] for j in devs):
+    if any(due[j] for j in devs):
         order = _deadline_aware(inst, e, order)
     return _swap_pass(inst, e, order)
 
 
 def _deadline_aware(inst: Instance, e: int, order: list[int]) -> list[int]:
+    c = py(inst)
+    p, due, le = c.p, c.due, c.le
     rest, out, t = list(order), [], 0
     while rest:
+        # EDD check of the due devices left, computed once per step: taking j first keeps every
+        # deadline iff j itself is on time and the due devices other than j pass EDD from t+p_j
+        dues = sorted((le[i][e], p[i], i) for i in rest if due[i])
         for k, j in enumerate(rest):
-            remaining = rest[:k] + rest[k + 1:]
-            if (not inst.due[j] or t + inst.p[j] <= inst.latest_end[j, e]) and \
-                    edd_feasible(inst, e, remaining, t + int(inst.p[j])):
+            tj = t + p[j]
+            if due[j] and tj > le[j][e]:
+                continue
+            ok, tt = True, tj
+            for end, pi, i in dues:
+                if i == j:
+                    continue
+                tt += pi
+                if tt > end:
+                    ok = False
+                    break
+            if ok:
                 break
         else:  # infeasible set: fall back to EDD for what is left (caller reports it)
-            k = min(range(len(rest)), key=lambda i: (inst.latest_end[rest[i], e], i))
+            k = min(range(len(rest)), key=lambda i: (le[rest[i]][e], i))
         j = rest.pop(k)
         out.append(j)
-        t += int(inst.p[j])
+        t += p[j]
     return out
 
 
 def _swap_pass(inst: Instance, e: int, order: list[int]) -> list[int]:
-    c, w, p, H = inst.clock[e], inst.w, inst.p, inst.H
+    cc = py(inst)
+    c, w, p, H, due, le = cc.clock[e], cc.w, cc.p, inst.H, cc.due, cc.le
     order = list(order)
     for _ in range(len(order)):
         improved = False
         t = 0
         for k in range(len(order) - 1):
             a, b = order[k], order[k + 1]
-            ta2 = t + int(p[b])
-            delta = (w[b] * (H - c[t]) + w[a] * (H - c[ta2])) - (w[a] * (H - c[t]) + w[b] * (H - c[t + int(p[a])]))
-            if delta > 1e-9 and _swap_keeps_deadlines(inst, e, a, b, t):
+            ta2 = t + p[b]
+            delta = (w[b] * (H - c[t]) + w[a] * (H - c[ta2])) - (w[a] * (H - c[t]) + w[b] * (H - c[t + p[a]]))
+            if delta > 1e-9 and (not due[b] or ta2 <= le[b][e]) and (not due[a] or ta2 + p[a] <= le[a][e]):
                 order[k], order[k + 1] = b, a
                 improved = True
-            t += int(p[order[k]])
+            t += p[order[k]]
         if not improved:
             break
     return order
 
 
-def _swap_keeps_deadlines(inst: Instance, e: int, a: int, b: int, t: int) -> bool:
-    end_b, end_a = t + int(inst.p[b]), t + int(inst.p[b]) + int(inst.p[a])
-    return ((not inst.due[b] or end_b <= inst.latest_end[b, e])
-            and (not inst.due[a] or end_a <= inst.latest_end[a, e]))
-
-
 def score(inst: Instance, e: int, order: list[int]) -> float:
     """Exact objective of an ordered list on examiner ``e``."""
-    c, w, p, H = inst.clock[e], inst.w, inst.p, inst.H
+    cc = py(inst)
+    c, w, p, H = cc.clock[e], cc.w, cc.p, inst.H
     t, total = 0, 0.0
     for j in order:
         total += w[j] * (H - c[t])
-        t += int(p[j])
+        t += p[j]
     return float(total)
 
 
