@@ -242,3 +242,57 @@ def test_case_grouping_costs_at_most_the_tolerance(week):
     assert plan.cases_split <= off.cases_split
     assert plan.objective >= off.objective * (1 - 1e-4) - 1e-6
     assert plan.objective >= plan.greedy_objective
+
+
+def test_warm_column_generation_matches_cold_lp_and_bound_tightens():
+    """Devices added to the kept GLOP model (spare rows, warm start) give the same LP optimum as
+    a cold solve over the enlarged set, and the priced bound never drops below that optimum."""
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.model import build_instance
+
+    devices, examiners = synthetic_week(400, 6, seed=4, n_deadlines=3)
+    inst = build_instance(devices, examiners, 168.0, PlanConfig())
+    must = {j for j in range(inst.n) if inst.due[j]}
+    small = L.candidates(inst, 0.6)
+    model = L.TiLP(inst, small, must)
+    first = model.solve(30)
+    b0, vals = L.priced_bound(inst, first.pi, must)
+    extra = [j for j in L.candidates(inst, 1.5) if j not in set(small)][:20]
+    assert model.add_devices(extra) == extra
+    warm = model.solve(30)
+    cold = L.solve_ti_lp(inst, sorted(set(small) | set(extra)), 30, must)
+    assert warm.value == pytest.approx(cold.value, rel=1e-7)
+    assert warm.value >= first.value - 1e-6
+    b1 = L.priced_bound(inst, warm.pi, must)[0]
+    assert min(b0, b1) >= warm.value * (1 - 1e-7)
+    # the flow form solves the same LP as the textbook one: a plan maps onto it
+    plan = plan_week(devices, examiners, time_limit_s=10, lookahead_weeks=0)
+    assert plan.bound >= plan.objective - 1e-6
+
+
+def test_lp_roundings_are_valid_plans(week):
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.greedy import place_due, release_infeasible
+    from dfu_sched.optimiser.model import build_instance
+    from dfu_sched.optimiser.sequence import check_plan
+
+    devices, examiners, _ = week
+    inst = build_instance(devices, examiners, 168.0, PlanConfig())
+    _, _, infeasible = place_due(inst)
+    release_infeasible(inst, infeasible)
+    must = {j for j in range(inst.n) if inst.due[j]}
+    lp = L.solve_ti_lp(inst, L.candidates(inst, 1.2), 30, must)
+    for plan in (L.round_lp(inst, lp), L.round_dp(inst, lp, 0.5, True), L.round_dp(inst, lp, 0.3, False),
+                 L.round_mean_start(inst, lp)):
+        assert check_plan(inst, plan) == []
+
+
+def test_scip_step_is_optional_and_never_worse():
+    devices, examiners = synthetic_week(60, 3, seed=6, n_deadlines=2)
+    off = plan_week(devices, examiners, time_limit_s=3, lookahead_weeks=0)
+    on = plan_week(devices, examiners, time_limit_s=3, lookahead_weeks=0,
+                   config=PlanConfig(scip=True, scip_node_limit=50))
+    assert "scip" not in off.timings and "scip" in on.timings
+    assert on.objective >= off.objective - 1e-6
+    assert on.objective <= on.bound + 1e-6
+

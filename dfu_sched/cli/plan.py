@@ -126,6 +126,8 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
 @click.option("--aging-days", default="180", show_default=True, metavar="DAYS|target",
               help="Weight grows by age/DAYS; 'target' ages each device against its tier target.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Tie-break seed (recorded).")
+@click.option("--scip", is_flag=True, default=False,
+              help="After the search, let SCIP try the time-indexed MIP (slow; rarely helps within 30 s).")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the plan as a report page (week chart, ranked lists with reasons): the same page "
                    "`dfu-sched report` makes from the plan's .json.")
@@ -133,7 +135,7 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
               help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
 def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseudonymise, salt,
-         time_limit, lookahead, aging_days, seed, report_file, figures_dir):
+         time_limit, lookahead, aging_days, seed, scip, report_file, figures_dir):
     """Plan this week: a ranked list per examiner, highest child-safeguarding risk first.
 
     \b
@@ -148,7 +150,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
 
     _check_outs(outs)
     check_report_path(report_file)
-    cfg = PlanConfig(aging_days=_aging(aging_days))
+    cfg = PlanConfig(aging_days=_aging(aging_days), scip=scip)
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
     week_start = _week(week)
@@ -254,6 +256,8 @@ def _print_plan(report) -> None:
                    f"{s['greedy_objective']:,.0f} ({100 * s['improvement_over_greedy']:+.2f}%); "
                    f"within {100 * s['gap_to_bound']:.2f}% of the best possible"
                    + (f" (bound {bound:,.0f})" if bound is not None else ""))
+        if "cases_split" in s:
+            click.echo(f"Cases split over more than one examiner: {s['cases_split']}")
     current = None
     for r in report.rows:
         if r["status"] != "planned":

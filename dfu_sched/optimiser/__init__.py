@@ -60,9 +60,11 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     plans: list[tuple[float, str, list[list[int]]]] = [(base_val, "greedy", base)]
     bound = float("inf")
     method_parts = []
+    lp_model = None
     if inst.n and inst.m:
         if mode == "full":
-            bound = _full_search(inst, cfg, must, time_limit_s, base, plans, method_parts, timings)
+            bound, lp_model = _full_search(inst, cfg, must, time_limit_s, base, plans, method_parts,
+                                           timings)
         else:
             pool = L.candidates(inst, 1.5)
             t2 = time.perf_counter()
@@ -76,6 +78,15 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
             method_parts.append("heuristic-price bound")
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
+    if mode == "full" and cfg.scip and lp_model is not None:
+        from dfu_sched.optimiser.scip import scip_improve
+
+        t4 = time.perf_counter()
+        mip = scip_improve(inst, lp_model, best, max(2.0, time_limit_s - (t4 - t0)),
+                           cfg.scip_node_limit, seed)
+        if mip is not None:
+            best, best_val, best_name = mip, total_score(inst, mip), best_name + " + SCIP"
+        timings["scip"] = time.perf_counter() - t4
     if mode == "full" and cfg.case_link_tolerance >= 0 and inst.m > 1:
         t3 = time.perf_counter()
         grouped = keep_cases_together(inst, best, cfg.case_link_tolerance)
@@ -168,7 +179,7 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     lp = job.result()
     timings["lp"] = time.perf_counter() - t1
     if lp is None:
-        return float("inf")
+        return float("inf"), None
     first_bound, vals = L.priced_bound(inst, lp.pi, must)
     outside = _positive_outside(inst, vals, first_bound, set(model.cand))
     pool = ratio_order(inst, pool_set | set(outside))
@@ -206,7 +217,7 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     timings["lp_cg_wait"] = time.perf_counter() - t2 - timings["improve"]
     cg = f", +{added} priced-in devices" if added else ""
     method_parts.append(f"TI-LP (GLOP{'' if optimal else ', time limit'}{cg}) bound")
-    return bound
+    return bound, model
 
 
 def _positive_outside(inst: Instance, vals, bound: float, in_lp: set[int]) -> list[int]:

@@ -69,8 +69,10 @@ class PlanConfig:
     up to this multiple of each skill class's capacity; ``None`` = 2.0 for up to 12 examiners,
     shrinking to 1.2 at 20 (GLOP time grows fast with examiners; the bound stays valid because
     it prices every device, and devices priced positive join the improvement search).
-    ``scip``: in mode "full", try SCIP on the time-indexed MIP over the candidates when the
-    time budget allows (see ``optimiser/scip.py``). ``case_link_tolerance``: soft case links;
+    ``scip``: in mode "full", after the search, give SCIP the time-indexed MIP over the LP's
+    devices, warm-started with the best plan, for what is left of ``time_limit_s`` (at most
+    ``scip_node_limit`` nodes; see ``optimiser/scip.py``). Off by default: measured, it rarely
+    beats the hint within a 10-30 s budget on 2 cores. ``case_link_tolerance``: soft case links;
     the final plan regroups a split case's devices onto one examiner when the pass loses at most
     this fraction of the objective (0 = only between equal plans; negative = off; mode "full").
     """
@@ -79,7 +81,8 @@ class PlanConfig:
     expedite_factor: float = 1.5
     candidate_factor: float | None = None
     max_phase_hours: float | None = None
-    scip: bool = True
+    scip: bool = False
+    scip_node_limit: int = 200
     local_search: bool = True
     case_link_tolerance: float = 1e-4
 

@@ -147,6 +147,7 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
         "improvement_over_greedy": round(plan.improvement_over_greedy, 6),
         "bound": round(plan.bound, 2) if plan.bound == plan.bound else None,
         "gap_to_bound": round(plan.gap, 6), "method": plan.method,
+        "cases_split": plan.cases_split,
         "infeasible_deadlines": [dev_ref(x) for x in plan.infeasible_deadlines],
         "aging": (f"weight x (1 + age/{cfg.aging_days:g} days)" if cfg.aging_days
                   else "weight x (1 + days past tier target / tier target)"),

@@ -97,7 +97,8 @@ def render_plan_html(report) -> str:
                f"{s['greedy_objective']:,.0f} ({100 * s['improvement_over_greedy']:+.2f}%); within "
                f"{100 * s['gap_to_bound']:.2f}% of the best possible"
                + (f" (proven bound {bound:,.0f})" if bound is not None else "") + ". "
-               f"Aging: {escape(s['aging'])}. Risk model: {escape(s['risk_model'])} (KIRAT-like, not KIRAT)."
+               + (f"Cases split over more than one examiner: {s['cases_split']}. " if "cases_split" in s else "")
+               + f"Aging: {escape(s['aging'])}. Risk model: {escape(s['risk_model'])} (KIRAT-like, not KIRAT)."
                "</div>")
     for w in report.warnings:
         out.append(f'<div class="warn">{escape(w)}</div>')
@@ -227,6 +228,9 @@ def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
                      f"{100 * s['improvement_over_greedy']:+.1f}% against the simple greedy rule (highest risk first), "
                      f"within {100 * s['gap_to_bound']:.1f}% of the best possible"
                      + (f" (proven bound {bound:,.0f})" if bound is not None else "") + ".")
+        if s.get("cases_split"):
+            items.append(f"{s['cases_split']} case(s) have devices with more than one examiner this week "
+                         "(the plan keeps a case together unless that costs more than the set tolerance).")
     high = tiers[:2]
     late = [r for r in rows if r["tier"] in high and r["status"] != "planned" and (r.get("days_past_target") or 0) > 0]
     if late:
