@@ -92,9 +92,8 @@ def test_screenshot(page, tmp_path):
         shutil.copy(shot, Path(keep) / shot.name)
 
 
-def test_prints_to_a4_without_cut_off_charts(page, tmp_path):
-    printable_w = (A4_MM[0] - 2 * PAGE_MARGIN_MM[0]) * PX_PER_MM
-    printable_h = (A4_MM[1] - PAGE_MARGIN_MM[1] - PAGE_MARGIN_MM[2]) * PX_PER_MM
+def print_layout(page, printable_w: float, printable_h: float) -> tuple[list[dict], float]:
+    """Lay the page out as printed at the given printable size: each chart's box, and overflow."""
     page.emulate_media("print")
     page.call("Emulation.setDeviceMetricsOverride", {"width": int(printable_w), "height": int(printable_h),
                                                      "deviceScaleFactor": 1, "mobile": False})
@@ -105,6 +104,13 @@ def test_prints_to_a4_without_cut_off_charts(page, tmp_path):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     finally:
         page.emulate_media("")
+    return boxes, overflow
+
+
+def test_prints_to_a4_without_cut_off_charts(page, tmp_path):
+    printable_w = (A4_MM[0] - 2 * PAGE_MARGIN_MM[0]) * PX_PER_MM
+    printable_h = (A4_MM[1] - PAGE_MARGIN_MM[1] - PAGE_MARGIN_MM[2]) * PX_PER_MM
+    boxes, overflow = print_layout(page, printable_w, printable_h)
     assert len(boxes) == len(SIMULATION_CHARTS)
     assert overflow <= 0, "something is wider than the printable width of A4"
     for b in boxes:
@@ -171,16 +177,9 @@ def test_other_reports_print_on_a4_without_cut_off_charts(other_page, tmp_path):
     w_mm, h_mm = (A4_MM[1], A4_MM[0]) if landscape else A4_MM
     side, top, bottom = A4_LANDSCAPE_MARGIN_MM if landscape else PAGE_MARGIN_MM
     printable_w, printable_h = (w_mm - 2 * side) * PX_PER_MM, (h_mm - top - bottom) * PX_PER_MM
-    page.emulate_media("print")
-    page.call("Emulation.setDeviceMetricsOverride", {"width": int(printable_w), "height": int(printable_h),
-                                                     "deviceScaleFactor": 1, "mobile": False})
     try:
-        boxes = page.evaluate("""Array.from(document.querySelectorAll('figure.chart-figure')).map(f => {
-            const b = f.getBoundingClientRect(); return {left: b.left, right: b.right, height: b.height,
-            svgRight: f.querySelector('svg').getBoundingClientRect().right}; })""")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        boxes, overflow = print_layout(page, printable_w, printable_h)
     finally:
-        page.emulate_media("")
         page.call("Emulation.setDeviceMetricsOverride", {"width": 1100, "height": 900, "deviceScaleFactor": 1,
                                                          "mobile": False})
     assert len(boxes) == len(names)
