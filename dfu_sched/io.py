@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Iterator, IO
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
     """Open a temporary file for writing; on success it replaces ``path`` in one rename."""
@@ -26,6 +32,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator
             kwargs.setdefault("newline", "" if path.suffix == ".csv" else None)
         with open(tmp, mode, **kwargs) as fh:
             yield fh
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would: mkstemp makes files 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -187,3 +187,18 @@ def test_censored_waits_are_reported_for_starved_tiers():
     low = s["tiers"]["L"]
     assert low["waiting_at_end"]["estimate"] > 10 * max(low["started"]["estimate"], 1) / 10
     assert low["age_at_end_days"]["p50"]["estimate"] > 300
+
+
+def test_atomic_write_follows_the_umask(tmp_path):
+    import os
+
+    from dfu_sched.io import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "a.txt") as fh:
+            fh.write("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
