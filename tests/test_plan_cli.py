@@ -118,3 +118,15 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, queue_text, staff_t
 def test_bad_out_suffix_rejected(tmp_path):
     r = run(BASE + ["--out", str(tmp_path / "plan.pdf")])
     assert r.exit_code == 2 and not (tmp_path / "plan.pdf").exists()
+
+
+def test_plan_records_what_reproduces_it():
+    from dfu_sched.reports.plan_html import replan_command
+
+    res = CliRunner().invoke(main, BASE + ["--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["inputs"]["queue"] == "queue.csv" and doc["inputs"]["week"] == "2024-06-03"
+    cmd = replan_command(doc)
+    assert cmd.startswith("dfu-sched plan queue.csv --staff staff.csv --week 2024-06-03")
+    assert "--time-limit 5.0" in cmd

@@ -163,7 +163,13 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
                           RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows])
                           if pseudonymise else None, cfg)
     doc = {"summary": report.summary, "warnings": report.warnings, "examiners": report.examiners,
-           "devices": report.rows}
+           "devices": report.rows,
+           # What reproduces the plan: file names only (folders can name a case), and the options.
+           "inputs": {"queue": Path(queue).name, "staff": Path(staff_path).name,
+                      "scenario": Path(scenario_path).name if scenario_path else None,
+                      "risk_model": Path(risk_path).name if risk_path else None,
+                      "week": week_start.isoformat(), "time_limit_s": time_limit, "lookahead": lookahead,
+                      "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
     for o in outs:
         path = Path(o)
         if path.suffix.lower() == ".html":

@@ -299,11 +299,26 @@ def method_part(doc: dict, pseudonymised: str) -> str:
              ("solve time", f"{s.get('solve_seconds', 0):g} s"), ("pseudonymised", pseudonymised)]
     body = facts(pairs)
     body += ("<p>The same queue, staff file, options and week give the same plan. To re-plan:</p>"
-             f"<pre>dfu-sched plan QUEUE.csv --staff STAFF.csv --week {escape(s['week_start'])} "
-             "--out plan.json --report plan-report.html</pre>"
+             f"<pre>{escape(replan_command(doc))}</pre>"
              '<p class="note">This report shows only what the queue and staff files gave (references, device '
              "type, risk factors, dates and hours) and what the planner derived from them.</p>")
     return section("How the plan was made", body, anchor="method")
+
+
+def replan_command(doc: dict) -> str:
+    """The command that gives this plan again (file names as recorded; placeholders if absent)."""
+    import shlex
+
+    inp = doc.get("inputs") or {}
+    parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv",
+             "--week", str(inp.get("week") or doc["summary"]["week_start"])]
+    for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
+                      ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
+        if inp.get(key) is not None:
+            parts += [flag, str(inp[key])]
+    if inp.get("scip"):
+        parts.append("--scip")
+    return " ".join(shlex.quote(p) for p in parts) + " --out plan.json --report plan-report.html"
 
 
 def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | None = None):
