@@ -43,8 +43,8 @@ def _window_overlap(a: np.ndarray, b: np.ndarray, w0: float, w1: float) -> np.nd
     return np.clip(np.minimum(b, w1) - np.maximum(a, w0), 0.0, None)
 
 
-def wait_end(rec, wl: Workload, horizon: float) -> np.ndarray:
-    """When each device stopped waiting for examination (start, screened out, or still waiting)."""
+def wait_end(rec) -> np.ndarray:
+    """When each device stopped waiting for examination: its start, its screening out, or inf."""
     end = rec.start[:, EXAM].copy()
     screened = rec.screened
     end[screened] = rec.done[screened]
@@ -67,7 +67,7 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     exam_end = rec.end[:, EXAM]
     completed = (rec.done >= w0) & (rec.done < H) & ~rec.screened & ~np.isnan(exam_end)
     complete_days = (rec.done - wl.submit) / 24.0
-    wend = wait_end(rec, wl, H)
+    wend = wait_end(rec)
     unexamined_days = _window_overlap(wl.submit, wend, w0, H) / 24.0
     targets = np.array([t.target_days for t in sc.tiers])
     weights = np.array([t.weight for t in sc.tiers])

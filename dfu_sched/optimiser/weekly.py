@@ -82,7 +82,6 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                  week_start: dt.date, pseudo: RefMasker | None, cfg: PlanConfig) -> PlanReport:
     dev_ref = (lambda r: pseudo("D", r)) if pseudo else (lambda r: r)
     case_ref = (lambda r: pseudo("C", r)) if pseudo else (lambda r: r)
-    by_id = {q.device_id: q for q in queue}
     pdev = {d.id: d for d in devices}
     tier_rank = {name: i for i, name in enumerate(tiers)}
     where: dict[str, tuple[str, int, float, float]] = {}
