@@ -16,8 +16,8 @@ from typing import Sequence
 
 import yaml
 
-from dfu_sched.reports.html import (RenderedReport, assumptions_body, ci_text, est, facts, headline_box, numbered_figures,
-                                    num, page, section, table)
+from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, ci_text, est, facts,
+                                    headline_box, num, numbered_figures, page, report_footer, section, table)
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
 HEADLINE_MEASURES = [
@@ -374,14 +374,11 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
     body.append(section("Assumptions: every input of each scenario, and where it comes from",
                         assumptions_part(files), anchor="assumptions", new_page=True))
     body.append(reproduce_part(compare))
-    privacy = ("Pseudonymisation requested: a comparison shows only totals over simulated devices, with no case "
-               "or device references, so nothing needed replacing." if pseudonymise else
-               "This report shows only totals over simulated devices: no case or device references.")
+    privacy = aggregate_privacy("a comparison", pseudonymise)
     title = "Scenario comparison: " + " vs ".join(ids)
     subtitle = (f"{len(ids)} scenarios · {compare.get('replications')} replications each · seed {compare.get('seed')}"
                 f" · {'paired (common random numbers)' if compare.get('paired') else 'not paired'}")
-    footer = (f"dfu-sched {escape(str(compare.get('version', '')))} · {escape(privacy)} · "
-              "Self-contained page: no scripts, no network; prints on A4.")
+    footer = report_footer(compare.get('version'), privacy)
     return RenderedReport(page(title, "\n".join(body), kicker="DFU scenario comparison", subtitle=subtitle,
                                footer=footer), charts)
 

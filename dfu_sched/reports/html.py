@@ -169,6 +169,20 @@ def figure(svg: str, title: str, caption: str, *, name: str, number: int | None 
 
 
 
+def aggregate_privacy(what: str, pseudonymise: bool) -> str:
+    """The privacy line of a report built from simulated totals (nothing to pseudonymise)."""
+    if pseudonymise:
+        return (f"Pseudonymisation requested: {what} shows only totals over simulated devices, "
+                "with no case or device references, so nothing needed replacing.")
+    return "This report shows only totals over simulated devices: no case or device references."
+
+
+def report_footer(version, privacy: str, paper: str = "A4") -> str:
+    """The footer every report page shares: version, privacy, and that it is self-contained."""
+    return (f"dfu-sched {escape(str(version or ''))} · {escape(privacy)} · "
+            f"Self-contained page: no scripts, no network; prints on {paper}.")
+
+
 def numbered_figures(charts):
     """``fig(name)``: the named chart as a numbered figure (numbers follow the order used)."""
     by_name = {c.spec.name: c for c in charts}
@@ -488,16 +502,12 @@ def render_simulation(summary: dict, scenario_yaml: str | None, *, pseudonymise:
     body.append(section("Capacity", fig("utilisation") + fig("throughput"), anchor="capacity"))
     body.append(section("The numbers", simulation_tables(summary), anchor="numbers"))
     body.append(assumptions_section(scenario_yaml, scenario_model))
-    privacy = ("Pseudonymisation requested: a simulation report shows only totals over simulated devices, "
-               "with no case or device references, so nothing needed replacing."
-               if pseudonymise else
-               "This report shows only totals over simulated devices: no case or device references.")
+    privacy = aggregate_privacy("a simulation report", pseudonymise)
     body.append(reproduce_section(summary, pseudonymised=pseudonymise))
     title = f"Digital forensic backlog: {summary.get('scenario', 'simulation')}"
     subtitle = (f"Simulation of {summary.get('horizon_weeks')} weeks from {week_date(summary, 0)} · policy "
                 f"{summary.get('policy')} · {summary.get('replications')} replications · seed {summary.get('seed')}")
-    footer = (f"dfu-sched {escape(str(summary.get('version', '')))} · {escape(privacy)} · "
-              "Self-contained page: no scripts, no network; prints on A4.")
+    footer = report_footer(summary.get('version'), privacy)
     return RenderedReport(page(title, "\n".join(body), kicker="DFU backlog simulation", subtitle=subtitle,
                                footer=footer), charts)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
-from dfu_sched.reports.html import (RenderedReport, assumptions_body, facts, headline_box, num, numbered_figures, page,
-                                    section, table)
+from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, facts, headline_box, num,
+                                    numbered_figures, page, report_footer, section, table)
 
 OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
                      ("backlog", "backlog at end (devices)", 0)]
@@ -197,16 +197,13 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         "of the scenario file, with whether the file marks it as sourced [S] or an estimate [E].</p>"
                         + assumptions_body(scenario_yaml), anchor="assumptions", new_page=True))
     body.append(reproduce_part(out))
-    privacy = ("Pseudonymisation requested: an investment report shows only totals over simulated devices, with no "
-               "case or device references, so nothing needed replacing." if pseudonymise else
-               "This report shows only totals over simulated devices: no case or device references.")
+    privacy = aggregate_privacy("an investment report", pseudonymise)
     question = (f"best use of {_gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
                 else f"least cost to meet {out.get('target', {}).get('expression')}")
     title = f"Investment options: {out.get('scenario', '')}"
     subtitle = (f"{question} · {out.get('horizon_weeks')} weeks from {out.get('start_date')} · "
                 f"{out.get('replications', {}).get('final')} replications · seed {out.get('seed')}")
-    footer = (f"dfu-sched {escape(str(out.get('version', '')))} · {escape(privacy)} · "
-              "Self-contained page: no scripts, no network; prints on A4.")
+    footer = report_footer(out.get('version'), privacy)
     return RenderedReport(page(title, "\n".join(body), kicker="DFU investment options", subtitle=subtitle,
                                footer=footer), charts)
 
