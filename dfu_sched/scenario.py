@@ -419,6 +419,8 @@ def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
 def format_validation_error(exc: ValidationError) -> str:
     """First error as ``key.path: message`` (+ how many more), with a spelling suggestion."""
     errors = exc.errors(include_url=False)
+    # A misspelt key shows up twice (unknown key + required key missing): name the misspelling.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = [p for p in first["loc"]]
     path = _format_loc(loc)

@@ -202,3 +202,12 @@ def test_atomic_write_follows_the_umask(tmp_path):
         os.umask(old)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_a_misspelt_required_key_is_named_as_a_misspelling(tmp_path):
+    data = yaml.safe_load(BASELINE.read_text())
+    data["examiners"][0]["skils"] = data["examiners"][0].pop("skills")
+    res, out = _bad(tmp_path, yaml.safe_dump(data))
+    assert res.exit_code == 2
+    assert "examiners[0].skils: unknown key 'skils' (did you mean 'skills'?)" in res.stderr
+    assert not out.exists()
