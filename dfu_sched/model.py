@@ -215,17 +215,20 @@ class Server:
             finish = now + dev.remaining / rate
             seg_end = min(self.ends[j], finish)
             self.working = True
+            # Busy time is booked when a segment starts and refunded if it is interrupted, so a
+            # segment still running when the run stops at the horizon counts (shift ends are
+            # capped at the horizon, and SimPy never processes an event at `until` itself).
+            self.info.busy_hours += _overlap(now, seg_end, w0, w1)
             try:
                 yield env.timeout(seg_end - now)
             except simpy.Interrupt:
                 t = env.now
                 dev.remaining -= (t - now) * rate
-                self.info.busy_hours += _overlap(now, t, w0, w1)
+                self.info.busy_hours -= _overlap(t, seg_end, w0, w1)
                 self.working = False
                 self._release(dev)
                 return
             self.working = False
-            self.info.busy_hours += _overlap(now, seg_end, w0, w1)
             dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now) * rate
         rec.end[dev.i, s] = env.now
         self.current = None

@@ -311,3 +311,47 @@ def test_weekly_plan_policy_follows_the_optimiser():
     for i in np.flatnonzero(r.server[:, EXAM] >= 0):
         assert names[r.server[i, EXAM]] == ("mob" if wl.dtype[i] == 0 else "comp")
     assert len(out.plan_stats["objective"]) == 2                 # one plan per simulated week
+
+
+# ---- measures that depend on the mechanics (issue 8) -----------------------------------------
+
+def _utilisation(sc, seed: int = 0) -> float:
+    from dfu_sched.metrics import measure
+
+    wl, out = run(sc, seed)
+    return measure(sc, wl, out).scalars["utilisation.all examiners"]
+
+
+def test_a_segment_running_at_the_horizon_counts_as_busy():
+    """One 24/7 examiner, one 200-hour device, a one-week run: busy every rostered hour."""
+    sc = mini(calendar={"horizon_weeks": 1},
+              device_types={"phone": {"service_hours": {"examination": {"dist": "fixed", "value": 200}}}},
+              examiners=[{"name": "ann", "skills": ["mobile", "computer"], "continuous": True}],
+              backlog=backlog(("phone", "M", 1, 0)))
+    assert _utilisation(sc) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_saturated_round_the_clock_unit_is_fully_utilised():
+    """Issue 8 item 9: 14 examiners on duty 24/7, 5,000 devices waiting, no arrivals (read 0.9968)."""
+    sc = mini(calendar={"horizon_weeks": 52},
+              device_types={"phone": {"service_hours": {"examination": {"dist": "lognormal", "mean": 40, "sd": 20}}}},
+              examiners=[{"name": "ann", "count": 14, "skills": ["mobile", "computer"], "continuous": True}],
+              backlog=backlog(("phone", "M", 5000, 0)))
+    assert _utilisation(sc) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_preempted_segment_books_only_the_hours_worked():
+    """Busy time booked at a segment's start is refunded from the interruption on."""
+    import dataclasses
+
+    from dfu_sched.model import DFUModel
+
+    sc = _continuous_priority(True)
+    wl, _ = run(sc)
+    wl2 = dataclasses.replace(
+        wl, submit=np.array([wl.submit[0], 3.0]), release=np.array([0.0, 3.0]), case=np.array([0, 1]),
+        tier=np.array([3, 0]), dtype=np.array([0, 0]), expedite=np.array([False, False]),
+        triage=np.zeros(2, np.int8), hours=np.vstack([wl.hours[0], wl.hours[0]]),
+        first_stage=np.array([EXAM, EXAM]), backlog=np.array([True, False]))
+    out = DFUModel(sc, wl2, np.random.SeedSequence(0)).run()
+    assert out.servers[0].busy_hours == pytest.approx(20.0)  # 3 h (L) + 10 h (VH) + 7 h (L)
