@@ -112,8 +112,8 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     bins = np.append(t_weeks[:-1], H)
     completions = np.histogram(exam_end[~np.isnan(exam_end)], bins=bins)[0].astype(float)
     weekly["throughput.examined"] = np.append(completions, np.nan)
-    weekly["throughput.submitted"] = np.append(
-        np.histogram(wl.submit[~wl.backlog], bins=bins)[0].astype(float), np.nan)
+    submitted = submission_times(wl)
+    weekly["throughput.submitted"] = np.append(np.histogram(submitted, bins=bins)[0].astype(float), np.nan)
     weekly["months_of_work"] = _months_of_work(awaiting, completions)
     starts_week = np.floor(start / HOURS_PER_WEEK)
     for name, rows in scopes:
@@ -127,7 +127,7 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     # --- throughput and utilisation
     window_weeks = (H - w0) / HOURS_PER_WEEK
     scal["throughput.examined_per_week"] = float(((exam_end >= w0) & (exam_end < H)).sum() / window_weeks)
-    scal["throughput.submitted_per_week"] = float(((wl.submit >= w0) & (wl.submit < H)).sum() / window_weeks)
+    scal["throughput.submitted_per_week"] = float(((submitted >= w0) & (submitted < H)).sum() / window_weeks)
     scal["throughput.screened_out_per_week"] = float(
         (rec.screened & (rec.done >= w0) & (rec.done < H)).sum() / window_weeks)
     groups: dict[str, list[float]] = {}
@@ -144,6 +144,15 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     # Exact time-average number awaiting examination over the window (for Little's law).
     scal["little.queue_time_avg"] = float(_window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H).sum() / (H - w0))
     return ReplicationMeasures(scal, weekly)
+
+
+def submission_times(wl: Workload) -> np.ndarray:
+    """When each *new* submission reached the unit (hours), for every throughput measure.
+
+    Today's backlog is not a submission during the run, whatever its age: a device aged 0 days
+    has ``submit`` 0 but was already waiting when the run began. One definition for the weekly
+    series and the per-week scalar, so the two always agree."""
+    return wl.submit[~wl.backlog]
 
 
 def exam_work_hours(sc: Scenario, wl: Workload) -> np.ndarray:

@@ -355,3 +355,30 @@ def test_preempted_segment_books_only_the_hours_worked():
         first_stage=np.array([EXAM, EXAM]), backlog=np.array([True, False]))
     out = DFUModel(sc, wl2, np.random.SeedSequence(0)).run()
     assert out.servers[0].busy_hours == pytest.approx(20.0)  # 3 h (L) + 10 h (VH) + 7 h (L)
+
+
+def test_initial_backlog_is_not_counted_as_submitted():
+    """Issue 8 item 10: a backlog aged 0 days with no arrivals read 96 submissions a week."""
+    from dfu_sched.metrics import measure
+
+    sc = mini(calendar={"horizon_weeks": 52}, backlog=backlog(("phone", "M", 5000, 0)))
+    wl, out = run(sc)
+    m = measure(sc, wl, out)
+    assert m.scalars["throughput.submitted_per_week"] == 0.0
+    assert np.nansum(m.weekly["throughput.submitted"]) == 0.0
+
+
+@pytest.mark.parametrize("warmup", [0, 2])
+def test_submitted_per_week_is_the_mean_of_the_weekly_series(warmup):
+    """One definition: with arrivals and a fresh backlog, the scalar is the mean of the window's weeks."""
+    from dfu_sched.metrics import measure
+
+    sc = mini(calendar={"horizon_weeks": 12, "warmup_weeks": warmup}, arrivals={"cases_per_week": 6},
+              backlog=backlog(("phone", "M", 40, 0)))
+    wl, out = run(sc, seed=4)
+    m = measure(sc, wl, out)
+    weekly = m.weekly["throughput.submitted"][warmup:12]
+    assert weekly.sum() > 20
+    assert m.scalars["throughput.submitted_per_week"] == pytest.approx(weekly.mean())
+    examined = m.weekly["throughput.examined"][warmup:12]
+    assert m.scalars["throughput.examined_per_week"] == pytest.approx(examined.mean())
