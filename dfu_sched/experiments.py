@@ -80,16 +80,19 @@ class ExperimentResult:
                               for k in self.scalars if k.startswith("utilisation.")}
         out["throughput_per_week"] = {k.split(".", 1)[1].removesuffix("_per_week"): self.interval(k).as_dict()
                                       for k in self.scalars if k.startswith("throughput.")}
-        out["first_week_below"] = {}
-        for k in self.scalars:
-            if k.startswith("first_week_below."):
-                v = self.scalars[k]
-                out["first_week_below"][k.split(".", 1)[1]] = {
-                    **self.interval(k).as_dict(),
-                    "reached_share": float(np.mean(np.isfinite(v))),
-                }
+        out["first_week_below"] = self._first_weeks("first_week_below")
+        out["first_week_backlog_below"] = self._first_weeks("first_week_backlog_below")
         out["backlog_weekly"] = self.weekly_summary()
         out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
+        return out
+
+    def _first_weeks(self, measure_name: str) -> dict:
+        """``{threshold: {estimate, ci95, n, reached_share}}``: the interval is over the
+        replications that got there (NaN-aware), and ``reached_share`` says how many did."""
+        out = {}
+        for k, v in self.scalars.items():
+            if k.startswith(measure_name + "."):
+                out[k.split(".", 1)[1]] = {**self.interval(k).as_dict(), "reached_share": float(np.mean(np.isfinite(v)))}
         return out
 
     def weekly_summary(self) -> dict:

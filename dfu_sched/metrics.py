@@ -120,9 +120,11 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
         mean_wait, share = _weekly_wait(starts_week, wait_days, within, rows, weeks)
         weekly[f"wait_to_start_days.{name}"] = mean_wait
         weekly[f"within_target_share.{name}"] = share
+    first_week = int(np.ceil(sc.calendar.warmup_weeks))
     for thr in sc.measures.wait_thresholds_days:
-        scal[f"first_week_below.{thr:g}"] = _first_week_below(
-            starts_week, wait_days, weeks, thr, int(np.ceil(sc.calendar.warmup_weeks)))
+        scal[f"first_week_below.{thr:g}"] = _first_week_below(starts_week, wait_days, weeks, thr, first_week)
+    for thr in sc.measures.backlog_thresholds_devices:
+        scal[f"first_week_backlog_below.{threshold_label(thr)}"] = first_week_backlog_below(awaiting, thr, first_week)
 
     # --- throughput and utilisation
     window_weeks = (H - w0) / HOURS_PER_WEEK
@@ -211,3 +213,17 @@ def _first_week_below(starts_week, wait_days, weeks, threshold_days, from_week, 
         if nn > 0 and tt / nn < threshold_days:
             return float(w)
     return np.nan
+
+
+def threshold_label(devices: float) -> str:
+    """A backlog threshold as a key: ``250`` for 250.0, exact digits otherwise (never ``1e+06``)."""
+    x = float(devices)
+    return str(int(x)) if x.is_integer() else repr(x)
+
+
+def first_week_backlog_below(awaiting: np.ndarray, threshold: float, from_week: int) -> float:
+    """First week boundary (from the end of the warm-up) where fewer than ``threshold`` devices
+    await examination; NaN if that never happens. It is the first time, not a lasting state: the
+    backlog may grow again afterwards (the weekly series shows whether it does)."""
+    below = np.flatnonzero(awaiting[from_week:] < threshold)
+    return float(from_week + below[0]) if below.size else np.nan

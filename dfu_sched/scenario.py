@@ -229,6 +229,17 @@ class Policy(Strict):
 
 class Measures(Strict):
     wait_thresholds_days: list[float] = Field(default_factory=lambda: [3.0, 30.0])
+    backlog_thresholds_devices: list[float] = Field(
+        default_factory=list,
+        description="Backlog sizes (devices awaiting examination) for 'first week the backlog falls below'.")
+
+    @field_validator("backlog_thresholds_devices")
+    @classmethod
+    def _finite_non_negative(cls, v: list[float]) -> list[float]:
+        for k, x in enumerate(v):
+            if not (x >= 0 and x != float("inf")):  # also rejects NaN
+                raise ValueError(f"entry {k} is {x}: a threshold must be a finite number of devices, 0 or more")
+        return v
 
 
 class Scenario(Strict):

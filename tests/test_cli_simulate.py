@@ -37,7 +37,8 @@ def test_json_summary_keys_are_pinned(short_baseline):
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     for key in ("kind", "scenario", "replications", "seed", "policy", "horizon_weeks", "tiers", "overall",
-                "utilisation", "throughput_per_week", "first_week_below", "backlog_weekly", "run"):
+                "utilisation", "throughput_per_week", "first_week_below", "first_week_backlog_below",
+                "backlog_weekly", "run"):
         assert key in s, key
     assert s["replications"] == 2 and s["seed"] == 3 and s["kind"] == "simulation"
     assert list(s["tiers"]) == ["VH", "H", "M", "L"]
@@ -65,10 +66,61 @@ def test_out_folder_has_every_file(short_baseline, tmp_path):
     res = invoke("simulate", short_baseline, *SHORT, "--out", out)
     assert res.exit_code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["devices.csv", "replications.csv", "scenario.json", "scenario.yaml", "summary.json", "weekly.csv"]
+    assert names == ["devices.csv", "replications.csv", "scenario.json", "scenario.yaml", "summary.json", "weekly.csv",
+                     "weekly_replications.csv"]
     header = (out / "devices.csv").read_text().splitlines()[0].split(",")
     assert {"device", "tier", "examination_start_day", "wait_to_start_days"} <= set(header)
     assert not list(tmp_path.glob(".run.*"))                 # no temporary folder left behind
+
+
+def test_weekly_series_of_every_replication_are_in_the_run_folder(short_baseline, tmp_path):
+    """Issue 8 item 11: weekly_replications.csv, long format; its means are weekly.csv's."""
+    import csv
+
+    out = tmp_path / "run"
+    assert invoke("simulate", short_baseline, *SHORT, "--out", out).exit_code == 0
+    with open(out / "weekly_replications.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(out / "weekly.csv", newline="") as fh:
+        weekly = list(csv.DictReader(fh))
+    assert [(int(r["replication"]), int(r["week"])) for r in rows] == [(r, w) for r in range(2) for w in range(21)]
+    series = [k for k in rows[0] if k not in ("replication", "week")]
+    assert {"backlog.awaiting_examination", "throughput.submitted", "past_target.VH"} <= set(series)
+    assert {f"{k}.mean" for k in series} == {k for k in weekly[0] if k.endswith(".mean")}
+    for w in (0, 7, 20):
+        for key in ("backlog.awaiting_examination", "months_of_work"):
+            values = [float(r[key]) for r in rows if int(r["week"]) == w and r[key] != ""]
+            mean = weekly[w][f"{key}.mean"]
+            if mean == "":
+                assert not values
+            else:
+                assert np.mean(values) == pytest.approx(float(mean), abs=1e-4)
+
+
+def test_first_week_backlog_below_in_the_json_and_the_table(short_baseline, tmp_path):
+    data = yaml.safe_load(short_baseline.read_text())
+    data["measures"]["backlog_thresholds_devices"] = [1300, 10]
+    path = tmp_path / "thresholds.yaml"
+    path.write_text(yaml.safe_dump(data))
+    s = json.loads(invoke("simulate", path, *SHORT, "--json").stdout)
+    fw = s["first_week_backlog_below"]
+    assert list(fw) == ["1300", "10"]
+    assert fw["1300"] == {"estimate": 0.0, "ci95": [0.0, 0.0], "n": 2, "reached_share": 1.0}  # 1,250 at week 0
+    assert fw["10"]["reached_share"] == 0.0 and fw["10"]["estimate"] is None
+    table = invoke("simulate", path, *SHORT).stdout
+    assert "first week backlog < 10 devices" in table and "first week backlog < 1300 devices" in table
+
+
+@pytest.mark.parametrize("value", ["[-5]", "[.nan]", "[.inf]"])
+def test_a_bad_backlog_threshold_is_one_line_exit_2(tmp_path, value):
+    data = yaml.safe_load(BASELINE.read_text())
+    text = yaml.safe_dump(data) + f"\n"
+    text = text.replace("measures:\n", f"measures:\n  backlog_thresholds_devices: {value}\n")
+    res, out = _bad(tmp_path, text)
+    assert res.exit_code == 2, res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "bad.yaml: measures.backlog_thresholds_devices:" in res.stderr and "Traceback" not in res.output
+    assert not out.exists()
 
 
 def test_same_seed_same_numbers_on_any_worker_count(short_baseline):

@@ -382,3 +382,30 @@ def test_submitted_per_week_is_the_mean_of_the_weekly_series(warmup):
     assert m.scalars["throughput.submitted_per_week"] == pytest.approx(weekly.mean())
     examined = m.weekly["throughput.examined"][warmup:12]
     assert m.scalars["throughput.examined_per_week"] == pytest.approx(examined.mean())
+
+
+def _one_examiner_twenty_devices(**calendar):
+    """20 ten-hour devices, one 37.5 h/week examiner, no arrivals: worked out by hand below."""
+    return mini(calendar={"horizon_weeks": 8, **calendar}, backlog=backlog(("phone", "M", 20, 0)),
+                measures={"backlog_thresholds_devices": [21, 20, 6, 1, 0, 0.5]})
+
+
+def test_first_week_the_backlog_falls_below_a_threshold():
+    """Issue 8 item 11. By week k's boundary 37.5k working hours are done, so ceil(3.75k) devices
+    have started: 20 devices await examination at week 0, then 16, 12, 8, 5, 1, 0."""
+    from dfu_sched.metrics import measure
+
+    sc = _one_examiner_twenty_devices()
+    wl, out = run(sc)
+    m = measure(sc, wl, out)
+    assert m.weekly["backlog.awaiting_examination"][:7].tolist() == [20, 16, 12, 8, 5, 1, 0]
+    got = {k.split(".", 1)[1]: v for k, v in m.scalars.items() if k.startswith("first_week_backlog_below.")}
+    assert got == {"21": 0.0, "20": 1.0, "6": 4.0, "1": 6.0, "0": pytest.approx(np.nan, nan_ok=True), "0.5": 6.0}
+
+
+def test_first_week_backlog_below_starts_after_the_warm_up():
+    from dfu_sched.metrics import measure
+
+    sc = _one_examiner_twenty_devices(warmup_weeks=1.5)
+    wl, out = run(sc)
+    assert measure(sc, wl, out).scalars["first_week_backlog_below.20"] == 2.0

@@ -34,7 +34,8 @@ class _NoBar:
 @click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write summary.json, weekly.csv, replications.csv, devices.csv (replication 0) here.")
+              help="Write summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
+                   "devices.csv (replication 0) here.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report (charts, tables, assumptions) here.")
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -65,7 +66,8 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     if out_dir is not None:
         write_run_dir(result, out_dir, scenario)
         if not quiet:
-            click.echo(f"wrote {out_dir}/ (summary.json, weekly.csv, replications.csv, devices.csv)", err=True)
+            click.echo(f"wrote {out_dir}/ (summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
+                       "devices.csv)", err=True)
     if report_file is not None or figures_dir is not None:
         from dfu_sched.cli.report import write_report
         from dfu_sched.reports.html import render_simulation

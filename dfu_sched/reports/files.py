@@ -1,4 +1,9 @@
-"""Machine-readable run folders: summary.json, weekly.csv, replications.csv, devices.csv.
+"""Machine-readable run folders: summary.json, weekly.csv, weekly_replications.csv,
+replications.csv, devices.csv.
+
+``weekly.csv`` holds each weekly series' mean and band; ``weekly_replications.csv`` holds the
+same series for every replication (long format), so a question the summary does not answer
+(e.g. "in how many replications is the backlog under 500 by week 52?") needs no re-run.
 
 Everything is written into a temporary folder and moved into place only when complete, so an
 interrupted or failed run never leaves a half-written folder that looks valid.
@@ -49,6 +54,16 @@ def weekly_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def weekly_replication_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
+    """Long format: one row per (replication, week), one column per weekly series."""
+    keys = [k for k in result.weekly if k != "week"]
+    weeks = result.weekly["week"][0].astype(int).tolist()
+    header = ["replication", "week"] + keys
+    rows = [[r, w] + [_cell(result.weekly[k][r, i]) for k in keys]
+            for r in range(result.replications) for i, w in enumerate(weeks)]
+    return header, rows
+
+
 def write_csv(path: Path, header: list[str], rows) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -63,6 +78,7 @@ def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: 
         (tmp / "summary.json").write_text(to_json(result.summary()), encoding="utf-8")
         header, rows = weekly_rows(result)
         write_csv(tmp / "weekly.csv", header, rows)
+        write_csv(tmp / "weekly_replications.csv", *weekly_replication_rows(result))
         keys = sorted(result.scalars)
         write_csv(tmp / "replications.csv", ["replication"] + keys,
                   ([r] + [_cell(result.scalars[k][r]) for k in keys] for r in range(result.replications)))

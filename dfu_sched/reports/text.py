@@ -73,6 +73,10 @@ def simulation_text(summary: dict) -> str:
         reached = v["reached_share"]
         rows.append([f"first week mean wait < {thr} days",
                      "never (in every replication)" if reached == 0 else f"{fmt_ci(v)} (reached in {reached:.0%})"])
+    for thr, v in summary.get("first_week_backlog_below", {}).items():
+        reached = v["reached_share"]
+        rows.append([f"first week backlog < {thr} devices",
+                     "never (in every replication)" if reached == 0 else f"{fmt_ci(v)} (reached in {reached:.0%})"])
     out.append(table(["measure", "value"], rows))
     run = summary.get("run", {})
     if run:
