@@ -100,14 +100,24 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 # ---- the model -------------------------------------------------------------------------------
 
 class Pool:
-    """One stage: a policy queue and the rostered servers that pull from it."""
+    """One stage: a policy queue and the rostered servers that pull from it.
+
+    Which free server takes work is decided here, once per instant, not by whichever SimPy
+    process happens to run first: servers that come free (a job done, a shift started) and
+    devices that arrive join the *dispatch round* of the current instant, which runs after every
+    event already due at that time. In it the free servers choose in order of **longest idle**
+    (earliest ``idle_since``, then server index), each taking the most urgent device it is
+    eligible for. So the result does not depend on list or event order, and under rosters (when
+    everyone starts at 08:00) the examiner who has waited longest for work chooses first.
+    """
 
     def __init__(self, model: "DFUModel", stage: int, queue: DispatchQueue):
         self.model = model
         self.stage = stage
         self.queue = queue
         self.servers: list[Server] = []
-        self.idle: list[Server] = []
+        self.free: list[Server] = []            # on shift, no job: waiting for a dispatch round
+        self._round: simpy.Event | None = None  # the round pending at the current instant
 
     def put(self, dev: Device) -> None:
         env = self.model.env
@@ -116,13 +126,39 @@ class Pool:
             dev.queued_at = self.stage
             self.model.rec.qenter[dev.i, self.stage] = now
         self.queue.push(dev)
-        for k, srv in enumerate(self.idle):
+        if self._round is not None and not self.model.preemptive:
+            return  # the round pending now sees this device too
+        for srv in self.free:
             if srv.eligible(dev) and srv.on_shift(now):
-                del self.idle[k]
-                srv.wake.succeed()
+                self.dispatch_round()
                 return
         if self.model.preemptive:
             self._preempt_for(dev, now)
+
+    def dispatch_round(self) -> simpy.Event:
+        """The dispatch of the current instant (created on first need, shared by all)."""
+        if self._round is None:
+            ev = self.model.env.event()
+            ev.callbacks.append(self._dispatch)  # before any server's resume: assign, then wake
+            ev.succeed()                         # due now, after every event already due now
+            self._round = ev
+        return self._round
+
+    def _dispatch(self, _event) -> None:
+        self._round = None
+        now = self.model.env.now
+        ready = [s for s in self.free if s.on_shift(now)]
+        if len(ready) > 1:
+            ready.sort(key=free_order)
+        for srv in ready:
+            if not len(self.queue):
+                break
+            dev = srv.take(now)
+            if dev is not None:
+                self.free.remove(srv)
+                srv.assigned = dev
+                if srv.wake is not None:   # idle since an earlier instant: wake it
+                    srv.wake.succeed()
 
     def _preempt_for(self, dev: Device, now: float) -> None:
         key = self.queue.key
@@ -150,6 +186,9 @@ class Server:
         self.current: Device | None = None
         self.working = False
         self.wake: simpy.Event | None = None
+        self.assigned: Device | None = None   # handed over by the pool's dispatch round
+        # Free since (hours): the end of the last job, or the first shift's start before any.
+        self.idle_since = self.starts[0] if self.starts else float("inf")
         w0, w1 = model.window
         info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
         self.process = model.env.process(self.run())
@@ -161,7 +200,8 @@ class Server:
         j = bisect_right(self.ends, now)
         return j < len(self.starts) and self.starts[j] <= now
 
-    def _take(self, now: float):
+    def take(self, now: float):
+        """The device this server would start now (removed from the queue), or None."""
         q = self.pool.queue
         if isinstance(q, PlannedQueue):
             dev = q.pop_urgent(self.groups, now) or q.pop_planned(self.sid)
@@ -179,15 +219,28 @@ class Server:
             if now < self.starts[j]:
                 yield env.timeout(self.starts[j] - now)
                 continue
-            dev = self._take(now)
-            if dev is None:
+            # Free on shift. Alone at this instant (no round pending, no other event due now),
+            # the round would hold only this server: take directly, saving an event per job.
+            # Otherwise join this instant's round. With nothing for us, wait for a later round
+            # (a device arriving) or the end of the shift.
+            pool = self.pool
+            self.wake = None
+            if pool._round is None and env.peek() > now:
+                self.assigned = self.take(now)
+                if self.assigned is None:
+                    pool.free.append(self)
+            else:
+                pool.free.append(self)
+                yield pool.dispatch_round()
+            if self.assigned is None:
                 self.wake = env.event()
-                self.pool.idle.append(self)
                 yield self.wake | env.timeout(self.ends[j] - now)
-                if self in self.pool.idle:
-                    self.pool.idle.remove(self)
-                continue
+                if self.assigned is None:      # shift over with nothing to do
+                    pool.free.remove(self)
+                    continue
+            dev, self.assigned = self.assigned, None
             yield from self.serve(dev)
+            self.idle_since = env.now
 
     def serve(self, dev: Device):
         env, rec, s = self.model.env, self.model.rec, self.pool.stage
@@ -352,6 +405,11 @@ class DFUModel:
         events = int(repr(self.env._eid)[6:-1])  # SimPy's event counter: for benchmarks only
         stats = self.planner.stats if self.planner is not None else {}
         return RunOutput(self.rec, self.server_info, events, stats)
+
+
+def free_order(srv: Server) -> tuple[float, int]:
+    """Who chooses first among free servers: longest idle, then server index (scenario order)."""
+    return (srv.idle_since, srv.sid)
 
 
 def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:

@@ -409,3 +409,58 @@ def test_first_week_backlog_below_starts_after_the_warm_up():
     sc = _one_examiner_twenty_devices(warmup_weeks=1.5)
     wl, out = run(sc)
     assert measure(sc, wl, out).scalars["first_week_backlog_below.20"] == 2.0
+
+
+# ---- which free examiner takes a device (issue 8 item 12) -------------------------------------
+
+def _hand_made(sc, devices):
+    """Run ``sc`` on hand-placed M-tier devices: ``(arrival_h, exam_hours, device_type_index)``;
+    a device arriving at hour 0 is in today's backlog."""
+    from dfu_sched.model import DFUModel
+    from dfu_sched.workload import Workload
+
+    t = np.array([d[0] for d in devices], float)
+    hours = np.zeros((len(devices), 4))
+    hours[:, EXAM] = [d[1] for d in devices]
+    n = len(devices)
+    wl = Workload(submit=t, release=t, case=np.arange(n), tier=np.full(n, 2), dtype=np.array([d[2] for d in devices]),
+                  expedite=np.zeros(n, bool), triage=np.zeros(n, np.int8), hours=hours,
+                  first_stage=np.full(n, EXAM), backlog=t == 0)
+    out = DFUModel(sc, wl, np.random.SeedSequence(0)).run()
+    names = [s.name for s in out.servers]
+    return [names[k] if k >= 0 else None for k in out.records.server[:, EXAM]], out.records
+
+
+def test_the_longest_idle_examiner_takes_an_arriving_device():
+    """'early' (08:00) is free from Monday 10:00, 'late' (09:00) from Monday 09:00 (its first
+    shift, no work). A device arriving on Tuesday at noon goes to 'late', idle the longest,
+    although 'early' came on shift first that morning."""
+    sc = mini(examiners=[{"name": "early", "skills": ["mobile", "computer"], "start_hour": 8},
+                         {"name": "late", "skills": ["mobile", "computer"], "start_hour": 9}])
+    who, r = _hand_made(sc, [(0.0, 2.0, 0), (DAY + 12, 1.0, 0)])
+    assert who == ["early", "late"]
+    assert r.start[1, EXAM] == pytest.approx(DAY + 12)
+
+
+def test_at_a_shared_shift_start_the_longest_idle_chooses_first():
+    """Both start at 08:00. 'ann' works Monday 08:00-15:30 exactly (free at 15:30); 'bob' is free
+    from 14:00. Two devices arrive overnight: at Tuesday 08:00 bob, idle longer, takes the older."""
+    sc = mini(examiners=[{"name": "ann", "skills": ["mobile", "computer"]},
+                         {"name": "bob", "skills": ["mobile", "computer"]}])
+    who, r = _hand_made(sc, [(0.0, 7.5, 0), (0.0, 6.0, 0), (20.0, 4.0, 0), (21.0, 4.0, 0)])
+    assert who[:2] == ["ann", "bob"]                      # ties at the first shift: scenario order
+    assert r.end[0, EXAM] == pytest.approx(MON_8 + 7.5) and r.end[1, EXAM] == pytest.approx(MON_8 + 6)
+    assert who[2:] == ["bob", "ann"]
+    assert r.start[2, EXAM] == pytest.approx(DAY + MON_8) == r.start[3, EXAM]
+
+
+def test_longest_idle_first_also_decides_who_gets_what_by_skill():
+    """'comp' (computers) is free from Monday 14:00; 'senior' (both skills) works until 15:30.
+    Overnight a computer, then a phone arrive. At Tuesday 08:00 comp, idle longer, chooses first
+    and takes the computer; senior takes the phone, so both start at once. (Had senior chosen
+    first it would take the older computer and the phone would wait until noon.)"""
+    sc = mini(examiners=[{"name": "comp", "skills": ["computer"]},
+                         {"name": "senior", "skills": ["mobile", "computer"]}])
+    who, r = _hand_made(sc, [(0.0, 6.0, 1), (0.0, 7.5, 0), (20.0, 4.0, 1), (21.0, 4.0, 0)])
+    assert who == ["comp", "senior", "comp", "senior"]
+    assert r.start[2, EXAM] == pytest.approx(DAY + MON_8) == r.start[3, EXAM]
