@@ -7,6 +7,11 @@ takes the most urgent eligible device; a job longer than the rest of the shift p
 shift's end and resumes with the same server at its next shift (work is counted in working
 hours). Ramp-up scales the work rate per shift; absence removes whole rostered days; a server
 that leaves puts its unfinished device back in the queue with the work that remains.
+
+When several servers are free at the same instant, which one takes what is a modelling choice
+that moves results under rosters, so it is an explicit rule (``Pool``): the longest idle
+chooses first, ties to the lower server index, never the order SimPy happens to run processes.
+Busy time is booked per working segment as it starts, so work in hand at the horizon counts.
 """
 from __future__ import annotations
 
