@@ -130,3 +130,113 @@ def test_plan_records_what_reproduces_it():
     cmd = replan_command(doc)
     assert cmd.startswith("dfu-sched plan queue.csv --staff staff.csv --week 2024-06-03")
     assert "--time-limit 5.0" in cmd
+
+
+# ---- reasons: every number is the optimiser's, recomputed here from the input files -------------------
+
+NUM = r"(\d+(?:\.\d+)?)"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3f}".rstrip("0").rstrip(".")
+
+
+def _expected_terms(week: str = "2024-06-03"):
+    """Per device, from queue.csv and the scenario alone: tier weight, aging, expedite, slot hours."""
+    import csv
+    import datetime as dt
+    import math
+
+    from dfu_sched.queue_io import specs_from_scenario
+    from dfu_sched.scenario import load_scenario
+
+    tiers, types = specs_from_scenario(load_scenario("scenarios/north_yorkshire_2022.yaml"))
+    monday = dt.date.fromisoformat(week)
+    out = {}
+    computed = {r["device"]: r["tier"] for r in json.loads(run(BASE + ["--json"]).output)["devices"]}
+    for row in csv.DictReader(open(f"{EX}/queue.csv", newline="")):
+        tier = row["tier"] or computed[row["device_id"]]
+        age = (monday - dt.date.fromisoformat(row["date_submitted"])).days
+        hours = float(row["estimated_hours"]) if row["estimated_hours"] else types[row["device_type"]].default_hours
+        slot_hours = math.ceil(hours / 0.5 - 1e-9) * 0.5
+        tw, aging, ex = tiers[tier].weight, 1 + age / 180, 1.5 if row["expedite"] == "yes" else 1.0
+        out[row["device_id"]] = dict(tier=tier, tw=tw, age=age, aging=aging, ex=ex, w=tw * aging * ex,
+                                     hours=slot_hours, rate=tw * aging * ex / slot_hours)
+    return out
+
+
+def test_reason_numbers_are_the_optimisers_term_by_term():
+    """Issue 8 item 7: 'risk weight 8.0 (x4.0 for waiting)' folded the x1.5 expedite factor into
+    the waiting factor. Each term is now printed apart, and each equals the one recomputed here."""
+    import re
+
+    doc = json.loads(run(BASE + ["--json"]).output)
+    exp = _expected_terms()
+    weight_re = re.compile(rf"weight {NUM} = {NUM} for tier (\w+)(?: x {NUM} for waiting {NUM} d "
+                           rf"\(1 \+ {NUM}/{NUM}\))?(?: x {NUM} for the expedite request)?")
+    rate_re = re.compile(rf"{NUM} / {NUM} h(?: \([^)]*\))? = {NUM} per examiner hour")
+    seen_expedite = 0
+    for r in doc["devices"]:
+        e = exp[r["device"]]
+        m = weight_re.search(r["reason"])
+        assert m, r["reason"]
+        w, tw, tier, aging, days, days2, div, ex = m.groups()
+        assert (w, tw, tier) == (_fmt(e["w"]), _fmt(e["tw"]), e["tier"])
+        assert aging == _fmt(e["aging"]) and days == days2 == str(e["age"]) and div == "180"
+        assert (ex or "1") == _fmt(e["ex"])
+        seen_expedite += ex is not None
+        assert r["weight"] == round(e["w"], 3)              # the column the optimiser's weight fills
+        m = rate_re.search(r["reason"])
+        assert m and m.groups() == (_fmt(e["w"]), _fmt(e["hours"]), _fmt(e["rate"])), r["reason"]
+        for ref, h, rate in re.findall(rf"(EX\d+) \(\w+, {NUM} h, {NUM}/h\)", r["reason"]):
+            assert (h, rate) == (_fmt(exp[ref]["hours"]), _fmt(exp[ref]["rate"]))
+    assert seen_expedite == 1  # EX2421 is the one expedited device: 2 x 2.667 x 1.5 = 8
+
+
+def test_skipped_high_device_says_why_and_what_it_lost_to():
+    """The H device 113 days past target left for later while L devices are planned: the reason
+    says it is long (low weight per hour), that it does not fit the hours left of the examiners
+    who could take it, and names the lower-tier devices that got those hours, with their rates."""
+    import re
+
+    doc = json.loads(run(BASE + ["--json"]).output)
+    exp = _expected_terms()
+    by = {r["device"]: r for r in doc["devices"]}
+    r = by["EX2410"]
+    assert r["status"] != "planned" and r["tier"] == "H" and r["days_past_target"] == 113
+    reason = r["reason"]
+    assert "cut-off" not in reason
+    m = re.search(rf"the 3 examiners who could take it \(DFU02, DFU04, DFU05\) have at most {NUM} h left", reason)
+    assert m, reason
+    left = {}
+    for ex in doc["examiners"]:
+        used = sum(exp[d["device"]]["hours"] for d in doc["devices"] if d["examiner"] == ex["examiner"])
+        left[ex["examiner"]] = ex["hours"] - used
+    assert float(m.group(1)) == max(left[x] for x in ("DFU02", "DFU04", "DFU05")) < 30
+    m = re.search(rf"worth more per hour than its {NUM} \(the lowest {NUM}, (EX\d+)\)", reason)
+    assert m and m.group(1) == _fmt(exp["EX2410"]["rate"])
+    assert by[m.group(3)]["examiner"] in ("DFU02", "DFU04", "DFU05")
+    assert float(m.group(2)) == min(round(exp[d["device"]]["rate"], 3) for d in doc["devices"]
+                                    if d["examiner"] in ("DFU02", "DFU04", "DFU05"))
+    named = re.findall(r"(EX\d+) \((\w+), [\d.]+ h, [\d.]+/h\)", reason.split("lower-tier devices among them:")[1])
+    assert named and all(t in ("M", "L") and by[ref]["examiner"] in ("DFU02", "DFU04", "DFU05")
+                         for ref, t in named)
+    # and each of those planned L devices says which higher-tier device waits behind it
+    for ref, t in named:
+        if t == "L":
+            assert "planned although higher-tier EX2410 (H, 30 h, 0.222/h)" in by[ref]["reason"]
+
+
+def test_rates_that_differ_never_print_equal():
+    from dfu_sched.optimiser.weekly import num_apart
+
+    assert num_apart(2.0556 / 8, 1.1667 / 4.5) == ("0.257", "0.259")
+    a, b = num_apart(0.25691, 0.25694)
+    assert a != b and float(a) < float(b)
+    assert num_apart(0.5, 0.5) == ("0.5", "0.5")
+
+
+def test_factor_list_adds_up_to_the_score():
+    doc = json.loads(run(BASE + ["--json"]).output)
+    r = next(d for d in doc["devices"] if d["device"] == "EX2410")   # three factors, 20 + 12 + 3
+    assert "score 35: the device is the victim's (+20), incitement (+12), 1 more (+3)" in r["reason"]

@@ -114,14 +114,37 @@ class WeekPlan:
         return {a.device_id: e for e, rows in self.assignments.items() for a in rows}
 
 
-def effective_weight(d: PlanDevice, cfg: PlanConfig) -> float:
-    """Tier weight aged and expedited: the coefficient of the exposure objective."""
+@dataclass(frozen=True)
+class WeightTerms:
+    """The three factors of a device's weight, kept apart so a reason can print each one.
+
+    ``value`` is the product in the order the optimiser has always used, so the printed terms
+    and the objective's coefficient are the same floating-point number, not a recomputation.
+    """
+
+    tier: float         # the tier weight from the scenario
+    aging: float        # 1 + days waited / aging_days, or 1 + days past target / target
+    expedite: float     # cfg.expedite_factor if expedition was requested, else 1
+    aging_days: float | None  # the divisor used for ``aging`` (None: the tier target)
+
+    @property
+    def value(self) -> float:
+        return self.tier * self.aging * self.expedite
+
+
+def weight_terms(d: PlanDevice, cfg: PlanConfig) -> WeightTerms:
+    """Tier weight, aging factor and expedite factor of ``d`` under ``cfg``."""
     if cfg.aging_days is None:
         target = max(d.target_days, 1e-9)
         aging = 1.0 + max(0.0, d.age_days - target) / target
     else:
         aging = 1.0 + max(0.0, d.age_days) / cfg.aging_days
-    return d.weight * aging * (cfg.expedite_factor if d.expedite else 1.0)
+    return WeightTerms(d.weight, aging, cfg.expedite_factor if d.expedite else 1.0, cfg.aging_days)
+
+
+def effective_weight(d: PlanDevice, cfg: PlanConfig) -> float:
+    """Tier weight aged and expedited: the coefficient of the exposure objective."""
+    return weight_terms(d, cfg).value
 
 
 def examiner_slots(x: PlanExaminer, week_hours: float) -> np.ndarray:
