@@ -240,3 +240,63 @@ def test_factor_list_adds_up_to_the_score():
     doc = json.loads(run(BASE + ["--json"]).output)
     r = next(d for d in doc["devices"] if d["device"] == "EX2410")   # three factors, 20 + 12 + 3
     assert "score 35: the device is the victim's (+20), incitement (+12), 1 more (+3)" in r["reason"]
+
+
+# ---- item 8: without --week the plan starts at the next working time, not at a past Monday 00:00 ------
+
+def _staff_rows():
+    from dfu_sched.queue_io import read_staff
+
+    return read_staff(f"{EX}/staff.csv", ["mobile", "computer"])
+
+
+@pytest.mark.parametrize("now, monday, from_hour, first", [
+    ("2024-06-04 10:17", "2024-06-03", 34.5, 34.5),   # Tuesday mid-morning: the next half-hour
+    ("2024-06-04 07:10", "2024-06-03", 31.5, 32.0),   # before the working day: Tuesday 08:00
+    ("2024-06-03 00:00", "2024-06-03", 0.0, 8.0),     # Monday 00:00 is the whole week
+    ("2024-06-07 17:00", "2024-06-10", 0.0, 8.0),     # Friday evening: nothing left, so next week
+    ("2024-06-08 10:00", "2024-06-10", 0.0, 8.0),     # Saturday: next week
+])
+def test_next_working_time(now, monday, from_hour, first):
+    import datetime as dt
+
+    from dfu_sched.optimiser.weekly import next_working_time
+
+    s = next_working_time(dt.datetime.fromisoformat(now), _staff_rows())
+    assert (s.week_start.isoformat(), s.from_hour, s.first_work) == (monday, from_hour, first)
+
+
+def test_plan_without_week_starts_now_and_says_so(tmp_path):
+    """On Tuesday 4 June 10:17 the plan starts Tuesday 10:30: nothing is placed in hours already gone,
+    days waited count to Tuesday, a Monday deadline is named as already past, and the output says
+    which start was used; the plan's inputs reproduce it with the same --now."""
+    from dfu_sched.reports.plan_html import replan_command
+
+    q = tmp_path / "queue.csv"
+    # a device submitted on the Tuesday itself is valid when planning from that Tuesday
+    q.write_text(Path(f"{EX}/queue.csv").read_text() + "EX2499,NY/2024/1999,phone,2024-06-04,H,,2,,,,,\n")
+    args = ["plan", str(q), "--staff", f"{EX}/staff.csv", "--time-limit", "5", "--now", "2024-06-04 10:17"]
+    text = run(args)
+    assert text.exit_code == 0, text.output
+    assert "Planned from Tue 04 Jun 2024 10:30, the next working time after Tue 04 Jun 2024 10:17" in text.output
+    doc = json.loads(run(args + ["--json"]).output)
+    s = doc["summary"]
+    assert s["week_start"] == "2024-06-03" and s["plan_start"] == "2024-06-04 10:30"
+    planned = [r for r in doc["devices"] if r["status"] == "planned"]
+    assert planned and min(r["start_hour"] for r in planned) >= 34.5
+    assert all(a >= 34.5 for ex in doc["examiners"] for a, _ in ex["windows"])
+    assert {ex["examiner"]: ex["hours"] for ex in doc["examiners"]}["DFU01"] == 37.5 - 7.5 - 2.5
+    assert s["hours_available"] == round(sum(ex["hours"] for ex in doc["examiners"]), 1)
+    by = {r["device"]: r for r in doc["devices"]}
+    assert by["EX2401"]["days_waited"] == 3 and by["EX2499"]["days_waited"] == 0
+    assert any("EX2412" in w and "before the plan start, 2024-06-04 10:30" in w for w in doc["warnings"])
+    assert doc["inputs"]["now"] == "2024-06-04 10:17" and doc["inputs"]["week"] is None
+    assert "--now '2024-06-04 10:17'" in replan_command(doc) and "--week" not in replan_command(doc)
+
+
+def test_week_and_now_together_is_one_clear_error():
+    r = run(BASE + ["--now", "2024-06-04 10:00"])
+    assert r.exit_code == 2 and r.stderr.strip().splitlines() == [
+        "error: use either --week DATE (a whole week) or --now TIME (from that time), not both"]
+    r = run(["plan", f"{EX}/queue.csv", "--staff", f"{EX}/staff.csv", "--now", "31/13/2024"])
+    assert r.exit_code == 2 and "--now: cannot read" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -310,8 +310,10 @@ def replan_command(doc: dict) -> str:
     import shlex
 
     inp = doc.get("inputs") or {}
-    parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv",
-             "--week", str(inp.get("week") or doc["summary"]["week_start"])]
+    parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv"]
+    # a plan made from "now" is reproduced by giving that time; a whole-week plan by its week
+    parts += (["--now", str(inp["now"])] if inp.get("now")
+              else ["--week", str(inp.get("week") or doc["summary"]["week_start"])])
     for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
                       ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
         if inp.get(key) is not None:
