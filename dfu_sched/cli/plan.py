@@ -133,7 +133,15 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
     doc = {"risk_model": model.name, "disclaimer": "KIRAT-like factor model with force-set weights; not KIRAT",
            "devices": table}
     for o in outs:
-        _write_table(Path(o), table, doc, title="Risk scores")
+        path = Path(o)
+        if path.suffix.lower() == ".html":
+            from dfu_sched.io import atomic_write
+            from dfu_sched.reports.risk_html import render_risk_html
+
+            with atomic_write(path) as fh:
+                fh.write(render_risk_html(doc, list(tiers), pseudonymised=bool(pseudonymise)))
+        else:
+            _write_table(path, table, doc, title="Risk scores")
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -203,23 +211,26 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
                       "now": None if start.now is None else f"{start.now:%Y-%m-%d %H:%M}",
                       "time_limit_s": time_limit, "lookahead": lookahead,
                       "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
+    page = None
+    if report_file is not None or figures_dir is not None or any(Path(o).suffix.lower() == ".html" for o in outs):
+        from dfu_sched.reports.plan_html import render_plan_report
+
+        # One page for --out x.html and --report: the one `dfu-sched report plan.json` makes.
+        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
+        page = render_plan_report(clean, pseudonymise=pseudonymise, salt=salt)
     for o in outs:
         path = Path(o)
         if path.suffix.lower() == ".html":
-            from dfu_sched.reports.plan_html import render_plan_html
             from dfu_sched.io import atomic_write
 
             with atomic_write(path) as fh:
-                fh.write(render_plan_html(report))
+                fh.write(page.html)
         else:
             _write_table(path, [_public(r) for r in report.rows], doc, title="Weekly plan")
     if report_file is not None or figures_dir is not None:
         from dfu_sched.cli.report import write_report
-        from dfu_sched.reports.plan_html import render_plan_report
 
-        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
-        write_report(render_plan_report(clean, pseudonymise=pseudonymise, salt=salt), report_file, figures_dir,
-                     quiet=False)
+        write_report(page, report_file, figures_dir, quiet=False)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
