@@ -326,7 +326,7 @@ class _ReasonContext:
     free: list[float]              # per examiner index: hours left after the plan
     waiting_on: list[list[int]]    # per examiner index: unplanned devices it could take, highest tier first
     dev_ref: Any
-    _rivals: dict[tuple[int, ...], tuple[list[int], list[float]]] = field(default_factory=dict)
+    _rivals: dict[tuple, tuple[list[int], list[float]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, inst: Instance, cfg: PlanConfig, plan: WeekPlan, tiers: dict[str, TierSpec],
@@ -359,6 +359,13 @@ class _ReasonContext:
             ks = sorted({k for e in elig for k in self.on[e]}, key=lambda k: (-per_hour(self.inst, k), k))
             self._rivals[elig] = (ks, [per_hour(self.inst, k) for k in ks])
         return self._rivals[elig]
+
+    def lower_tier(self, elig: tuple[int, ...], rank: int) -> list[int]:
+        """The rivals on ``elig`` of a tier below ``rank``, in the same order."""
+        key = (elig, -1 - rank)
+        if key not in self._rivals:
+            self._rivals[key] = ([k for k in self.rivals(elig)[0] if self.rank_of(k) > rank], [])
+        return self._rivals[key][0]
 
     def ref(self, j: int) -> str:
         d = self.inst.devices[j]
@@ -432,8 +439,7 @@ def _lost_to(ctx: _ReasonContext, j: int) -> str:
     else:
         text += (f"; their hours went to {len(rivals)} device(s): {richer} worth more per hour than its {a}, "
                  f"{len(rivals) - richer} worth no more per hour but short enough to fit")
-    rank = ctx.rank_of(j)
-    lower = [k for k in rivals if ctx.rank_of(k) > rank]
+    lower = ctx.lower_tier(elig, ctx.rank_of(j))
     if lower:
         text += ("; lower-tier devices among them: " + ", ".join(ctx.ref(k) for k in lower[:3])
                  + (f" and {len(lower) - 3} more" if len(lower) > 3 else ""))
