@@ -326,7 +326,8 @@ class _ReasonContext:
     free: list[float]              # per examiner index: hours left after the plan
     waiting_on: list[list[int]]    # per examiner index: unplanned devices it could take, highest tier first
     dev_ref: Any
-    _rivals: dict[tuple, tuple[list[int], list[float]]] = field(default_factory=dict)
+    _rivals: dict[tuple[int, ...], tuple[list[int], list[float]]] = field(default_factory=dict)
+    _lower: dict[tuple[tuple[int, ...], int], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, inst: Instance, cfg: PlanConfig, plan: WeekPlan, tiers: dict[str, TierSpec],
@@ -362,10 +363,10 @@ class _ReasonContext:
 
     def lower_tier(self, elig: tuple[int, ...], rank: int) -> list[int]:
         """The rivals on ``elig`` of a tier below ``rank``, in the same order."""
-        key = (elig, -1 - rank)
-        if key not in self._rivals:
-            self._rivals[key] = ([k for k in self.rivals(elig)[0] if self.rank_of(k) > rank], [])
-        return self._rivals[key][0]
+        key = (elig, rank)
+        if key not in self._lower:
+            self._lower[key] = [k for k in self.rivals(elig)[0] if self.rank_of(k) > rank]
+        return self._lower[key]
 
     def ref(self, j: int) -> str:
         d = self.inst.devices[j]
