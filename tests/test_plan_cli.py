@@ -300,3 +300,14 @@ def test_week_and_now_together_is_one_clear_error():
         "error: use either --week DATE (a whole week) or --now TIME (from that time), not both"]
     r = run(["plan", f"{EX}/queue.csv", "--staff", f"{EX}/staff.csv", "--now", "31/13/2024"])
     assert r.exit_code == 2 and "--now: cannot read" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_plan_from_friday_afternoon_forecasts_later_weeks_as_whole_weeks():
+    """A plan that starts Friday 14:00 has 1.5 h an examiner left this week; later weeks still have
+    the staff file's whole week, so the forecast must not push the queue 'beyond horizon'."""
+    doc = json.loads(run(["plan", f"{EX}/queue.csv", "--staff", f"{EX}/staff.csv", "--time-limit", "5",
+                          "--now", "2024-06-07 14:00", "--json"]).output)
+    assert doc["summary"]["plan_start"] == "2024-06-07 14:00"
+    later = [r["status"] for r in doc["devices"] if r["status"] != "planned"]
+    assert later and all(s in ("week +1", "week +2") for s in later), sorted(set(later))
+    assert not any(w.startswith("deadline at risk") for w in doc["warnings"])

@@ -42,13 +42,20 @@ class PlanDevice:
 
 @dataclass(frozen=True)
 class PlanExaminer:
-    """One examiner this week: skills, hours available, and optionally when (windows)."""
+    """One examiner this week: skills, hours available, and optionally when (windows).
+
+    ``later_hours``/``later_windows``: the examiner's whole week, when this week's hours and
+    windows are cut short by a plan that starts mid-week; the forecast of later weeks uses them
+    (``None``: later weeks look like this one).
+    """
 
     id: str
     skills: frozenset[str]
     hours: float
     accreditation: int = 1
     windows: list[tuple[float, float]] | None = None
+    later_hours: float | None = None
+    later_windows: list[tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,7 @@ class Instance:
     due: np.ndarray               # bool: hard deadline falls inside this week
     latest_end: np.ndarray        # n x m: max end slot index meeting the deadline (cap if none)
     tiebreak: np.ndarray          # rank of device id (deterministic ties)
+    later_cap: np.ndarray | None = None  # slots per examiner in a whole later week (None: = cap)
 
     @property
     def n(self) -> int:
@@ -224,5 +232,10 @@ def build_instance(devices: Sequence[PlanDevice], examiners: Sequence[PlanExamin
     order = sorted(range(n), key=lambda j: devices[j].id)
     tiebreak = np.empty(n, dtype=np.int64)
     tiebreak[order] = np.arange(n)
+    later_cap = None
+    if any(x.later_hours is not None for x in examiners):
+        later_cap = np.array([cap[e] if x.later_hours is None else len(examiner_slots(
+            PlanExaminer(x.id, x.skills, x.later_hours, x.accreditation, x.later_windows), week_hours))
+            for e, x in enumerate(examiners)], dtype=np.int64)
     return Instance(devices, examiners, float(week_hours), w, p, raw > p, clock, cap, elig,
-                    elig_mask, deadline, due, latest_end, tiebreak)
+                    elig_mask, deadline, due, latest_end, tiebreak, later_cap)

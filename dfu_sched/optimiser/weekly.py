@@ -149,9 +149,12 @@ def to_plan_inputs(queue: Sequence[QueueRow], staff: Sequence[StaffRow], tiers: 
     for s in staff:
         full = staff_windows(s)
         wins = clip_windows(full, start.from_hour)
-        hours = s.hours if wins == list(full) else min(s.hours, round(sum(b - a for a, b in wins), 6))
+        cut = wins != list(full)
+        hours = min(s.hours, round(sum(b - a for a, b in wins), 6)) if cut else s.hours
         examiners.append(PlanExaminer(id=s.examiner_id, skills=frozenset(s.skills), hours=hours,
-                                      accreditation=s.accreditation, windows=wins))
+                                      accreditation=s.accreditation, windows=wins,
+                                      later_hours=s.hours if cut else None,
+                                      later_windows=list(full) if cut else None))
     return devices, examiners
 
 
