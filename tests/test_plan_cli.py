@@ -311,3 +311,11 @@ def test_plan_from_friday_afternoon_forecasts_later_weeks_as_whole_weeks():
     later = [r["status"] for r in doc["devices"] if r["status"] != "planned"]
     assert later and all(s in ("week +1", "week +2") for s in later), sorted(set(later))
     assert not any(w.startswith("deadline at risk") for w in doc["warnings"])
+
+
+def test_reason_terms_with_aging_against_the_target():
+    doc = json.loads(run(BASE + ["--aging-days", "target", "--json"]).output)
+    by = {r["device"]: r for r in doc["devices"]}
+    assert "weight 68.571 = 4 for tier H x 17.143 for 113 d past its 7-d target (1 + 113/7)" in by["EX2410"]["reason"]
+    assert by["EX2410"]["weight"] == round(4 * (1 + 113 / 7), 3)
+    assert "weight 4 (tier H, not yet raised for waiting)" in by["EX2401"]["reason"]   # 2 d of a 7-d target
