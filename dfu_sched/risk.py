@@ -83,8 +83,14 @@ class RiskResult:
                 and self.given_tier != self.computed_tier)
 
     def factors_text(self, model: RiskModel, top: int | None = None) -> str:
+        """The contributing factors, largest first; with ``top``, the rest as one sum (so the parts
+        shown always add up to the score)."""
         items = self.contributions[:top] if top else self.contributions
-        return ", ".join(f"{model.label(k)} (+{v:g})" for k, v in items)
+        rest = self.contributions[len(items):]
+        text = ", ".join(f"{model.label(k)} (+{v:g})" for k, v in items)
+        if rest:
+            text += f", {len(rest)} more (+{sum(v for _, v in rest):g})"
+        return text
 
 
 def load_risk_model(path: str | Path | None = None) -> RiskModel:

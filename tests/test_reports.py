@@ -428,3 +428,22 @@ def test_compare_figures_export(compare_run, tmp_path):
     assert res.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == sorted(
         f"{n}.{e}" for n in ("compare_backlog", "compare_wait", "compare_differences") for e in ("png", "svg"))
+
+
+def test_plan_out_html_and_report_are_one_page_with_one_palette(tmp_path):
+    """Issue 8 item 8: `plan --out x.html` and `plan --report` gave two pages with two tier palettes
+    (a red-blue diverging one, not colour-blind safe, and Okabe-Ito). Now: the same bytes, and every
+    tier colour on the page (tags, week chart, examiner strips) comes from charts.TIER_COLOURS."""
+    from dfu_sched.reports.charts import TIER_COLOURS
+
+    out, rep = tmp_path / "plan.html", tmp_path / "plan-report.html"
+    res = _run(["plan", str(EXAMPLES / "queue.csv"), "--staff", str(EXAMPLES / "staff.csv"), "--week", "2024-06-03",
+                "--time-limit", "5", "--out", str(out), "--report", str(rep)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert page == rep.read_text()
+    tags = set(re.findall(r'class="tiertag" style="background:(#[0-9A-Fa-f]{6})', page))
+    bars = set(re.findall(r'<rect [^>]*fill="(#[0-9A-Fa-f]{6})" stroke="#333"', page))
+    assert tags and bars and tags | bars <= set(TIER_COLOURS)
+    for old in ("#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"):
+        assert old not in page.lower()

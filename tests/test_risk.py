@@ -81,3 +81,25 @@ def test_risk_cli_json_pseudonymised():
     doc = json.loads(r.output)
     assert "NY/2024" not in r.output and "EX24" not in r.output
     assert all(d["device"].startswith("D-") for d in doc["devices"])
+
+
+def test_risk_cli_writes_an_html_page(tmp_path):
+    """Issue 8 item 8: `risk --out x.html` was promised but failed with "unsupported type"."""
+    import re
+
+    from dfu_sched.reports.charts import TIER_COLOURS
+
+    out, masked = tmp_path / "risk.html", tmp_path / "masked.html"
+    r = CliRunner().invoke(main, ["risk", f"{EXAMPLES}/queue.csv", "--week", "2024-06-03", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page.split("<body>")[1]
+    assert page.count("<tr>") == 1 + 36                       # header + every device of the example queue
+    assert "EX2404" in page and "mismatch" in page and "KIRAT-like" in page
+    colours = set(re.findall(r'class="tiertag" style="background:(#[0-9A-Fa-f]{6})', page))
+    assert colours and colours <= set(TIER_COLOURS)
+    r = CliRunner().invoke(main, ["risk", f"{EXAMPLES}/queue.csv", "--week", "2024-06-03", "--out", str(masked),
+                                  "--pseudonymise", "--salt", "k"])
+    assert r.exit_code == 0
+    text = masked.read_text()
+    assert "NY/2024" not in text and "EX24" not in text and "pseudonymised: yes" in text

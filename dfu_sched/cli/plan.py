@@ -35,16 +35,42 @@ def _load_specs(scenario_path: str | None):
     return tiers, types, sorted({t.skill for t in types.values()})
 
 
-def _week(value: str | None) -> dt.date:
+def _week(value: str | None) -> dt.date | None:
+    """``--week DATE`` -> its Monday; ``None`` when not given."""
     from dfu_sched.optimiser.weekly import monday_of
     from dfu_sched.queue_io import parse_date
 
     if value is None:
-        return monday_of(dt.date.today())
+        return None
     d = parse_date(value)
     if d is None:
         raise InputError(f"--week: cannot read {value!r} as a date (use YYYY-MM-DD)")
     return monday_of(d)
+
+
+def _now(value: str | None) -> dt.datetime:
+    """``--now 'YYYY-MM-DD HH:MM'`` (or a date: 00:00), default the computer's clock."""
+    if value is None:
+        return dt.datetime.now().replace(second=0, microsecond=0)
+    text = value.strip()
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    raise InputError(f"--now: cannot read {value!r} as a time (use 'YYYY-MM-DD HH:MM')")
+
+
+def _plan_start(week: str | None, now: str | None, staff=()):
+    """``--week``: that whole week; otherwise the next working time after ``--now`` (the clock)."""
+    from dfu_sched.optimiser.weekly import next_working_time, whole_week
+
+    if week is not None and now is not None:
+        raise InputError("use either --week DATE (a whole week) or --now TIME (from that time), not both")
+    monday = _week(week)
+    if monday is not None:
+        return whole_week(monday)
+    return next_working_time(_now(now), staff)
 
 
 def _check_outs(outs: tuple[str, ...]) -> None:
@@ -58,7 +84,11 @@ common_options = [
                  help="Scenario YAML for tiers and device types [default: scenarios/north_yorkshire_2022.yaml]."),
     click.option("--risk-model", "risk_path", type=click.Path(dir_okay=False),
                  help="Risk factors, points and tier thresholds (YAML) [default: shipped estimate]."),
-    click.option("--week", "week", metavar="DATE", help="Any day of the planning week [default: this week]."),
+    click.option("--week", "week", metavar="DATE",
+                 help="Plan the whole week of DATE, from its Monday 00:00 [default: from the next working time]."),
+    click.option("--now", "now", metavar="TIME",
+                 help="Without --week: plan from the next working time after TIME ('YYYY-MM-DD HH:MM') "
+                      "[default: the computer's clock]."),
     click.option("--out", "outs", multiple=True, metavar="FILE",
                  help="Write .csv, .xlsx, .html or .json (repeatable)."),
     click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of text."),
@@ -79,7 +109,7 @@ def _apply(options):
 @click.argument("queue", type=click.Path(dir_okay=False))
 @_apply(common_options)
 @handles_input_errors
-def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, salt):
+def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise, salt):
     """Score a QUEUE (CSV/XLSX) with the risk model: score, tier and contributing factors.
 
     A tier given in the file wins; if the factors point to another tier the row is flagged.
@@ -91,8 +121,8 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
     _check_outs(outs)
     tiers, types, _ = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
-    week_start = _week(week)
-    rows = read_queue(queue, tiers, types, model, week_start)
+    start = _plan_start(week, now)
+    rows = read_queue(queue, tiers, types, model, start.day)
     pseudo = (RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows])
               if pseudonymise else None)
     ref = (lambda p, r: pseudo(p, r)) if pseudo else (lambda p, r: r)
@@ -103,7 +133,15 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
     doc = {"risk_model": model.name, "disclaimer": "KIRAT-like factor model with force-set weights; not KIRAT",
            "devices": table}
     for o in outs:
-        _write_table(Path(o), table, doc, title="Risk scores")
+        path = Path(o)
+        if path.suffix.lower() == ".html":
+            from dfu_sched.io import atomic_write
+            from dfu_sched.reports.risk_html import render_risk_html
+
+            with atomic_write(path) as fh:
+                fh.write(render_risk_html(doc, list(tiers), pseudonymised=bool(pseudonymise)))
+        else:
+            _write_table(path, table, doc, title="Risk scores")
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -134,7 +172,7 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
 @click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
-def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseudonymise, salt,
+def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, pseudonymise, salt,
          time_limit, lookahead, aging_days, seed, scip, report_file, figures_dir):
     """Plan this week: a ranked list per examiner, highest child-safeguarding risk first.
 
@@ -153,40 +191,46 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
     cfg = PlanConfig(aging_days=_aging(aging_days), scip=scip)
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
-    week_start = _week(week)
-    rows = read_queue(queue, tiers, types, model, week_start)
+    _plan_start(week, now)  # a bad --week/--now is reported before the files are read
     staff = read_staff(staff_path, skills)
-    devices, examiners = to_plan_inputs(rows, staff, tiers, types, week_start)
+    start = _plan_start(week, now, staff)
+    rows = read_queue(queue, tiers, types, model, start.day)
+    devices, examiners = to_plan_inputs(rows, staff, tiers, types, start)
     result = plan_week(devices, examiners, week_hours=168.0, time_limit_s=time_limit, seed=seed,
                        mode="full", lookahead_weeks=lookahead, config=cfg)
-    report = build_report(result, rows, devices, staff, tiers, model, week_start,
+    report = build_report(result, rows, devices, staff, tiers, model, start,
                           RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows])
-                          if pseudonymise else None, cfg)
+                          if pseudonymise else None, cfg, examiners)
     doc = {"summary": report.summary, "warnings": report.warnings, "examiners": report.examiners,
            "devices": report.rows,
            # What reproduces the plan: file names only (folders can name a case), and the options.
            "inputs": {"queue": Path(queue).name, "staff": Path(staff_path).name,
                       "scenario": Path(scenario_path).name if scenario_path else None,
                       "risk_model": Path(risk_path).name if risk_path else None,
-                      "week": week_start.isoformat(), "time_limit_s": time_limit, "lookahead": lookahead,
+                      "week": start.week_start.isoformat() if start.now is None else None,
+                      "now": None if start.now is None else f"{start.now:%Y-%m-%d %H:%M}",
+                      "time_limit_s": time_limit, "lookahead": lookahead,
                       "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
+    page = None
+    if report_file is not None or figures_dir is not None or any(Path(o).suffix.lower() == ".html" for o in outs):
+        from dfu_sched.reports.plan_html import render_plan_report
+
+        # One page for --out x.html and --report: the one `dfu-sched report plan.json` makes.
+        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
+        page = render_plan_report(clean, pseudonymise=pseudonymise, salt=salt)
     for o in outs:
         path = Path(o)
         if path.suffix.lower() == ".html":
-            from dfu_sched.reports.plan_html import render_plan_html
             from dfu_sched.io import atomic_write
 
             with atomic_write(path) as fh:
-                fh.write(render_plan_html(report))
+                fh.write(page.html)
         else:
             _write_table(path, [_public(r) for r in report.rows], doc, title="Weekly plan")
     if report_file is not None or figures_dir is not None:
         from dfu_sched.cli.report import write_report
-        from dfu_sched.reports.plan_html import render_plan_report
 
-        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
-        write_report(render_plan_report(clean, pseudonymise=pseudonymise, salt=salt), report_file, figures_dir,
-                     quiet=False)
+        write_report(page, report_file, figures_dir, quiet=False)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -252,6 +296,7 @@ def _print_plan(report) -> None:
     s = report.summary
     click.echo(f"Weekly plan, week of {s['week_start']}: {s['devices_planned']} of {s['devices_in_queue']} "
                f"device(s) on {s['examiners']} examiner(s), {s['hours_available']:g} h available")
+    click.echo(f"Planned {s['plan_start_note']}")
     if s["devices_in_queue"] == 0:
         click.echo("The queue is empty: nothing to plan.")
     elif s["hours_available"] == 0:

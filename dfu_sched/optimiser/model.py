@@ -42,13 +42,20 @@ class PlanDevice:
 
 @dataclass(frozen=True)
 class PlanExaminer:
-    """One examiner this week: skills, hours available, and optionally when (windows)."""
+    """One examiner this week: skills, hours available, and optionally when (windows).
+
+    ``later_hours``/``later_windows``: the examiner's whole week, when this week's hours and
+    windows are cut short by a plan that starts mid-week; the forecast of later weeks uses them
+    (``None``: later weeks look like this one).
+    """
 
     id: str
     skills: frozenset[str]
     hours: float
     accreditation: int = 1
     windows: list[tuple[float, float]] | None = None
+    later_hours: float | None = None
+    later_windows: list[tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,14 +121,37 @@ class WeekPlan:
         return {a.device_id: e for e, rows in self.assignments.items() for a in rows}
 
 
-def effective_weight(d: PlanDevice, cfg: PlanConfig) -> float:
-    """Tier weight aged and expedited: the coefficient of the exposure objective."""
+@dataclass(frozen=True)
+class WeightTerms:
+    """The three factors of a device's weight, kept apart so a reason can print each one.
+
+    ``value`` is the product in the order the optimiser has always used, so the printed terms
+    and the objective's coefficient are the same floating-point number, not a recomputation.
+    """
+
+    tier: float         # the tier weight from the scenario
+    aging: float        # 1 + days waited / aging_days, or 1 + days past target / target
+    expedite: float     # cfg.expedite_factor if expedition was requested, else 1
+    aging_days: float | None  # the divisor used for ``aging`` (None: the tier target)
+
+    @property
+    def value(self) -> float:
+        return self.tier * self.aging * self.expedite
+
+
+def weight_terms(d: PlanDevice, cfg: PlanConfig) -> WeightTerms:
+    """Tier weight, aging factor and expedite factor of ``d`` under ``cfg``."""
     if cfg.aging_days is None:
         target = max(d.target_days, 1e-9)
         aging = 1.0 + max(0.0, d.age_days - target) / target
     else:
         aging = 1.0 + max(0.0, d.age_days) / cfg.aging_days
-    return d.weight * aging * (cfg.expedite_factor if d.expedite else 1.0)
+    return WeightTerms(d.weight, aging, cfg.expedite_factor if d.expedite else 1.0, cfg.aging_days)
+
+
+def effective_weight(d: PlanDevice, cfg: PlanConfig) -> float:
+    """Tier weight aged and expedited: the coefficient of the exposure objective."""
+    return weight_terms(d, cfg).value
 
 
 def examiner_slots(x: PlanExaminer, week_hours: float) -> np.ndarray:
@@ -160,6 +190,7 @@ class Instance:
     due: np.ndarray               # bool: hard deadline falls inside this week
     latest_end: np.ndarray        # n x m: max end slot index meeting the deadline (cap if none)
     tiebreak: np.ndarray          # rank of device id (deterministic ties)
+    later_cap: np.ndarray | None = None  # slots per examiner in a whole later week (None: = cap)
 
     @property
     def n(self) -> int:
@@ -201,5 +232,10 @@ def build_instance(devices: Sequence[PlanDevice], examiners: Sequence[PlanExamin
     order = sorted(range(n), key=lambda j: devices[j].id)
     tiebreak = np.empty(n, dtype=np.int64)
     tiebreak[order] = np.arange(n)
+    later_cap = None
+    if any(x.later_hours is not None for x in examiners):
+        later_cap = np.array([cap[e] if x.later_hours is None else len(examiner_slots(
+            PlanExaminer(x.id, x.skills, x.later_hours, x.accreditation, x.later_windows), week_hours))
+            for e, x in enumerate(examiners)], dtype=np.int64)
     return Instance(devices, examiners, float(week_hours), w, p, raw > p, clock, cap, elig,
-                    elig_mask, deadline, due, latest_end, tiebreak)
+                    elig_mask, deadline, due, latest_end, tiebreak, later_cap)

@@ -70,6 +70,25 @@ def tier_style(index: int) -> dict:
     return {"color": TIER_COLOURS[k], "marker": TIER_MARKERS[k], "linestyle": TIER_DASHES[k]}
 
 
+def tier_colour(tier: str, tiers: Sequence[str]) -> str:
+    """The one colour of ``tier`` (tiers listed most urgent first), for charts, bars and HTML tags."""
+    return tier_style(list(tiers).index(tier) if tier in tiers else len(tiers))["color"]
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def ink_on(colour: str) -> str:
+    """White or near-black text on ``colour``, whichever has the higher WCAG contrast."""
+    bg = _luminance(colour)
+    on_white = 1.05 / (bg + 0.05)
+    on_ink = (bg + 0.05) / (_luminance(INK) + 0.05)
+    return "#FFFFFF" if on_white > on_ink else INK
+
+
 #: Plain words for the usual KIRAT-like tier names; other names are shown as given.
 TIER_WORDS = {"VH": "very high", "H": "high", "M": "medium", "L": "low"}
 
@@ -868,7 +887,7 @@ def plan_week_chart(doc: dict) -> Figure | None:
                         linewidth=0.8, zorder=2)
                 if x1 - x0 > 0.07:
                     ax.text((x0 + x1) / 2, y, str(r.get("rank", "")), ha="center", va="center", fontsize=7,
-                            color="white" if st["color"] in ("#D55E00", "#0072B2", "#009E73") else INK, zorder=3)
+                            color=ink_on(st["color"]), zorder=3)
     for d in range(1, 5):
         ax.axvline(d, color="#BBBBBB", linewidth=0.8, zorder=0)
     ax.set_xlim(0, 5)

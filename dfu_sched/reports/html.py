@@ -110,6 +110,8 @@ table.assumptions td:nth-child(3) { white-space: nowrap; }
 .tag.estimate { background: #fde8cf; color: #7a3a00; }
 .tag.comment, .tag.default { background: #ececec; color: #444; }
 .tag.none { background: #f8d7da; color: #7a1118; }
+.tiertag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 600;
+           -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .note { color: var(--muted); font-size: 13px; }
 code, pre { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 12.5px; }
 pre { background: var(--panel); padding: 8px 10px; white-space: pre-wrap; word-break: break-all; margin: 6px 0 12px; }
@@ -212,6 +214,15 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric: Sequ
     body = "\n".join("<tr>" + "".join(cell("td", v, i) for i, v in enumerate(r)) + "</tr>" for r in rows)
     klass = f' class="{escape(cls)}"' if cls else ""
     return f"<table{klass}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+
+
+def tier_tag(tier: str, tiers: Sequence[str]) -> str:
+    """A risk tier as a coloured tag: the tier's one colour from ``charts.TIER_COLOURS`` (Okabe-Ito),
+    with the text colour of higher contrast, so every report kind shows a tier the same way."""
+    from dfu_sched.reports.charts import ink_on, tier_colour
+
+    colour = tier_colour(tier, tiers)
+    return f'<span class="tiertag" style="background:{colour};color:{ink_on(colour)}">{escape(tier)}</span>'
 
 
 def headline_box(items: Sequence[str], title: str = "In brief") -> str:

@@ -1,51 +1,30 @@
-"""The weekly plan as one printable, self-contained HTML page (inline CSS and SVG, no scripts).
+"""The weekly plan as one printable, self-contained page (inline CSS and SVG, no scripts).
 
-One section per examiner: a week Gantt (Mon-Fri, working hours only, bars coloured by tier)
-and the ranked table with the reason for each device. Prints on A4 landscape.
+One renderer for every way a plan becomes a page: ``plan --out x.html``, ``plan --report`` and
+``dfu-sched report plan.json`` all call :func:`render_plan_report` on the plan's JSON document, so
+they give the same bytes, with one tier palette (``charts.TIER_COLOURS``, Okabe-Ito) and one
+week geometry (``charts.week_x``) for the week chart and each examiner's strip. A4 landscape.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
-TIER_COLOURS = ["#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#67a9cf", "#2166ac"]
-DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:24px;color:#222;font-size:13px}
-h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 6px;border-bottom:1px solid #ccc}
-.summary{background:#f5f5f5;padding:8px 12px;border-radius:4px}
-.warn{background:#fff4e5;border-left:4px solid #e08a00;padding:6px 10px;margin:4px 0}
-table{border-collapse:collapse;width:100%;margin-top:6px}
-th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#eee}td.n{text-align:right;white-space:nowrap}
-.tier{display:inline-block;padding:0 5px;border-radius:3px;font-weight:600}
-.examiner{page-break-inside:avoid}
-.legend span{margin-right:12px}
-@media print{body{margin:8mm}@page{size:A4 landscape}.examiner{page-break-inside:avoid}}
-"""
-
-
-def _tier_colour(tier: str, tiers: list[str]) -> str:
-    i = tiers.index(tier) if tier in tiers else len(TIER_COLOURS) - 1
-    return TIER_COLOURS[min(i, len(TIER_COLOURS) - 1)]
-
 
 def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[str],
-           day_from: float, day_to: float, colour_of=None) -> str:
-    """Inline SVG: five day columns of working hours; a bar segment per window a device uses.
+           day_from: float, day_to: float) -> str:
+    """One examiner's week as inline SVG: five day columns of working hours, a bar per device part.
 
-    ``colour_of(tier)`` lets the full report use its own (colour-blind safe) tier colours.
+    Same axis as the week chart (``charts.week_x``) and the same tier colours.
     """
-    colour_of = colour_of or (lambda t: _tier_colour(t, tiers))
+    from dfu_sched.reports.charts import WEEKDAYS, ink_on, tier_colour, week_x
+
     width, height, left, top = 900, 54, 4, 16
     day_w = (width - left) / 5
-    span = max(day_to - day_from, 1.0)
 
     def x(hour: float) -> float:
-        day = min(int(hour // 24), 4)
-        within = min(max(hour - 24 * day - day_from, 0.0), span)
-        return left + day * day_w + within / span * day_w
+        return left + week_x(hour, day_from, day_to) * day_w
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="week timeline">']
@@ -53,14 +32,14 @@ def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[s
         x0 = left + d * day_w
         parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{day_w:.1f}" height="{height - top - 4}" '
                      'fill="#fafafa" stroke="#ccc"/>')
-        parts.append(f'<text x="{x0 + 4:.1f}" y="12" font-size="11" fill="#555">{DAY_NAMES[d]}</text>')
+        parts.append(f'<text x="{x0 + 4:.1f}" y="12" font-size="11" fill="#555">{WEEKDAYS[d]}</text>')
     for a, b in windows:
         if int(a // 24) < 5:
             parts.append(f'<rect x="{x(a):.1f}" y="{top}" width="{max(x(b) - x(a), 0):.1f}" '
-                         f'height="{height - top - 4}" fill="#eef3ea"/>')
+                         f'height="{height - top - 4}" fill="#EEF3EA"/>')
     for r in rows:
         s, e = r["start_hour"], r["end_hour"]
-        colour = colour_of(r["tier"])
+        colour = tier_colour(r["tier"], tiers)
         for a, b in windows:
             lo, hi = max(a, s), min(b, e)
             if hi > lo and int(lo // 24) < 5:
@@ -69,89 +48,18 @@ def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[s
                              f'<title>{escape(str(r["rank"]))}. {escape(r["device"])} ({escape(r["tier"])}) '
                              f'{escape(r["start"])}-{escape(r["end"])}</title></rect>')
                 if x(hi) - x(lo) > 18:
-                    parts.append(f'<text x="{x(lo) + 2:.1f}" y="{top + 22}" font-size="10">{r["rank"]}</text>')
+                    parts.append(f'<text x="{x(lo) + 2:.1f}" y="{top + 22}" font-size="10" '
+                                 f'fill="{ink_on(colour)}">{r["rank"]}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def render_plan_html(report) -> str:
-    """The whole page for a :class:`~dfu_sched.optimiser.weekly.PlanReport`."""
-    s = report.summary
-    tiers = []
-    for r in report.rows:
-        if r["tier"] not in tiers:
-            tiers.append(r["tier"])
-    order = ["VH", "H", "M", "L"]
-    tiers.sort(key=lambda t: order.index(t) if t in order else 99)
-    all_windows = [w for ex in report.examiners for w in ex["windows"]]
-    day_from = min((a % 24 for a, _ in all_windows), default=8.0)
-    day_to = max((a % 24 + (b - a) for a, b in all_windows), default=16.0)
-    out = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-           f"<title>Weekly plan {escape(s['week_start'])}</title><style>{CSS}</style></head><body>",
-           f"<h1>Weekly examination plan, week of {escape(s['week_start'])}</h1>"]
-    bound = s.get("bound")
-    out.append('<div class="summary">'
-               f"{s['devices_planned']} of {s['devices_in_queue']} device(s) planned on {s['examiners']} "
-               f"examiner(s), {s['hours_available']:g} h available. "
-               f"Risk-hours saved {s['objective_risk_hours_saved']:,.0f}; greedy rule "
-               f"{s['greedy_objective']:,.0f} ({100 * s['improvement_over_greedy']:+.2f}%); within "
-               f"{100 * s['gap_to_bound']:.2f}% of the best possible"
-               + (f" (proven bound {bound:,.0f})" if bound is not None else "") + ". "
-               + (f"Cases split over more than one examiner: {s['cases_split']}. " if "cases_split" in s else "")
-               + f"Aging: {escape(s['aging'])}. Risk model: {escape(s['risk_model'])} (KIRAT-like, not KIRAT)."
-               "</div>")
-    for w in report.warnings:
-        out.append(f'<div class="warn">{escape(w)}</div>')
-    out.append('<p class="legend">' + "".join(
-        f'<span><span class="tier" style="background:{_tier_colour(t, tiers)}">{escape(t)}</span></span>'
-        for t in tiers) + "</p>")
-    for ex in report.examiners:
-        rows = [r for r in report.rows if r["status"] == "planned" and r["examiner"] == ex["examiner"]]
-        out.append('<section class="examiner">')
-        out.append(f"<h2>{escape(ex['examiner'])} &mdash; {escape(', '.join(ex['skills']))}, level "
-                   f"{ex['accreditation']}, {ex['hours']:g} h available, {len(rows)} device(s)</h2>")
-        out.append(_gantt(rows, ex["windows"], tiers, day_from, day_to))
-        if not rows:
-            out.append("<p>No devices planned" + (" (no hours this week)." if ex["hours"] == 0 else ".") + "</p>")
-        else:
-            out.append("<table><tr><th>#</th><th>Start</th><th>End</th><th>Device</th><th>Case</th>"
-                       "<th>Type</th><th>Tier</th><th>Score</th><th>Waited / target (d)</th>"
-                       "<th>Hours</th><th>Reason</th></tr>")
-            for r in rows:
-                score = "" if r["score"] is None else f"{r['score']:g}"
-                out.append(
-                    f"<tr><td class=n>{r['rank']}</td><td>{escape(r['start'])}</td><td>{escape(r['end'])}</td>"
-                    f"<td>{escape(r['device'])}</td><td>{escape(r['case'])}</td><td>{escape(r['device_type'])}</td>"
-                    f"<td><span class=tier style=\"background:{_tier_colour(r['tier'], tiers)}\">"
-                    f"{escape(r['tier'])}</span></td><td class=n>{score}</td>"
-                    f"<td class=n>{r['days_waited']} / {r['target_days']:g}</td><td class=n>{r['hours']:g}</td>"
-                    f"<td>{escape(r['reason'])}</td></tr>")
-            out.append("</table>")
-        out.append("</section>")
-    later = [r for r in report.rows if r["status"] != "planned"]
-    if later:
-        out.append(f"<h2>Not this week ({len(later)} device(s), first 50 by priority)</h2><table>"
-                   "<tr><th>Device</th><th>Case</th><th>Tier</th><th>Waited / target (d)</th>"
-                   "<th>Expected start</th><th>Reason</th></tr>")
-        for r in later[:50]:
-            out.append(f"<tr><td>{escape(r['device'])}</td><td>{escape(r['case'])}</td><td>{escape(r['tier'])}</td>"
-                       f"<td class=n>{r['days_waited']} / {r['target_days']:g}</td><td>{escape(r['status'])}</td>"
-                       f"<td>{escape(r['reason'])}</td></tr>")
-        out.append("</table>")
-    out.append(f"<p style=\"color:#777\">Method: {escape(s['method'])}; solved in {s['solve_seconds']:g} s.</p>")
-    out.append("</body></html>")
-    return "\n".join(out)
-
-
 # ---- the plan in the shared report format (``dfu-sched report plan.json``, ``plan --report``) ------
 
-import re  # noqa: E402
 
 _PSEUDO = {"device": re.compile(r"D-[0-9a-f]{4,64}"), "case": re.compile(r"C-[0-9a-f]{4,64}")}
 REPORT_CSS = """
 @page { size: A4 landscape; margin: 12mm 12mm 14mm; }
-.tiertag { display:inline-block; padding:0 6px; border-radius:3px; font-weight:600; font-size:12px;
-           -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 .examiner-head { break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
 .examiner-head svg { display:block; width:100%; height:auto; margin: 4px 0 2px; }
 table.plan td:last-child { min-width: 34%; }
@@ -172,7 +80,7 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     """A copy of a plan document with device and case references replaced everywhere they appear.
 
     Same key and prefixes as ``plan --pseudonymise`` (so the same --salt gives the same pseudonyms);
-    the warnings name devices in free text, so whole references are replaced there too.
+    the warnings and the reasons name devices in free text, so whole references are replaced there too.
     """
     from dfu_sched.reports.pseudonym import Pseudonymiser
 
@@ -189,7 +97,8 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
 
     out = dict(doc)
     out["devices"] = [{**r, "device": dev[str(r["device"]).strip()],
-                       "case": case.get(str(r["case"]).strip(), "") if r.get("case") else r.get("case", "")}
+                       "case": case.get(str(r["case"]).strip(), "") if r.get("case") else r.get("case", ""),
+                       **({"reason": text(str(r["reason"]))} if r.get("reason") else {})}  # reasons name rivals
                       for r in rows]
     out["warnings"] = [text(str(w)) for w in doc.get("warnings", [])]
     out["summary"] = {**doc.get("summary", {}),
@@ -199,11 +108,9 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
 
 
 def _tiertag(tier: str, tiers: list[str]) -> str:
-    from dfu_sched.reports.charts import tier_style
+    from dfu_sched.reports.html import tier_tag
 
-    colour = tier_style(tiers.index(tier) if tier in tiers else len(tiers))["color"]
-    ink = "#fff" if colour in ("#D55E00", "#0072B2", "#009E73", "#CC79A7") else "#222"
-    return f'<span class="tiertag" style="background:{colour};color:{ink}">{escape(tier)}</span>'
+    return tier_tag(tier, tiers)
 
 
 def _n(x, digits: int = 0) -> str:
@@ -215,6 +122,8 @@ def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
     s, rows = doc["summary"], doc.get("devices", [])
     items = [f"<strong>{s['devices_planned']} of {s['devices_in_queue']} devices planned</strong> this week "
              f"on {s['examiners']} examiner(s), {s['hours_available']:g} h available."]
+    if s.get("plan_start_note"):
+        items.append(f"Planned {escape(s['plan_start_note'])}.")
     by = []
     for t in tiers:
         in_t = [r for r in rows if r["tier"] == t]
@@ -245,14 +154,11 @@ def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
 
 def examiner_part(doc: dict, ex: dict, tiers: list[str], day_from: float, day_to: float, show_case: bool) -> str:
     """One examiner: the week strip (plan_html's Gantt) and the ranked list with the reason for each."""
-    from dfu_sched.reports.charts import tier_style
-
     rows = [r for r in doc.get("devices", []) if r["status"] == "planned" and r["examiner"] == ex["examiner"]]
-    colour_of = (lambda t: tier_style(tiers.index(t) if t in tiers else len(tiers))["color"])
     head = (f'<div class="examiner-head"><h3>{escape(str(ex["examiner"]))} '
             f'<span class="note">{escape(", ".join(ex.get("skills", [])))} · level {ex.get("accreditation")} · '
             f'{ex.get("hours", 0):g} h available · {ex.get("planned_hours", 0):g} h planned · {len(rows)} device(s)'
-            f"</span></h3>{_gantt(rows, ex.get('windows', []), tiers, day_from, day_to, colour_of)}</div>")
+            f"</span></h3>{_gantt(rows, ex.get('windows', []), tiers, day_from, day_to)}</div>")
     if not rows:
         return head + "<p>No devices planned" + (" (no hours this week)." if not ex.get("hours") else ".") + "</p>"
     from dfu_sched.reports.html import table
@@ -290,7 +196,9 @@ def method_part(doc: dict, pseudonymised: str) -> str:
     from dfu_sched.reports.html import facts, section
 
     s = doc["summary"]
-    pairs = [("week", f"Monday {s['week_start']}"), ("method", str(s.get("method", "–"))),
+    pairs = [("week", f"Monday {s['week_start']}"),
+             ("plan start", f"{s['plan_start']}: {s.get('plan_start_note', '')}" if s.get("plan_start") else "–"),
+             ("method", str(s.get("method", "–"))),
              ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination starts"),
              ("aging", str(s.get("aging", "–"))), ("expedite factor", f"{s.get('expedite_factor', '–')}"),
              ("risk model", f"{s.get('risk_model', '–')} (KIRAT-like factor model, not KIRAT)"),
@@ -310,8 +218,10 @@ def replan_command(doc: dict) -> str:
     import shlex
 
     inp = doc.get("inputs") or {}
-    parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv",
-             "--week", str(inp.get("week") or doc["summary"]["week_start"])]
+    parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv"]
+    # a plan made from "now" is reproduced by giving that time; a whole-week plan by its week
+    parts += (["--now", str(inp["now"])] if inp.get("now")
+              else ["--week", str(inp.get("week") or doc["summary"]["week_start"])])
     for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
                       ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
         if inp.get(key) is not None:
