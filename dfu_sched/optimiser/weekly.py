@@ -31,20 +31,27 @@ def week_label(hours: float) -> str:
 
 
 class RefMasker:
-    """Device and case references replaced by keyed HMAC pseudonyms (the shared helper).
+    """Device, case and examiner references replaced by keyed HMAC pseudonyms (the shared helper).
 
-    Same ``salt`` -> same pseudonyms across runs; no salt -> a per-run secret key. Each set is
-    lengthened together until no two references collide.
+    Same ``salt`` -> same pseudonyms across runs; no salt -> one per-run secret key for all three
+    sets. Each set is lengthened together until no two references collide. ``marker`` is the
+    record the output carries, so a report knows it is pseudonymised from what the file says.
     """
 
-    def __init__(self, salt: str | None, device_ids, case_ids):
-        from dfu_sched.reports.pseudonym import Pseudonymiser
+    def __init__(self, salt: str | None, device_ids, case_ids, examiner_ids=()):
+        import secrets
 
-        self.devices = Pseudonymiser(salt, prefix="D-").mapping(device_ids)
-        self.cases = Pseudonymiser(salt, prefix="C-").mapping(case_ids)
+        from dfu_sched.reports.pseudonym import PLAN_FIELDS, Pseudonymiser, marker
+
+        key = salt if salt else secrets.token_bytes(32)
+        self.devices = Pseudonymiser(key, prefix="D-").mapping(device_ids)
+        self.cases = Pseudonymiser(key, prefix="C-").mapping(case_ids)
+        self.examiners = Pseudonymiser(key, prefix="E-").mapping(examiner_ids)
+        self.marker = marker(Pseudonymiser(key), PLAN_FIELDS)
 
     def __call__(self, prefix: str, ref: str) -> str:
-        return (self.devices if prefix == "D" else self.cases)[str(ref).strip()]
+        table = {"D": self.devices, "C": self.cases, "E": self.examiners}[prefix]
+        return table[str(ref).strip()]
 
 
 def to_plan_inputs(queue: Sequence[QueueRow], staff: Sequence[StaffRow], tiers: dict[str, TierSpec],
@@ -82,6 +89,7 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                  week_start: dt.date, pseudo: RefMasker | None, cfg: PlanConfig) -> PlanReport:
     dev_ref = (lambda r: pseudo("D", r)) if pseudo else (lambda r: r)
     case_ref = (lambda r: pseudo("C", r)) if pseudo else (lambda r: r)
+    ex_ref = (lambda r: pseudo("E", r) if r else r) if pseudo else (lambda r: r)
     pdev = {d.id: d for d in devices}
     tier_rank = {name: i for i, name in enumerate(tiers)}
     where: dict[str, tuple[str, int, float, float]] = {}
@@ -127,11 +135,12 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                              r["_tier_rank"], -r["weight"], r["device"]))
     for r in rows:
         del r["_tier_rank"]
+        r["examiner"] = ex_ref(r["examiner"])  # after sorting: pseudonyms do not reorder the plan
     warnings = _warnings(plan, queue, pdev, tiers, where, week_start, dev_ref)
     examiners = []
     for s in staff:
         rows_e = plan.assignments.get(s.examiner_id, [])
-        examiners.append({"examiner": s.examiner_id, "skills": list(s.skills), "hours": s.hours,
+        examiners.append({"examiner": ex_ref(s.examiner_id), "skills": list(s.skills), "hours": s.hours,
                           "accreditation": s.accreditation, "planned_hours": round(sum(
                               pdev[a.device_id].hours if a.device_id not in plan.split_devices
                               else a.end - a.start for a in rows_e), 1),

@@ -5,7 +5,6 @@ interrupted or failed run never leaves a half-written folder that looks valid.
 """
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from dfu_sched.experiments import ExperimentResult
 from dfu_sched.io import atomic_dir
+from dfu_sched.reports.cells import write_csv_rows
 
 
 def to_json(obj) -> str:
@@ -50,10 +50,9 @@ def weekly_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:
+    """Every cell through the shared writer: scenario text never becomes a spreadsheet formula."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
+        write_csv_rows(fh, header, rows)
 
 
 def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:

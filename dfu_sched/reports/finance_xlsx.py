@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dfu_sched.io import atomic_write
+from dfu_sched.reports.cells import write_sheet
 
 GBP = '"£"#,##0'
 NUM = "#,##0.0"
@@ -19,31 +20,8 @@ PCT = "0%"
 
 def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], formats: dict[int, str] | None = None,
            note: str | None = None):
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title=title[:31])
-    r0 = 1
-    if note:
-        ws.cell(row=1, column=1, value=note).font = Font(italic=True)
-        r0 = 3
-    fill = PatternFill("solid", fgColor="1F3864")
-    for j, h in enumerate(header, start=1):
-        c = ws.cell(row=r0, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = fill
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-    for i, row in enumerate(rows, start=r0 + 1):
-        for j, v in enumerate(row, start=1):
-            c = ws.cell(row=i, column=j, value=_cell(v))
-            fmt = (formats or {}).get(j - 1)
-            if fmt and isinstance(c.value, (int, float)):
-                c.number_format = fmt
-    ws.freeze_panes = ws.cell(row=r0 + 1, column=2)
-    for j, h in enumerate(header, start=1):
-        width = max([len(str(h))] + [len(_fmt_len(r[j - 1])) for r in rows if j - 1 < len(r)])
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, width + 2))
-    return ws
+    """One styled sheet through the shared cell writer (text from input is never a formula)."""
+    return write_sheet(wb, title, header, [[_cell(v) for v in r] for r in rows], formats, note=note, freeze_column=2)
 
 
 def _cell(v):
@@ -52,12 +30,6 @@ def _cell(v):
     if isinstance(v, (list, dict)):
         return str(v)
     return v
-
-
-def _fmt_len(v) -> str:
-    if isinstance(v, float):
-        return f"{v:,.1f}"
-    return "" if v is None else str(v)
 
 
 def _est(block: dict | None):
