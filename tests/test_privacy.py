@@ -307,3 +307,111 @@ def test_report_and_plan_give_the_same_examiner_pseudonyms(tmp_path):
     assert [e["examiner"] for e in again["examiners"]] == [e["examiner"] for e in doc["examiners"]]
     assert again["pseudonymised"] == doc["pseudonymised"]
     assert sorted(r["device"] for r in again["devices"]) == sorted(r["device"] for r in doc["devices"])
+
+
+# ---- fuzzing the readers: exit 2 or success, never a traceback, never an identifying value ----------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+QUEUE_COLUMNS = ["device_id", "case_id", "device_type", "date_submitted", "tier", "risk_factors", "estimated_hours",
+                 "deadline", "deadline_type", "victim_device", "expedite", "accreditation"]
+STAFF_COLUMNS = ["examiner_id", "skills", "hours", "accreditation", "days_off", "start_hour", "name"]
+IDENTIFYING = {"device_id", "case_id", "examiner_id"}
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# An identifying value is distinctive (prefix + 5 digits), so finding it in a message is never chance.
+ident = st.builds(lambda pre, n: f"{pre}{n:05d}",
+                  st.sampled_from(["NY/2024/", "EX", "DFU", "C-", "D-", '=HYPERLINK("http://e.example/', "+cmd|",
+                                   "-", "@", "\t", "ex", "Case ", "ref,"]),
+                  st.integers(0, 99_999))
+plain_value = st.one_of(
+    st.sampled_from(["phone", "computer", "storage", "tablet", "2024-06-01", "01/06/2024", "31/13/2024", "H", "vh",
+                     "X", "grooming_indicators", "access_to_children=2", "groming", "none", "8", "-3", "0", "abc",
+                     "yes", "no", "maybe", "1", "2", "2024-06-05 14:00", "next week", "", "mobile", "mobile;computer",
+                     "cloud", "37.5", "90", "Fri", "Funday", "Mon;Tue;Wed;Thu;Fri", "25", "=1+1", "@x", "+1"]),
+    st.text(max_size=6), st.integers(-5, 200), st.floats(allow_nan=True, allow_infinity=True))
+xlsx_only = st.one_of(st.dates(dt.date(2020, 1, 1), dt.date(2025, 1, 1)), st.booleans(),
+                      st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2025, 1, 1)))
+
+
+@st.composite
+def table(draw, columns: list[str], required: int, xlsx: bool):
+    """A header (kept, missing, with an unknown or a repeated column) and rows, some shifted."""
+    cols = columns[:required] + draw(st.lists(st.sampled_from(columns[required:]), unique=True))
+    cols = draw(st.permutations(cols))
+    shape = draw(st.sampled_from(["ok", "ok", "missing", "unknown", "repeated", "dropped"]))
+    if shape == "unknown":
+        cols = cols + [draw(st.sampled_from(["deadine", "x_notes", "colour", "EXTRA"]))]
+    elif shape == "repeated":
+        cols = cols + [draw(st.sampled_from(cols))]
+    elif shape == "dropped" and len(cols) > 1:
+        cols = cols[1:]
+    value = st.one_of(plain_value, xlsx_only) if xlsx else plain_value
+    rows, secrets = [], []
+    for _ in range(draw(st.integers(0, 4))):
+        row = []
+        for c in cols:
+            if c in IDENTIFYING:
+                v = draw(ident)
+                secrets.append(v)
+            else:
+                v = draw(value)
+            row.append(v)
+        move = draw(st.sampled_from(["none", "none", "stray", "short"]))
+        if move == "stray":  # a stray separator: every later cell moves one column right
+            row.insert(draw(st.integers(0, len(row))), draw(st.one_of(ident, plain_value)))
+        elif move == "short" and row:
+            row.pop(draw(st.integers(0, len(row) - 1)))
+        rows.append(row)
+    for r in rows:
+        secrets += [v for v in r if isinstance(v, str) and re.fullmatch(r".*\d{5}", v or "")]
+    body = rows if shape == "missing" else [cols] + rows
+    return body, sorted(set(secrets))
+
+
+def _write(path: Path, body: list[list]) -> Path:
+    if path.suffix == ".xlsx":
+        wb = openpyxl.Workbook()
+        for r in body:
+            wb.active.append([_XML_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in r])
+        wb.save(path)
+    else:
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([["" if v is None else v for v in r] for r in body])
+    return path
+
+
+def _check(res, secrets: list[str]) -> None:
+    assert res.exit_code in (0, 2), res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    if res.exit_code == 2:
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    for s in secrets:
+        assert s.strip() not in res.stderr, (s, res.stderr)
+
+
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                       HealthCheck.data_too_large])
+
+
+@FUZZ
+@given(data=st.data(), suffix=st.sampled_from([".csv", ".xlsx"]))
+def test_fuzzed_queue_files(tmp_path, data, suffix):
+    body, secrets = data.draw(table(QUEUE_COLUMNS, 4, suffix == ".xlsx"))
+    q = _write(tmp_path / f"queue{suffix}", body)
+    res = run(["risk", q, "--week", WEEK])
+    _check(res, secrets)
+
+
+@FUZZ
+@given(data=st.data(), suffix=st.sampled_from([".csv", ".xlsx"]))
+def test_fuzzed_staff_files(tmp_path, data, suffix):
+    body, secrets = data.draw(table(STAFF_COLUMNS, 3, suffix == ".xlsx"))
+    s = _write(tmp_path / f"staff{suffix}", body)
+    q = tmp_path / "queue.csv"
+    q.write_text("device_id,case_id,device_type,date_submitted,tier\n")  # empty queue: the staff file is the test
+    res = run(["plan", q, "--staff", s, "--week", WEEK, "--time-limit", 1])
+    _check(res, secrets)
