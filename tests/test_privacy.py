@@ -392,7 +392,7 @@ def _check(res, secrets: list[str]) -> None:
         assert s.strip() not in res.stderr, (s, res.stderr)
 
 
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 
