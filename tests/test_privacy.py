@@ -293,6 +293,11 @@ def test_pseudonymised_plan_records_the_key_and_hides_file_names_and_examiners(t
     # the report of the pseudonymised file, with or without the flag, is that same page
     res = run(["report", outs[0], "--pseudonymise", "-o", tmp_path / "again.html", "-q"])
     assert (tmp_path / "again.html").read_text() == page
+    # and a report asked for another key says that its pseudonyms will not match
+    res = run(["report", outs[0], "--pseudonymise", "--salt", "k2", "-o", tmp_path / "other.html", "-q"])
+    assert "under another key than --salt" in (tmp_path / "other.html").read_text()
+    res = run(["report", outs[0], "--pseudonymise", "--salt", "k1", "-o", tmp_path / "same.html", "-q"])
+    assert (tmp_path / "same.html").read_text() == page
 
 
 def test_report_and_plan_give_the_same_examiner_pseudonyms(tmp_path):

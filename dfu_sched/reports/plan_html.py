@@ -354,7 +354,11 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
         if k not in doc["summary"]:
             raise KeyError(k)
     if already_pseudonymised(doc):  # same page with or without the flag: nothing left to replace
+        from dfu_sched.reports.pseudonym import Pseudonymiser
+
         state = "yes (in the plan file)"
+        if salt and doc["pseudonymised"]["key_fingerprint"] != Pseudonymiser(salt).fingerprint():
+            state = "yes (in the plan file, under another key than --salt: pseudonyms will not match)"
     elif pseudonymise:
         doc = pseudonymise_plan(doc, salt)
         state = "yes (keyed pseudonyms" + (", --salt given)" if salt else ", a one-off key)")
