@@ -186,6 +186,22 @@ def test_plan_and_risk_workbooks_are_styled_with_real_times(tmp_path):
     assert isinstance(summary["devices_planned"], int) and summary["pseudonymised"] == "no"
 
 
+def test_every_workbook_has_a_styled_frozen_header_and_real_dates(injected_outputs):
+    for book in sorted(injected_outputs.rglob("*.xlsx")):
+        for ws in openpyxl.load_workbook(book).worksheets:
+            assert ws.freeze_panes is not None, (book.name, ws.title)
+            header_row = int(re.sub(r"\D", "", ws.freeze_panes)) - 1
+            cells = [c for c in ws[header_row] if c.value is not None]
+            assert cells and all(c.font.bold for c in cells), (book.name, ws.title)
+    wb = openpyxl.load_workbook(injected_outputs / "invest.xlsx")
+    months = [r[0].value for r in wb["Cost by month"].iter_rows(min_row=2)]
+    assert months and all(isinstance(m, dt.datetime) and m.day == 1 for m in months)
+    start = [r[3] for r in wb["Assumptions"].iter_rows(min_row=2) if r[2].value == "start_date"]
+    assert isinstance(start[0].value, dt.datetime) and start[0].number_format == "yyyy-mm-dd"
+    numbers = [r[3] for r in wb["Assumptions"].iter_rows(min_row=2) if isinstance(r[3].value, (int, float))]
+    assert numbers and all(c.number_format == "General" for c in numbers)  # no date format on a number
+
+
 # ---- item 2: messages never repeat a cell value ------------------------------------------------------
 
 SECRET = "NY/2024/1007"

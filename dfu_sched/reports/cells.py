@@ -70,12 +70,16 @@ def xlsx_value(value: Any) -> Any:
 
 def put(ws, row: int, column: int, value: Any, number_format: str | None = None):
     """Write one cell; a string is always stored as a string, never as a formula."""
+    from openpyxl.styles.numbers import is_date_format
+
     c = ws.cell(row=row, column=column)
     c.value = xlsx_value(value)
     if isinstance(c.value, str):
         c.data_type = "s"
     elif number_format and c.value is not None and not isinstance(c.value, bool):
-        c.number_format = number_format
+        # a date format only on dates, a number format only on numbers (a column may hold both)
+        if is_date_format(number_format) == isinstance(c.value, (dt.date, dt.time)):
+            c.number_format = number_format
     return c
 
 

@@ -6,6 +6,7 @@ The workbook is saved through ``atomic_write``: a failed run never leaves half a
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ GBP = '"£"#,##0'
 NUM = "#,##0.0"
 INT = "#,##0"
 PCT = "0%"
+MONTH = "mmm yyyy"
+DATE = "yyyy-mm-dd"
 
 
 def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], formats: dict[int, str] | None = None,
@@ -53,11 +56,20 @@ def _save(wb, path: str | Path) -> Path:
     return path
 
 
+def _date(text: Any) -> Any:
+    """'2023-01' or '2023-01-02' as a real date (a month is its first day), so the sheet sorts by time."""
+    try:
+        return dt.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except (TypeError, ValueError):
+        return text
+
+
 def _cost_sheets(wb, profile: dict, prefix: str = "") -> None:
     opts = profile["options"]
     _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + opts + ["total"],
-           [[m["month"], m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]] for m in profile["by_month"]],
-           {j: GBP for j in range(2, len(opts) + 3)})
+           [[_date(m["month"]), m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]]
+            for m in profile["by_month"]],
+           {0: MONTH, **{j: GBP for j in range(2, len(opts) + 3)}})
     _sheet(wb, f"{prefix}Cost by financial year", ["financial year"] + opts + ["total"],
            [[y["financial_year"]] + [y.get(o, 0.0) for o in opts] + [y["total"]] for y in profile["by_financial_year"]]
            + [["total"] + [profile["by_option"].get(o, 0.0) for o in opts] + [profile["total_gbp"]]],
@@ -88,10 +100,10 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
                     continue
                 arows.append([o.name, o.kind, k, v if not isinstance(v, (dict, list)) else str(v), o.source])
     arows += [["(run)", "", "seed", out["seed"], ""], ["(run)", "", "horizon_weeks", out["horizon_weeks"], ""],
-              ["(run)", "", "start_date", out["start_date"], ""],
+              ["(run)", "", "start_date", _date(out["start_date"]), ""],
               ["(run)", "", "replications (screen / candidates / final)",
                f"{out['replications']['screen']} / {out['replications']['candidates']} / {out['replications']['final']}", ""]]
-    _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows)
+    _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows, {3: DATE})
 
     # Options: levels and costs
     orows = [[r["name"], r["kind"], r["unit"], r["max_units"], r["max_affordable_units"], r["cost_per_unit_gbp"],
