@@ -121,7 +121,7 @@ def test_a_row_longer_than_the_header_is_a_shifted_row(tmp_path):
     # trailing empty cells (a common export habit) are fine; a value past the header is not
     assert len(queue(tmp_path, "D1,C1,phone,2024-05-01,H,,,,,\n")) == 1
     with pytest.raises(InputError) as exc:
-        queue(tmp_path, "D1,NY/2024,1007,phone,2024-05-01,H,,,\n")
+        queue(tmp_path, "D1,NY/2024,1007,phone,2024-05-01,H,,8,2024-06-07\n")
     text = str(exc.value)
     assert "queue.csv: row 2 has more cells than the header has columns (8)" in text
     assert "1007" not in text and "NY/2024" not in text
