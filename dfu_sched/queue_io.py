@@ -2,8 +2,13 @@
 
 Every problem is reported as one line naming the file, the row (spreadsheet numbering: the
 header is row 1) and the column, e.g. ``queue.csv row 7, column 'date_submitted': cannot read
-'31/13/2024' as a date``. A file with a header and no rows is a valid, empty queue; a file with
-no header at all is an error.
+it as a date``. A file with a header and no rows is a valid, empty queue; a file with no header
+at all is an error.
+
+Messages describe the problem and never repeat a cell's value: a row shifted by a stray comma
+puts a case reference under ``device_type``, and a queue exported without its header makes its
+first device the header. So a message may list the *allowed* values, name known columns, and
+give a column's position in the header, but never the text that was found.
 """
 from __future__ import annotations
 
@@ -109,16 +114,24 @@ def _read_table(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]
     for i, values in enumerate(rows, start=2):
         if all(_blank(v) for v in values):
             continue
+        if any(not _blank(v) for v in values[len(names):]):
+            raise InputError(f"row {i} has more cells than the header has columns ({len(names)}); "
+                             "a stray separator may have shifted the row", source=path.name)
         out.append((i, {n: (values[k] if k < len(values) else None) for k, n in enumerate(names) if n}))
     return names, out
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
+    reader = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            yield from csv.reader(fh)
+            reader = csv.reader(fh)
+            yield from reader
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text (save the CSV as UTF-8)", source=path.name) from None
+    except csv.Error:  # e.g. a NUL byte or an over-long field; its message quotes the line
+        where = f" at line {reader.line_num}" if reader is not None else ""
+        raise InputError(f"cannot be read as CSV{where}", source=path.name) from None
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
@@ -130,7 +143,14 @@ def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
         raise InputError(f"cannot open workbook ({exc.__class__.__name__})", source=path.name) from None
     try:
         ws = wb.worksheets[0]
-        for row in ws.iter_rows(values_only=True):
+        rows = ws.iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # a damaged sheet fails while it is read, not only when opened
+                raise InputError(f"cannot read the first sheet ({exc.__class__.__name__})", source=path.name) from None
             yield list(row)
     finally:
         wb.close()
@@ -141,18 +161,22 @@ def _blank(v: Any) -> bool:
 
 
 def _check_columns(names: list[str], required: list[str], optional: list[str], source: str) -> None:
+    """Header names must be known (or start with ``x_``); columns are named by position, since a file
+    exported without its header has a row of case references where the header should be."""
     known = set(required) | set(optional)
-    seen = set()
-    for n in names:
+    seen: dict[str, int] = {}
+    for pos, n in enumerate(names, start=1):
         if not n:
             continue
         if n in seen:
-            raise InputError(f"column '{n}' appears twice", source=source)
-        seen.add(n)
+            raise InputError(f"column '{n}' appears twice" if n in known
+                             else f"columns {seen[n]} and {pos} of the header have the same name", source=source)
+        seen[n] = pos
         if n not in known and not n.startswith("x_") and n != "notes":
             hint = difflib.get_close_matches(n, sorted(known), n=1)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise InputError(f"unknown column '{n}'{extra}; extra columns must start with 'x_'", source=source)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else f" (known: {', '.join(required + optional)})"
+            raise InputError(f"column {pos} of the header is not a known column{extra}; extra columns must "
+                             "start with 'x_' (is the header row missing?)", source=source)
     for r in required:
         if r not in seen:
             raise InputError(f"missing column '{r}'", source=source)
@@ -188,13 +212,13 @@ class _Cell:
         try:
             x = float(str(v).strip()) if not isinstance(v, (int, float)) else float(v)
         except ValueError:
-            raise self.fail(col, f"cannot read {str(v)!r} as a number") from None
+            raise self.fail(col, "cannot read it as a number") from None
         if not math.isfinite(x):
-            raise self.fail(col, f"{str(v)!r} is not a finite number")
+            raise self.fail(col, "is not a finite number")
         if positive and x <= 0:
-            raise self.fail(col, f"must be more than 0, got {x:g}")
+            raise self.fail(col, "must be more than 0")
         if minimum is not None and x < minimum:
-            raise self.fail(col, f"must be at least {minimum:g}, got {x:g}")
+            raise self.fail(col, f"must be at least {minimum:g}")
         return x
 
     def integer(self, col: str, minimum: int = 1) -> int | None:
@@ -202,7 +226,7 @@ class _Cell:
         if x is None:
             return None
         if not float(x).is_integer():
-            raise self.fail(col, f"must be a whole number, got {x:g}")
+            raise self.fail(col, "must be a whole number")
         return int(x)
 
     def flag(self, col: str) -> bool:
@@ -214,7 +238,7 @@ class _Cell:
             return True
         if s in ("0", "0.0", "n", "no", "false", "f"):
             return False
-        raise self.fail(col, f"cannot read {str(v)!r} as yes/no")
+        raise self.fail(col, "cannot read it as yes/no (use yes/no, y/n, true/false or 1/0)")
 
     def date(self, col: str, required: bool = False) -> dt.date | None:
         v = self.raw(col)
@@ -228,7 +252,7 @@ class _Cell:
             return v
         d = parse_date(str(v).strip())
         if d is None:
-            raise self.fail(col, f"cannot read {str(v)!r} as a date (use YYYY-MM-DD or DD/MM/YYYY)")
+            raise self.fail(col, "cannot read it as a date (use YYYY-MM-DD or DD/MM/YYYY)")
         return d
 
     def datetime(self, col: str) -> dt.datetime | None:
@@ -247,8 +271,7 @@ class _Cell:
                 pass
         d = parse_date(s)
         if d is None:
-            raise self.fail(col, f"cannot read {s!r} as a date or date-time "
-                                 "(use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+            raise self.fail(col, "cannot read it as a date or date-time (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
         return dt.datetime.combine(d, dt.time())
 
 
@@ -262,6 +285,7 @@ def parse_date(s: str) -> dt.date | None:
 
 
 def _suggest(value: str, options: list[str]) -> str:
+    """An allowed value close to the bad one, or the allowed values (the bad value is not repeated)."""
     hint = difflib.get_close_matches(value, options, n=1)
     return f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(options)}"
 
@@ -276,20 +300,17 @@ def parse_factors(cell: _Cell, col: str, model: RiskModel) -> dict[str, float] |
     out: dict[str, float] = {}
     if text.strip().lower() in ("none", "-"):
         return out
-    for item in text.replace(",", ";").split(";"):
-        item = item.strip()
-        if not item:
-            continue
+    for k, item in enumerate((i.strip() for i in text.replace(",", ";").split(";") if i.strip()), start=1):
         name, _, count = item.partition("=")
         name = name.strip().lower().replace(" ", "_").replace("-", "_")
         if name not in model.factors:
-            raise cell.fail(col, f"unknown risk factor {name!r}{_suggest(name, sorted(model.factors))}")
+            raise cell.fail(col, f"item {k} is not a risk factor of the model{_suggest(name, sorted(model.factors))}")
         value = 1.0
         if count.strip():
             try:
                 value = float(count)
             except ValueError:
-                raise cell.fail(col, f"cannot read {count.strip()!r} as a count for {name!r}") from None
+                raise cell.fail(col, f"cannot read the count for {name!r} as a number") from None
             if value < 0 or not math.isfinite(value):
                 raise cell.fail(col, f"count for {name!r} must be 0 or more")
         out[name] = out.get(name, 0.0) + value
@@ -319,16 +340,15 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
         case_id = c.text("case_id", required=True)
         dtype = c.text("device_type", required=True)
         if dtype not in types:
-            raise c.fail("device_type", f"unknown device type {dtype!r}{_suggest(dtype, sorted(types))}")
+            raise c.fail("device_type", f"not a device type of the scenario{_suggest(dtype, sorted(types))}")
         submitted = c.date("date_submitted", required=True)
         if submitted > week_start:
-            raise c.fail("date_submitted", f"{submitted.isoformat()} is after the planning week "
-                                           f"starting {week_start.isoformat()}")
+            raise c.fail("date_submitted", f"is after the planning week starting {week_start.isoformat()}")
         given = c.text("tier")
         if given is not None:
             match = {t.lower(): t for t in tiers}.get(given.lower())
             if match is None:
-                raise c.fail("tier", f"unknown tier {given!r}{_suggest(given, list(tiers))}")
+                raise c.fail("tier", f"not a tier of the scenario{_suggest(given, list(tiers))}")
             given = match
         factors = parse_factors(c, "risk_factors", model)
         victim = c.flag("victim_device")
@@ -368,22 +388,20 @@ def read_staff(path: str | Path, skills: list[str]) -> list[StaffRow]:
               if s.strip()]
         if not sk:
             raise c.fail("skills", "is empty")
-        for s in sk:
+        for k, s in enumerate(sk, start=1):
             if s not in skills:
-                raise c.fail("skills", f"unknown skill {s!r}{_suggest(s, skills)}")
+                raise c.fail("skills", f"item {k} is not a skill of the scenario{_suggest(s, skills)}")
         hours = c.number("hours", minimum=0.0)
         if hours is None:
             raise c.fail("hours", "is empty")
         if hours > 80:
-            raise c.fail("hours", f"{hours:g} hours in one week is not plausible (max 80)")
+            raise c.fail("hours", "more than 80 hours in one week is not plausible")
         days = []
-        for token in (c.text("days_off") or "").replace(",", ";").split(";"):
-            token = token.strip()
-            if not token:
-                continue
+        tokens = [t.strip() for t in (c.text("days_off") or "").replace(",", ";").split(";") if t.strip()]
+        for k, token in enumerate(tokens, start=1):
             key = token[:3].title()
             if key not in WEEKDAYS[:5]:
-                raise c.fail("days_off", f"cannot read {token!r} as a weekday (Mon-Fri)")
+                raise c.fail("days_off", f"item {k} is not a weekday (use Mon, Tue, Wed, Thu or Fri)")
             days.append(WEEKDAYS.index(key))
         start = c.number("start_hour", minimum=0.0)
         if start is not None and start >= 24:
@@ -392,7 +410,7 @@ def read_staff(path: str | Path, skills: list[str]) -> list[StaffRow]:
         if hours > 0 and working == 0:
             raise c.fail("days_off", "every weekday is off but hours are more than 0")
         if working and hours / working > 12:
-            raise c.fail("hours", f"{hours:g} h over {working} day(s) is more than 12 h a day")
+            raise c.fail("hours", f"more than 12 h a day over the {working} day(s) worked")
         out.append(StaffRow(row=rownum, examiner_id=eid, skills=tuple(sk), hours=hours,
                             accreditation=c.integer("accreditation") or 1,
                             days_off=tuple(sorted(set(days))),

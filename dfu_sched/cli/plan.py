@@ -132,6 +132,8 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
               "factors": q.risk.factors_text(model)} for q in rows]
     doc = {"risk_model": model.name, "disclaimer": "KIRAT-like factor model with force-set weights; not KIRAT",
            "devices": table}
+    if pseudo:
+        doc["pseudonymised"] = {**pseudo.marker, "fields": ["devices.device", "devices.case"]}
     for o in outs:
         path = Path(o)
         if path.suffix.lower() == ".html":
@@ -198,9 +200,9 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     devices, examiners = to_plan_inputs(rows, staff, tiers, types, start)
     result = plan_week(devices, examiners, week_hours=168.0, time_limit_s=time_limit, seed=seed,
                        mode="full", lookahead_weeks=lookahead, config=cfg)
-    report = build_report(result, rows, devices, staff, tiers, model, start,
-                          RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows])
-                          if pseudonymise else None, cfg, examiners)
+    pseudo = (RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows],
+                        [s.examiner_id for s in staff]) if pseudonymise else None)
+    report = build_report(result, rows, devices, staff, tiers, model, start, pseudo, cfg, examiners)
     doc = {"summary": report.summary, "warnings": report.warnings, "examiners": report.examiners,
            "devices": report.rows,
            # What reproduces the plan: file names only (folders can name a case), and the options.
@@ -211,6 +213,13 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
                       "now": None if start.now is None else f"{start.now:%Y-%m-%d %H:%M}",
                       "time_limit_s": time_limit, "lookahead": lookahead,
                       "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
+    if pseudo:  # file names can name a case too; the record tells `report` what was done
+        from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER
+
+        for k in ("queue", "staff", "scenario", "risk_model"):
+            if doc["inputs"][k] is not None:
+                doc["inputs"][k] = FILE_PLACEHOLDER
+        doc["pseudonymised"] = pseudo.marker
     page = None
     if report_file is not None or figures_dir is not None or any(Path(o).suffix.lower() == ".html" for o in outs):
         from dfu_sched.reports.plan_html import render_plan_report
@@ -226,7 +235,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
             with atomic_write(path) as fh:
                 fh.write(page.html)
         else:
-            _write_table(path, [_public(r) for r in report.rows], doc, title="Weekly plan")
+            _write_table(path, report.rows, doc, title="Weekly plan", week_start=start.week_start)
     if report_file is not None or figures_dir is not None:
         from dfu_sched.cli.report import write_report
 
@@ -253,7 +262,12 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("start_hour", "end_hour")}
 
 
-def _write_table(path: Path, table: list[dict], doc: dict, title: str) -> None:
+def _write_table(path: Path, table: list[dict], doc: dict, title: str, week_start: dt.date | None = None) -> None:
+    """JSON, CSV or XLSX; every cell through ``reports.cells`` (queue text is never a live formula).
+
+    The CSV leaves out the raw hour columns; the workbook turns them into the start and end
+    date-times of the planning week (``week_start``).
+    """
     from dfu_sched.io import atomic_write
 
     suffix = path.suffix.lower()
@@ -261,31 +275,16 @@ def _write_table(path: Path, table: list[dict], doc: dict, title: str) -> None:
         with atomic_write(path) as fh:
             json.dump(doc, fh, indent=2, default=str)
     elif suffix == ".csv":
-        import csv
+        from dfu_sched.reports.cells import write_csv_rows
 
+        public = [_public(r) for r in table]
+        fields = list(public[0]) if public else ["device"]
         with atomic_write(path) as fh:
-            fields = list(table[0]) if table else ["device"]
-            w = csv.DictWriter(fh, fieldnames=fields)
-            w.writeheader()
-            for r in table:
-                w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+            write_csv_rows(fh, fields, ([r.get(k) for k in fields] for r in public))
     elif suffix == ".xlsx":
-        import openpyxl
+        from dfu_sched.reports.table_xlsx import table_workbook
 
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = title[:31]
-        fields = list(table[0]) if table else ["device"]
-        ws.append(fields)
-        for r in table:
-            ws.append([v if not isinstance(v, (list, dict)) else json.dumps(v) for v in r.values()])
-        if "summary" in doc:
-            s = wb.create_sheet("Summary")
-            for k, v in doc["summary"].items():
-                s.append([k, json.dumps(v) if isinstance(v, (list, dict)) else v])
-            s.append([])
-            for wmsg in doc.get("warnings", []):
-                s.append(["warning", wmsg])
+        wb = table_workbook(table, doc, title, week_start)
         with atomic_write(path, "wb") as fh:
             wb.save(fh)
     else:  # pragma: no cover - filtered by _check_outs

@@ -45,20 +45,27 @@ def week_label(hours: float) -> str:
 
 
 class RefMasker:
-    """Device and case references replaced by keyed HMAC pseudonyms (the shared helper).
+    """Device, case and examiner references replaced by keyed HMAC pseudonyms (the shared helper).
 
-    Same ``salt`` -> same pseudonyms across runs; no salt -> a per-run secret key. Each set is
-    lengthened together until no two references collide.
+    Same ``salt`` -> same pseudonyms across runs; no salt -> one per-run secret key for all three
+    sets. Each set is lengthened together until no two references collide. ``marker`` is the
+    record the output carries, so a report knows it is pseudonymised from what the file says.
     """
 
-    def __init__(self, salt: str | None, device_ids, case_ids):
-        from dfu_sched.reports.pseudonym import Pseudonymiser
+    def __init__(self, salt: str | None, device_ids, case_ids, examiner_ids=()):
+        import secrets
 
-        self.devices = Pseudonymiser(salt, prefix="D-").mapping(device_ids)
-        self.cases = Pseudonymiser(salt, prefix="C-").mapping(case_ids)
+        from dfu_sched.reports.pseudonym import PLAN_FIELDS, Pseudonymiser, marker
+
+        key = salt if salt else secrets.token_bytes(32)
+        self.devices = Pseudonymiser(key, prefix="D-").mapping(device_ids)
+        self.cases = Pseudonymiser(key, prefix="C-").mapping(case_ids)
+        self.examiners = Pseudonymiser(key, prefix="E-").mapping(examiner_ids)
+        self.marker = marker(Pseudonymiser(key), PLAN_FIELDS)
 
     def __call__(self, prefix: str, ref: str) -> str:
-        return (self.devices if prefix == "D" else self.cases)[str(ref).strip()]
+        table = {"D": self.devices, "C": self.cases, "E": self.examiners}[prefix]
+        return table[str(ref).strip()]
 
 
 @dataclass(frozen=True)
@@ -184,12 +191,13 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
         examiners = to_plan_inputs([], staff, tiers, {}, start)[1]
     dev_ref = (lambda r: pseudo("D", r)) if pseudo else (lambda r: r)
     case_ref = (lambda r: pseudo("C", r)) if pseudo else (lambda r: r)
+    ex_ref = (lambda r: pseudo("E", r) if r else r) if pseudo else (lambda r: r)
     pdev = {d.id: d for d in devices}
     inst = build_instance(devices, examiners, plan.week_hours, cfg)
     for j, d in enumerate(inst.devices):
         if d.id in plan.weights and plan.weights[d.id] != float(inst.w[j]):
             raise AssertionError(f"weight of device #{j} differs between the plan and its reasons")
-    ctx = _ReasonContext.of(inst, cfg, plan, tiers, dev_ref)
+    ctx = _ReasonContext.of(inst, cfg, plan, tiers, dev_ref, ex_ref)
     where: dict[str, tuple[str, int, float, float]] = {}
     for eid, rows in plan.assignments.items():
         for k, a in enumerate(rows, start=1):
@@ -228,11 +236,12 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                              r["_tier_rank"], -r["weight"], r["device"]))
     for r in rows:
         del r["_tier_rank"]
+        r["examiner"] = ex_ref(r["examiner"])  # after sorting: pseudonyms do not reorder the plan
     warnings = _warnings(plan, queue, pdev, tiers, where, start, dev_ref)
     out_examiners = []
     for s, x in zip(staff, examiners):
         rows_e = plan.assignments.get(s.examiner_id, [])
-        out_examiners.append({"examiner": s.examiner_id, "skills": list(s.skills), "hours": x.hours,
+        out_examiners.append({"examiner": ex_ref(s.examiner_id), "skills": list(s.skills), "hours": x.hours,
                               "accreditation": s.accreditation, "planned_hours": round(sum(
                                   pdev[a.device_id].hours if a.device_id not in plan.split_devices
                                   else a.end - a.start for a in rows_e), 1),
@@ -329,12 +338,13 @@ class _ReasonContext:
     free: list[float]              # per examiner index: hours left after the plan
     waiting_on: list[list[int]]    # per examiner index: unplanned devices it could take, highest tier first
     dev_ref: Any
+    ex_ref: Any
     _rivals: dict[tuple[int, ...], tuple[list[int], list[float]]] = field(default_factory=dict)
     _lower: dict[tuple[tuple[int, ...], int], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, inst: Instance, cfg: PlanConfig, plan: WeekPlan, tiers: dict[str, TierSpec],
-           dev_ref) -> "_ReasonContext":
+           dev_ref, ex_ref) -> "_ReasonContext":
         index = {d.id: j for j, d in enumerate(inst.devices)}
         ex_index = {x.id: e for e, x in enumerate(inst.examiners)}
         on: list[list[int]] = [[] for _ in inst.examiners]
@@ -349,7 +359,7 @@ class _ReasonContext:
             if k not in planned:
                 for e in inst.elig[k]:
                     waiting_on[int(e)].append(k)
-        ctx = cls(inst, cfg, index, tier_rank, on, free, waiting_on, dev_ref)
+        ctx = cls(inst, cfg, index, tier_rank, on, free, waiting_on, dev_ref, ex_ref)
         for lst in waiting_on:
             lst.sort(key=lambda k: (ctx.rank_of(k), -per_hour(inst, k), k))
         return ctx
@@ -419,7 +429,7 @@ def _lost_to(ctx: _ReasonContext, j: int) -> str:
     """
     inst = ctx.inst
     elig = tuple(int(e) for e in inst.elig[j])
-    names = ", ".join(inst.examiners[e].id for e in elig)
+    names = ", ".join(ctx.ex_ref(inst.examiners[e].id) for e in elig)
     need = work_hours(inst, j)
     most = max(ctx.free[e] for e in elig)
     if most + 1e-9 < need:
@@ -428,7 +438,7 @@ def _lost_to(ctx: _ReasonContext, j: int) -> str:
         text = f"it does not fit: {who} at most {num(most)} h left"
     else:
         best = max(elig, key=lambda e: (ctx.free[e], -e))
-        text = (f"it would fit in the {num(ctx.free[best])} h {inst.examiners[best].id} has left, but the plan's "
+        text = (f"it would fit in the {num(ctx.free[best])} h {ctx.ex_ref(inst.examiners[best].id)} has left, but the plan's "
                 "search did not place it")
     rivals, rates = ctx.rivals(elig)
     if not rivals:

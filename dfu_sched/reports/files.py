@@ -10,7 +10,6 @@ interrupted or failed run never leaves a half-written folder that looks valid.
 """
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from dfu_sched.experiments import ExperimentResult
 from dfu_sched.io import atomic_dir
+from dfu_sched.reports.cells import write_csv_rows
 
 
 def to_json(obj) -> str:
@@ -65,10 +65,9 @@ def weekly_replication_rows(result: ExperimentResult) -> tuple[list[str], list[l
 
 
 def write_csv(path: Path, header: list[str], rows) -> None:
+    """Every cell through the shared writer: scenario text never becomes a spreadsheet formula."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
+        write_csv_rows(fh, header, rows)
 
 
 def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:

@@ -6,44 +6,25 @@ The workbook is saved through ``atomic_write``: a failed run never leaves half a
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from dfu_sched.io import atomic_write
+from dfu_sched.reports.cells import write_sheet
 
 GBP = '"£"#,##0'
 NUM = "#,##0.0"
 INT = "#,##0"
 PCT = "0%"
+MONTH = "mmm yyyy"
+DATE = "yyyy-mm-dd"
 
 
 def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], formats: dict[int, str] | None = None,
            note: str | None = None):
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title=title[:31])
-    r0 = 1
-    if note:
-        ws.cell(row=1, column=1, value=note).font = Font(italic=True)
-        r0 = 3
-    fill = PatternFill("solid", fgColor="1F3864")
-    for j, h in enumerate(header, start=1):
-        c = ws.cell(row=r0, column=j, value=h)
-        c.font = Font(bold=True, color="FFFFFF")
-        c.fill = fill
-        c.alignment = Alignment(wrap_text=True, vertical="top")
-    for i, row in enumerate(rows, start=r0 + 1):
-        for j, v in enumerate(row, start=1):
-            c = ws.cell(row=i, column=j, value=_cell(v))
-            fmt = (formats or {}).get(j - 1)
-            if fmt and isinstance(c.value, (int, float)):
-                c.number_format = fmt
-    ws.freeze_panes = ws.cell(row=r0 + 1, column=2)
-    for j, h in enumerate(header, start=1):
-        width = max([len(str(h))] + [len(_fmt_len(r[j - 1])) for r in rows if j - 1 < len(r)])
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, width + 2))
-    return ws
+    """One styled sheet through the shared cell writer (text from input is never a formula)."""
+    return write_sheet(wb, title, header, [[_cell(v) for v in r] for r in rows], formats, note=note, freeze_column=2)
 
 
 def _cell(v):
@@ -52,12 +33,6 @@ def _cell(v):
     if isinstance(v, (list, dict)):
         return str(v)
     return v
-
-
-def _fmt_len(v) -> str:
-    if isinstance(v, float):
-        return f"{v:,.1f}"
-    return "" if v is None else str(v)
 
 
 def _est(block: dict | None):
@@ -81,11 +56,20 @@ def _save(wb, path: str | Path) -> Path:
     return path
 
 
+def _date(text: Any) -> Any:
+    """'2023-01' or '2023-01-02' as a real date (a month is its first day), so the sheet sorts by time."""
+    try:
+        return dt.date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except (TypeError, ValueError):
+        return text
+
+
 def _cost_sheets(wb, profile: dict, prefix: str = "") -> None:
     opts = profile["options"]
     _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + opts + ["total"],
-           [[m["month"], m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]] for m in profile["by_month"]],
-           {j: GBP for j in range(2, len(opts) + 3)})
+           [[_date(m["month"]), m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]]
+            for m in profile["by_month"]],
+           {0: MONTH, **{j: GBP for j in range(2, len(opts) + 3)}})
     _sheet(wb, f"{prefix}Cost by financial year", ["financial year"] + opts + ["total"],
            [[y["financial_year"]] + [y.get(o, 0.0) for o in opts] + [y["total"]] for y in profile["by_financial_year"]]
            + [["total"] + [profile["by_option"].get(o, 0.0) for o in opts] + [profile["total_gbp"]]],
@@ -116,10 +100,10 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
                     continue
                 arows.append([o.name, o.kind, k, v if not isinstance(v, (dict, list)) else str(v), o.source])
     arows += [["(run)", "", "seed", out["seed"], ""], ["(run)", "", "horizon_weeks", out["horizon_weeks"], ""],
-              ["(run)", "", "start_date", out["start_date"], ""],
+              ["(run)", "", "start_date", _date(out["start_date"]), ""],
               ["(run)", "", "replications (screen / candidates / final)",
                f"{out['replications']['screen']} / {out['replications']['candidates']} / {out['replications']['final']}", ""]]
-    _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows)
+    _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows, {3: DATE})
 
     # Options: levels and costs
     orows = [[r["name"], r["kind"], r["unit"], r["max_units"], r["max_affordable_units"], r["cost_per_unit_gbp"],

@@ -57,7 +57,6 @@ def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[s
 # ---- the plan in the shared report format (``dfu-sched report plan.json``, ``plan --report``) ------
 
 
-_PSEUDO = {"device": re.compile(r"D-[0-9a-f]{4,64}"), "case": re.compile(r"C-[0-9a-f]{4,64}")}
 REPORT_CSS = """
 @page { size: A4 landscape; margin: 12mm 12mm 14mm; }
 .examiner-head { break-inside: avoid; page-break-inside: avoid; break-after: avoid; page-break-after: avoid; }
@@ -70,24 +69,35 @@ LATER_ROWS = 100
 
 
 def already_pseudonymised(doc: dict) -> bool:
-    """True when every device and case reference is already a keyed pseudonym (plan --pseudonymise)."""
-    rows = doc.get("devices", [])
-    return bool(rows) and all(_PSEUDO["device"].fullmatch(str(r.get("device", ""))) and
-                              (not r.get("case") or _PSEUDO["case"].fullmatch(str(r["case"]))) for r in rows)
+    """True when the plan file records that the pseudonymiser wrote it (``plan --pseudonymise``).
+
+    Decided from the file's own record (key fingerprint and fields), never from the look of the
+    values: real references such as ``D-240101`` can look exactly like pseudonyms.
+    """
+    from dfu_sched.reports.pseudonym import is_marked
+
+    return is_marked(doc)
 
 
 def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
-    """A copy of a plan document with device and case references replaced everywhere they appear.
+    """A copy of a plan document with device, case and examiner references and file names replaced.
 
     Same key and prefixes as ``plan --pseudonymise`` (so the same --salt gives the same pseudonyms);
     the warnings and the reasons name devices in free text, so whole references are replaced there too.
+    The copy carries the pseudonymiser's record (key fingerprint, fields).
     """
-    from dfu_sched.reports.pseudonym import Pseudonymiser
+    import secrets
 
+    from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER, PLAN_FIELDS, Pseudonymiser, marker
+
+    key = salt if salt else secrets.token_bytes(32)
     rows = doc.get("devices", [])
-    dev = Pseudonymiser(salt, prefix="D-").mapping(str(r["device"]) for r in rows)
-    case = Pseudonymiser(salt, prefix="C-").mapping(str(r["case"]) for r in rows if r.get("case"))
-    table = {**case, **dev}
+    dev = Pseudonymiser(key, prefix="D-").mapping(str(r["device"]) for r in rows)
+    case = Pseudonymiser(key, prefix="C-").mapping(str(r["case"]) for r in rows if r.get("case"))
+    exs = Pseudonymiser(key, prefix="E-").mapping(
+        [str(e["examiner"]) for e in doc.get("examiners", []) if e.get("examiner")]
+        + [str(r["examiner"]) for r in rows if r.get("examiner")])
+    table = {**exs, **case, **dev}  # warnings and reasons name devices, cases and examiners
     pattern = (re.compile("|".join(rf"(?<![\w/-]){re.escape(k)}(?![\w/-])"
                                    for k in sorted(table, key=len, reverse=True) if k))
                if table else None)
@@ -95,15 +105,23 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     def text(s: str) -> str:
         return pattern.sub(lambda m: table[m.group(0)], s) if pattern else s
 
+    def ex(r) -> str:
+        return exs.get(str(r).strip(), "") if r else r
+
     out = dict(doc)
-    out["devices"] = [{**r, "device": dev[str(r["device"]).strip()],
+    out["devices"] = [{**r, "device": dev[str(r["device"]).strip()], "examiner": ex(r.get("examiner", "")),
                        "case": case.get(str(r["case"]).strip(), "") if r.get("case") else r.get("case", ""),
                        **({"reason": text(str(r["reason"]))} if r.get("reason") else {})}  # reasons name rivals
                       for r in rows]
+    out["examiners"] = [{**e, "examiner": ex(e.get("examiner", ""))} for e in doc.get("examiners", [])]
     out["warnings"] = [text(str(w)) for w in doc.get("warnings", [])]
     out["summary"] = {**doc.get("summary", {}),
                       "infeasible_deadlines": [dev.get(str(x).strip(), text(str(x)))
                                                for x in doc.get("summary", {}).get("infeasible_deadlines", [])]}
+    if isinstance(doc.get("inputs"), dict):
+        out["inputs"] = {k: (FILE_PLACEHOLDER if k in ("queue", "staff", "scenario", "risk_model") and v is not None
+                             else v) for k, v in doc["inputs"].items()}
+    out["pseudonymised"] = marker(Pseudonymiser(key), PLAN_FIELDS)
     return out
 
 
@@ -214,10 +232,16 @@ def method_part(doc: dict, pseudonymised: str) -> str:
 
 
 def replan_command(doc: dict) -> str:
-    """The command that gives this plan again (file names as recorded; placeholders if absent)."""
+    """The command that gives this plan again (file names as recorded; placeholders if absent or
+    pseudonymised, since a file name can name a case)."""
     import shlex
 
-    inp = doc.get("inputs") or {}
+    from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER
+
+    recorded = doc.get("inputs") or {}
+    placeholders = {"queue": "QUEUE.csv", "staff": "STAFF.csv", "scenario": "SCENARIO.yaml",
+                    "risk_model": "RISK_MODEL.yaml"}
+    inp = {k: (placeholders.get(k, v) if v == FILE_PLACEHOLDER else v) for k, v in recorded.items()}
     parts = ["dfu-sched", "plan", inp.get("queue") or "QUEUE.csv", "--staff", inp.get("staff") or "STAFF.csv"]
     # a plan made from "now" is reproduced by giving that time; a whole-week plan by its week
     parts += (["--now", str(inp["now"])] if inp.get("now")
@@ -240,7 +264,11 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
         if k not in doc["summary"]:
             raise KeyError(k)
     if already_pseudonymised(doc):  # same page with or without the flag: nothing left to replace
+        from dfu_sched.reports.pseudonym import Pseudonymiser
+
         state = "yes (in the plan file)"
+        if salt and doc["pseudonymised"]["key_fingerprint"] != Pseudonymiser(salt).fingerprint():
+            state = "yes (in the plan file, under another key than --salt: pseudonyms will not match)"
     elif pseudonymise:
         doc = pseudonymise_plan(doc, salt)
         state = "yes (keyed pseudonyms" + (", --salt given)" if salt else ", a one-off key)")

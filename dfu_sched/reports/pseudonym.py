@@ -34,6 +34,14 @@ class Pseudonymiser:
         text = str(reference).strip().encode("utf-8")
         return hmac.new(self._key, text, hashlib.sha256).hexdigest()
 
+    def fingerprint(self) -> str:
+        """Names the key without revealing it: the HMAC of a fixed label under the key.
+
+        Written into pseudonymised outputs, so a report can tell from the file (not from the
+        look of its values) that it was pseudonymised, and whether two files used one key.
+        """
+        return hmac.new(self._key, b"dfu-sched key fingerprint", hashlib.sha256).hexdigest()[:16]
+
     def __call__(self, reference: object) -> str:
         return f"{self.prefix}{self.digest(reference)[:self.length]}"
 
@@ -51,6 +59,25 @@ class Pseudonymiser:
         while length < 64 and len({d[:length] for d in digests.values()}) < len(refs):
             length += 2
         return {r: f"{self.prefix}{d[:length]}" for r, d in digests.items()}
+
+
+#: What a pseudonymised output puts where an input file's name was (names can identify a case).
+FILE_PLACEHOLDER = "(pseudonymised)"
+
+#: Where a pseudonymised plan document has replaced references (recorded in its marker).
+PLAN_FIELDS = ("devices.device", "devices.case", "devices.examiner", "examiners.examiner",
+               "summary.infeasible_deadlines", "warnings", "inputs")
+
+
+def marker(pseudonymiser: Pseudonymiser, fields: Iterable[str]) -> dict:
+    """The record a pseudonymised output carries: the key's fingerprint and the fields replaced."""
+    return {"key_fingerprint": pseudonymiser.fingerprint(), "fields": list(fields)}
+
+
+def is_marked(doc: dict) -> bool:
+    """True when the document records that the pseudonymiser wrote it (never judged from values)."""
+    m = doc.get("pseudonymised") if isinstance(doc, dict) else None
+    return isinstance(m, dict) and isinstance(m.get("key_fingerprint"), str) and bool(m["key_fingerprint"])
 
 
 def pseudonymise_column(values: Iterable[object], pseudonymiser: Pseudonymiser) -> list[str]:
