@@ -1,7 +1,8 @@
 """``dfu-sched risk`` and ``dfu-sched plan``: score a queue; plan this week's examinations.
 
-Inputs are validated completely before anything is written, and every output goes through
-``atomic_write``, so a bad row leaves no half-written file. Case and device references are
+Inputs are validated completely and every output path is checked before anything is written;
+all outputs are then written as one transaction (``dfu_sched.io.Outputs``), so a bad row or a bad
+path leaves no half-written file and no output overwritten alone. Case and device references are
 never logged; with ``--pseudonymise`` they never reach an output either.
 """
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors
-from dfu_sched.cli.report import check_report_path
+from dfu_sched.cli.report import declare_report
 from dfu_sched.errors import InputError
 
 DEFAULT_SCENARIO = "north_yorkshire_2022.yaml"
 OUT_SUFFIXES = (".csv", ".xlsx", ".html", ".json")
+#: What ``risk --out`` can write (it has no HTML page).
+RISK_SUFFIXES = (".csv", ".xlsx", ".json")
 
 
 def _default_scenario() -> Path:
@@ -47,10 +50,15 @@ def _week(value: str | None) -> dt.date:
     return monday_of(d)
 
 
-def _check_outs(outs: tuple[str, ...]) -> None:
+def _outputs(inputs, outs: tuple[str, ...], suffixes: tuple[str, ...], report_file=None, figures_dir=None):
+    """Every output of the command, declared together so all are checked before any is written."""
+    from dfu_sched.io import Outputs
+
+    declared = Outputs(inputs=inputs)
     for o in outs:
-        if Path(o).suffix.lower() not in OUT_SUFFIXES:
-            raise InputError(f"--out {o}: use one of {', '.join(OUT_SUFFIXES)}")
+        declared.file("--out", o, suffixes)
+    declare_report(declared, report_file, figures_dir)
+    return declared
 
 
 common_options = [
@@ -88,7 +96,8 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
     from dfu_sched.queue_io import read_queue
     from dfu_sched.risk import load_risk_model
 
-    _check_outs(outs)
+    outputs = _outputs([queue, scenario_path, risk_path], outs, RISK_SUFFIXES)
+    outputs.check()
     tiers, types, _ = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
     week_start = _week(week)
@@ -102,8 +111,9 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
               "factors": q.risk.factors_text(model)} for q in rows]
     doc = {"risk_model": model.name, "disclaimer": "KIRAT-like factor model with force-set weights; not KIRAT",
            "devices": table}
-    for o in outs:
-        _write_table(Path(o), table, doc, title="Risk scores")
+    with outputs.transaction() as stage:
+        for o in outs:
+            _write_table(Path(o), stage[o], table, doc, title="Risk scores")
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -148,8 +158,8 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
     from dfu_sched.queue_io import read_queue, read_staff
     from dfu_sched.risk import load_risk_model
 
-    _check_outs(outs)
-    check_report_path(report_file)
+    outputs = _outputs([queue, staff_path, scenario_path, risk_path], outs, OUT_SUFFIXES, report_file, figures_dir)
+    outputs.check()
     cfg = PlanConfig(aging_days=_aging(aging_days), scip=scip)
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
@@ -170,23 +180,25 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
                       "risk_model": Path(risk_path).name if risk_path else None,
                       "week": week_start.isoformat(), "time_limit_s": time_limit, "lookahead": lookahead,
                       "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
-    for o in outs:
-        path = Path(o)
-        if path.suffix.lower() == ".html":
-            from dfu_sched.reports.plan_html import render_plan_html
-            from dfu_sched.io import atomic_write
+    said = []
+    with outputs.transaction() as stage:
+        for o in outs:
+            path = Path(o)
+            if path.suffix.lower() == ".html":
+                from dfu_sched.reports.plan_html import render_plan_html
 
-            with atomic_write(path) as fh:
-                fh.write(render_plan_html(report))
-        else:
-            _write_table(path, [_public(r) for r in report.rows], doc, title="Weekly plan")
-    if report_file is not None or figures_dir is not None:
-        from dfu_sched.cli.report import write_report
-        from dfu_sched.reports.plan_html import render_plan_report
+                stage[path].write_text(render_plan_html(report), encoding="utf-8")
+            else:
+                _write_table(path, stage[path], [_public(r) for r in report.rows], doc, title="Weekly plan")
+        if report_file is not None or figures_dir is not None:
+            from dfu_sched.cli.report import write_report
+            from dfu_sched.reports.plan_html import render_plan_report
 
-        clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
-        write_report(render_plan_report(clean, pseudonymise=pseudonymise, salt=salt), report_file, figures_dir,
-                     quiet=False)
+            clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
+            said = write_report(render_plan_report(clean, pseudonymise=pseudonymise, salt=salt), report_file,
+                                figures_dir, stage)
+    for line in said:
+        click.echo(line, err=True)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -209,17 +221,16 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("start_hour", "end_hour")}
 
 
-def _write_table(path: Path, table: list[dict], doc: dict, title: str) -> None:
-    from dfu_sched.io import atomic_write
-
+def _write_table(path: Path, staged: Path, table: list[dict], doc: dict, title: str) -> None:
+    """Write ``path``'s format (by its suffix) into ``staged``, its temporary in the transaction."""
     suffix = path.suffix.lower()
     if suffix == ".json":
-        with atomic_write(path) as fh:
+        with open(staged, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, default=str)
     elif suffix == ".csv":
         import csv
 
-        with atomic_write(path) as fh:
+        with open(staged, "w", encoding="utf-8", newline="") as fh:
             fields = list(table[0]) if table else ["device"]
             w = csv.DictWriter(fh, fieldnames=fields)
             w.writeheader()
@@ -242,9 +253,9 @@ def _write_table(path: Path, table: list[dict], doc: dict, title: str) -> None:
             s.append([])
             for wmsg in doc.get("warnings", []):
                 s.append(["warning", wmsg])
-        with atomic_write(path, "wb") as fh:
+        with open(staged, "wb") as fh:
             wb.save(fh)
-    else:  # pragma: no cover - filtered by _check_outs
+    else:  # pragma: no cover - filtered by Outputs.check
         raise InputError(f"--out {path}: unsupported type")
 
 
