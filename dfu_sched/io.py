@@ -49,8 +49,8 @@ TMP_PREFIX = ".dfu-sched-tmp-"
 OLD_PREFIX = ".dfu-sched-old-"
 _OWN = re.compile(r"^\.dfu-sched-(tmp|old)-(\d+)-[a-z0-9_]{8}-(.+)$")
 
-#: Files that mark a folder as a run folder this tool wrote (and may therefore replace whole).
-RUN_MARKERS = ("summary.json", "compare.json", "invest.json", "plan.json")
+#: Files that mark a folder as a run folder of simulate, compare or invest (which may be replaced whole).
+RUN_MARKERS = ("summary.json", "compare.json", "invest.json")
 
 Kind = Literal["file", "folder", "figures"]
 
@@ -258,8 +258,6 @@ def _same_file(a: Path, b: Path) -> bool:
 def check_output(out: Output, inputs: Iterable[Path] = ()) -> None:
     """Raise InputError (one line naming the option and path) if ``out`` cannot be written."""
     path = out.path
-    if out.kind == "file" and out.suffixes and path.suffix.lower() not in out.suffixes:
-        raise InputError(f"{out.option}: '{path}' must end in {' or '.join(out.suffixes)}")
     if path.name in ("", ".", ".."):
         raise InputError(f"{out.label()}: not a file or folder name")
     for inp in inputs:
@@ -273,6 +271,8 @@ def check_output(out: Output, inputs: Iterable[Path] = ()) -> None:
         if out.kind == "folder" and not _replaceable(path):
             raise InputError(f"{out.label()}: the folder exists and is not a dfu-sched run folder "
                              f"(it would be replaced whole); choose a new or empty folder")
+    if out.kind == "file" and out.suffixes and path.suffix.lower() not in out.suffixes:
+        raise InputError(f"{out.option}: '{path}' must end in {' or '.join(out.suffixes)}")
     parent = _nearest_existing(path.parent if str(path.parent) else Path("."))
     if not parent.is_dir():
         raise InputError(f"{out.label()}: '{parent}' is a file, not a folder")

@@ -17,9 +17,9 @@ OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 
 def _common(func):
     func = click.option("-q", "--quiet", is_flag=True, help="No progress bar or notes on stderr.")(func)
-    func = click.option("--xlsx", "xlsx_file", type=click.Path(dir_okay=False, path_type=Path),
+    func = click.option("--xlsx", "xlsx_file", type=click.Path(path_type=Path),
                         help="Write the finance workbook here.")(func)
-    func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    func = click.option("--out", "out_dir", type=click.Path(path_type=Path),
                         help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
     func = click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")(func)

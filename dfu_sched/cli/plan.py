@@ -138,10 +138,10 @@ def risk(queue, scenario_path, risk_path, week, outs, as_json, pseudonymise, sal
 @click.option("--seed", default=0, show_default=True, type=int, help="Tie-break seed (recorded).")
 @click.option("--scip", is_flag=True, default=False,
               help="After the search, let SCIP try the time-indexed MIP (slow; rarely helps within 30 s).")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write the plan as a report page (week chart, ranked lists with reasons): the same page "
                    "`dfu-sched report` makes from the plan's .json.")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
 def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseudonymise, salt,

@@ -39,9 +39,9 @@ def write_report(report, out_file: Path | None, figures_dir: Path | None, stage)
 def report_options(func):
     """``--report FILE``, ``--figures DIR`` and ``--pseudonymise`` for commands that can write a report."""
     func = click.option("--pseudonymise", is_flag=True, help=PSEUDONYMISE_HELP)(func)
-    func = click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+    func = click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
                         help="Also write each report chart as PNG and SVG into this folder.")(func)
-    func = click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+    func = click.option("--report", "report_file", type=click.Path(path_type=Path),
                         help="Also write a self-contained HTML report here (the same page `dfu-sched report` "
                              "makes from the --out folder).")(func)
     return func
@@ -71,9 +71,9 @@ def tell(lines: list[str], quiet: bool) -> None:
 
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "out_file", type=click.Path(path_type=Path),
               help="HTML file to write (default: RUN_DIR/report.html; for a .json file, NAME.report.html beside it).")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each chart as PNG and SVG into this folder, for slide decks.")
 @click.option("--pseudonymise", is_flag=True, help=PSEUDONYMISE_HELP)
 @click.option("--salt", help=SALT_HELP)

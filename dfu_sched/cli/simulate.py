@@ -33,11 +33,11 @@ class _NoBar:
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's run.seed).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Write summary.json, weekly.csv, replications.csv, devices.csv (replication 0) here.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write a self-contained HTML report (charts, tables, assumptions) here.")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each report chart as PNG and SVG into this folder.")
 @click.option("--pseudonymise", is_flag=True,
               help="Accepted for symmetry with plan reports; simulation reports hold no case references.")
@@ -86,7 +86,7 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
 
 
 @click.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @handles_input_errors
 def schema(out_file):
     """Print the JSON Schema of scenario files (point your editor's YAML plugin at it)."""
