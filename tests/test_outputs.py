@@ -195,13 +195,18 @@ def test_report_output_that_is_a_folder_is_one_line(tiny, tmp_path):
     one_line_exit_2(cli("report", run, "--figures", tmp_path / "figs"))
 
 
-def test_figures_folder_keeps_other_slides(tiny, tmp_path):
-    run, slides = tmp_path / "run", tmp_path / "slides"
+def test_figures_folder_keeps_other_slides(tmp_path):
+    slides = tmp_path / "slides"
     slides.mkdir()
     (slides / "title.pptx").write_text("deck")
-    assert cli("simulate", tiny, "-n", "2", "--workers", "1", "-q", "--out", run).exit_code == 0
-    assert cli("report", run, "-q", "--figures", slides).exit_code == 0
-    assert (slides / "title.pptx").read_text() == "deck" and (slides / "backlog.svg").is_file()
+    (slides / "backlog.svg").write_text("old chart")
+    outs = dio.Outputs()
+    outs.figures("--figures", slides)
+    outs.check()
+    with outs.transaction() as stage:
+        (stage[slides] / "backlog.svg").write_text("new chart")
+    assert (slides / "title.pptx").read_text() == "deck" and (slides / "backlog.svg").read_text() == "new chart"
+    assert hidden(tmp_path) == []
 
 
 # ---- item 4: owner-only temporaries, stale ones removed, live ones kept ---------------------------
@@ -296,16 +301,18 @@ def _running(pid: int) -> bool:
     return stat[stat.rfind(")") + 2:].split()[0] not in ("Z", "X")
 
 
-def _kill_at(args: list[str], delay: float) -> set[int]:
-    """Start the CLI, SIGKILL its main process after ``delay`` s; the worker PIDs it had."""
-    proc = subprocess.Popen([*CLI, *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _kill_at(args: list[str], delay: float, out: Path, after: str = "start") -> set[int]:
+    """Start the CLI and SIGKILL its main process ``delay`` s after ``after``: its start, its first
+    worker, or the first temporary in ``out`` (the write phase); return the worker PIDs it had."""
+    proc = subprocess.Popen([*CLI, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: set[int] = set()
-    end = time.monotonic() + delay
-    while time.monotonic() < end and proc.poll() is None:
+    end = time.monotonic() + delay if after == "start" else None
+    give_up = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < (end or give_up):
         workers |= _children(proc.pid)
-        time.sleep(0.02)
-    workers |= _children(proc.pid) if proc.poll() is None else set()
+        if end is None and ((after == "workers" and workers) or (after == "temporary" and hidden(out))):
+            end = time.monotonic() + delay
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     return workers
@@ -324,24 +331,30 @@ def test_sigkill_at_random_moments_leaves_no_temporary_and_no_worker(tiny, tmp_p
     out = tmp_path / "out"
     out.mkdir()
     if command == "simulate":
-        args = ["simulate", str(tiny), "-n", "8", "--workers", "2", "-q", "--out", str(out / "run"),
-                "--report", str(out / "run" / "report.html")]
+        args = ["simulate", str(tiny), "-n", "16", "--workers", "2", "-q", "--out", str(out / "run")]
     else:
-        args = PLAN + ["--out", str(out / "plan.csv"), "--out", str(out / "plan.xlsx"),
-                       "--out", str(out / "plan.json")]
+        queue = tmp_path / "queue.csv"  # a short queue: the kills should land in the work, not the imports
+        queue.write_text("".join((EX / "queue.csv").read_text().splitlines(keepends=True)[:9]))
+        args = ["plan", str(queue), "--staff", str(EX / "staff.csv"), "--week", "2024-06-03", "--time-limit", "1",
+                "--out", str(out / "plan.csv"), "--out", str(out / "plan.xlsx"), "--out", str(out / "plan.json")]
     whole = _run_whole(args)  # the kills then hit a run that replaces existing outputs
     rng = random.Random(f"kill-{command}")
     workers: set[int] = set()
     try:
-        for _ in range(3):
-            workers |= _kill_at(args, rng.uniform(0.2, whole))
+        moments = ["workers", "temporary", "start"] if command == "simulate" else ["temporary", "temporary", "start"]
+        for after in moments:
+            delay = rng.uniform(0.0, 0.5) if after == "workers" else (
+                rng.uniform(0.0, 0.005) if after == "temporary" else rng.uniform(0.2, whole))
+            workers |= _kill_at(args, delay, out, after)
+        if command == "simulate":
+            assert workers, "no kill came while the workers ran"
         deadline = time.monotonic() + 3.0
         while time.monotonic() < deadline and any(_running(w) for w in workers):
             time.sleep(0.05)
         alive = [w for w in workers if _running(w)]
         assert alive == [], f"workers outlived their parent: {alive}"
         _run_whole(args)
-        assert hidden(tmp_path) == []
+        assert hidden(out) == []
         names = sorted(p.name for p in out.iterdir())
         assert names == (["run"] if command == "simulate" else ["plan.csv", "plan.json", "plan.xlsx"])
     finally:
