@@ -272,13 +272,17 @@ def check_output(out: Output, inputs: Iterable[Path] = ()) -> None:
             raise InputError(f"{out.label()}: the folder exists and is not a dfu-sched run folder "
                              f"(it would be replaced whole); choose a new or empty folder")
     if out.kind == "file" and out.suffixes and path.suffix.lower() not in out.suffixes:
-        raise InputError(f"{out.option}: '{path}' must end in {' or '.join(out.suffixes)}")
+        raise InputError(f"{out.option}: '{path}' must end in {_one_of(out.suffixes)}")
     parent = _nearest_existing(path.parent if str(path.parent) else Path("."))
     if not parent.is_dir():
         raise InputError(f"{out.label()}: '{parent}' is a file, not a folder")
     reason = _probe_writable(parent)
     if reason is not None:
         raise InputError(f"{out.label()}: cannot write in '{parent}' ({reason})")
+
+
+def _one_of(words: tuple[str, ...]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _replaceable(folder: Path) -> bool:
