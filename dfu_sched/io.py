@@ -429,8 +429,10 @@ class Staging:
                 raise InputError(f"{out.label()}: is a folder, not a file")
             if out.kind != "file" and os.path.lexists(out.path) and not out.path.is_dir():
                 raise InputError(f"{out.label()}: is a file, not a folder")
-        mask = _umask()
+        umask = _umask()
         for out, staged in self._top:
+            # Written onto an outer transaction's staged file: that one must stay owner-only.
+            mask = 0o077 if out.path.name.startswith(TMP_PREFIX) else umask
             try:
                 if out.kind == "file":
                     os.chmod(staged, 0o666 & ~mask)  # as a plain open() would

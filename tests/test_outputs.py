@@ -186,6 +186,15 @@ def test_a_folder_given_for_a_file_output_is_one_line(tiny, tmp_path, option):
     assert option in err and "is a folder" in err
 
 
+@pytest.mark.parametrize("args", [
+    ["simulate", "{d}"],
+    ["plan", str(EX / "queue.csv"), "--staff", "{d}"],
+    ["validate", "--theory-dir", "{d}/missing"],
+])
+def test_an_input_path_that_is_a_folder_or_missing_is_one_line(tmp_path, args):
+    one_line_exit_2(cli(*[a.format(d=tmp_path) for a in args]))
+
+
 def test_report_output_that_is_a_folder_is_one_line(tiny, tmp_path):
     run = tmp_path / "run"
     assert cli("simulate", tiny, "-n", "2", "--workers", "1", "-q", "--out", run).exit_code == 0
@@ -224,6 +233,17 @@ def test_staged_outputs_are_owner_only_and_named_for_the_tool(tmp_path):
         (d / "summary.json").write_text("{}")
     assert (tmp_path / "a.csv").read_text() == "x" and (tmp_path / "run" / "summary.json").is_file()
     assert hidden(tmp_path) == []
+
+
+def test_a_staged_file_rewritten_by_a_library_writer_stays_owner_only(tmp_path):
+    """finance_xlsx saves through atomic_write onto the staged --xlsx path: still 0600 until commit."""
+    outs = dio.Outputs()
+    outs.file("--xlsx", tmp_path / "f.xlsx", (".xlsx",))
+    with outs.transaction() as stage:
+        with dio.atomic_write(stage[tmp_path / "f.xlsx"], "wb") as fh:
+            fh.write(b"x")
+        assert stage[tmp_path / "f.xlsx"].stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "f.xlsx").read_bytes() == b"x"
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path):
