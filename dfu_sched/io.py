@@ -263,6 +263,9 @@ def check_output(out: Output, inputs: Iterable[Path] = ()) -> None:
     for inp in inputs:
         if _same_file(path, inp):
             raise InputError(f"{out.label()}: is an input file; inputs are never overwritten")
+        if out.kind == "folder" and _inside(inp, path):
+            raise InputError(f"{out.label()}: holds the input file {inp}, and the folder is replaced whole; "
+                             f"copy the input elsewhere first")
     if os.path.lexists(path):
         if out.kind == "file" and path.is_dir():
             raise InputError(f"{out.label()}: is a folder, not a file")
@@ -300,13 +303,15 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 class Outputs:
-    """Every output of one command, checked together and written as one transaction.
+    """Every output of one command, checked together and written as one transaction::
 
-    >>> outs = Outputs(inputs=[scenario])
-    >>> outs.folder("--out", out_dir); outs.file("--report", report, (".html", ".htm"))
-    >>> outs.check()                      # before any work: one clear InputError
-    >>> with outs.transaction() as stage:  # stage[path] is where to write path
-    ...     write(stage[out_dir]); write(stage[report])
+        outs = Outputs(inputs=[scenario])
+        outs.folder("--out", out_dir)
+        outs.file("--report", report, (".html", ".htm"))
+        outs.check()                       # before any work: one clear InputError
+        with outs.transaction() as stage:  # stage[path] is where to write path
+            write_run(stage[out_dir])
+            write_page(stage[report])
     """
 
     def __init__(self, inputs: Iterable[str | os.PathLike | None] = ()):

@@ -151,6 +151,13 @@ def test_an_output_is_never_an_input(tmp_path):
     assert "input" in err and q.read_bytes() == before
 
 
+def test_a_run_folder_holding_an_input_is_not_replaced(tiny, tmp_path):
+    run = tmp_path / "run"
+    assert cli("simulate", tiny, "-n", "2", "--workers", "1", "-q", "--out", run).exit_code == 0
+    err = one_line_exit_2(cli("simulate", run / "scenario.yaml", "-n", "2", "--workers", "1", "-q", "--out", run))
+    assert "input" in err and (run / "scenario.yaml").is_file()
+
+
 def test_all_outputs_of_a_plan_appear_together_and_follow_the_umask(tmp_path):
     files = [tmp_path / "week" / n for n in ("plan.csv", "plan.json", "plan.xlsx", "plan.html")]
     old = os.umask(0o022)
