@@ -453,3 +453,53 @@ def test_wheel_ships_every_scenario_file_and_every_package():
     shipped = {p for g in globs for p in source.glob(g) if p.is_file()}
     tracked = {p for p in source.rglob("*") if p.is_file() and not p.name.startswith(".")}
     assert tracked == shipped, tracked ^ shipped
+
+
+# ---- the transaction, for any set of outputs and any failure point --------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): (p.read_text() if p.is_file() else "/")
+            for p in sorted(folder.rglob("*"))}
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(st.sampled_from(["a.csv", "b.json", "run", "figs", "sub/c.csv"]), min_size=1, max_size=4,
+                      unique=True),
+       existing=st.sets(st.sampled_from(["a.csv", "b.json", "run", "figs"])),
+       fail_at=st.integers(min_value=0, max_value=5))
+def test_outputs_are_all_new_or_all_old(tmp_path_factory, names, existing, fail_at):
+    root = tmp_path_factory.mktemp("tx")
+    for name in existing:  # an earlier run's outputs
+        if name in ("run", "figs"):
+            (root / name).mkdir()
+            (root / name / ("summary.json" if name == "run" else "old.svg")).write_text("old")
+        else:
+            (root / name).write_text("old")
+    before = _snapshot(root)
+    outs = dio.Outputs()
+    for name in names:
+        {"run": outs.folder, "figs": outs.figures}.get(name, outs.file)("--out", root / name)
+    outs.check()
+    try:
+        with outs.transaction() as stage:
+            for k, name in enumerate(names):
+                if k == fail_at:
+                    raise RuntimeError("failed half-way")
+                target = stage[root / name]
+                (target / "summary.json" if name in ("run", "figs") else target).write_text("new")
+    except RuntimeError:
+        assert _snapshot(root) == before
+        return
+    after = _snapshot(root)
+    for name in names:
+        if name == "run":
+            assert (root / "run" / "summary.json").read_text() == "new"
+        elif name == "figs":
+            assert (root / "figs" / "summary.json").read_text() == "new"
+            assert ("figs" not in existing) or (root / "figs" / "old.svg").exists()  # kept
+        else:
+            assert (root / name).read_text() == "new"
+    assert not any(k.split("/")[-1].startswith(".") for k in after)
