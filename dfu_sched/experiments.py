@@ -4,11 +4,16 @@ Replication r of seed s always uses ``SeedSequence(s, spawn_key=(r,))``, whichev
 it, and results are gathered by replication index, so the numbers are identical for any
 ``workers``. Two scenarios run with the same seed see the same devices (see ``workload``), so
 their replication-by-replication differences are paired (common random numbers).
+
+Worker processes die with the process that started them (``worker_pool``): a killed command must
+not leave workers running on, holding a copy of the queue's data.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -120,6 +125,37 @@ def _init_worker(sc: Scenario) -> None:
     _WORKER_SCENARIO = sc
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl); exit at once if
+    the parent is already gone (it died before this ran). A no-op where prctl is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _init_pool_worker(parent_pid: int, initializer: Callable, initargs: tuple) -> None:
+    die_with_parent(parent_pid)
+    initializer(*initargs)
+
+
+def worker_pool(workers: int, initializer: Callable, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process (even on SIGKILL), forked where possible.
+
+    Processes are forked by the thread that creates the pool's first task, which is the caller's:
+    the kernel ties the death signal to that thread, so create pools from the main thread.
+    """
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pool_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+
+
 def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
     """The stream of replication ``rep``: independent of worker count and of other replications."""
     return np.random.SeedSequence(seed, spawn_key=(rep,))
@@ -159,9 +195,7 @@ def run_experiment(sc: Scenario, replications: int | None = None, seed: int | No
             if progress:
                 progress(1)
     else:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(sc,)) as pool:
+        with worker_pool(workers, _init_worker, (sc,)) as pool:
             futures = [pool.submit(_worker, seed, rep, keep_records and rep == 0) for rep in range(n)]
             for fut in as_completed(futures):
                 res = fut.result()

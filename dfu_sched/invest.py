@@ -22,10 +22,9 @@ How the best mix is found (``search_budget``):
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
@@ -33,7 +32,7 @@ import numpy as np
 
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
-from dfu_sched.experiments import default_workers, replication_seed
+from dfu_sched.experiments import default_workers, replication_seed, worker_pool
 from dfu_sched.levers import (Contract, apply_mix, cost_profile, max_units, mix_cost, mix_label, normalise_mix,
                               outsourcing_contracts, recurring_after_horizon, unit_label)
 from dfu_sched.metrics import MONTH_WEEKS, measure
@@ -318,10 +317,8 @@ class Evaluator:
                 if self.progress:
                     self.progress(1)
         else:
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
             preps = {k: self.preps[k] for k, _ in todo}
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
-                                     initargs=(preps, self.seed, self.window)) as pool:
+            with worker_pool(workers, _init, (preps, self.seed, self.window)) as pool:
                 futures = [pool.submit(_task, k, r) for k, r in todo]
                 for fut in as_completed(futures):
                     k, r, s, w = fut.result()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors
-from dfu_sched.cli.report import check_report_path, report_from_output, report_options
+from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
 
@@ -17,9 +17,9 @@ OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 
 def _common(func):
     func = click.option("-q", "--quiet", is_flag=True, help="No progress bar or notes on stderr.")(func)
-    func = click.option("--xlsx", "xlsx_file", type=click.Path(dir_okay=False, path_type=Path),
+    func = click.option("--xlsx", "xlsx_file", type=click.Path(path_type=Path),
                         help="Write the finance workbook here.")(func)
-    func = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+    func = click.option("--out", "out_dir", type=click.Path(path_type=Path),
                         help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
     func = click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")(func)
@@ -27,9 +27,16 @@ def _common(func):
     return func
 
 
-def _check_xlsx(path: Path | None) -> None:
-    if path is not None and path.suffix.lower() != ".xlsx":
-        raise InputError(f"--xlsx: '{path}' must end in .xlsx")
+def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: Path | None,
+             figures_dir: Path | None):
+    """Every output of compare/invest, declared together so all are checked before the simulations."""
+    from dfu_sched.io import Outputs
+
+    outs = Outputs(inputs=inputs)
+    outs.folder("--out", out_dir)
+    outs.file("--xlsx", xlsx_file, (".xlsx",))
+    declare_report(outs, report_file, figures_dir)
+    return outs
 
 
 @click.command()
@@ -50,7 +57,6 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
     from dfu_sched.invest import compare_scenarios
-    from dfu_sched.io import atomic_dir
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_compare_xlsx
@@ -59,29 +65,29 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
-    _check_xlsx(xlsx_file)
-    check_report_path(report_file)
+    outs = _outputs(scenarios, out_dir, xlsx_file, report_file, figures_dir)
     loaded = [(str(p), load_scenario(p)) for p in scenarios]
     first = loaded[0][1]
     n = replications or first.run.replications
     if n < 2:
         raise InputError("compare needs at least 2 replications for intervals")
     seed = first.run.seed if seed is None else seed
+    outs.check()
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
-    if out_dir is not None:
-        with atomic_dir(out_dir) as tmp:
-            names = write_compare_dir(out, tmp)
-            names += copy_scenario_files(out, tmp)
-        if not quiet:
-            click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
-    if xlsx_file is not None:
-        write_compare_xlsx(out, xlsx_file)
-        if not quiet:
-            click.echo(f"wrote {xlsx_file}", err=True)
-    report_from_output(out_dir, lambda: render_compare(json.loads(to_json(out)), scenario_files(out, None),
-                                                      pseudonymise=pseudonymise),
-                       report_file, figures_dir, pseudonymise, quiet)
+    said = []
+    with outs.transaction() as stage:
+        if out_dir is not None:
+            names = write_compare_dir(out, stage[out_dir])
+            names += copy_scenario_files(out, stage[out_dir])
+            said.append(f"wrote {out_dir}/ ({', '.join(names)})")
+        if xlsx_file is not None:
+            write_compare_xlsx(out, stage[xlsx_file])
+            said.append(f"wrote {xlsx_file}")
+        said += report_from_output(out_dir, lambda: render_compare(json.loads(to_json(out)), scenario_files(out, None),
+                                                                   pseudonymise=pseudonymise),
+                                   report_file, figures_dir, pseudonymise, stage)
+    tell(said, quiet)
     click.echo(to_json(out) if as_json else compare_text(out))
 
 
@@ -114,15 +120,13 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
     from dfu_sched.invest import SearchSettings, parse_by, parse_target, result_json, search
-    from dfu_sched.io import atomic_dir
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_invest_xlsx
     from dfu_sched.reports.invest_html import render_invest
     from dfu_sched.reports.invest_text import invest_text, write_invest_dir
     from dfu_sched.scenario import load_scenario
 
-    _check_xlsx(xlsx_file)
-    check_report_path(report_file)
+    outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
     sc = load_scenario(scenario)
     if sc.investment is None or not sc.investment.options:
         raise InputError(f"{scenario}: no investment options (add an 'investment:' section with options)")
@@ -136,6 +140,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     settings = SearchSettings(budget=budget_gbp, target=tgt, objective=objective,
                               seed=sc.run.seed if seed is None else seed,
                               screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
+    outs.check()
     bar = _Counter(quiet)
     settings.progress = bar.update
     settings.log = bar.log
@@ -144,20 +149,21 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     finally:
         bar.close()
     out = result_json(res, sc, str(scenario))
-    if out_dir is not None:
-        with atomic_dir(out_dir) as tmp:
-            names = write_invest_dir(out, tmp, sc)
-            shutil.copyfile(scenario, tmp / "scenario.yaml")  # the report's assumptions, as run
+    said = []
+    with outs.transaction() as stage:
+        if out_dir is not None:
+            names = write_invest_dir(out, stage[out_dir], sc)
+            shutil.copyfile(scenario, stage[out_dir] / "scenario.yaml")  # the report's assumptions, as run
             names.append("scenario.yaml")
-        if not quiet:
-            click.echo(f"wrote {out_dir}/ ({', '.join(names)})", err=True)
-    if xlsx_file is not None:
-        write_invest_xlsx(out, xlsx_file, sc)
-        if not quiet:
-            click.echo(f"wrote {xlsx_file}", err=True)
-    report_from_output(out_dir, lambda: render_invest(json.loads(to_json(out)), scenario.read_text(encoding="utf-8"),
-                                                      pseudonymise=pseudonymise),
-                       report_file, figures_dir, pseudonymise, quiet)
+            said.append(f"wrote {out_dir}/ ({', '.join(names)})")
+        if xlsx_file is not None:
+            write_invest_xlsx(out, stage[xlsx_file], sc)
+            said.append(f"wrote {xlsx_file}")
+        said += report_from_output(out_dir, lambda: render_invest(json.loads(to_json(out)),
+                                                                  scenario.read_text(encoding="utf-8"),
+                                                                  pseudonymise=pseudonymise),
+                                   report_file, figures_dir, pseudonymise, stage)
+    tell(said, quiet)
     click.echo(to_json(out) if as_json else invest_text(out))
 
 

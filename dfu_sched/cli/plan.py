@@ -1,7 +1,8 @@
 """``dfu-sched risk`` and ``dfu-sched plan``: score a queue; plan this week's examinations.
 
-Inputs are validated completely before anything is written, and every output goes through
-``atomic_write``, so a bad row leaves no half-written file. Case and device references are
+Inputs are validated completely and every output path is checked before anything is written;
+all outputs are then written as one transaction (``dfu_sched.io.Outputs``), so a bad row or a bad
+path leaves no half-written file and no output overwritten alone. Case and device references are
 never logged; with ``--pseudonymise`` they never reach an output either.
 """
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors
-from dfu_sched.cli.report import check_report_path
+from dfu_sched.cli.report import declare_report
 from dfu_sched.errors import InputError
 
 DEFAULT_SCENARIO = "north_yorkshire_2022.yaml"
 OUT_SUFFIXES = (".csv", ".xlsx", ".html", ".json")
+#: What ``risk --out`` can write (its .html is a page of the scores).
+RISK_SUFFIXES = (".csv", ".xlsx", ".html", ".json")
 
 
 def _default_scenario() -> Path:
@@ -73,10 +76,15 @@ def _plan_start(week: str | None, now: str | None, staff=()):
     return next_working_time(_now(now), staff)
 
 
-def _check_outs(outs: tuple[str, ...]) -> None:
+def _outputs(inputs, outs: tuple[str, ...], suffixes: tuple[str, ...], report_file=None, figures_dir=None):
+    """Every output of the command, declared together so all are checked before any is written."""
+    from dfu_sched.io import Outputs
+
+    declared = Outputs(inputs=inputs)
     for o in outs:
-        if Path(o).suffix.lower() not in OUT_SUFFIXES:
-            raise InputError(f"--out {o}: use one of {', '.join(OUT_SUFFIXES)}")
+        declared.file("--out", o, suffixes)
+    declare_report(declared, report_file, figures_dir)
+    return declared
 
 
 common_options = [
@@ -118,7 +126,8 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
     from dfu_sched.queue_io import read_queue
     from dfu_sched.risk import load_risk_model
 
-    _check_outs(outs)
+    outputs = _outputs([queue, scenario_path, risk_path], outs, RISK_SUFFIXES)
+    outputs.check()
     tiers, types, _ = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
     start = _plan_start(week, now)
@@ -134,16 +143,16 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
            "devices": table}
     if pseudo:
         doc["pseudonymised"] = {**pseudo.marker, "fields": ["devices.device", "devices.case"]}
-    for o in outs:
-        path = Path(o)
-        if path.suffix.lower() == ".html":
-            from dfu_sched.io import atomic_write
-            from dfu_sched.reports.risk_html import render_risk_html
+    with outputs.transaction() as stage:
+        for o in outs:
+            path = Path(o)
+            if path.suffix.lower() == ".html":
+                from dfu_sched.reports.risk_html import render_risk_html
 
-            with atomic_write(path) as fh:
-                fh.write(render_risk_html(doc, list(tiers), pseudonymised=bool(pseudonymise)))
-        else:
-            _write_table(path, table, doc, title="Risk scores")
+                stage[path].write_text(render_risk_html(doc, list(tiers), pseudonymised=bool(pseudonymise)),
+                                       encoding="utf-8")
+            else:
+                _write_table(path, stage[path], table, doc, title="Risk scores")
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -168,10 +177,10 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
 @click.option("--seed", default=0, show_default=True, type=int, help="Tie-break seed (recorded).")
 @click.option("--scip", is_flag=True, default=False,
               help="After the search, let SCIP try the time-indexed MIP (slow; rarely helps within 30 s).")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write the plan as a report page (week chart, ranked lists with reasons): the same page "
                    "`dfu-sched report` makes from the plan's .json.")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
 def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, pseudonymise, salt,
@@ -188,8 +197,8 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     from dfu_sched.queue_io import read_queue, read_staff
     from dfu_sched.risk import load_risk_model
 
-    _check_outs(outs)
-    check_report_path(report_file)
+    outputs = _outputs([queue, staff_path, scenario_path, risk_path], outs, OUT_SUFFIXES, report_file, figures_dir)
+    outputs.check()
     cfg = PlanConfig(aging_days=_aging(aging_days), scip=scip)
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
@@ -227,19 +236,21 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
         # One page for --out x.html and --report: the one `dfu-sched report plan.json` makes.
         clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
         page = render_plan_report(clean, pseudonymise=pseudonymise, salt=salt)
-    for o in outs:
-        path = Path(o)
-        if path.suffix.lower() == ".html":
-            from dfu_sched.io import atomic_write
+    said = []
+    with outputs.transaction() as stage:
+        for o in outs:
+            path = Path(o)
+            if path.suffix.lower() == ".html":
+                stage[path].write_text(page.html, encoding="utf-8")
+            else:
+                _write_table(path, stage[path], report.rows, doc, title="Weekly plan",
+                             week_start=start.week_start)
+        if report_file is not None or figures_dir is not None:
+            from dfu_sched.cli.report import write_report
 
-            with atomic_write(path) as fh:
-                fh.write(page.html)
-        else:
-            _write_table(path, report.rows, doc, title="Weekly plan", week_start=start.week_start)
-    if report_file is not None or figures_dir is not None:
-        from dfu_sched.cli.report import write_report
-
-        write_report(page, report_file, figures_dir, quiet=False)
+            said = write_report(page, report_file, figures_dir, stage)
+    for line in said:
+        click.echo(line, err=True)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -262,32 +273,32 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("start_hour", "end_hour")}
 
 
-def _write_table(path: Path, table: list[dict], doc: dict, title: str, week_start: dt.date | None = None) -> None:
-    """JSON, CSV or XLSX; every cell through ``reports.cells`` (queue text is never a live formula).
+def _write_table(path: Path, staged: Path, table: list[dict], doc: dict, title: str,
+                 week_start: dt.date | None = None) -> None:
+    """Write ``path``'s format (by its suffix) into ``staged``, its temporary in the transaction.
 
-    The CSV leaves out the raw hour columns; the workbook turns them into the start and end
-    date-times of the planning week (``week_start``).
+    Every cell goes through ``reports.cells`` (queue text is never a live formula). The CSV leaves
+    out the raw hour columns; the workbook turns them into the start and end date-times of the
+    planning week (``week_start``).
     """
-    from dfu_sched.io import atomic_write
-
     suffix = path.suffix.lower()
     if suffix == ".json":
-        with atomic_write(path) as fh:
+        with open(staged, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, default=str)
     elif suffix == ".csv":
         from dfu_sched.reports.cells import write_csv_rows
 
         public = [_public(r) for r in table]
         fields = list(public[0]) if public else ["device"]
-        with atomic_write(path) as fh:
+        with open(staged, "w", encoding="utf-8", newline="") as fh:
             write_csv_rows(fh, fields, ([r.get(k) for k in fields] for r in public))
     elif suffix == ".xlsx":
         from dfu_sched.reports.table_xlsx import table_workbook
 
         wb = table_workbook(table, doc, title, week_start)
-        with atomic_write(path, "wb") as fh:
+        with open(staged, "wb") as fh:
             wb.save(fh)
-    else:  # pragma: no cover - filtered by _check_outs
+    else:  # pragma: no cover - filtered by Outputs.check
         raise InputError(f"--out {path}: unsupported type")
 
 

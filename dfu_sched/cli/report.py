@@ -13,68 +13,67 @@ PSEUDONYMISE_HELP = ("Replace case and device references with keyed pseudonyms (
 SALT_HELP = "Key for --pseudonymise, so pseudonyms match across reports (default: a random key per run)."
 
 
-def write_report(report, out_file: Path | None, figures_dir: Path | None, quiet: bool) -> None:
-    """Write the HTML and the chart files atomically; tell a human where they went (stderr)."""
-    from dfu_sched.errors import InputError
-    from dfu_sched.io import atomic_write
-    from dfu_sched.reports.charts import save_figures
+HTML_SUFFIXES = (".html", ".htm")
 
+
+def declare_report(outs, report_file: Path | None, figures_dir: Path | None, option: str = "--report") -> None:
+    """Declare the report page and the figures folder among a command's outputs (checked with the rest)."""
+    outs.file(option, report_file, HTML_SUFFIXES)
+    outs.figures("--figures", figures_dir)
+
+
+def write_report(report, out_file: Path | None, figures_dir: Path | None, stage) -> list[str]:
+    """Write the HTML and the chart files into their staged paths; return what to tell a human."""
+    from dfu_sched.reports.charts import write_figures
+
+    said = []
     if out_file is not None:
-        try:
-            with atomic_write(out_file) as fh:
-                fh.write(report.html)
-        except OSError as exc:
-            raise InputError(f"{out_file}: cannot write the report ({exc.strerror or exc})") from None
-        if not quiet:
-            click.echo(f"wrote {out_file} ({len(report.charts)} charts, {len(report.html) // 1024} KB)", err=True)
+        stage[out_file].write_text(report.html, encoding="utf-8")
+        said.append(f"wrote {out_file} ({len(report.charts)} charts, {len(report.html) // 1024} KB)")
     if figures_dir is not None:
-        try:
-            files = save_figures(report.charts, figures_dir)
-        except OSError as exc:
-            raise InputError(f"{figures_dir}: cannot write figures ({exc.strerror or exc})") from None
-        if not quiet:
-            click.echo(f"wrote {len(files)} figure files to {figures_dir}/ (PNG and SVG)", err=True)
+        files = write_figures(report.charts, stage[figures_dir])
+        said.append(f"wrote {len(files)} figure files to {figures_dir}/ (PNG and SVG)")
+    return said
 
 
 def report_options(func):
     """``--report FILE``, ``--figures DIR`` and ``--pseudonymise`` for commands that can write a report."""
     func = click.option("--pseudonymise", is_flag=True, help=PSEUDONYMISE_HELP)(func)
-    func = click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+    func = click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
                         help="Also write each report chart as PNG and SVG into this folder.")(func)
-    func = click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+    func = click.option("--report", "report_file", type=click.Path(path_type=Path),
                         help="Also write a self-contained HTML report here (the same page `dfu-sched report` "
                              "makes from the --out folder).")(func)
     return func
 
 
-def check_report_path(report_file: Path | None) -> None:
-    """Fail before any work if --report is not an .html file (one line, nothing written)."""
-    from dfu_sched.errors import InputError
-
-    if report_file is not None and report_file.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"--report: '{report_file}' must end in .html")
-
-
 def report_from_output(out_dir: Path | None, render_in_memory, report_file: Path | None,
-                       figures_dir: Path | None, pseudonymise: bool, quiet: bool, salt: str | None = None) -> None:
-    """Write the report of a command's output: from the --out folder when there is one (so the page is
-    byte-identical to ``dfu-sched report`` on that folder), else from ``render_in_memory()``."""
+                       figures_dir: Path | None, pseudonymise: bool, stage, salt: str | None = None) -> list[str]:
+    """Write the report of a command's output: from the (staged) --out folder when there is one (so the
+    page is byte-identical to ``dfu-sched report`` on that folder), else from ``render_in_memory()``."""
     if report_file is None and figures_dir is None:
-        return
+        return []
     if out_dir is not None:
         from dfu_sched.reports.html import build_report
 
-        rendered = build_report(out_dir, pseudonymise=pseudonymise, salt=salt)
+        rendered = build_report(stage[out_dir], pseudonymise=pseudonymise, salt=salt)
     else:
         rendered = render_in_memory()
-    write_report(rendered, report_file, figures_dir, quiet)
+    return write_report(rendered, report_file, figures_dir, stage)
+
+
+def tell(lines: list[str], quiet: bool) -> None:
+    """The 'wrote ...' lines, on stderr (stdout stays clean for --json), once everything is in place."""
+    if not quiet:
+        for line in lines:
+            click.echo(line, err=True)
 
 
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "out_file", type=click.Path(path_type=Path),
               help="HTML file to write (default: RUN_DIR/report.html; for a .json file, NAME.report.html beside it).")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each chart as PNG and SVG into this folder, for slide decks.")
 @click.option("--pseudonymise", is_flag=True, help=PSEUDONYMISE_HELP)
 @click.option("--salt", help=SALT_HELP)
@@ -93,11 +92,17 @@ def report(run_dir: Path, out_file, figures_dir, pseudonymise, salt, quiet):
       dfu-sched report runs/baseline --figures runs/baseline/figures
       dfu-sched report runs/week23/plan.json --pseudonymise --salt "$KEY"
     """
-    from dfu_sched.reports.html import build_report, default_report_path
+    from dfu_sched.io import Outputs
+    from dfu_sched.reports.html import build_report, default_report_path, locate_run
 
     t0 = time.perf_counter()
+    outs = Outputs(inputs=[locate_run(run_dir)[1]])
+    declare_report(outs, out_file or default_report_path(run_dir), figures_dir, option="-o/--output")
+    outs.check()
     rendered = build_report(run_dir, pseudonymise=pseudonymise, salt=salt)
-    write_report(rendered, out_file or default_report_path(run_dir), figures_dir, quiet)
+    with outs.transaction() as stage:
+        said = write_report(rendered, out_file or default_report_path(run_dir), figures_dir, stage)
+    tell(said, quiet)
     if not quiet:
         click.echo(f"rendered in {time.perf_counter() - t0:.1f} s", err=True)
 

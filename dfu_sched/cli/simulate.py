@@ -33,12 +33,12 @@ class _NoBar:
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's run.seed).")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Write summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
                    "devices.csv (replication 0) here.")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--report", "report_file", type=click.Path(path_type=Path),
               help="Also write a self-contained HTML report (charts, tables, assumptions) here.")
-@click.option("--figures", "figures_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each report chart as PNG and SVG into this folder.")
 @click.option("--pseudonymise", is_flag=True,
               help="Accepted for symmetry with plan reports; simulation reports hold no case references.")
@@ -52,44 +52,55 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     Example:
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
     """
+    from dfu_sched.cli.report import declare_report, tell
     from dfu_sched.experiments import run_experiment
-    from dfu_sched.reports.files import to_json, write_run_dir
+    from dfu_sched.io import Outputs
+    from dfu_sched.reports.files import to_json, write_run_files
     from dfu_sched.reports.text import simulation_text
     from dfu_sched.scenario import load_scenario
 
+    outs = Outputs(inputs=[scenario])
+    outs.folder("--out", out_dir)
+    declare_report(outs, report_file, figures_dir)
     sc = load_scenario(scenario)
+    outs.check()  # every output path, before the simulation runs
     n = replications or sc.run.replications
     with progress_bar(n, f"{sc.name}: replications", quiet) as bar:
         result = run_experiment(sc, n, seed, workers, keep_records=out_dir is not None,
                                 progress=bar.update, source=str(scenario))
     summary = result.summary()
-    if out_dir is not None:
-        write_run_dir(result, out_dir, scenario)
-        if not quiet:
-            click.echo(f"wrote {out_dir}/ (summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
-                       "devices.csv)", err=True)
-    if report_file is not None or figures_dir is not None:
-        from dfu_sched.cli.report import write_report
-        from dfu_sched.reports.html import render_simulation
+    said = []
+    with outs.transaction() as stage:
+        if out_dir is not None:
+            names = write_run_files(result, stage[out_dir], scenario)
+            said.append(f"wrote {out_dir}/ ({', '.join(names)})")
+        if report_file is not None or figures_dir is not None:
+            from dfu_sched.cli.report import write_report
+            from dfu_sched.reports.html import render_simulation
 
-        clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
-        rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
-                                     scenario_model=sc.model_dump(mode="json", by_alias=True))
-        write_report(rendered, report_file, figures_dir, quiet)
+            clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
+            rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
+                                         scenario_model=sc.model_dump(mode="json", by_alias=True))
+            said += write_report(rendered, report_file, figures_dir, stage)
+    tell(said, quiet)
     click.echo(to_json(summary) if as_json else simulation_text(summary))
 
 
 @click.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
+@handles_input_errors
 def schema(out_file):
     """Print the JSON Schema of scenario files (point your editor's YAML plugin at it)."""
-    from dfu_sched.io import atomic_write
+    from dfu_sched.io import Outputs
     from dfu_sched.scenario import scenario_json_schema
 
+    outs = Outputs()
+    outs.file("--out", out_file, (".json",))
+    outs.check()
     text = json.dumps(scenario_json_schema(), indent=2)
     if out_file:
-        with atomic_write(out_file) as fh:
-            fh.write(text + "\n")
+        with outs.transaction() as stage:
+            stage[out_file].write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
 

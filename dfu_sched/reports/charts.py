@@ -494,19 +494,31 @@ def figure_to_svg(fig: Figure, prefix: str, title: str | None = None) -> str:
     return text.strip()
 
 
+def write_figures(charts: Sequence[RenderedChart], folder: str | Path, dpi: int = 200) -> list[str]:
+    """Write each chart as ``NAME.png`` and ``NAME.svg`` into ``folder`` (e.g. a staged one); the names."""
+    folder = Path(folder)
+    names = []
+    for c in charts:
+        with matplotlib.rc_context({**_RC, "svg.fonttype": "path"}):  # fonts travel with the file
+            c.figure.savefig(folder / f"{c.spec.name}.png", format="png", dpi=dpi, facecolor="white")
+            c.figure.savefig(folder / f"{c.spec.name}.svg", format="svg", metadata={"Date": None})
+        names += [f"{c.spec.name}.png", f"{c.spec.name}.svg"]
+    return names
+
+
 def save_figures(charts: Sequence[RenderedChart], out_dir: str | Path, dpi: int = 200) -> list[Path]:
-    """Write each chart as ``NAME.png`` and ``NAME.svg`` (for slide decks), atomically."""
-    from dfu_sched.io import atomic_dir
+    """Write each chart as ``NAME.png`` and ``NAME.svg`` (for slide decks), all together or none.
+
+    Other files already in ``out_dir`` (a slide deck's folder) are kept.
+    """
+    from dfu_sched.io import Outputs
 
     out_dir = Path(out_dir)
-    written = []
-    with atomic_dir(out_dir) as tmp:
-        for c in charts:
-            with matplotlib.rc_context({**_RC, "svg.fonttype": "path"}):  # fonts travel with the file
-                c.figure.savefig(tmp / f"{c.spec.name}.png", format="png", dpi=dpi, facecolor="white")
-                c.figure.savefig(tmp / f"{c.spec.name}.svg", format="svg", metadata={"Date": None})
-            written += [out_dir / f"{c.spec.name}.png", out_dir / f"{c.spec.name}.svg"]
-    return written
+    outs = Outputs()
+    outs.figures("--figures", out_dir)
+    with outs.transaction() as stage:
+        names = write_figures(charts, stage[out_dir], dpi)
+    return [out_dir / n for n in names]
 
 
 # ---- compare and invest charts -------------------------------------------------------------------

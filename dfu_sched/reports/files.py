@@ -5,8 +5,9 @@ replications.csv, devices.csv.
 same series for every replication (long format), so a question the summary does not answer
 (e.g. "in how many replications is the backlog under 500 by week 52?") needs no re-run.
 
-Everything is written into a temporary folder and moved into place only when complete, so an
-interrupted or failed run never leaves a half-written folder that looks valid.
+Everything is written into a temporary folder and swapped into place whole only when complete, so
+an interrupted or failed run never leaves a half-written folder that looks valid, and a re-used
+folder never mixes files of two runs.
 """
 from __future__ import annotations
 
@@ -71,26 +72,36 @@ def write_csv(path: Path, header: list[str], rows) -> None:
 
 
 def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:
-    """Write a complete run folder atomically and return its path."""
+    """Write a complete run folder atomically (replacing any earlier one whole) and return its path."""
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
-        (tmp / "summary.json").write_text(to_json(result.summary()), encoding="utf-8")
-        header, rows = weekly_rows(result)
-        write_csv(tmp / "weekly.csv", header, rows)
-        write_csv(tmp / "weekly_replications.csv", *weekly_replication_rows(result))
-        keys = sorted(result.scalars)
-        write_csv(tmp / "replications.csv", ["replication"] + keys,
-                  ([r] + [_cell(result.scalars[k][r]) for k in keys] for r in range(result.replications)))
-        if result.records is not None:
-            cols = result.records
-            names = list(cols)
-            n = len(cols[names[0]])
-            write_csv(tmp / "devices.csv", names, ([_cell(cols[c][i]) for c in names] for i in range(n)))
-        (tmp / "scenario.json").write_text(
-            to_json(result.scenario.model_dump(mode="json", by_alias=True)), encoding="utf-8")
-        if scenario_file is not None:
-            shutil.copyfile(scenario_file, tmp / "scenario.yaml")
+        write_run_files(result, tmp, scenario_file)
     return out_dir
+
+
+def write_run_files(result: ExperimentResult, folder: Path, scenario_file: str | Path | None = None) -> list[str]:
+    """The files of a run folder, written into ``folder`` (a staged one); returns their names."""
+    names = ["summary.json", "weekly.csv", "weekly_replications.csv", "replications.csv"]
+    (folder / "summary.json").write_text(to_json(result.summary()), encoding="utf-8")
+    header, rows = weekly_rows(result)
+    write_csv(folder / "weekly.csv", header, rows)
+    write_csv(folder / "weekly_replications.csv", *weekly_replication_rows(result))
+    keys = sorted(result.scalars)
+    write_csv(folder / "replications.csv", ["replication"] + keys,
+              ([r] + [_cell(result.scalars[k][r]) for k in keys] for r in range(result.replications)))
+    if result.records is not None:
+        cols = result.records
+        names_ = list(cols)
+        n = len(cols[names_[0]])
+        write_csv(folder / "devices.csv", names_, ([_cell(cols[c][i]) for c in names_] for i in range(n)))
+        names.append("devices.csv")
+    (folder / "scenario.json").write_text(
+        to_json(result.scenario.model_dump(mode="json", by_alias=True)), encoding="utf-8")
+    names.append("scenario.json")
+    if scenario_file is not None:
+        shutil.copyfile(scenario_file, folder / "scenario.yaml")
+        names.append("scenario.yaml")
+    return names
 
 
 def _cell(x):
