@@ -62,8 +62,28 @@ def to_plan_inputs(queue: Sequence[QueueRow], staff: Sequence[StaffRow], tiers: 
             deadline_hours=deadline, expedite=q.expedite, victim_device=q.victim_device,
             score=q.risk.score))
     examiners = [PlanExaminer(id=s.examiner_id, skills=frozenset(s.skills), hours=s.hours,
-                              accreditation=s.accreditation, windows=staff_windows(s)) for s in staff]
+                              accreditation=s.accreditation, windows=slot_windows(s)) for s in staff]
     return devices, examiners
+
+
+def slot_windows(s: StaffRow) -> list[tuple[float, float]]:
+    """The examiner's working windows cut to whole 30-minute slots, so no hour is lost.
+
+    ``staff_windows`` spreads the hours evenly (36 h over 5 days: 7.2 h a day), but the plan
+    works in 30-minute slots and a 7.2 h day holds only 14 of them (7 h): 1 h a week silently
+    lost. Here the slots are spread instead (15, 15, 14, 14, 14 = 36 h), earlier days first;
+    only hours that are not a multiple of 30 minutes (36.2 h) cannot be planned, and the plan
+    reports them (``hours_usable`` and a warning).
+    """
+    from dfu_sched.optimiser.model import UNIT_HOURS
+
+    windows = staff_windows(s)
+    if not windows:
+        return windows
+    slots = int(s.hours / UNIT_HOURS + 1e-9)
+    base, extra = divmod(slots, len(windows))
+    return [(a, a + UNIT_HOURS * (base + (1 if k < extra else 0)))
+            for k, (a, _b) in enumerate(windows)]
 
 
 @dataclass
@@ -127,7 +147,8 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                              r["_tier_rank"], -r["weight"], r["device"]))
     for r in rows:
         del r["_tier_rank"]
-    warnings = _warnings(plan, queue, pdev, tiers, where, week_start, dev_ref)
+    warnings = _warnings(plan, queue, pdev, tiers, where, week_start, dev_ref,
+                         {s.examiner_id: s.hours for s in staff})
     examiners = []
     for s in staff:
         rows_e = plan.assignments.get(s.examiner_id, [])
@@ -136,7 +157,8 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                               pdev[a.device_id].hours if a.device_id not in plan.split_devices
                               else a.end - a.start for a in rows_e), 1),
                           "devices": len(rows_e),
-                          "windows": [list(w) for w in staff_windows(s)]})
+                          "usable_hours": plan.usable_hours.get(s.examiner_id, 0.0),
+                          "windows": [list(w) for w in slot_windows(s)]})
     planned = len(where)
     summary = {
         "week_start": week_start.isoformat(), "devices_in_queue": len(queue), "examiners": len(staff),
@@ -145,7 +167,10 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
         "greedy_objective": round(plan.greedy_objective, 2),
         "improvement_over_greedy": round(plan.improvement_over_greedy, 6),
         "bound": round(plan.bound, 2) if plan.bound == plan.bound else None,
-        "gap_to_bound": round(plan.gap, 6), "method": plan.method,
+        "gap_to_bound": round(plan.gap, 6),
+        "gap_to_bound_working_hours": round(plan.gap_working_hours, 6),
+        "lp_complete": plan.lp_complete, "effort": dict(plan.effort),
+        "hours_usable": round(sum(plan.usable_hours.values()), 1), "method": plan.method,
         "cases_split": plan.cases_split,
         "infeasible_deadlines": [dev_ref(x) for x in plan.infeasible_deadlines],
         "aging": (f"weight x (1 + age/{cfg.aging_days:g} days)" if cfg.aging_days
@@ -196,8 +221,10 @@ def _reason(q: QueueRow, d: PlanDevice, tier: TierSpec, plan: WeekPlan, model: R
 
 
 def _warnings(plan: WeekPlan, queue: Sequence[QueueRow], pdev: dict[str, PlanDevice],
-              tiers: dict[str, TierSpec], where: dict, week_start: dt.date, dev_ref) -> list[str]:
+              tiers: dict[str, TierSpec], where: dict, week_start: dt.date, dev_ref,
+              hours_of: dict[str, float] | None = None) -> list[str]:
     out = []
+    hours_of = hours_of or {}
     high = list(tiers)[:HIGH_TIERS_COUNT]
     for j in plan.infeasible_deadlines:
         q = next(x for x in queue if x.device_id == j)
@@ -223,4 +250,12 @@ def _warnings(plan: WeekPlan, queue: Sequence[QueueRow], pdev: dict[str, PlanDev
                    "(the given tier was used): " + ", ".join(dev_ref(q.device_id) for q in mism[:10]))
     if plan.split_devices:
         out.append(f"{len(plan.split_devices)} device(s) are longer than a week and are planned in parts")
+    lost = [(s_id, h - plan.usable_hours.get(s_id, h)) for s_id, h in hours_of.items()]
+    lost = [(s_id, x) for s_id, x in lost if x > 1e-9]
+    if lost:
+        out.append(f"{sum(x for _, x in lost):g} h of {len(lost)} examiner(s) cannot be planned: the plan "
+                   "works in whole 30-minute slots within the working days")
+    if not plan.lp_complete:
+        out.append("the LP did not finish within --time-limit: the bound is a looser fallback and the plan "
+                   "may differ on another machine; rerun with a larger --time-limit")
     return out
