@@ -33,7 +33,7 @@ DEFAULT_SEARCH_BUDGET = 20_000
 DEFAULT_TIME_LIMIT_S = 300.0
 
 __all__ = ["Assignment", "PlanConfig", "PlanDevice", "PlanExaminer", "WeekPlan", "plan_week",
-           "greedy_week"]
+           "greedy_week", "DEFAULT_SEARCH_BUDGET", "DEFAULT_TIME_LIMIT_S"]
 
 
 def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], *,
@@ -86,22 +86,23 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
             timings["improve"] = time.perf_counter() - t2
         if mode == "fast" or bound == float("inf"):
             prices = L.heuristic_prices(inst)
-            for theta in (0.9, 1.0, 1.1):
-                bound = min(bound, L.priced_bound(inst, [theta * x for x in prices], must)[0])
-            method_parts.append("heuristic-price bound")
-        if mode == "full" and lp_model is None:
-            # the LP did not finish: a counted Lagrangian bound (deterministic, ~0.6 % above it)
-            from dfu_sched.optimiser.lagrange import lagrangian_bound
+            heuristic = min(L.priced_bound(inst, [theta * x for x in prices], must)[0]
+                            for theta in (0.9, 1.0, 1.1))
+            name = "heuristic-price bound"
+            if mode == "full":
+                # the LP did not finish: a counted Lagrangian bound (deterministic, ~0.6 % above it)
+                from dfu_sched.optimiser.lagrange import lagrangian_bound
 
-            t5 = time.perf_counter()
-            target = max(t[0] for t in plans)
-            cand = L.candidates(inst, cfg.candidate_factor or 1.2)
-            lag = lagrangian_bound(inst, cand, must, target, cfg.lagrange_iterations)
-            effort["lagrange_iterations"] = cfg.lagrange_iterations
-            if lag < bound:
-                bound = lag
-                method_parts.append("Lagrangian bound")
-            timings["lagrange"] = time.perf_counter() - t5
+                t5 = time.perf_counter()
+                target = max(t[0] for t in plans)
+                cand = L.candidates(inst, cfg.candidate_factor or 1.2)
+                lag = lagrangian_bound(inst, cand, must, target, cfg.lagrange_iterations)
+                effort["lagrange_iterations"] = cfg.lagrange_iterations
+                timings["lagrange"] = time.perf_counter() - t5
+                if lag < heuristic:
+                    heuristic, name = lag, "Lagrangian bound"
+            bound = min(bound, heuristic)
+            method_parts.append(name)
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
     if mode == "full" and cfg.scip and lp_model is not None:
@@ -213,7 +214,7 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     timings["lp"] = time.perf_counter() - t1
     effort["lp_iterations"] = model.iterations
     if lp is None or not lp.optimal:
-        why = "no LP" if lp is None else _cut_reason(model, cfg)
+        why = _cut_reason(model, cfg, time.perf_counter() - t1 >= time_limit_s)
         method_parts.append(f"TI-LP (GLOP) {why}")
         return float("inf"), None, False
     first_bound, vals = L.priced_bound(inst, lp.pi, must)
@@ -238,7 +239,7 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
                 mdl = L.TiLP(inst, sorted(set(mdl.cand) | set(out)), must)
                 new = out
             added += len(new)
-            nxt = mdl.solve(max(0.5, deadline - time.perf_counter()), cfg.lp_iterations)
+            nxt = mdl.solve(max(0.001, deadline - time.perf_counter()), cfg.lp_iterations)
             if nxt is None or not nxt.optimal:   # cut short: keep the last optimal LP's bound
                 complete = False
                 break
@@ -270,10 +271,12 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     return bound, box["model"], True
 
 
-def _cut_reason(model, cfg: PlanConfig) -> str:
+def _cut_reason(model, cfg: PlanConfig, late: bool) -> str:
     if model.iterations >= cfg.lp_iterations:
         return f"stopped at its {cfg.lp_iterations:,}-iteration limit"
-    return "stopped by the wall-clock safety net (--time-limit)"
+    if late:
+        return "stopped by the wall-clock safety net (--time-limit)"
+    return "failed"
 
 
 def _positive_outside(inst: Instance, vals, bound: float, in_lp: set[int]) -> list[int]:

@@ -25,7 +25,7 @@ def place_due(inst: Instance) -> tuple[list[list[int]], list[int], list[int]]:
     plan, load, infeasible = _edd_greedy(inst, due)
     if infeasible:
         where = exact_due_assignment(inst, due)
-        if len(where) > len(due) - len(infeasible):
+        if len(where) >= len(due) - len(infeasible):   # exact: most deadlines, then weight
             plan = [[] for _ in range(inst.m)]
             for j in due:                       # EDD order on each examiner
                 if j in where:

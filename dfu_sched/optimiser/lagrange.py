@@ -129,8 +129,9 @@ def lagrangian_bound(inst: Instance, cand: list[int], must: set[int], target: fl
                 theta, stall = theta / 2, 0
         grad = np.zeros(inst.n)
         grad[cand_arr] = 1.0 - used[cand_arr]
+        grad[(sigma <= 0.0) & (grad > 0.0)] = 0.0     # projected: those prices cannot go lower
         norm = float(grad @ grad)
-        if norm == 0.0 or last:   # norm 0: every relaxed row is tight, the optimum is reached
+        if norm == 0.0 or last:   # projected subgradient 0: the Lagrangian optimum is reached
             if norm == 0.0:
                 pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
                 for e, g in group_of.items():

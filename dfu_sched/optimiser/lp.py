@@ -238,7 +238,7 @@ class TiLP:
         if self.solver is None:
             return None
         s = self.solver
-        s.SetTimeLimit(int(1000 * max(0.5, time_limit_s)))
+        s.SetTimeLimit(max(1, int(1000 * time_limit_s)))
         s.SetSolverSpecificParametersAsString(
             f"use_preprocessing: false max_number_of_iterations: {int(max(1, max_iterations))}")
         status = s.Solve()
