@@ -472,3 +472,28 @@ def test_column_generation_runs_until_no_device_prices_positive():
     big = plan_week(devices, examiners, lookahead_weeks=0, config=PlanConfig(candidate_factor=3.0))
     assert small.lp_complete and "column generation stopped" not in small.method
     assert small.bound == pytest.approx(big.bound, rel=1e-6)
+
+
+def test_plan_reports_usable_hours_and_both_gaps(tmp_path):
+    """The summary shows the hours the plan can really use and the working-hours gap; hours
+    that do not fill whole 30-minute slots are named in a warning (the count, not who)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+
+    staff = tmp_path / "staff.csv"
+    staff.write_text("examiner_id,skills,hours,accreditation\nX1,mobile;computer,36,2\n"
+                     "X2,mobile,36.2,1\n")
+    r = CliRunner().invoke(main, ["plan", "scenarios/examples/queue.csv", "--staff", str(staff),
+                                  "--week", "2024-06-03", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    s = doc["summary"]
+    assert s["hours_available"] == 72.2 and s["hours_usable"] == 72.0
+    assert {x["examiner"]: x["usable_hours"] for x in doc["examiners"]} == {"X1": 36.0, "X2": 36.0}
+    assert any("0.2 h of 1 examiner(s) cannot be planned" in w for w in doc["warnings"])
+    assert s["gap_to_bound_working_hours"] > s["gap_to_bound"] > 0
+    assert s["lp_complete"] is True and s["effort"]["search_budget"] == 20000
+    assert doc["inputs"]["search_budget"] == 20000
