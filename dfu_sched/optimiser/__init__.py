@@ -5,16 +5,21 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
 (see :class:`PlanConfig`). Maximising the sum is minimising child-safeguarding exposure.
 
 ``plan_week`` (mode "full", the CLI path):
-1. due devices (deadline inside the week) placed earliest-deadline-first; those no examiner can
-   finish in time are reported in ``infeasible_deadlines`` and planned as ordinary devices;
+1. due devices (deadline inside the week) placed earliest-deadline-first, or by an exact
+   assignment when that rule leaves a deadline unmet (``greedy.place_due``); those no plan can
+   meet are reported in ``infeasible_deadlines`` and planned as ordinary devices;
 2. the greedy rule (w/p, skills matched): the baseline every plan is compared with;
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
-   whole queue (``bound``); excluded devices that price positive join the improvement pool;
+   whole queue (``bound``); devices that price positive are added until none does, and join
+   the improvement pool. If the LP does not finish (its iteration limit, or the wall-clock
+   safety net) it is not used at all, and the bound is the counted Lagrangian one
+   (``lagrange.py``), so the plan and the bound never depend on where a solve was cut;
 4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
 5. the best of all plans found, never worse than greedy;
 6. soft case links: a split case's devices are regrouped onto one examiner when that loses at
    most ``PlanConfig.case_link_tolerance`` of the objective (reported as ``cases_split``);
-then a greedy forecast of later weeks.
+then a greedy forecast of later weeks. Every limit is a count; ``gap_working_hours`` reports
+the gap on the part of the objective earned during working hours (``model.working_hours_tail``).
 Mode "fast" (used by the simulation every simulated week) skips the LP: greedy, improvement,
 and a bound from heuristic slot prices (valid, looser).
 """
