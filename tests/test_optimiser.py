@@ -497,3 +497,6 @@ def test_plan_reports_usable_hours_and_both_gaps(tmp_path):
     assert s["gap_to_bound_working_hours"] > s["gap_to_bound"] > 0
     assert s["lp_complete"] is True and s["effort"]["search_budget"] == 20000
     assert doc["inputs"]["search_budget"] == 20000
+    from dfu_sched.reports.plan_html import replan_command
+
+    assert "--search-budget 20000" in replan_command(doc)

@@ -173,8 +173,9 @@ def plan(queue, staff_path, scenario_path, risk_path, week, outs, as_json, pseud
            "inputs": {"queue": Path(queue).name, "staff": Path(staff_path).name,
                       "scenario": Path(scenario_path).name if scenario_path else None,
                       "risk_model": Path(risk_path).name if risk_path else None,
-                      "week": week_start.isoformat(), "time_limit_s": time_limit, "search_budget": search_budget, "lookahead": lookahead,
-                      "aging_days": aging_days, "seed": seed, "scip": bool(scip)}}
+                      "week": week_start.isoformat(), "time_limit_s": time_limit, "lookahead": lookahead,
+                      "aging_days": aging_days, "seed": seed, "scip": bool(scip),
+                      "search_budget": search_budget}}
     for o in outs:
         path = Path(o)
         if path.suffix.lower() == ".html":
