@@ -5,16 +5,21 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
 (see :class:`PlanConfig`). Maximising the sum is minimising child-safeguarding exposure.
 
 ``plan_week`` (mode "full", the CLI path):
-1. due devices (deadline inside the week) placed earliest-deadline-first; those no examiner can
-   finish in time are reported in ``infeasible_deadlines`` and planned as ordinary devices;
+1. due devices (deadline inside the week) placed earliest-deadline-first, or by an exact
+   assignment when that rule leaves a deadline unmet (``greedy.place_due``); those no plan can
+   meet are reported in ``infeasible_deadlines`` and planned as ordinary devices;
 2. the greedy rule (w/p, skills matched): the baseline every plan is compared with;
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
-   whole queue (``bound``); excluded devices that price positive join the improvement pool;
+   whole queue (``bound``); devices that price positive are added until none does, and join
+   the improvement pool. If the LP does not finish (its iteration limit, or the wall-clock
+   safety net) it is not used at all, and the bound is the counted Lagrangian one
+   (``lagrange.py``), so the plan and the bound never depend on where a solve was cut;
 4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
 5. the best of all plans found, never worse than greedy;
 6. soft case links: a split case's devices are regrouped onto one examiner when that loses at
    most ``PlanConfig.case_link_tolerance`` of the objective (reported as ``cases_split``);
-then a greedy forecast of later weeks.
+then a greedy forecast of later weeks. Every limit is a count; ``gap_working_hours`` reports
+the gap on the part of the objective earned during working hours (``model.working_hours_tail``).
 Mode "fast" (used by the simulation every simulated week) skips the LP: greedy, improvement,
 and a bound from heuristic slot prices (valid, looser).
 """
@@ -27,18 +32,28 @@ from dfu_sched.optimiser.model import (
     UNIT_HOURS, Assignment, Instance, PlanConfig, PlanDevice, PlanExaminer, WeekPlan, build_instance,
 )
 
+#: Local-search move evaluations per improvement run (mode "full"): the search's counted effort.
+DEFAULT_SEARCH_BUDGET = 20_000
+#: Wall-clock safety net for the LP (seconds). Far above a normal run, whatever the machine load.
+DEFAULT_TIME_LIMIT_S = 300.0
+
 __all__ = ["Assignment", "PlanConfig", "PlanDevice", "PlanExaminer", "WeekPlan", "plan_week",
-           "greedy_week"]
+           "greedy_week", "DEFAULT_SEARCH_BUDGET", "DEFAULT_TIME_LIMIT_S"]
 
 
 def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], *,
-              week_hours: float = 168.0, time_limit_s: float = 10.0, seed: int = 0,
+              week_hours: float = 168.0, time_limit_s: float = DEFAULT_TIME_LIMIT_S, seed: int = 0,
               mode: Literal["fast", "full"] = "full", lookahead_weeks: int = 4,
-              config: PlanConfig | None = None) -> WeekPlan:
-    """Plan one week. Same input, same ``time_limit_s`` and ``seed`` -> the same plan.
+              config: PlanConfig | None = None, search_budget: int = DEFAULT_SEARCH_BUDGET,
+              ) -> WeekPlan:
+    """Plan one week. Same input, ``search_budget`` and config -> the same plan, on any machine.
 
-    ``seed`` only breaks exact ties (all search limits are counts, not seconds), so it is kept for
-    the API; the LP's own time limit is a safety net that a normal run never reaches.
+    All effort is counted: ``search_budget`` move evaluations per local search (mode "full"),
+    ``config.lp_iterations`` simplex iterations per LP solve, a fixed number of Lagrangian
+    passes. ``time_limit_s`` is only a wall-clock safety net for the LP, which a normal run
+    never reaches; if it is reached the LP is dropped (``WeekPlan.lp_complete`` is False, the
+    method says so) and the plan then depends on the machine. ``seed`` is recorded (passed to
+    SCIP); ties are broken by device id.
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import greedy, place_due, release_infeasible
@@ -61,21 +76,38 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     bound = float("inf")
     method_parts = []
     lp_model = None
+    lp_complete = True
+    effort: dict[str, int] = {"search_budget": int(search_budget)} if mode == "full" else {}
     if inst.n and inst.m:
         if mode == "full":
-            bound, lp_model = _full_search(inst, cfg, must, time_limit_s, base, plans, method_parts,
-                                           timings)
+            bound, lp_model, lp_complete = _full_search(inst, cfg, must, time_limit_s,
+                                                        search_budget, base, plans,
+                                                        method_parts, timings, effort)
         else:
             pool = L.candidates(inst, 1.5)
             t2 = time.perf_counter()
             val, plan = _improve(inst, base, pool, 600, 1, fast=True)
             plans.append((val, "greedy + DP/local search", plan))
             timings["improve"] = time.perf_counter() - t2
-        if mode == "fast" or bound == float("inf") or "time limit" in " ".join(method_parts):
+        if mode == "fast" or bound == float("inf"):
             prices = L.heuristic_prices(inst)
-            for theta in (0.9, 1.0, 1.1):
-                bound = min(bound, L.priced_bound(inst, [theta * x for x in prices], must)[0])
-            method_parts.append("heuristic-price bound")
+            heuristic = min(L.priced_bound(inst, [theta * x for x in prices], must)[0]
+                            for theta in (0.9, 1.0, 1.1))
+            name = "heuristic-price bound"
+            if mode == "full":
+                # the LP did not finish: a counted Lagrangian bound (deterministic, ~0.6 % above it)
+                from dfu_sched.optimiser.lagrange import lagrangian_bound
+
+                t5 = time.perf_counter()
+                target = max(t[0] for t in plans)
+                cand = L.candidates(inst, cfg.candidate_factor or 1.2)
+                lag = lagrangian_bound(inst, cand, must, target, cfg.lagrange_iterations)
+                effort["lagrange_iterations"] = cfg.lagrange_iterations
+                timings["lagrange"] = time.perf_counter() - t5
+                if lag < heuristic:
+                    heuristic, name = lag, "Lagrangian bound"
+            bound = min(bound, heuristic)
+            method_parts.append(name)
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
     if mode == "full" and cfg.scip and lp_model is not None:
@@ -101,8 +133,11 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
     timings["total_before_forecast"] = time.perf_counter() - t0
     start_week, beyond = forecast(inst, best, lookahead_weeks)
     timings["total"] = time.perf_counter() - t0
-    return _result(inst, best, best_val, base_val, bound, best_name, method_parts, infeasible,
-                   start_week, beyond, timings, lookahead_weeks)
+    out = _result(inst, best, best_val, base_val, bound, best_name, method_parts, infeasible,
+                  start_week, beyond, timings, lookahead_weeks)
+    out.lp_complete = lp_complete
+    out.effort = effort
+    return out
 
 
 def _improve(inst: Instance, start: list[list[int]], pool: list[int], budget: int, rounds: int,
@@ -147,58 +182,77 @@ class _Background:
 
 
 def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: float,
-                 base: list[list[int]], plans: list, method_parts: list[str],
-                 timings: dict[str, float]) -> float:
+                 budget: int, base: list[list[int]], plans: list, method_parts: list[str],
+                 timings: dict[str, float], effort: dict[str, int]):
     """Mode "full": TI-LP bound priced over the whole queue, LP roundings, improvement.
 
     1. GLOP solves the TI-LP over the candidates in a background thread while the greedy plan
-       is improved (both deterministic; neither looks at the clock).
+       is improved (both deterministic: the LP's effort is ``cfg.lp_iterations``, the search's
+       ``budget``; neither result depends on which finishes first).
     2. Column generation by device, in the background: every queued device is priced with the
        LP's slot prices; devices outside the LP that price positive are added and the LP
-       re-solved warm (:class:`lp.TiLP`), until none is positive (at most 4 rounds). Meanwhile
-       the first LP solution is rounded four ways (by LP value, per-examiner DP of the LP
-       assignment at two thresholds, LP mean-start list scheduling) and each is improved.
-    The reported bound is the smallest priced bound found: each is valid for the whole queue
-    whatever the candidate set (weak duality); re-solving only makes it tighter.
+       re-solved (warm while spare rows last, else rebuilt), until none is positive
+       (``cfg.cg_max_rounds`` is only a safety cap). Meanwhile the first LP solution is rounded
+       four ways (by LP value, per-examiner DP of the LP assignment at two thresholds, LP
+       mean-start list scheduling) and each is improved.
+    The reported bound is the smallest priced bound of an LP solved to optimality: each is
+    valid for the whole queue whatever the candidate set (weak duality). A solve cut short (by
+    its iteration limit or the wall-clock safety net) is never used: its duals would depend on
+    where it was cut. If the first LP is cut, returns no model and the caller computes the
+    Lagrangian bound instead. Returns (bound, model or None, LP complete).
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.sequence import ratio_order, total_score
 
     t1 = time.perf_counter()
+    deadline = t1 + time_limit_s           # the wall-clock safety net, shared by all LP solves
     factor = cfg.candidate_factor or 1.2
     cand = L.candidates(inst, factor)
     pool_set = set(cand) | set(L.candidates(inst, max(2.0, factor)))
-    budget = int(20000 * max(1.0, min(time_limit_s, 30.0)) / 10.0)
     rounds = 4
-    lp_limit = max(1.0, 0.8 * time_limit_s)
     model = L.TiLP(inst, cand, must)
-    job = _Background(model.solve, lp_limit)
+    job = _Background(model.solve, time_limit_s, cfg.lp_iterations)
     pool = ratio_order(inst, pool_set)
     val, plan = _improve(inst, base, pool, budget, rounds)
     plans.append((val, "greedy + DP/local search", plan))
     lp = job.result()
     timings["lp"] = time.perf_counter() - t1
-    if lp is None:
-        return float("inf"), None
+    effort["lp_iterations"] = model.iterations
+    if lp is None or not lp.optimal:
+        why = _cut_reason(model, cfg, time.perf_counter() - t1 >= time_limit_s)
+        method_parts.append(f"TI-LP (GLOP) {why}")
+        return float("inf"), None, False
     first_bound, vals = L.priced_bound(inst, lp.pi, must)
     outside = _positive_outside(inst, vals, first_bound, set(model.cand))
     pool = ratio_order(inst, pool_set | set(outside))
+    box = {"model": model}
 
     def column_generation(lp0, vals0, bound0):
-        bound, optimal, added, cur = bound0, lp0.optimal, 0, lp0
-        for _ in range(4):
-            out = _positive_outside(inst, vals0, bound, set(model.cand))
-            new = model.add_devices(sorted(out, key=lambda j: (-vals0[j], j)))
-            if not new:
+        bound, cur, added, rounds_done, complete = bound0, lp0, 0, 0, True
+        mdl = box["model"]
+        while True:
+            out = sorted(_positive_outside(inst, vals0, bound, set(mdl.cand)),
+                         key=lambda j: (-vals0[j], j))
+            if not out:
                 break
+            if rounds_done >= cfg.cg_max_rounds:
+                complete = False
+                break
+            rounds_done += 1
+            new = mdl.add_devices(out)
+            if len(new) < len(out):        # spare rows used up: rebuild with every device so far
+                mdl = L.TiLP(inst, sorted(set(mdl.cand) | set(out)), must)
+                new = out
             added += len(new)
-            nxt = model.solve(max(0.5, lp_limit - (time.perf_counter() - t1)))
-            if nxt is None:
+            nxt = mdl.solve(max(0.001, deadline - time.perf_counter()), cfg.lp_iterations)
+            if nxt is None or not nxt.optimal:   # cut short: keep the last optimal LP's bound
+                complete = False
                 break
-            cur, optimal = nxt, nxt.optimal
+            cur = nxt
             b, vals0 = L.priced_bound(inst, nxt.pi, must)
             bound = min(bound, b)
-        return bound, optimal, added, cur
+        box["model"] = mdl
+        return bound, complete, added, rounds_done
 
     job2 = _Background(column_generation, lp, vals, first_bound)
     t2 = time.perf_counter()
@@ -206,18 +260,28 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
               ("LP assignment DP", L.round_dp(inst, lp, 0.5, True)),
               ("LP assignment DP (0.3)", L.round_dp(inst, lp, 0.3, False)),
               ("LP mean-start list", L.round_mean_start(inst, lp))]
-    if time_limit_s < 8:
-        starts = starts[:2]
     for name, start in starts:
         plans.append((total_score(inst, start), name, start))
         val, plan = _improve(inst, start, pool, budget, rounds)
         plans.append((val, f"{name} + DP/local search", plan))
     timings["improve"] = time.perf_counter() - t2
-    bound, optimal, added, _ = job2.result()
+    bound, complete, added, rounds_done = job2.result()
     timings["lp_cg_wait"] = time.perf_counter() - t2 - timings["improve"]
-    cg = f", +{added} priced-in devices" if added else ""
-    method_parts.append(f"TI-LP (GLOP{'' if optimal else ', time limit'}{cg}) bound")
-    return bound, model
+    effort["lp_iterations"] = model.iterations + (box["model"].iterations
+                                                  if box["model"] is not model else 0)
+    effort["cg_rounds"] = rounds_done
+    cg = f", +{added} priced-in devices in {rounds_done} round(s)" if added else ""
+    cut = "" if complete else ", column generation stopped early"
+    method_parts.append(f"TI-LP (GLOP{cg}{cut}) bound")
+    return bound, box["model"], True
+
+
+def _cut_reason(model, cfg: PlanConfig, late: bool) -> str:
+    if model.iterations >= cfg.lp_iterations:
+        return f"stopped at its {cfg.lp_iterations:,}-iteration limit"
+    if late:
+        return "stopped by the wall-clock safety net (--time-limit)"
+    return "failed"
 
 
 def _positive_outside(inst: Instance, vals, bound: float, in_lp: set[int]) -> list[int]:
@@ -262,8 +326,12 @@ def _result(inst: Instance, plan: list[list[int]], val: float, base_val: float, 
         assignments[inst.examiners[e].id] = rows
     from dfu_sched.optimiser.improve import case_splits
 
+    from dfu_sched.optimiser.model import working_hours_tail
+
     planned = {j for x in plan for j in x}
     gap = 0.0 if bound <= 0 else max(0.0, (bound - val) / bound)
+    controllable = bound - working_hours_tail(inst, plan)
+    gap_wh = 0.0 if controllable <= 0 else max(0.0, (bound - val) / controllable)
     improvement = 0.0 if base_val <= 0 else (val - base_val) / base_val
     method = name + (" | " + ", ".join(method_parts) if method_parts else "")
     ids = [d.id for d in inst.devices]
@@ -276,4 +344,6 @@ def _result(inst: Instance, plan: list[list[int]], val: float, base_val: float, 
         beyond_horizon=[ids[j] for j in beyond],
         split_devices=[ids[j] for j in planned if inst.split[j]],
         weights={ids[j]: float(inst.w[j]) for j in range(inst.n)},
-        timings=timings, week_hours=inst.H, lookahead_weeks=weeks, cases_split=case_splits(inst, plan))
+        timings=timings, week_hours=inst.H, lookahead_weeks=weeks, cases_split=case_splits(inst, plan),
+        gap_working_hours=gap_wh,
+        usable_hours={x.id: float(inst.cap[e]) * UNIT_HOURS for e, x in enumerate(inst.examiners)})

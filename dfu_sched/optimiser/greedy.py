@@ -12,12 +12,33 @@ from dfu_sched.optimiser.sequence import forget_py, ratio_order, sequence
 
 
 def place_due(inst: Instance) -> tuple[list[list[int]], list[int], list[int]]:
-    """EDD placement of due devices. Returns (lists per examiner, loads, infeasible devices)."""
+    """Placement of due devices. Returns (lists per examiner, loads, infeasible devices).
+
+    First the EDD rule (each on the eligible examiner that finishes it soonest). When that
+    leaves a deadline unmet, the assignment is decided exactly (:func:`exact_due_assignment`):
+    the greedy rule can block a deadline that another assignment meets (a phone given to the
+    only computer examiner). Either way each examiner's due devices are in EDD order, which
+    meets all their deadlines whenever any order does (Jackson's rule).
+    """
+    due = sorted((j for j in range(inst.n) if inst.due[j]),
+                 key=lambda j: (inst.deadline[j], inst.tiebreak[j]))
+    plan, load, infeasible = _edd_greedy(inst, due)
+    if infeasible:
+        where = exact_due_assignment(inst, due)
+        if len(where) >= len(due) - len(infeasible):   # exact: most deadlines, then weight
+            plan = [[] for _ in range(inst.m)]
+            for j in due:                       # EDD order on each examiner
+                if j in where:
+                    plan[where[j]].append(j)
+            load = [sum(int(inst.p[j]) for j in x) for x in plan]
+            infeasible = [j for j in due if j not in where]
+    return plan, load, infeasible
+
+
+def _edd_greedy(inst: Instance, due: list[int]) -> tuple[list[list[int]], list[int], list[int]]:
     plan: list[list[int]] = [[] for _ in range(inst.m)]
     load = [0] * inst.m
     infeasible: list[int] = []
-    due = sorted((j for j in range(inst.n) if inst.due[j]),
-                 key=lambda j: (inst.deadline[j], inst.tiebreak[j]))
     for j in due:
         best = None
         for e in inst.elig[j]:
@@ -32,6 +53,57 @@ def place_due(inst: Instance) -> tuple[list[list[int]], list[int], list[int]]:
             plan[best[1]].append(j)
             load[best[1]] += int(inst.p[j])
     return plan, load, infeasible
+
+
+def exact_due_assignment(inst: Instance, due: list[int]) -> dict[int, int]:
+    """Device -> examiner meeting as many deadlines as possible (then the most weight), exactly.
+
+    CP-SAT over the (few) due devices: one optional interval per eligible examiner on its slot
+    axis, ending by the deadline; at most one per device; no overlap per examiner. One worker,
+    fixed seed and a deterministic-time limit (a safety net: a week's deadlines solve in
+    milliseconds), so the answer never depends on the machine. Cached per due set.
+    """
+    key = tuple(due)
+    cache = inst.__dict__.setdefault("_due_exact", {})
+    if key in cache:
+        return cache[key]
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    lits: dict[int, list[tuple[int, object]]] = {}
+    per_exam: dict[int, list] = {}
+    wmax = max([float(inst.w[j]) for j in due] + [1e-9])
+    objective = []
+    for j in due:
+        p = int(inst.p[j])
+        for e in inst.elig[j]:
+            e = int(e)
+            hi = int(min(inst.cap[e], inst.latest_end[j, e]))
+            if hi < p:
+                continue
+            x = m.NewBoolVar("")
+            start = m.NewIntVar(0, hi - p, "")
+            per_exam.setdefault(e, []).append(m.NewOptionalFixedSizeIntervalVar(start, p, x, ""))
+            lits.setdefault(j, []).append((e, x))
+            objective.append((1_000_000 + int(round(1000 * float(inst.w[j]) / wmax)), x))
+    for opts in lits.values():
+        m.AddAtMostOne(x for _, x in opts)
+    for intervals in per_exam.values():
+        m.AddNoOverlap(intervals)
+    m.Maximize(sum(c * x for c, x in objective))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = 10.0
+    status = solver.Solve(m)
+    out: dict[int, int] = {}
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for j, opts in lits.items():
+            for e, x in opts:
+                if solver.Value(x):
+                    out[j] = e
+    cache[key] = out
+    return out
 
 
 def release_infeasible(inst: Instance, infeasible: list[int]) -> None:

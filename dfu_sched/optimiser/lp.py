@@ -22,6 +22,11 @@ import scipy.sparse as sp
 
 from dfu_sched.optimiser.model import Instance
 
+#: Simplex iterations allowed per GLOP solve: the LP's deterministic effort. The synthetic weeks
+#: of the benchmark need at most ~10,000 (10,000 devices x 20 examiners), so a normal run never
+#: reaches it; a solve cut by it is handled like a failed LP (see ``plan_week``).
+DEFAULT_LP_ITERATIONS = 50_000
+
 
 @dataclass
 class LPResult:
@@ -139,6 +144,7 @@ class TiLP:
         J, G, S = _columns(inst, self.cand, groups)
         self.J, self.G, self.S = J, G, S
         self.solver = None
+        self.iterations = 0
         if J.size == 0:
             return
         reps = np.array([g[0] for g in groups], dtype=np.int64)
@@ -188,6 +194,7 @@ class TiLP:
         self.solver.SetSolverSpecificParametersAsString("use_preprocessing: false")
         self._vars = self.solver.variables()
         self._rows = self.solver.constraints()
+        self.iterations = 0
 
     def add_devices(self, devs: list[int]) -> list[int]:
         """Add the columns of ``devs`` (not yet in the LP), as many as spare rows allow."""
@@ -220,14 +227,22 @@ class TiLP:
         self.cand += devs
         return devs
 
-    def solve(self, time_limit_s: float) -> LPResult | None:
+    def solve(self, time_limit_s: float, max_iterations: int = DEFAULT_LP_ITERATIONS,
+              ) -> LPResult | None:
+        """Solve (warm after :meth:`add_devices`). The effort is ``max_iterations`` simplex
+        iterations (deterministic); ``time_limit_s`` is only a safety net. A solve cut by
+        either comes back with ``optimal=False``: its duals are not an LP optimum, callers
+        must not rely on it (it would depend on where it was cut)."""
         from ortools.linear_solver import linear_solver_pb2, pywraplp
 
         if self.solver is None:
             return None
         s = self.solver
-        s.SetTimeLimit(int(1000 * max(0.5, time_limit_s)))
+        s.SetTimeLimit(max(1, int(1000 * time_limit_s)))
+        s.SetSolverSpecificParametersAsString(
+            f"use_preprocessing: false max_number_of_iterations: {int(max(1, max_iterations))}")
         status = s.Solve()
+        self.iterations += int(s.iterations())
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
         resp = linear_solver_pb2.MPSolutionResponse()

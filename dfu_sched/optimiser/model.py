@@ -82,6 +82,9 @@ class PlanConfig:
     beats the hint within a 10-30 s budget on 2 cores. ``case_link_tolerance``: soft case links;
     the final plan regroups a split case's devices onto one examiner when the pass loses at most
     this fraction of the objective (0 = only between equal plans; negative = off; mode "full").
+    ``lp_iterations``, ``cg_max_rounds``, ``lagrange_iterations``: the counted effort of the LP
+    (per solve), of column generation and of the fallback bound (``optimiser/lagrange.py``);
+    counts, so that the plan never depends on the machine's load.
     """
 
     aging_days: float | None = 180.0
@@ -92,6 +95,9 @@ class PlanConfig:
     scip_node_limit: int = 200
     local_search: bool = True
     case_link_tolerance: float = 1e-4
+    lp_iterations: int = 50_000        # simplex iterations per GLOP solve (deterministic effort)
+    cg_max_rounds: int = 100           # safety cap on column-generation rounds (reported if hit)
+    lagrange_iterations: int = 300     # DP passes of the bound used when the LP did not finish
 
 
 @dataclass
@@ -115,6 +121,14 @@ class WeekPlan:
     week_hours: float = 168.0
     lookahead_weeks: int = 4
     cases_split: int = 0          # cases whose planned devices are on more than one examiner
+    #: (bound - plan) / (bound - what the plan's devices earn after the working week ends): the
+    #: gap on the part the examiners' choices control (see :func:`working_hours_tail`)
+    gap_working_hours: float = 0.0
+    lp_complete: bool = True      # False: the LP was cut short and a fallback bound is shown
+    #: counted work done (LP iterations, column-generation rounds, search budget): what limits it
+    effort: dict[str, int] = field(default_factory=dict)
+    #: hours each examiner can really be planned: whole 30-minute slots inside its windows
+    usable_hours: dict[str, float] = field(default_factory=dict)
 
     def examiner_of(self) -> dict[str, str]:
         """Device id -> examiner id for the devices planned this week."""
@@ -166,6 +180,19 @@ def examiner_slots(x: PlanExaminer, week_hours: float) -> np.ndarray:
             t += UNIT_HOURS
     cap = int(math.floor(max(0.0, x.hours) / UNIT_HOURS + 1e-9))
     return np.array(sorted(starts)[:cap], dtype=float)
+
+
+def working_week_end(inst: "Instance") -> float:
+    """End of the last working slot of any examiner (hours on the week axis; 0 if none)."""
+    ends = [float(c[-1]) + UNIT_HOURS for c in inst.clock if len(c)]
+    return max(ends) if ends else 0.0
+
+
+def working_hours_tail(inst: "Instance", plan: list[list[int]]) -> float:
+    """What the plan's devices earn after the working week ends: ``w (H - end of the working
+    week)`` each, whenever in the week they start. The examiners' choices control the rest."""
+    rest = max(0.0, inst.H - working_week_end(inst))
+    return float(sum(inst.w[j] for x in plan for j in x) * rest)
 
 
 def to_units(hours: float) -> int:

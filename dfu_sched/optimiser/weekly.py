@@ -113,7 +113,7 @@ def next_working_time(now: dt.datetime, staff: Sequence[StaffRow]) -> PlanStart:
     monday = monday_of(now.date())
     since = (now - dt.datetime.combine(monday, dt.time())).total_seconds() / 3600.0
     from_hour = math.ceil(since / UNIT_HOURS - 1e-9) * UNIT_HOURS
-    wins = [staff_windows(s) for s in staff]
+    wins = [slot_windows(s) for s in staff]
     first = _first_work(wins, from_hour)
     stamp = f"{now:%a %d %b %Y %H:%M}"
     if first is None and (any(wins) or now.weekday() >= 5):
@@ -154,7 +154,7 @@ def to_plan_inputs(queue: Sequence[QueueRow], staff: Sequence[StaffRow], tiers: 
             score=q.risk.score))
     examiners = []
     for s in staff:
-        full = staff_windows(s)
+        full = slot_windows(s)
         wins = clip_windows(full, start.from_hour)
         cut = wins != list(full)
         hours = min(s.hours, round(sum(b - a for a, b in wins), 6)) if cut else s.hours
@@ -163,6 +163,26 @@ def to_plan_inputs(queue: Sequence[QueueRow], staff: Sequence[StaffRow], tiers: 
                                       later_hours=s.hours if cut else None,
                                       later_windows=list(full) if cut else None))
     return devices, examiners
+
+
+def slot_windows(s: StaffRow) -> list[tuple[float, float]]:
+    """The examiner's working windows cut to whole 30-minute slots, so no hour is lost.
+
+    ``staff_windows`` spreads the hours evenly (36 h over 5 days: 7.2 h a day), but the plan
+    works in 30-minute slots and a 7.2 h day holds only 14 of them (7 h): 1 h a week silently
+    lost. Here the slots are spread instead (15, 15, 14, 14, 14 = 36 h), earlier days first;
+    only hours that are not a multiple of 30 minutes (36.2 h) cannot be planned, and the plan
+    reports them (``hours_usable`` and a warning).
+    """
+    from dfu_sched.optimiser.model import UNIT_HOURS
+
+    windows = staff_windows(s)
+    if not windows:
+        return windows
+    slots = int(s.hours / UNIT_HOURS + 1e-9)
+    base, extra = divmod(slots, len(windows))
+    return [(a, a + UNIT_HOURS * (base + (1 if k < extra else 0)))
+            for k, (a, _b) in enumerate(windows)]
 
 
 @dataclass
@@ -237,7 +257,8 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
     for r in rows:
         del r["_tier_rank"]
         r["examiner"] = ex_ref(r["examiner"])  # after sorting: pseudonyms do not reorder the plan
-    warnings = _warnings(plan, queue, pdev, tiers, where, start, dev_ref)
+    warnings = _warnings(plan, queue, pdev, tiers, where, start, dev_ref,
+                         {x.id: x.hours for x in examiners})
     out_examiners = []
     for s, x in zip(staff, examiners):
         rows_e = plan.assignments.get(s.examiner_id, [])
@@ -246,6 +267,7 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
                                   pdev[a.device_id].hours if a.device_id not in plan.split_devices
                                   else a.end - a.start for a in rows_e), 1),
                               "devices": len(rows_e),
+                              "usable_hours": plan.usable_hours.get(s.examiner_id, 0.0),
                               "windows": [list(w) for w in (x.windows or [])]})
     planned = len(where)
     summary = {
@@ -257,7 +279,10 @@ def build_report(plan: WeekPlan, queue: Sequence[QueueRow], devices: Sequence[Pl
         "greedy_objective": round(plan.greedy_objective, 2),
         "improvement_over_greedy": round(plan.improvement_over_greedy, 6),
         "bound": round(plan.bound, 2) if plan.bound == plan.bound else None,
-        "gap_to_bound": round(plan.gap, 6), "method": plan.method,
+        "gap_to_bound": round(plan.gap, 6),
+        "gap_to_bound_working_hours": round(plan.gap_working_hours, 6),
+        "lp_complete": plan.lp_complete, "effort": dict(plan.effort),
+        "hours_usable": round(sum(plan.usable_hours.values()), 1), "method": plan.method,
         "cases_split": plan.cases_split,
         "infeasible_deadlines": [dev_ref(x) for x in plan.infeasible_deadlines],
         "aging": (f"weight x (1 + age/{cfg.aging_days:g} days)" if cfg.aging_days
@@ -477,8 +502,10 @@ def _ahead_of(ctx: _ReasonContext, j: int) -> str:
 
 
 def _warnings(plan: WeekPlan, queue: Sequence[QueueRow], pdev: dict[str, PlanDevice],
-              tiers: dict[str, TierSpec], where: dict, start: PlanStart, dev_ref) -> list[str]:
+              tiers: dict[str, TierSpec], where: dict, start: PlanStart, dev_ref,
+              hours_of: dict[str, float] | None = None) -> list[str]:
     out = []
+    hours_of = hours_of or {}
     high = list(tiers)[:HIGH_TIERS_COUNT]
     for j in plan.infeasible_deadlines:
         q = next(x for x in queue if x.device_id == j)
@@ -506,4 +533,15 @@ def _warnings(plan: WeekPlan, queue: Sequence[QueueRow], pdev: dict[str, PlanDev
                    "(the given tier was used): " + ", ".join(dev_ref(q.device_id) for q in mism[:10]))
     if plan.split_devices:
         out.append(f"{len(plan.split_devices)} device(s) are longer than a week and are planned in parts")
+    lost = [(s_id, h - plan.usable_hours.get(s_id, h)) for s_id, h in hours_of.items()]
+    lost = [(s_id, x) for s_id, x in lost if x > 1e-9]
+    if lost:
+        out.append(f"{sum(x for _, x in lost):g} h of {len(lost)} examiner(s) cannot be planned: the plan "
+                   "works in whole 30-minute slots within the working days")
+    if not plan.lp_complete and "safety net" in plan.method:
+        out.append("the LP did not finish within --time-limit: the bound is a looser fallback and the plan "
+                   "may differ on another machine; rerun with a larger --time-limit")
+    elif not plan.lp_complete:
+        out.append("the LP reached its iteration limit: the bound is the looser Lagrangian fallback "
+                   "(the plan and bound are still the same on any machine)")
     return out

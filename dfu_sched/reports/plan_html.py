@@ -247,7 +247,7 @@ def replan_command(doc: dict) -> str:
     parts += (["--now", str(inp["now"])] if inp.get("now")
               else ["--week", str(inp.get("week") or doc["summary"]["week_start"])])
     for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
-                      ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
+                      ("--search-budget", "search_budget"), ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
         if inp.get(key) is not None:
             parts += [flag, str(inp[key])]
     if inp.get("scip"):

@@ -1,0 +1,144 @@
+"""A bound without the LP: Lagrangian relaxation of the device rows, solved by counted subgradient.
+
+Why: the priced TI-LP bound needs GLOP to finish. When it does not (its iteration limit, or the
+wall-clock safety net on an overloaded machine), the old fallback priced the queue with rough
+heuristic slot prices and reported gaps of 17-39 % for plans that were within 0.5 % of the LP.
+
+Relax "each device at most once" with prices sigma_j >= 0. What is left splits by examiner into
+a longest path over its slots (start device j at slot s for ``w_j (H - clock[s]) - sigma_j``, or
+stay idle), an exact DP. Its value-to-go lambda_t gives slot prices ``pi_t = lambda_t -
+lambda_{t+1} >= 0``; :func:`lp.priced_bound` turns any such prices into a bound valid for the
+whole queue (weak duality), and that re-optimises every device's sigma, so it is much tighter
+than the Lagrangian value itself (measured 2,000 x 16: 0.6 % above the LP, against 3 % for the
+Lagrangian and 230 % for the heuristic prices). The sigma are improved by subgradient steps of
+Polyak size towards the best plan found; the work is a fixed number of DP passes, so the bound
+is the same on any machine, however loaded.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dfu_sched.optimiser.model import Instance
+
+
+class _PathDP:
+    """Longest path over the slots of every examiner group at once (the relaxed problem).
+
+    Arrays are over (device, group) pairs sorted by group, each group's segment closed by a
+    sentinel that never fits, so one backwards pass over the slot index serves all groups with
+    a segmented max; ``V[g, t]`` is group g's value-to-go from slot t. The path is recovered
+    afterwards by re-evaluating only the slots it passes through.
+    """
+
+    def __init__(self, inst: Instance, groups: list[list[int]], cand: np.ndarray):
+        self.inst, self.groups = inst, groups
+        reps = [g[0] for g in groups]
+        self.reps = np.array(reps, dtype=np.int64)
+        self.caps = np.array([int(inst.cap[e]) for e in reps], dtype=np.int64)
+        self.C = int(self.caps.max()) if len(reps) else 0
+        J, G, starts = [], [], []
+        for g, e in enumerate(reps):
+            devs = cand[inst.elig_mask[cand, e]]
+            starts.append(sum(x.size for x in J))
+            J.append(np.concatenate([devs, [-1]]))
+            G.append(np.full(devs.size + 1, g))
+        self.starts = np.array(starts, dtype=np.int64)
+        self.J = np.concatenate(J).astype(np.int64) if J else np.zeros(0, dtype=np.int64)
+        self.G = np.concatenate(G).astype(np.int64) if G else np.zeros(0, dtype=np.int64)
+        real = self.J >= 0
+        jj = np.where(real, self.J, 0)
+        self.P = np.where(real, inst.p[jj], 1).astype(np.int64)
+        self.W = np.where(real, inst.w[jj], 0.0)
+        le = inst.latest_end[jj, self.reps[self.G]] if self.J.size else np.zeros(0, dtype=np.int64)
+        self.LE = np.where(real, np.minimum(self.caps[self.G], le), -1)
+        self.A = np.zeros((len(reps), self.C))     # H - clock per group slot (0 past capacity)
+        for g, e in enumerate(reps):
+            self.A[g, :self.caps[g]] = inst.H - inst.clock[e]
+        self.mult = np.array([len(g) for g in groups], dtype=float)
+
+    def _vals(self, t: int, V: np.ndarray, sig: np.ndarray, idx=slice(None)) -> np.ndarray:
+        end = t + self.P[idx]
+        g = self.G[idx]
+        ok = end <= self.LE[idx]
+        v = self.W[idx] * self.A[g, t] - sig[idx] + V[g, np.minimum(end, self.C)]
+        return np.where(ok, v, -np.inf)
+
+    def solve(self, sigma: np.ndarray) -> tuple[float, np.ndarray, list[list[int]]]:
+        """(sum over groups of members x value, V per group, best path per group)."""
+        ng, C = len(self.groups), self.C
+        V = np.zeros((ng, C + 1))
+        if self.J.size == 0:
+            return 0.0, V, [[] for _ in range(ng)]
+        sig = np.where(self.J >= 0, sigma[np.maximum(self.J, 0)], 0.0)
+        for t in range(C - 1, -1, -1):
+            best = np.maximum.reduceat(self._vals(t, V, sig), self.starts)
+            V[:, t] = np.maximum(V[:, t + 1], best)
+        paths: list[list[int]] = []
+        for g in range(ng):
+            seg = np.arange(self.starts[g], self.starts[g + 1] if g + 1 < ng else self.J.size)
+            path, t = [], 0
+            while t < self.caps[g]:
+                if V[g, t] > V[g, t + 1]:
+                    k = int(seg[np.argmax(self._vals(t, V, sig, seg))])
+                    path.append(int(self.J[k]))
+                    t += int(self.P[k])
+                else:
+                    t += 1
+            paths.append(path)
+        return float(self.mult @ V[:, 0]), V, paths
+
+
+def lagrangian_bound(inst: Instance, cand: list[int], must: set[int], target: float,
+                     iterations: int = 300, price_every: int = 25) -> float:
+    """Deterministic upper bound on every plan of the whole queue (see the module docstring).
+
+    ``cand``: the devices whose rows are relaxed with prices (the others are priced at the end
+    through the slot prices, like the LP's outside devices); ``target``: the best plan value
+    known (the Polyak step aims at it). ``iterations`` DP passes; every ``price_every`` of them
+    (and at the end) the slot prices are priced over the whole queue; the smallest bound wins.
+    """
+    from dfu_sched.optimiser.lp import examiner_groups, priced_bound
+
+    if inst.n == 0 or inst.m == 0:
+        return 0.0
+    cand_arr = np.asarray(sorted(set(cand)), dtype=np.int64)
+    groups = examiner_groups(inst)
+    dp = _PathDP(inst, groups, cand_arr)
+    group_of = {e: g for g, members in enumerate(groups) for e in members}
+    sigma = np.zeros(inst.n)
+    best_bound, theta, stall, best_lag = float("inf"), 1.0, 0, float("inf")
+    for it in range(max(1, iterations)):
+        val, V, paths = dp.solve(sigma)
+        lag = float(sigma[cand_arr].sum()) + val
+        used = np.zeros(inst.n)
+        for g, path in enumerate(paths):
+            for j in path:
+                used[j] += len(groups[g])
+        last = it == iterations - 1
+        if (it + 1) % price_every == 0 or last or it == 0:
+            pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
+            for e, g in group_of.items():
+                x = V[g, :int(inst.cap[e]) + 1]
+                pi[e] = np.maximum(0.0, x[:-1] - x[1:])
+            best_bound = min(best_bound, priced_bound(inst, pi, must)[0])
+        if lag < best_lag - 1e-9 * max(1.0, abs(lag)):
+            best_lag, stall = lag, 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta, stall = theta / 2, 0
+        grad = np.zeros(inst.n)
+        grad[cand_arr] = 1.0 - used[cand_arr]
+        grad[(sigma <= 0.0) & (grad > 0.0)] = 0.0     # projected: those prices cannot go lower
+        norm = float(grad @ grad)
+        if norm == 0.0 or last:   # projected subgradient 0: the Lagrangian optimum is reached
+            if norm == 0.0:
+                pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
+                for e, g in group_of.items():
+                    x = V[g, :int(inst.cap[e]) + 1]
+                    pi[e] = np.maximum(0.0, x[:-1] - x[1:])
+                best_bound = min(best_bound, priced_bound(inst, pi, must)[0])
+            break
+        step = theta * max(lag - target, 1e-6 * max(1.0, abs(lag))) / norm
+        sigma = np.maximum(0.0, sigma - step * grad)
+    return best_bound
