@@ -305,9 +305,10 @@ class Evaluator:
             self.stage[p.key] = stage
         return self.preps[p.key]
 
-    def ensure(self, keys: Iterable[tuple], n: int) -> None:
-        """Run whatever replications 0..n-1 the given mixes still lack."""
-        todo = [(k, r) for k in dict.fromkeys(keys) for r in range(n) if r not in self.runs[k]]
+    def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int]) -> None:
+        """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix)."""
+        count = (lambda k: n) if isinstance(n, int) else n.__getitem__
+        todo = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
         if not todo:
             return
         t0 = time.perf_counter()
@@ -437,6 +438,70 @@ def frontier(points: list[dict], tol: dict[str, float] | None = None) -> list[di
     return sorted(keep, key=lambda p: (p["cost_gbp"], [_inf(p["objectives"][k]) for k in FRONTIER_KEYS]))
 
 
+# ---- settling the frontier: few replications may only discard a mix with confidence ----------------
+
+def optimistic_point(ev: Evaluator, key: tuple, against: tuple, confidence: float = 0.95) -> dict:
+    """Mix ``key`` at the optimistic end of its paired interval against the fully evaluated ``against``.
+
+    For each objective: ``against``'s mean plus the lower end of the mean paired difference
+    (key - against) over the replications ``key`` has (common random numbers, so the pairs share
+    their devices). A measure without two usable pairs is unknown, hence optimistic (-inf).
+    """
+    m = ev.n(key)
+    objectives = {}
+    for k in FRONTIER_KEYS:
+        low = paired_difference(ev.values(against, k, m), ev.values(key, k, m), confidence).low
+        objectives[k] = ev.mean(against, k) + low if np.isfinite(low) else -np.inf
+    return {"cost_gbp": ev.preps[key].cost, "objectives": objectives}
+
+
+def confidently_dominated_by(ev: Evaluator, key: tuple, full: list[tuple], tol: dict[str, float]) -> tuple | None:
+    """The first fully evaluated mix (in the given order) that dominates even ``key``'s optimistic point."""
+    for q in full:
+        if q != key and ev.preps[q].cost <= ev.preps[key].cost + 1e-6 and \
+                dominates(_point(ev, q), optimistic_point(ev, key, q), tol):
+            return q
+    return None
+
+
+def settle_frontier(ev: Evaluator, keys: list[tuple], n_full: int, tol: dict[str, float],
+                    log: Callable[[str], None] | None = None) -> tuple[list[tuple], dict[tuple, tuple]]:
+    """Evaluate fully (``n_full`` replications, CRN) every mix that could be on the frontier.
+
+    A mix with fewer replications is dropped only when a fully evaluated mix dominates its
+    optimistic point (``confidently_dominated_by``). Otherwise, in rounds: the undecided mixes on
+    the estimated frontier (every mix at the replications it has) are evaluated fully; when none
+    is, the undecided ones get twice their replications, which narrows their intervals. Every
+    round adds a fully evaluated mix or doubles replications, so it ends; the effort is a count,
+    the same for a seed whatever the workers. Returns (fully evaluated keys, dropped key -> the
+    fully evaluated mix that dominates it).
+    """
+    order = sorted(dict.fromkeys(keys), key=lambda k: (ev.preps[k].cost, mix_label(ev.preps[k].mix)))
+    dropped: dict[tuple, tuple] = {}
+    while True:
+        full = [k for k in order if ev.n(k) >= n_full]
+        undecided = []
+        for k in order:
+            if k in full or k in dropped:
+                continue
+            q = confidently_dominated_by(ev, k, full, tol)
+            if q is None:
+                undecided.append(k)
+            else:
+                dropped[k] = q
+        if not undecided:
+            return full, dropped
+        pts = [_point(ev, k) for k in full + undecided]
+        est = {p["key"] for p in frontier(pts, tol)}
+        promote = [k for k in undecided if k in est]
+        if promote:
+            ev.ensure(promote, n_full)
+        else:
+            ev.ensure(undecided, {k: min(2 * ev.n(k), n_full) for k in undecided})
+        if log:
+            log(f"frontier: {len(promote) or len(undecided)} mixes {'evaluated fully' if promote else 'doubled'}")
+
+
 # ---- the search --------------------------------------------------------------------------------
 
 @dataclass
@@ -460,7 +525,8 @@ class SearchResult:
     evaluator: Evaluator
     baseline: tuple
     chosen: tuple
-    points: dict = field(default_factory=dict)       # key -> point dict at candidate reps
+    points: dict = field(default_factory=dict)       # key -> point dict, fully evaluated (final reps)
+    dropped: dict = field(default_factory=dict)      # key -> the fully evaluated key that dominates it
     excluded: dict = field(default_factory=dict)     # option -> reason
     option_table: list = field(default_factory=list)
     reachable: bool | None = None
@@ -491,11 +557,13 @@ def _check_budget(sc: Scenario, budget: float, table: list[dict]) -> None:
                          f"(£{cheapest:,.0f} for one unit); use 0 to see doing nothing")
 
 
-def _point(ev: Evaluator, key: tuple, base_key: tuple, n: int, target: Target | None) -> dict:
+def _point(ev: Evaluator, key: tuple, target: Target | None = None) -> dict:
+    """A mix's cost and objectives over all the replications it has: one evaluation, one number."""
     p = ev.preps[key]
+    n = ev.n(key)
     objectives = {k: ev.mean(key, k, n) for k in FRONTIER_KEYS}
     out = {"key": key, "mix": p.mix, "label": mix_label(p.mix), "cost_gbp": p.cost, "objectives": objectives,
-           "stage": ev.stage[key]}
+           "stage": ev.stage[key], "replications": n}
     if target is not None:
         v = ev.mean(key, target.result_key, n)
         out["target_value"] = v
@@ -583,7 +651,7 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
     log(f"proposed {len(set(cand))} candidate mixes")
 
     def pts() -> dict[tuple, dict]:
-        return {k: _point(ev, k, zero, n2, tgt) for k in ev.preps if ev.n(k) >= n2}
+        return {k: _point(ev, k, tgt) for k in ev.preps if ev.n(k) >= n2}
 
     def affordable(p: dict) -> bool:
         return p["cost_gbp"] <= cap + 1e-6
@@ -634,46 +702,52 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
                 break
         log(f"local search: {len(ev.preps)} mixes evaluated")
 
-    # 4. successive halving among the contenders
-    points = pts()
-    front = frontier([p for p in points.values() if affordable(p)], tolerances(points[zero]))
-    for p in points.values():
-        p["on_frontier"] = any(p is q for q in front)
-    if tgt is None:
-        contenders = sorted(front, key=lambda p: _inf(p["objectives"][primary]))[: settings.contenders]
-    else:
+    # 4. the chosen mix and the frontier, both at the final replications
+    nf = settings.final_reps
+    ev.ensure([zero], nf)
+    tol = tolerances(_point(ev, zero))
+    chosen = zero
+    if tgt is not None:  # successive halving among the cheapest mixes that meet the target
+        points = pts()
         meeting = sorted([p for p in points.values() if affordable(p) and p["meets_target"]],
                          key=lambda p: p["cost_gbp"])
-        contenders = meeting[: settings.contenders] or [incumbent(points)]
-    keys = [p["key"] for p in contenders] or [zero]
-    n = n2
+        keys = [p["key"] for p in meeting[: settings.contenders] or [incumbent(points)]]
+        n = n2
 
-    def rank(keys: list[tuple], n: int) -> list[tuple]:
-        if tgt is None:
-            return sorted(keys, key=lambda k: (_inf(ev.mean(k, primary, n)), ev.preps[k].cost))
-        ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
-        return ok + [k for k in keys if k not in ok]
+        def rank(keys: list[tuple], n: int) -> list[tuple]:
+            ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
+            return ok + [k for k in keys if k not in ok]
 
-    while n < settings.final_reps:
-        n = min(2 * n, settings.final_reps)
-        ev.ensure(keys + [zero], n)
-        keys = rank(keys, n)
-        if n < settings.final_reps:
-            keys = keys[: max(1, math.ceil(len(keys) / 2))]
-    ev.ensure(keys + [zero], settings.final_reps)
-    ranked = rank(keys, settings.final_reps)
-    final = {k: _point(ev, k, zero, settings.final_reps, tgt) for k in ranked}
-    # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
-    peers = ranked if tgt is None else [k for k in ranked if final[k]["meets_target"]] or ranked
-    undominated = [k for k in peers if not any(dominates(final[q], final[k]) for q in peers if q != k)]
-    chosen = (undominated or ranked)[0]
+        while n < nf:
+            n = min(2 * n, nf)
+            ev.ensure(keys, n)
+            keys = rank(keys, n)
+            if n < nf:
+                keys = keys[: max(1, math.ceil(len(keys) / 2))]
+        ev.ensure(keys, nf)
+        ranked = rank(keys, nf)
+        final = {k: _point(ev, k, tgt) for k in ranked}
+        # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
+        peers = [k for k in ranked if final[k]["meets_target"]] or ranked
+        undominated = [k for k in peers if not any(dominates(final[q], final[k]) for q in peers if q != k)]
+        chosen = (undominated or ranked)[0]
+    # Every affordable mix that could be on the frontier is evaluated with the chosen mix's replications
+    # (CRN); one with fewer is dropped only when a fully evaluated mix dominates it with confidence.
+    pool = [k for k in ev.preps if ev.preps[k].cost <= cap + 1e-6]
+    full, dropped = settle_frontier(ev, pool, nf, tol, log)
+    points = {k: _point(ev, k, tgt) for k in full}
+    front = frontier(list(points.values()), tol)
+    for p in points.values():
+        p["on_frontier"] = any(p is q for q in front)
+    if tgt is None and effects and cap > 0:  # the best on the objective among the fully evaluated frontier
+        chosen = min(front, key=lambda p: (_inf(p["objectives"][primary]), p["cost_gbp"]))["key"]
     if not effects or (tgt is None and cap <= 0):
         chosen = zero
-    ev.ensure([chosen], settings.final_reps)
     if tgt is not None:
-        res.reachable = tgt.met(ev.mean(chosen, tgt.result_key, settings.final_reps))
+        res.reachable = tgt.met(ev.mean(chosen, tgt.result_key, nf))
     res.chosen = chosen
     res.points = points
+    res.dropped = dropped
     res.seconds = time.perf_counter() - t0
     return res
 
@@ -835,15 +909,17 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     for k, p in sorted(res.points.items(), key=lambda kv: (kv[1]["cost_gbp"], kv[1]["label"])):
         evaluated.append({
             "mix": p["mix"], "label": p["label"], "cost_gbp": round(p["cost_gbp"], 2), "stage": p["stage"],
-            "replications": st.candidate_reps, "on_frontier": p.get("on_frontier", False),
+            "replications": p["replications"], "on_frontier": p.get("on_frontier", False),
             "meets_target": p.get("meets_target"),
             "objectives": {o: _r(p["objectives"][OBJECTIVES[o][0]]) for o in OBJECTIVES},
             "target_value": _r(p.get("target_value")) if st.target else None,
         })
+    # Mixes dropped before full evaluation: each is beaten with 95% confidence by a fully evaluated mix.
     screened = [{"mix": ev.preps[k].mix, "label": mix_label(ev.preps[k].mix), "cost_gbp": round(ev.preps[k].cost, 2),
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,
-                 "objectives": {o: _r(ev.mean(k, OBJECTIVES[o][0])) for o in OBJECTIVES}, "target_value": None}
-                for k in ev.preps if ev.stage[k] == "screen" and k not in res.points]
+                 "objectives": {o: _r(ev.mean(k, OBJECTIVES[o][0])) for o in OBJECTIVES}, "target_value": None,
+                 "dominated_by": mix_label(ev.preps[q].mix)}
+                for k, q in sorted(res.dropped.items(), key=lambda kv: (ev.preps[kv[0]].cost, mix_label(ev.preps[kv[0]].mix)))]
     front = [e for e in evaluated if e["on_frontier"]]
     prep = ev.preps[ch]
     bm = backlog_months_removed(ev, base, ch, nf)
