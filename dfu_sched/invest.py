@@ -992,6 +992,64 @@ def _week_phrase(block: dict, start_date, H: int) -> str:
     return txt
 
 
+def _days(x: float) -> str:
+    return f"{x:,.1f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+#: How a headline sentence names each objective, and says a mix's value against the chosen mix's.
+OBJECTIVE_WORDS = {
+    "exposure": ("child-safeguarding exposure",
+                 lambda v, c: f"its exposure is {v:,.0f} risk-weighted device-days against {c:,.0f}"),
+    "wait-12m": ("the wait to start in month 12",
+                 lambda v, c: f"examinations starting in month 12 wait {_days(v)} days on average against {_days(c)}"),
+    "backlog": ("the backlog at the end",
+                lambda v, c: f"{v:,.0f} devices are still waiting at the end against {c:,.0f}"),
+}
+
+#: A cheaper frontier mix is named when it gets at least this share of the chosen mix's improvement.
+CHEAPER_SHARE = 0.8
+
+
+def cheaper_mix_sentences(out: dict) -> list[str]:
+    """The cheapest frontier mix with at least 80% of the chosen mix's improvement on the objective.
+
+    The claim names its measure, and when that mix is worse than the chosen one on another
+    objective (beyond the frontier's tie tolerance), the next sentence says so with both values:
+    a headline must not hide a worse measure behind a better one.
+    """
+    ch, base = out["chosen"], out["baseline"]["measures"]
+    name = out["objective"]["name"]
+    rows = {p["label"]: p for p in out["frontier"]}
+    if ch["label"] not in rows:
+        return []
+    best, b0 = rows[ch["label"]]["objectives"][name], base[OBJECTIVES[name][0]]["estimate"]
+    if best is None or b0 is None or b0 <= best:
+        return []
+    for p in sorted(out["frontier"], key=lambda p: p["cost_gbp"]):
+        v = p["objectives"][name]
+        if v is None or p["cost_gbp"] >= ch["cost_gbp"] or (b0 - v) < CHEAPER_SHARE * (b0 - best):
+            continue
+        share = math.floor(100 * (b0 - v) / (b0 - best)) / 100
+        words = OBJECTIVE_WORDS[name][0]
+        lines = [f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets {share:.0%} of the chosen "
+                 f"mix's reduction in {words}."]
+        worse = []
+        for o, (_, say) in OBJECTIVE_WORDS.items():
+            v_o, c_o = p["objectives"][o], rows[ch["label"]]["objectives"][o]
+            b_o = base[OBJECTIVES[o][0]]["estimate"]
+            tol = FRONTIER_TOLERANCE * abs(b_o) if b_o is not None else 0.0
+            if o != name and c_o is not None and (v_o is None or v_o > c_o + tol):
+                worse.append(say(v_o, c_o) if v_o is not None else f"{OBJECTIVE_WORDS[o][0]} is not measured")
+        if worse:
+            lines.append(f"But it is worse on the other measures: {'; '.join(worse)} with the chosen mix. "
+                         "See the frontier table before choosing between them.")
+        else:
+            lines.append("It is no worse on the other frontier measures: see the frontier table before committing "
+                         "the full sum.")
+        return lines
+    return []
+
+
 def explain(out: dict, sc: Scenario) -> list[str]:
     """Plain sentences for a finance committee."""
     ch, bm, base = out["chosen"], out["chosen"]["measures"], out["baseline"]["measures"]
@@ -1026,8 +1084,8 @@ def explain(out: dict, sc: Scenario) -> list[str]:
     w12 = "invest.wait_at_12m_days"
     if bm[w12]["estimate"] is not None and base[w12]["estimate"] is not None:
         month = "in month 12" if H >= 52 else f"in the last month of the {H} weeks"
-        lines.append(f"Examinations starting {month} have waited {bm[w12]['estimate']:,.0f} days on average "
-                     f"instead of {base[w12]['estimate']:,.0f}.")
+        lines.append(f"Examinations starting {month} have waited {_days(bm[w12]['estimate'])} days on average "
+                     f"instead of {_days(base[w12]['estimate'])}.")
     e = dv["overall.exposure"]
     if base["overall.exposure"]["estimate"]:
         pct = -e["estimate"] / base["overall.exposure"]["estimate"] if e["estimate"] is not None else 0
@@ -1045,18 +1103,8 @@ def explain(out: dict, sc: Scenario) -> list[str]:
         lines.append(f"Each month of backlog removed (at today's examination rate) costs "
                      f"{_gbp(ch['gbp_per_month_of_backlog_removed'])}; each device taken off the queue "
                      f"{_gbp(ch['gbp_per_device_removed'])}.")
-    front = out["frontier"]
-    if len(front) > 1 and out["mode"] == "budget":
-        key = out["objective"]["name"]
-        best = ch["measures"][out["objective"]["key"]]["estimate"]
-        b0 = base[out["objective"]["key"]]["estimate"]
-        if best is not None and b0 and b0 > best:
-            for p in front:
-                v = p["objectives"][key]
-                if v is not None and p["cost_gbp"] < ch["cost_gbp"] and (b0 - v) >= 0.8 * (b0 - best):
-                    lines.append(f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets at least "
-                                 f"80% of that improvement: see the frontier table before committing the full sum.")
-                    break
+    if out["mode"] == "budget":
+        lines += cheaper_mix_sentences(out)
     if out["excluded_options"]:
         lines.append("Not chosen: " + "; ".join(f"{k} ({v})" for k, v in out["excluded_options"].items()) + ".")
     return lines

@@ -67,7 +67,8 @@ def invest_text(out: dict) -> str:
     rows = [[_label(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
-    lines += ["", "Efficient frontier (cost against the three objectives; candidate replications)"]
+    lines += ["", f"Efficient frontier (cost against the three objectives; every mix with {out['replications']['final']} "
+                  "replications, as the chosen mix)"]
     obj = list(out["objective"] and ["exposure", "wait-12m", "backlog"])
     rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o], 0 if o != "wait-12m" else 1) for o in obj]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
