@@ -1140,12 +1140,16 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
     keys = [k for k in headline_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]
     ids = _unique_ids([_stem(p) for p, _ in scenarios])
+    titles = _titles([sc.name for _, sc in scenarios], ids)
     out_sc = []
-    for (path, sc), k, ident in zip(scenarios, keys_by, ids):
+    for i, ((path, sc), k, ident) in enumerate(zip(scenarios, keys_by, ids)):
         p = ev.preps[k]
         out_sc.append({
-            "id": ident, "name": sc.name, "file": path, "mix": {n: u for n, u in p.mix.items() if u},
-            "label": mix_label(p.mix), "actions": describe_mix(sc, p.mix), "cost_gbp": round(p.cost, 2),
+            "id": ident, "name": sc.name, "title": titles[i], "file": path,
+            "mix": {n: u for n, u in p.mix.items() if u}, "label": mix_label(p.mix),
+            "actions": describe_mix(sc, p.mix) if any(p.mix.values()) else ["no investment"],
+            "changes": scenario_changes(first, sc) if i else [],
+            "cost_gbp": round(p.cost, 2),
             "recurring_gbp_per_year_after_horizon": p.recurring,
             "measures": measures_block(ev, k, keys, replications),
             "cost_profile": cost_profile(sc, p.mix),
@@ -1175,6 +1179,48 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         "run": {"seconds": round(time.perf_counter() - t0, 2), "replications_simulated": ev.replications_run,
                 "workers": ev.workers},
     }
+
+
+def _titles(names: list[str], ids: list[str]) -> list[str]:
+    """Scenario names for display; a name two scenarios share gets the file id added."""
+    return [n if names.count(n) == 1 else f"{n} ({i})" for n, i in zip(names, ids)]
+
+
+#: Sections a comparison does not list as changes: names, run settings (the comparison sets them) and
+#: the investment options (what is bought is described as actions, with its cost).
+_NOT_CHANGES = ("name", "description", "run", "investment", "extends")
+
+
+def scenario_changes(ref: Scenario, sc: Scenario, limit: int = 6) -> list[str]:
+    """What ``sc`` sets differently from ``ref`` outside its investments: 'policy.discipline: priority
+    (first scenario: fifo)'. Lists of different length or shape are reported as changed whole."""
+    a, b = ref.model_dump(mode="json", by_alias=True), sc.model_dump(mode="json", by_alias=True)
+    found: list[str] = []
+
+    def show(v) -> str:
+        return "not set" if v is None else str(v).lower() if isinstance(v, bool) else f"{v:g}" \
+            if isinstance(v, float) else str(v) if not isinstance(v, (dict, list)) else "..."
+
+    def walk(x, y, path: str) -> None:
+        if x == y:
+            return
+        if isinstance(x, dict) and isinstance(y, dict):
+            for key in list(x) + [k for k in y if k not in x]:
+                walk(x.get(key), y.get(key), f"{path}.{key}" if path else key)
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for j, (u, v) in enumerate(zip(x, y)):
+                walk(u, v, f"{path}[{j}]")
+        elif isinstance(x, (dict, list)) or isinstance(y, (dict, list)):
+            found.append(f"{path}: changed")
+        else:
+            found.append(f"{path}: {show(y)} (first scenario: {show(x)})")
+
+    for key in a:
+        if key not in _NOT_CHANGES:
+            walk(a[key], b.get(key), key)
+    if len(found) > limit:
+        found = found[:limit] + [f"and {len(found) - limit} more inputs"]
+    return found
 
 
 def _stem(path: str) -> str:
