@@ -225,6 +225,8 @@ def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -
         n_out, spend = 0.0, 0.0
     m = measure(sc, wl, out)
     s = dict(m.scalars)
+    for t in sc.tier_names:  # the share as people read it, so every output shows the same number
+        s[f"{t}.within_target_pct"] = 100.0 * s[f"{t}.within_target_share"]
     s["invest.outsourced_devices"] = n_out
     s["invest.outsourced_spend_gbp"] = spend
     H = sc.calendar.horizon_weeks
@@ -777,6 +779,16 @@ def headline_keys(sc: Scenario) -> list[str]:
     return keys
 
 
+def compare_keys(sc: Scenario) -> list[str]:
+    """What ``compare`` shows: the headline measures, then per tier the share started within target and
+    the examinations started, and how long the lowest tier's devices still waiting at the end have
+    waited; a priority rule can look good on the headline while it starves a tier."""
+    keys = headline_keys(sc)
+    keys += [f"{t}.within_target_pct" for t in sc.tier_names] + [f"{t}.started" for t in sc.tier_names]
+    low = sc.tier_names[-1]
+    return keys + [f"{low}.waiting_at_end", f"{low}.age_at_end_days.p50"]
+
+
 MEASURE_LABELS = {
     "overall.wait_to_start_days.p50": "wait to start, median of starts in horizon (days)",
     "overall.wait_to_start_days.mean": "wait to start, mean of starts in horizon (days)",
@@ -801,6 +813,14 @@ def label_of(key: str) -> str:
         return f"{parts[0]} wait to start, {'median' if parts[2] == 'p50' else parts[2]} (days)"
     if len(parts) == 2 and parts[1] == "exposure":
         return f"{parts[0]} exposure"
+    if len(parts) == 2 and parts[1] == "within_target_pct":
+        return f"{parts[0]} started within target (%)"
+    if len(parts) == 2 and parts[1] == "started":
+        return f"{parts[0]} examinations started"
+    if len(parts) == 2 and parts[1] == "waiting_at_end":
+        return f"{parts[0]} still waiting at the end (devices)"
+    if len(parts) == 3 and parts[1] == "age_at_end_days":
+        return f"{parts[0]} still waiting at the end: {'median' if parts[2] == 'p50' else parts[2]} age (days)"
     if key.startswith("window."):
         return f"{parts[1]} {parts[2]} wait to start from the target week (days)"
     return key
@@ -1138,7 +1158,7 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
     ev.ensure(keys_by, replications)
     first = scenarios[0][1]
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
-    keys = [k for k in headline_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]
+    keys = [k for k in compare_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]
     ids = _unique_ids([_stem(p) for p, _ in scenarios])
     titles = _titles([sc.name for _, sc in scenarios], ids)
     out_sc = []

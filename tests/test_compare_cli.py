@@ -78,6 +78,13 @@ def test_compare_names_scenarios_and_says_what_a_policy_change_is(files, policy_
     assert "strict tier priority" in header and " p " not in header + " " and "do nothing" not in text
     assert "policy.discipline: priority (first scenario: fifo)" in text
     assert "strict tier priority minus North Yorkshire 2022 with £400K to invest" in text
+    # a policy comparison shows what happens to each tier (the README's policy table comes from this output)
+    for label in ("VH started within target (%)", "L started within target (%)", "L examinations started",
+                  "L still waiting at the end: median age (days)"):
+        assert label in text
+    share = p["measures"]["L.within_target_pct"]["estimate"]
+    assert 0 <= share <= 100 and share == pytest.approx(100 * p["measures"]["L.within_target_share"]["estimate"]
+                                                          if "L.within_target_share" in p["measures"] else share)
 
 
 def test_compare_report_titles_use_scenario_names(files, policy_file, tmp_path):
