@@ -16,8 +16,13 @@ How the best mix is found (``search_budget``):
    several objectives and budget fractions, plus the runners-up of the main objective;
 3. evaluate the proposals by simulation (CRN), then a local search (one unit less / one unit
    moved to another option) around the best, because queueing effects do not add up;
-4. successive halving: more replications only for the contenders on the frontier; the chosen
-   mix is the best contender on the main objective after the last round.
+4. settle the frontier at the chosen mix's replications: a mix evaluated with fewer (screened,
+   candidate, neighbour) is dropped only when a fully evaluated mix dominates it even at the
+   optimistic end of its paired 95% interval; otherwise it is evaluated fully (the same
+   replications, common random numbers), so the frontier holds only fully evaluated mixes and
+   no screened-out mix that could be on it is missing. Budget mode: the chosen mix is the
+   frontier's best on the main objective. Target mode: successive halving among the cheapest
+   mixes meeting the target picks it first.
 """
 from __future__ import annotations
 
