@@ -16,8 +16,13 @@ How the best mix is found (``search_budget``):
    several objectives and budget fractions, plus the runners-up of the main objective;
 3. evaluate the proposals by simulation (CRN), then a local search (one unit less / one unit
    moved to another option) around the best, because queueing effects do not add up;
-4. successive halving: more replications only for the contenders on the frontier; the chosen
-   mix is the best contender on the main objective after the last round.
+4. settle the frontier at the chosen mix's replications: a mix evaluated with fewer (screened,
+   candidate, neighbour) is dropped only when a fully evaluated mix dominates it even at the
+   optimistic end of its paired 95% interval; otherwise it is evaluated fully (the same
+   replications, common random numbers), so the frontier holds only fully evaluated mixes and
+   no screened-out mix that could be on it is missing. Budget mode: the chosen mix is the
+   frontier's best on the main objective. Target mode: successive halving among the cheapest
+   mixes meeting the target picks it first.
 """
 from __future__ import annotations
 
@@ -224,6 +229,8 @@ def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -
         n_out, spend = 0.0, 0.0
     m = measure(sc, wl, out)
     s = dict(m.scalars)
+    for t in sc.tier_names:  # the share as people read it, so every output shows the same number
+        s[f"{t}.within_target_pct"] = 100.0 * s[f"{t}.within_target_share"]
     s["invest.outsourced_devices"] = n_out
     s["invest.outsourced_spend_gbp"] = spend
     H = sc.calendar.horizon_weeks
@@ -304,9 +311,10 @@ class Evaluator:
             self.stage[p.key] = stage
         return self.preps[p.key]
 
-    def ensure(self, keys: Iterable[tuple], n: int) -> None:
-        """Run whatever replications 0..n-1 the given mixes still lack."""
-        todo = [(k, r) for k in dict.fromkeys(keys) for r in range(n) if r not in self.runs[k]]
+    def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int]) -> None:
+        """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix)."""
+        count = (lambda k: n) if isinstance(n, int) else n.__getitem__
+        todo = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
         if not todo:
             return
         t0 = time.perf_counter()
@@ -434,6 +442,70 @@ def frontier(points: list[dict], tol: dict[str, float] | None = None) -> list[di
     return sorted(keep, key=lambda p: (p["cost_gbp"], [_inf(p["objectives"][k]) for k in FRONTIER_KEYS]))
 
 
+# ---- settling the frontier: few replications may only discard a mix with confidence ----------------
+
+def optimistic_point(ev: Evaluator, key: tuple, against: tuple, confidence: float = 0.95) -> dict:
+    """Mix ``key`` at the optimistic end of its paired interval against the fully evaluated ``against``.
+
+    For each objective: ``against``'s mean plus the lower end of the mean paired difference
+    (key - against) over the replications ``key`` has (common random numbers, so the pairs share
+    their devices). A measure without two usable pairs is unknown, hence optimistic (-inf).
+    """
+    m = ev.n(key)
+    objectives = {}
+    for k in FRONTIER_KEYS:
+        low = paired_difference(ev.values(against, k, m), ev.values(key, k, m), confidence).low
+        objectives[k] = ev.mean(against, k) + low if np.isfinite(low) else -np.inf
+    return {"cost_gbp": ev.preps[key].cost, "objectives": objectives}
+
+
+def confidently_dominated_by(ev: Evaluator, key: tuple, full: list[tuple], tol: dict[str, float]) -> tuple | None:
+    """The first fully evaluated mix (in the given order) that dominates even ``key``'s optimistic point."""
+    for q in full:
+        if q != key and ev.preps[q].cost <= ev.preps[key].cost + 1e-6 and \
+                dominates(_point(ev, q), optimistic_point(ev, key, q), tol):
+            return q
+    return None
+
+
+def settle_frontier(ev: Evaluator, keys: list[tuple], n_full: int, tol: dict[str, float],
+                    log: Callable[[str], None] | None = None) -> tuple[list[tuple], dict[tuple, tuple]]:
+    """Evaluate fully (``n_full`` replications, CRN) every mix that could be on the frontier.
+
+    A mix with fewer replications is dropped only when a fully evaluated mix dominates its
+    optimistic point (``confidently_dominated_by``). Otherwise, in rounds: the undecided mixes on
+    the estimated frontier (every mix at the replications it has) are evaluated fully; when none
+    is, the undecided ones get twice their replications, which narrows their intervals. Every
+    round adds a fully evaluated mix or doubles replications, so it ends; the effort is a count,
+    the same for a seed whatever the workers. Returns (fully evaluated keys, dropped key -> the
+    fully evaluated mix that dominates it).
+    """
+    order = sorted(dict.fromkeys(keys), key=lambda k: (ev.preps[k].cost, mix_label(ev.preps[k].mix)))
+    dropped: dict[tuple, tuple] = {}
+    while True:
+        full = [k for k in order if ev.n(k) >= n_full]
+        undecided = []
+        for k in order:
+            if k in full or k in dropped:
+                continue
+            q = confidently_dominated_by(ev, k, full, tol)
+            if q is None:
+                undecided.append(k)
+            else:
+                dropped[k] = q
+        if not undecided:
+            return full, dropped
+        pts = [_point(ev, k) for k in full + undecided]
+        est = {p["key"] for p in frontier(pts, tol)}
+        promote = [k for k in undecided if k in est]
+        if promote:
+            ev.ensure(promote, n_full)
+        else:
+            ev.ensure(undecided, {k: min(2 * ev.n(k), n_full) for k in undecided})
+        if log:
+            log(f"frontier: {len(promote) or len(undecided)} mixes {'evaluated fully' if promote else 'doubled'}")
+
+
 # ---- the search --------------------------------------------------------------------------------
 
 @dataclass
@@ -457,7 +529,8 @@ class SearchResult:
     evaluator: Evaluator
     baseline: tuple
     chosen: tuple
-    points: dict = field(default_factory=dict)       # key -> point dict at candidate reps
+    points: dict = field(default_factory=dict)       # key -> point dict, fully evaluated (final reps)
+    dropped: dict = field(default_factory=dict)      # key -> the fully evaluated key that dominates it
     excluded: dict = field(default_factory=dict)     # option -> reason
     option_table: list = field(default_factory=list)
     reachable: bool | None = None
@@ -488,11 +561,13 @@ def _check_budget(sc: Scenario, budget: float, table: list[dict]) -> None:
                          f"(£{cheapest:,.0f} for one unit); use 0 to see doing nothing")
 
 
-def _point(ev: Evaluator, key: tuple, base_key: tuple, n: int, target: Target | None) -> dict:
+def _point(ev: Evaluator, key: tuple, target: Target | None = None) -> dict:
+    """A mix's cost and objectives over all the replications it has: one evaluation, one number."""
     p = ev.preps[key]
+    n = ev.n(key)
     objectives = {k: ev.mean(key, k, n) for k in FRONTIER_KEYS}
     out = {"key": key, "mix": p.mix, "label": mix_label(p.mix), "cost_gbp": p.cost, "objectives": objectives,
-           "stage": ev.stage[key]}
+           "stage": ev.stage[key], "replications": n}
     if target is not None:
         v = ev.mean(key, target.result_key, n)
         out["target_value"] = v
@@ -580,7 +655,7 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
     log(f"proposed {len(set(cand))} candidate mixes")
 
     def pts() -> dict[tuple, dict]:
-        return {k: _point(ev, k, zero, n2, tgt) for k in ev.preps if ev.n(k) >= n2}
+        return {k: _point(ev, k, tgt) for k in ev.preps if ev.n(k) >= n2}
 
     def affordable(p: dict) -> bool:
         return p["cost_gbp"] <= cap + 1e-6
@@ -631,46 +706,52 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
                 break
         log(f"local search: {len(ev.preps)} mixes evaluated")
 
-    # 4. successive halving among the contenders
-    points = pts()
-    front = frontier([p for p in points.values() if affordable(p)], tolerances(points[zero]))
-    for p in points.values():
-        p["on_frontier"] = any(p is q for q in front)
-    if tgt is None:
-        contenders = sorted(front, key=lambda p: _inf(p["objectives"][primary]))[: settings.contenders]
-    else:
+    # 4. the chosen mix and the frontier, both at the final replications
+    nf = settings.final_reps
+    ev.ensure([zero], nf)
+    tol = tolerances(_point(ev, zero))
+    chosen = zero
+    if tgt is not None:  # successive halving among the cheapest mixes that meet the target
+        points = pts()
         meeting = sorted([p for p in points.values() if affordable(p) and p["meets_target"]],
                          key=lambda p: p["cost_gbp"])
-        contenders = meeting[: settings.contenders] or [incumbent(points)]
-    keys = [p["key"] for p in contenders] or [zero]
-    n = n2
+        keys = [p["key"] for p in meeting[: settings.contenders] or [incumbent(points)]]
+        n = n2
 
-    def rank(keys: list[tuple], n: int) -> list[tuple]:
-        if tgt is None:
-            return sorted(keys, key=lambda k: (_inf(ev.mean(k, primary, n)), ev.preps[k].cost))
-        ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
-        return ok + [k for k in keys if k not in ok]
+        def rank(keys: list[tuple], n: int) -> list[tuple]:
+            ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
+            return ok + [k for k in keys if k not in ok]
 
-    while n < settings.final_reps:
-        n = min(2 * n, settings.final_reps)
-        ev.ensure(keys + [zero], n)
-        keys = rank(keys, n)
-        if n < settings.final_reps:
-            keys = keys[: max(1, math.ceil(len(keys) / 2))]
-    ev.ensure(keys + [zero], settings.final_reps)
-    ranked = rank(keys, settings.final_reps)
-    final = {k: _point(ev, k, zero, settings.final_reps, tgt) for k in ranked}
-    # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
-    peers = ranked if tgt is None else [k for k in ranked if final[k]["meets_target"]] or ranked
-    undominated = [k for k in peers if not any(dominates(final[q], final[k]) for q in peers if q != k)]
-    chosen = (undominated or ranked)[0]
+        while n < nf:
+            n = min(2 * n, nf)
+            ev.ensure(keys, n)
+            keys = rank(keys, n)
+            if n < nf:
+                keys = keys[: max(1, math.ceil(len(keys) / 2))]
+        ev.ensure(keys, nf)
+        ranked = rank(keys, nf)
+        final = {k: _point(ev, k, tgt) for k in ranked}
+        # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
+        peers = [k for k in ranked if final[k]["meets_target"]] or ranked
+        undominated = [k for k in peers if not any(dominates(final[q], final[k]) for q in peers if q != k)]
+        chosen = (undominated or ranked)[0]
+    # Every affordable mix that could be on the frontier is evaluated with the chosen mix's replications
+    # (CRN); one with fewer is dropped only when a fully evaluated mix dominates it with confidence.
+    pool = [k for k in ev.preps if ev.preps[k].cost <= cap + 1e-6]
+    full, dropped = settle_frontier(ev, pool, nf, tol, log)
+    points = {k: _point(ev, k, tgt) for k in full}
+    front = frontier(list(points.values()), tol)
+    for p in points.values():
+        p["on_frontier"] = any(p is q for q in front)
+    if tgt is None and effects and cap > 0:  # the best on the objective among the fully evaluated frontier
+        chosen = min(front, key=lambda p: (_inf(p["objectives"][primary]), p["cost_gbp"]))["key"]
     if not effects or (tgt is None and cap <= 0):
         chosen = zero
-    ev.ensure([chosen], settings.final_reps)
     if tgt is not None:
-        res.reachable = tgt.met(ev.mean(chosen, tgt.result_key, settings.final_reps))
+        res.reachable = tgt.met(ev.mean(chosen, tgt.result_key, nf))
     res.chosen = chosen
     res.points = points
+    res.dropped = dropped
     res.seconds = time.perf_counter() - t0
     return res
 
@@ -700,6 +781,16 @@ def headline_keys(sc: Scenario) -> list[str]:
     return keys
 
 
+def compare_keys(sc: Scenario) -> list[str]:
+    """What ``compare`` shows: the headline measures, then per tier the share started within target and
+    the examinations started, and how long the lowest tier's devices still waiting at the end have
+    waited; a priority rule can look good on the headline while it starves a tier."""
+    keys = headline_keys(sc)
+    keys += [f"{t}.within_target_pct" for t in sc.tier_names] + [f"{t}.started" for t in sc.tier_names]
+    low = sc.tier_names[-1]
+    return keys + [f"{low}.waiting_at_end", f"{low}.age_at_end_days.p50"]
+
+
 MEASURE_LABELS = {
     "overall.wait_to_start_days.p50": "wait to start, median of starts in horizon (days)",
     "overall.wait_to_start_days.mean": "wait to start, mean of starts in horizon (days)",
@@ -724,6 +815,14 @@ def label_of(key: str) -> str:
         return f"{parts[0]} wait to start, {'median' if parts[2] == 'p50' else parts[2]} (days)"
     if len(parts) == 2 and parts[1] == "exposure":
         return f"{parts[0]} exposure"
+    if len(parts) == 2 and parts[1] == "within_target_pct":
+        return f"{parts[0]} started within target (%)"
+    if len(parts) == 2 and parts[1] == "started":
+        return f"{parts[0]} examinations started"
+    if len(parts) == 2 and parts[1] == "waiting_at_end":
+        return f"{parts[0]} still waiting at the end (devices)"
+    if len(parts) == 3 and parts[1] == "age_at_end_days":
+        return f"{parts[0]} still waiting at the end: {'median' if parts[2] == 'p50' else parts[2]} age (days)"
     if key.startswith("window."):
         return f"{parts[1]} {parts[2]} wait to start from the target week (days)"
     return key
@@ -832,15 +931,17 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     for k, p in sorted(res.points.items(), key=lambda kv: (kv[1]["cost_gbp"], kv[1]["label"])):
         evaluated.append({
             "mix": p["mix"], "label": p["label"], "cost_gbp": round(p["cost_gbp"], 2), "stage": p["stage"],
-            "replications": st.candidate_reps, "on_frontier": p.get("on_frontier", False),
+            "replications": p["replications"], "on_frontier": p.get("on_frontier", False),
             "meets_target": p.get("meets_target"),
             "objectives": {o: _r(p["objectives"][OBJECTIVES[o][0]]) for o in OBJECTIVES},
             "target_value": _r(p.get("target_value")) if st.target else None,
         })
+    # Mixes dropped before full evaluation: each is beaten with 95% confidence by a fully evaluated mix.
     screened = [{"mix": ev.preps[k].mix, "label": mix_label(ev.preps[k].mix), "cost_gbp": round(ev.preps[k].cost, 2),
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,
-                 "objectives": {o: _r(ev.mean(k, OBJECTIVES[o][0])) for o in OBJECTIVES}, "target_value": None}
-                for k in ev.preps if ev.stage[k] == "screen" and k not in res.points]
+                 "objectives": {o: _r(ev.mean(k, OBJECTIVES[o][0])) for o in OBJECTIVES}, "target_value": None,
+                 "dominated_by": mix_label(ev.preps[q].mix)}
+                for k, q in sorted(res.dropped.items(), key=lambda kv: (ev.preps[kv[0]].cost, mix_label(ev.preps[kv[0]].mix)))]
     front = [e for e in evaluated if e["on_frontier"]]
     prep = ev.preps[ch]
     bm = backlog_months_removed(ev, base, ch, nf)
@@ -913,6 +1014,64 @@ def _week_phrase(block: dict, start_date, H: int) -> str:
     return txt
 
 
+def _days(x: float) -> str:
+    return f"{x:,.1f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+#: How a headline sentence names each objective, and says a mix's value against the chosen mix's.
+OBJECTIVE_WORDS = {
+    "exposure": ("child-safeguarding exposure",
+                 lambda v, c: f"its exposure is {v:,.0f} risk-weighted device-days against {c:,.0f}"),
+    "wait-12m": ("the wait to start in month 12",
+                 lambda v, c: f"examinations starting in month 12 wait {_days(v)} days on average against {_days(c)}"),
+    "backlog": ("the backlog at the end",
+                lambda v, c: f"{v:,.0f} devices are still waiting at the end against {c:,.0f}"),
+}
+
+#: A cheaper frontier mix is named when it gets at least this share of the chosen mix's improvement.
+CHEAPER_SHARE = 0.8
+
+
+def cheaper_mix_sentences(out: dict) -> list[str]:
+    """The cheapest frontier mix with at least 80% of the chosen mix's improvement on the objective.
+
+    The claim names its measure, and when that mix is worse than the chosen one on another
+    objective (beyond the frontier's tie tolerance), the next sentence says so with both values:
+    a headline must not hide a worse measure behind a better one.
+    """
+    ch, base = out["chosen"], out["baseline"]["measures"]
+    name = out["objective"]["name"]
+    rows = {p["label"]: p for p in out["frontier"]}
+    if ch["label"] not in rows:
+        return []
+    best, b0 = rows[ch["label"]]["objectives"][name], base[OBJECTIVES[name][0]]["estimate"]
+    if best is None or b0 is None or b0 <= best:
+        return []
+    for p in sorted(out["frontier"], key=lambda p: p["cost_gbp"]):
+        v = p["objectives"][name]
+        if v is None or p["cost_gbp"] >= ch["cost_gbp"] or (b0 - v) < CHEAPER_SHARE * (b0 - best):
+            continue
+        share = math.floor(100 * (b0 - v) / (b0 - best)) / 100
+        words = OBJECTIVE_WORDS[name][0]
+        lines = [f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets {share:.0%} of the chosen "
+                 f"mix's reduction in {words}."]
+        worse = []
+        for o, (_, say) in OBJECTIVE_WORDS.items():
+            v_o, c_o = p["objectives"][o], rows[ch["label"]]["objectives"][o]
+            b_o = base[OBJECTIVES[o][0]]["estimate"]
+            tol = FRONTIER_TOLERANCE * abs(b_o) if b_o is not None else 0.0
+            if o != name and c_o is not None and (v_o is None or v_o > c_o + tol):
+                worse.append(say(v_o, c_o) if v_o is not None else f"{OBJECTIVE_WORDS[o][0]} is not measured")
+        if worse:
+            lines.append(f"But it is worse on the other measures: {'; '.join(worse)} with the chosen mix. "
+                         "See the frontier table before choosing between them.")
+        else:
+            lines.append("It is no worse on the other frontier measures: see the frontier table before committing "
+                         "the full sum.")
+        return lines
+    return []
+
+
 def explain(out: dict, sc: Scenario) -> list[str]:
     """Plain sentences for a finance committee."""
     ch, bm, base = out["chosen"], out["chosen"]["measures"], out["baseline"]["measures"]
@@ -947,8 +1106,8 @@ def explain(out: dict, sc: Scenario) -> list[str]:
     w12 = "invest.wait_at_12m_days"
     if bm[w12]["estimate"] is not None and base[w12]["estimate"] is not None:
         month = "in month 12" if H >= 52 else f"in the last month of the {H} weeks"
-        lines.append(f"Examinations starting {month} have waited {bm[w12]['estimate']:,.0f} days on average "
-                     f"instead of {base[w12]['estimate']:,.0f}.")
+        lines.append(f"Examinations starting {month} have waited {_days(bm[w12]['estimate'])} days on average "
+                     f"instead of {_days(base[w12]['estimate'])}.")
     e = dv["overall.exposure"]
     if base["overall.exposure"]["estimate"]:
         pct = -e["estimate"] / base["overall.exposure"]["estimate"] if e["estimate"] is not None else 0
@@ -966,18 +1125,8 @@ def explain(out: dict, sc: Scenario) -> list[str]:
         lines.append(f"Each month of backlog removed (at today's examination rate) costs "
                      f"{_gbp(ch['gbp_per_month_of_backlog_removed'])}; each device taken off the queue "
                      f"{_gbp(ch['gbp_per_device_removed'])}.")
-    front = out["frontier"]
-    if len(front) > 1 and out["mode"] == "budget":
-        key = out["objective"]["name"]
-        best = ch["measures"][out["objective"]["key"]]["estimate"]
-        b0 = base[out["objective"]["key"]]["estimate"]
-        if best is not None and b0 and b0 > best:
-            for p in front:
-                v = p["objectives"][key]
-                if v is not None and p["cost_gbp"] < ch["cost_gbp"] and (b0 - v) >= 0.8 * (b0 - best):
-                    lines.append(f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets at least "
-                                 f"80% of that improvement: see the frontier table before committing the full sum.")
-                    break
+    if out["mode"] == "budget":
+        lines += cheaper_mix_sentences(out)
     if out["excluded_options"]:
         lines.append("Not chosen: " + "; ".join(f"{k} ({v})" for k, v in out["excluded_options"].items()) + ".")
     return lines
@@ -1011,14 +1160,18 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
     ev.ensure(keys_by, replications)
     first = scenarios[0][1]
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
-    keys = [k for k in headline_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]
+    keys = [k for k in compare_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]
     ids = _unique_ids([_stem(p) for p, _ in scenarios])
+    titles = _titles([sc.name for _, sc in scenarios], ids)
     out_sc = []
-    for (path, sc), k, ident in zip(scenarios, keys_by, ids):
+    for i, ((path, sc), k, ident) in enumerate(zip(scenarios, keys_by, ids)):
         p = ev.preps[k]
         out_sc.append({
-            "id": ident, "name": sc.name, "file": path, "mix": {n: u for n, u in p.mix.items() if u},
-            "label": mix_label(p.mix), "actions": describe_mix(sc, p.mix), "cost_gbp": round(p.cost, 2),
+            "id": ident, "name": sc.name, "title": titles[i], "file": path,
+            "mix": {n: u for n, u in p.mix.items() if u}, "label": mix_label(p.mix),
+            "actions": describe_mix(sc, p.mix) if any(p.mix.values()) else ["no investment"],
+            "changes": scenario_changes(first, sc) if i else [],
+            "cost_gbp": round(p.cost, 2),
             "recurring_gbp_per_year_after_horizon": p.recurring,
             "measures": measures_block(ev, k, keys, replications),
             "cost_profile": cost_profile(sc, p.mix),
@@ -1048,6 +1201,48 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         "run": {"seconds": round(time.perf_counter() - t0, 2), "replications_simulated": ev.replications_run,
                 "workers": ev.workers},
     }
+
+
+def _titles(names: list[str], ids: list[str]) -> list[str]:
+    """Scenario names for display; a name two scenarios share gets the file id added."""
+    return [n if names.count(n) == 1 else f"{n} ({i})" for n, i in zip(names, ids)]
+
+
+#: Sections a comparison does not list as changes: names, run settings (the comparison sets them) and
+#: the investment options (what is bought is described as actions, with its cost).
+_NOT_CHANGES = ("name", "description", "run", "investment", "extends")
+
+
+def scenario_changes(ref: Scenario, sc: Scenario, limit: int = 6) -> list[str]:
+    """What ``sc`` sets differently from ``ref`` outside its investments: 'policy.discipline: priority
+    (first scenario: fifo)'. Lists of different length or shape are reported as changed whole."""
+    a, b = ref.model_dump(mode="json", by_alias=True), sc.model_dump(mode="json", by_alias=True)
+    found: list[str] = []
+
+    def show(v) -> str:
+        return "not set" if v is None else str(v).lower() if isinstance(v, bool) else f"{v:g}" \
+            if isinstance(v, float) else str(v) if not isinstance(v, (dict, list)) else "..."
+
+    def walk(x, y, path: str) -> None:
+        if x == y:
+            return
+        if isinstance(x, dict) and isinstance(y, dict):
+            for key in list(x) + [k for k in y if k not in x]:
+                walk(x.get(key), y.get(key), f"{path}.{key}" if path else key)
+        elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
+            for j, (u, v) in enumerate(zip(x, y)):
+                walk(u, v, f"{path}[{j}]")
+        elif isinstance(x, (dict, list)) or isinstance(y, (dict, list)):
+            found.append(f"{path}: changed")
+        else:
+            found.append(f"{path}: {show(y)} (first scenario: {show(x)})")
+
+    for key in a:
+        if key not in _NOT_CHANGES:
+            walk(a[key], b.get(key), key)
+    if len(found) > limit:
+        found = found[:limit] + [f"and {len(found) - limit} more inputs"]
+    return found
 
 
 def _stem(path: str) -> str:

@@ -48,7 +48,54 @@ def test_compare_json_and_outputs(files, tmp_path):
 
 def test_compare_table(files):
     r = _run(["compare", str(files["a"]), str(files["b"]), "-n", "2", "-q", "--workers", "1"])
-    assert r.exit_code == 0 and "b minus a" in r.stdout and "cost in horizon" in r.stdout
+    # differences are titled by scenario names, not file names (issue 8, item 16)
+    assert r.exit_code == 0 and "with kiosk minus North Yorkshire 2022 with £400K to invest" in r.stdout
+    assert "cost in horizon" in r.stdout and "b minus a" not in r.stdout
+
+
+@pytest.fixture(scope="module")
+def policy_file(files):
+    data = raw(small(keep=("contract_examiner", "triage_kiosk", "training"), budget=120_000))
+    data["name"] = "strict tier priority"
+    data["policy"]["discipline"] = "priority"
+    from dfu_sched.scenario import Scenario
+
+    return to_yaml(Scenario.model_validate(data), files["dir"] / "p.yaml")
+
+
+def test_compare_names_scenarios_and_says_what_a_policy_change_is(files, policy_file):
+    r = _run(["compare", str(files["a"]), str(policy_file), "-n", "2", "-q", "--workers", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    a, p = out["scenarios"]
+    assert p["title"] == "strict tier priority" and a["title"] == "North Yorkshire 2022 with £400K to invest"
+    assert p["changes"] == ["policy.discipline: priority (first scenario: fifo)"]
+    assert "do nothing" not in p["actions"] and p["actions"] == ["no investment"]
+    from dfu_sched.reports.invest_text import compare_text
+
+    text = compare_text(out)
+    header = next(ln for ln in text.splitlines() if ln.startswith("measure"))
+    assert "strict tier priority" in header and " p " not in header + " " and "do nothing" not in text
+    assert "policy.discipline: priority (first scenario: fifo)" in text
+    assert "strict tier priority minus North Yorkshire 2022 with £400K to invest" in text
+    # a policy comparison shows what happens to each tier (the README's policy table comes from this output)
+    for label in ("VH started within target (%)", "L started within target (%)", "L examinations started",
+                  "L still waiting at the end: median age (days)"):
+        assert label in text
+    share = p["measures"]["L.within_target_pct"]["estimate"]
+    assert 0 <= share <= 100 and share == pytest.approx(100 * p["measures"]["L.within_target_share"]["estimate"]
+                                                          if "L.within_target_share" in p["measures"] else share)
+
+
+def test_compare_report_titles_use_scenario_names(files, policy_file, tmp_path):
+    page = tmp_path / "cmp.html"
+    r = _run(["compare", str(files["a"]), str(policy_file), "-n", "2", "-q", "--workers", "1", "--report", str(page)])
+    assert r.exit_code == 0, r.output
+    html = page.read_text(encoding="utf-8")
+    title = html[html.index("<title>") + 7: html.index("</title>")]
+    assert "strict tier priority" in title and "North Yorkshire 2022 with £400K to invest" in title.replace("&#x27;", "'")
+    assert "a vs p" not in title and "do nothing" not in html
+    assert "Differences against North Yorkshire 2022 with £400K to invest" in html
 
 
 def test_invest_cli_writes_finance_outputs(files, tmp_path):

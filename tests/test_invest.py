@@ -140,3 +140,116 @@ def test_frontier_drops_dominated():
     a, b, c = p(0, 10, 10, 10), p(100, 5, 5, 5), p(150, 6, 5, 5)
     assert [q["cost_gbp"] for q in frontier([a, b, c])] == [0, 100]
     assert dominates(b, c) and not dominates(a, b)
+
+
+# ---- the frontier: every mix on it has the chosen mix's replications (issue 8, item 13) -------------
+
+def _paired_low(a: np.ndarray, b: np.ndarray) -> float:
+    """Lower end of the two-sided 95% Student-t interval of mean(b - a)."""
+    from scipy import stats
+
+    d = b - a
+    d = d[np.isfinite(d)]
+    return float(d.mean() - stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+
+
+def test_frontier_is_fully_evaluated_and_nothing_undominated_is_dropped(result, scenario):
+    from dfu_sched.invest import FRONTIER_KEYS, FRONTIER_TOLERANCE, OBJECTIVES, prepare
+
+    res, out = result
+    ev, nf = res.evaluator, FAST["final_reps"]
+    assert out["frontier"] and all(f["replications"] == nf for f in out["frontier"])
+    assert all(e["replications"] == nf for e in out["evaluated"])
+    for f in out["frontier"]:
+        key = prepare(scenario, f["mix"]).key
+        assert ev.n(key) >= nf
+        for o, (m, _) in OBJECTIVES.items():
+            assert f["objectives"][o] == pytest.approx(ev.mean(key, m, nf), abs=1e-3)
+    zero = prepare(scenario, {}).key
+    tol = {k: FRONTIER_TOLERANCE * abs(ev.mean(zero, k, nf)) for k in FRONTIER_KEYS}
+    by_label = {mix_label_of(e): e for e in out["evaluated"]}
+    shown = {e["label"] for e in out["evaluated"]} | {e["label"] for e in out["screened"]}
+    # every affordable mix the search simulated is either evaluated fully or dropped with a reason
+    for k, p in ev.preps.items():
+        if p.cost <= 120_000 + 1e-6:
+            assert mix_label_of({"mix": p.mix}) in shown
+    for s in out["screened"]:
+        assert s["replications"] < nf
+        q = by_label[s["dominated_by"]]
+        assert q["cost_gbp"] <= s["cost_gbp"] + 1e-6
+        kq, ks = prepare(scenario, q["mix"]).key, prepare(scenario, s["mix"]).key
+        m = ev.n(ks)
+        lows = {k: _paired_low(ev.values(kq, k, m), ev.values(ks, k, m)) for k in FRONTIER_KEYS}
+        # even at the optimistic end of its interval the dropped mix is no better than q (within the tie tolerance)
+        assert all(lows[k] >= -tol[k] - 1e-9 for k in FRONTIER_KEYS), (s["label"], q["label"], lows)
+        assert q["cost_gbp"] < s["cost_gbp"] - 1e-6 or any(lows[k] > tol[k] for k in FRONTIER_KEYS)
+
+
+def mix_label_of(row: dict) -> str:
+    from dfu_sched.levers import mix_label
+
+    return mix_label(row["mix"])
+
+
+def test_do_nothing_is_one_evaluation_with_one_number(result):
+    from dfu_sched.reports.invest_text import invest_text
+
+    _, out = result
+    base = out["baseline"]["measures"]
+    rows = [e for e in out["evaluated"] + out["frontier"] if not any(e["mix"].values())]
+    assert rows
+    for row in rows:
+        assert row["replications"] == out["replications"]["final"] == out["baseline"]["replications"]
+        assert row["objectives"]["exposure"] == pytest.approx(base["overall.exposure"]["estimate"], abs=1e-3)
+        assert row["objectives"]["backlog"] == pytest.approx(base["overall.waiting_at_end"]["estimate"], abs=1e-3)
+    text = invest_text(out)
+    exposure = f"{base['overall.exposure']['estimate']:,.0f}"
+    line = next(ln for ln in text.splitlines() if ln.startswith("do nothing"))
+    assert exposure in line
+
+
+# ---- headline claims name their measure and do not hide a worse one (item 14) ----------------------
+
+def _with_frontier(out: dict, cheap_objectives: dict, chosen_objectives: dict) -> dict:
+    import copy
+
+    o = copy.deepcopy(out)
+    ch = o["chosen"]
+    b = o["baseline"]["measures"]
+    zero = {"mix": {}, "label": "do nothing", "cost_gbp": 0.0, "objectives": {
+        "exposure": b["overall.exposure"]["estimate"], "wait-12m": b["invest.wait_at_12m_days"]["estimate"],
+        "backlog": b["overall.waiting_at_end"]["estimate"]}}
+    cheap = {"mix": {"x": 1}, "label": "cheap mix", "cost_gbp": ch["cost_gbp"] / 2, "objectives": cheap_objectives}
+    chosen = {"mix": ch["mix"], "label": ch["label"], "cost_gbp": ch["cost_gbp"], "objectives": chosen_objectives}
+    ch["measures"]["overall.exposure"]["estimate"] = chosen_objectives["exposure"]
+    o["frontier"] = [zero, cheap, chosen]
+    return o
+
+
+def test_cheaper_mix_claim_names_its_measure_and_a_worse_wait(result, scenario):
+    from dfu_sched.invest import explain
+
+    _, out = result
+    b0 = out["baseline"]["measures"]["overall.exposure"]["estimate"]
+    best = 0.2 * b0
+    cheap_exposure = b0 - 0.9 * (b0 - best)
+    o = _with_frontier(out, {"exposure": cheap_exposure, "wait-12m": 99.4, "backlog": 9.0},
+                       {"exposure": best, "wait-12m": 1.4, "backlog": 9.0})
+    lines = explain(o, scenario)
+    i = next(j for j, ln in enumerate(lines) if "cheaper mix" in ln)
+    claim, after = lines[i], lines[i + 1]
+    assert "cheap mix" in claim and "90%" in claim and "exposure" in claim
+    assert "month 12" in after and "99" in after and "1.4" in after and "worse" in after
+    assert "backlog" not in after  # 9 against 9 is no worse
+
+
+def test_cheaper_mix_claim_says_when_nothing_is_worse(result, scenario):
+    from dfu_sched.invest import explain
+
+    _, out = result
+    b0 = out["baseline"]["measures"]["overall.exposure"]["estimate"]
+    o = _with_frontier(out, {"exposure": b0 * 0.3, "wait-12m": 1.5, "backlog": 9.0},
+                       {"exposure": b0 * 0.25, "wait-12m": 1.4, "backlog": 9.0})
+    lines = explain(o, scenario)
+    i = next(j for j, ln in enumerate(lines) if "cheaper mix" in ln)
+    assert "exposure" in lines[i] and "no worse" in lines[i + 1]

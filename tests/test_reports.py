@@ -326,8 +326,10 @@ def test_compare_report_same_page_from_option_folder_and_memory(compare_run):
 def test_compare_report_reads_in_plain_words_with_paired_intervals(compare_run):
     out, report = compare_run
     html = report.read_text(encoding="utf-8")
-    assert "Lowest child-safeguarding exposure: north_yorkshire_2022_priority</strong>" in html
-    assert "paired 95% CI" in html and "north_yorkshire_2022_priority minus north_yorkshire_2022" in html
+    # scenarios are named as people know them, not by file name (issue 8, item 16)
+    assert "Lowest child-safeguarding exposure: North Yorkshire 2022, strict tier priority</strong>" in html
+    assert "paired 95% CI" in html
+    assert "North Yorkshire 2022, strict tier priority minus North Yorkshire 2022 baseline" in html
     assert "Cost inside the horizon:" in html
     names = re.findall(r'data-chart="([^"]+)"', html)
     assert names == ["compare_backlog", "compare_wait", "compare_differences"]  # no costs: no cost chart

@@ -598,13 +598,18 @@ def trajectories_chart(named: Sequence[tuple[str, dict, dict]], start_date: str 
 
 
 def compare_backlog_chart(d: dict) -> Figure | None:
-    named = [(f"{s['id']}", s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
+    named = [(_title(s), s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
     return trajectories_chart(named, d.get("start_date"), "backlog")
 
 
 def compare_wait_chart(d: dict) -> Figure | None:
-    named = [(f"{s['id']}", s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
+    named = [(_title(s), s["trajectory"], scenario_style(i)) for i, s in enumerate(d.get("scenarios", []))]
     return trajectories_chart(named, d.get("start_date"), "wait")
+
+
+def _title(s: dict) -> str:
+    """A compared scenario's name for legends (older compare.json files: its file id)."""
+    return s.get("title") or s["id"]
 
 
 #: Measures worth a forest-plot panel, in reading order (those a compare file lacks are skipped).
@@ -630,6 +635,7 @@ def compare_forest_chart(d: dict) -> Figure | None:
     if not diffs or not keys:
         return None
     ids = [s["id"] for s in d["scenarios"]]
+    titles = {s["id"]: _title(s) for s in d["scenarios"]}
     rows = len(diffs)
     markers = ["o", "s", "^", "D", "v", "P"]
     with matplotlib.rc_context(_RC):
@@ -646,7 +652,8 @@ def compare_forest_chart(d: dict) -> Figure | None:
                 continue
             err = [[v - lo], [hi - v]] if math.isfinite(lo) and math.isfinite(hi) else None
             h = ax.errorbar([v], [y], xerr=err, fmt=markers[j % len(markers)], color=style["color"], capsize=4,
-                            markersize=6, linewidth=1.6, label=f"{diff['id']} minus {diff['versus']}")
+                            markersize=6, linewidth=1.6, label=f"{titles.get(diff['id'], diff['id'])} minus "
+                                                                 f"{titles.get(diff['versus'], diff['versus'])}")
             if len(handles) < rows and ax is axes[0]:
                 handles.append(h)
             txt = _signed(v) + (f"  ({_signed(lo)} to {_signed(hi)})" if err else "")
@@ -706,7 +713,7 @@ def compare_cost_chart(d: dict) -> Figure | None:
         by = {y["financial_year"]: y["total"] for y in s["cost_profile"]["by_financial_year"]}
         xs = np.arange(len(years)) - 0.4 + width * (i + 0.5)
         ax.bar(xs, [by.get(y, 0.0) for y in years], width=width * 0.92, color=scenario_style(i)["color"],
-               label=f"{s['id']}: £{s['cost_gbp']:,.0f} in all", alpha=0.9)
+               label=f"{_title(s)}: £{s['cost_gbp']:,.0f} in all", alpha=0.9)
     ax.set_xticks(range(len(years)), [f"FY {y}" for y in years])
     ax.grid(axis="x", visible=False)
     _gbp_axis(ax)

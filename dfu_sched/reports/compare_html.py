@@ -16,6 +16,7 @@ from typing import Sequence
 
 import yaml
 
+from dfu_sched.reports.invest_text import scenario_title, what_changes
 from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, ci_text, est, facts,
                                     headline_box, num, numbered_figures, page, report_footer, section, table)
 
@@ -206,7 +207,7 @@ def _gbp(x) -> str:
 
 
 def _name(s: dict) -> str:
-    return f"<strong>{escape(s['id'])}</strong>"
+    return f"<strong>{escape(scenario_title(s))}</strong>"
 
 
 def difference_phrase(block: dict, unit: str, digits: int = 0) -> str:
@@ -246,14 +247,14 @@ def compare_headline(compare: dict) -> list[str]:
         if best_i == 0:
             others = [f"{_name(s)} has {difference_phrase(diffs[s['id']]['measures'][key], unit, digits)}"
                       for s in sc[1:] if s["id"] in diffs]
-            items.append(f"<strong>Lowest {escape(words)}: {escape(first['id'])}</strong> "
+            items.append(f"<strong>Lowest {escape(words)}: {escape(scenario_title(first))}</strong> "
                          f"({num(best_v, digits)} {escape(unit)}); " + "; ".join(others) + ".")
         else:
             d = diffs[best["id"]]["measures"][key]
             base_v = est(first["measures"].get(key))
             share = f", {abs(est(d)) / base_v:.0%} {'less' if est(d) < 0 else 'more'}" \
                 if base_v and est(d) is not None else ""
-            items.append(f"<strong>Lowest {escape(words)}: {escape(best['id'])}</strong> with "
+            items.append(f"<strong>Lowest {escape(words)}: {escape(scenario_title(best))}</strong> with "
                          f"{num(best_v, digits)} {escape(unit)}: {difference_phrase(d, unit, digits)} than "
                          f"{_name(first)}{share}.")
     costs = "; ".join(
@@ -261,10 +262,13 @@ def compare_headline(compare: dict) -> list[str]:
         + (f" (then {_gbp(s['recurring_gbp_per_year_after_horizon'])} a year)"
            if s.get("recurring_gbp_per_year_after_horizon") else "") for s in sc)
     items.append(f"Cost inside the horizon: {costs}.")
+    by_id = {s["id"]: s for s in sc}
     for d in compare["differences"]:
         if d.get("gbp_per_month_of_backlog_removed"):
-            items.append(f"{_name({'id': d['id']})} removes backlog at {_gbp(d['gbp_per_month_of_backlog_removed'])} "
-                         f"per month of work taken off the queue (at {escape(d['versus'])}'s examination rate).")
+            versus = scenario_title(by_id.get(d["versus"], {"id": d["versus"]}))
+            items.append(f"{_name(by_id.get(d['id'], {'id': d['id']}))} removes backlog at "
+                         f"{_gbp(d['gbp_per_month_of_backlog_removed'])} per month of work taken off the queue "
+                         f"(at {escape(versus)}'s examination rate).")
     if not compare.get("paired", True):
         items.append(f"<strong>Not paired:</strong> {escape(compare.get('note') or 'the scenarios differ in demand')}; "
                      "differences carry the noise of both runs.")
@@ -274,10 +278,11 @@ def compare_headline(compare: dict) -> list[str]:
 # ---- tables -----------------------------------------------------------------------------------------
 
 def scenarios_table(compare: dict) -> str:
-    rows = [[escape(s["id"]), escape(s.get("name", "")), "<br>".join(escape(a) for a in s.get("actions", [])),
+    rows = [[escape(scenario_title(s)), escape(s.get("file") or s["id"]),
+             "<br>".join(escape(a) for a in what_changes(s, i == 0)),
              escape(_gbp(s.get("cost_gbp"))), escape(_gbp(s.get("recurring_gbp_per_year_after_horizon")))]
-            for s in compare["scenarios"]]
-    return table(["id", "scenario", "what it changes (investments)", "cost in horizon", "a year after"], rows,
+            for i, s in enumerate(compare["scenarios"])]
+    return table(["scenario", "file", "what it changes against the first", "cost in horizon", "a year after"], rows,
                  numeric=[False, False, False, True, True], raw=True)
 
 
@@ -286,12 +291,15 @@ def measures_table(compare: dict) -> str:
     rows = [[escape(compare["labels"].get(k, k))] + [_measure_cell(k, s["measures"].get(k, {})) for s in sc]
             for k in compare["measures"]]
     rows.append(["cost in horizon (£)"] + [escape(_gbp(s.get("cost_gbp"))) for s in sc])
-    return table(["measure (mean over replications; 95% CI below)"] + [escape(s["id"]) for s in sc], rows, raw=True)
+    return table(["measure (mean over replications; 95% CI below)"] + [escape(scenario_title(s)) for s in sc], rows,
+                 raw=True)
 
 
 def differences_table(compare: dict) -> str:
     diffs = compare["differences"]
-    head = ["measure"] + [f"{escape(d['id'])} minus {escape(d['versus'])}" for d in diffs]
+    titles = {s["id"]: scenario_title(s) for s in compare["scenarios"]}
+    head = ["measure"] + [f"{escape(titles.get(d['id'], d['id']))} minus {escape(titles.get(d['versus'], d['versus']))}"
+                          for d in diffs]
     rows = [[escape(compare["labels"].get(k, k))] + [_diff_cell(d["measures"].get(k, {})) for d in diffs]
             for k in compare["measures"] if not k.startswith("first_week_below.")]
     rows.append(["extra cost in horizon (£)"] + [escape(_gbp(d.get("cost_gbp"))) for d in diffs])
@@ -353,7 +361,7 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
     charts = render_charts({**compare, "start_date": start_date(files)}, COMPARE_CHARTS)
     fig = numbered_figures(charts)
 
-    ids = [s["id"] for s in compare["scenarios"]]
+    ids = [scenario_title(s) for s in compare["scenarios"]]
     body = [headline_box(compare_headline(compare))]
     body.append(f'<p class="note">Results of simulations, not forecasts: each number is the mean over '
                 f"{compare.get('replications')} simulated histories per scenario, with 95% confidence intervals. "

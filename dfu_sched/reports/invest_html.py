@@ -65,7 +65,7 @@ def options_table(out: dict) -> str:
 
 
 def mixes_table(out: dict) -> str:
-    """The mixes simulated with candidate replications, cheapest first; frontier and chosen marked."""
+    """The mixes evaluated with the chosen mix's replications, cheapest first; frontier and chosen marked."""
     chosen_label = out["chosen"].get("label")
     rows = []
     target = out.get("target") is not None
@@ -150,8 +150,9 @@ def reproduce_part(out: dict) -> str:
     body += f"<pre>{escape(' '.join(shlex.quote(c) for c in cmd))} --out RUN_DIR</pre>"
     body += ('<p class="note">The chosen mix and doing nothing are simulated with the same arrivals (common random '
              "numbers): each difference is computed within a replication and averaged, with a two-sided 95% "
-             "Student-t interval. Mixes on the frontier chart are means over the candidate replications, so they "
-             "are noisier than the chosen mix's figures.</p>")
+             "Student-t interval. Every mix on the frontier is evaluated with the same replications as the chosen "
+             "mix; a mix dropped earlier with fewer replications was beaten with 95% confidence (paired interval) by "
+             "a fully evaluated mix.</p>")
     return section("Reproducing this report", body, anchor="reproduce")
 
 
@@ -184,13 +185,16 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         fig("invest_backlog") + fig("invest_wait")
                         + "<h3>Every measure, with 95% CIs</h3>" + chosen_table(out), anchor="trajectory"))
     body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
-    screened = len(out.get("screened", []))
+    screened = out.get("screened", [])
+    reps = sorted({p["replications"] for p in screened})
+    reps_text = f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}"
     body.append(section("Options and mixes evaluated",
                         "<h3>The options (levers)</h3>" + options_table(out)
-                        + f"<h3>Mixes simulated as candidates ({len(out.get('evaluated', []))})</h3>"
-                        + (f'<p class="note">A further {screened} mixes were screened out with '
-                           f"{out.get('replications', {}).get('screen')} replications each (light grey on the "
-                           "frontier chart).</p>" if screened else "")
+                        + f"<h3>Mixes evaluated fully, with {out.get('replications', {}).get('final')} replications "
+                          f"({len(out.get('evaluated', []))})</h3>"
+                        + (f'<p class="note">A further {len(screened)} mixes were dropped after {reps_text} '
+                           "replications each, because a fully evaluated mix beats them with 95% confidence "
+                           "(light grey on the frontier chart).</p>" if screened else "")
                         + mixes_table(out), anchor="options"))
     body.append(section("Assumptions: every input, and where it comes from",
                         "<p>The levers' costs and effects are listed with their sources above; below, every input "

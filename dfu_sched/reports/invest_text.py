@@ -31,19 +31,32 @@ def _cell(key: str, block: dict) -> str:
     return fmt_ci(block, 0 if abs(block.get("estimate") or 0) >= 100 else 1)
 
 
+def scenario_title(s: dict) -> str:
+    """A compared scenario as people know it: its name (older compare.json files: the file id)."""
+    return s.get("title") or s["id"]
+
+
+def what_changes(s: dict, first: bool) -> list[str]:
+    """What a compared scenario changes against the first: inputs set differently, then what it buys."""
+    lead = ["the reference: differences are against it"] if first else list(s.get("changes") or [])
+    return lead + list(s.get("actions") or [])
+
+
 def compare_text(out: dict) -> str:
     sc = out["scenarios"]
+    titles = {s["id"]: scenario_title(s) for s in sc}
     lines = [f"Compare: {len(sc)} scenarios, {out['replications']} replications, seed {out['seed']} "
              f"({'common random numbers: paired differences' if out['paired'] else out['note']})", ""]
-    hdr = ["measure"] + [s["id"] for s in sc]
+    hdr = ["measure"] + [scenario_title(s) for s in sc]
     rows = [[out["labels"][k]] + [_cell(k, s["measures"][k]) for s in sc] for k in out["measures"]]
     rows.append(["cost in horizon"] + [_gbp(s["cost_gbp"]) for s in sc])
     rows.append(["recurring after horizon, a year"] + [_gbp(s["recurring_gbp_per_year_after_horizon"]) for s in sc])
     lines.append(table(hdr, rows))
-    for s in sc:
-        lines.append(f"  {s['id']}: {'; '.join(s['actions'])}")
+    for i, s in enumerate(sc):
+        lines.append(f"  {scenario_title(s)} ({s.get('file') or s['id']}): {'; '.join(what_changes(s, i == 0))}")
     for d in out["differences"]:
-        lines += ["", f"{d['id']} minus {d['versus']} (mean difference [95% CI]; negative = fewer days/devices)"]
+        lines += ["", f"{titles.get(d['id'], d['id'])} minus {titles.get(d['versus'], d['versus'])} "
+                      "(mean difference [95% CI]; negative = fewer days/devices)"]
         rows = [[out["labels"][k], fmt_ci(d["measures"][k], 1)] for k in out["measures"]]
         rows.append(["extra cost in horizon", _gbp(d["cost_gbp"])])
         rows.append(["£ per month of backlog removed", _gbp(d["gbp_per_month_of_backlog_removed"])])
@@ -67,7 +80,8 @@ def invest_text(out: dict) -> str:
     rows = [[_label(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
-    lines += ["", "Efficient frontier (cost against the three objectives; candidate replications)"]
+    lines += ["", f"Efficient frontier (cost against the three objectives; every mix with {out['replications']['final']} "
+                  "replications, as the chosen mix)"]
     obj = list(out["objective"] and ["exposure", "wait-12m", "backlog"])
     rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o], 0 if o != "wait-12m" else 1) for o in obj]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]

@@ -45,7 +45,8 @@ def question_400k(workers: int = 2, replications: int = 32) -> dict:
     out = result_json(res, sc)
     wall = time.perf_counter() - t0
     return {"wall_seconds": round(wall, 1), "chosen": out["chosen"]["label"], "cost_gbp": out["chosen"]["cost_gbp"],
-            **{k: out["run"][k] for k in ("mixes_evaluated", "replications_simulated", "mixes_x_replications_per_minute")}}
+            **{k: out["run"][k] for k in ("mixes_evaluated", "replications_simulated", "mixes_x_replications_per_minute")},
+            "frontier": [(p["label"], p["cost_gbp"], p["replications"]) for p in out["frontier"]]}
 
 
 def test_bench_invest():
@@ -53,6 +54,7 @@ def test_bench_invest():
     q = question_400k()
     print(f"\nraw evaluation: {raw}\n£400K question: {q}\nload average: {os.getloadavg()}")
     assert q["wall_seconds"] < FLOOR_S
+    assert all(reps == 32 for _, _, reps in q["frontier"])  # every frontier mix has the chosen mix's replications
 
 
 if __name__ == "__main__":
