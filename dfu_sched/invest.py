@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 import numpy as np
+from pydantic import ValidationError
 
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
@@ -38,7 +39,7 @@ from dfu_sched.levers import (Contract, apply_mix, cost_profile, max_units, mix_
                               outsourcing_contracts, recurring_after_horizon, unit_label)
 from dfu_sched.metrics import MONTH_WEEKS, measure
 from dfu_sched.model import EXAM, DFUModel
-from dfu_sched.scenario import HOURS_PER_WEEK, Scenario
+from dfu_sched.scenario import HOURS_PER_WEEK, Scenario, format_validation_error
 from dfu_sched.stats import paired_difference, t_interval, t_interval_columns
 from dfu_sched.workload import generate
 
@@ -62,7 +63,7 @@ NAMED_TARGETS = {
     "72h": "overall.wait_to_start_days.mean<=3",
     "30d": "overall.wait_to_start_days.mean<=30",
 }
-_TARGET_RE = re.compile(r"^\s*([A-Za-z0-9_.+\-]+)\s*(<=|>=|<|>)\s*(-?[0-9.]+)\s*$")
+_TARGET_RE = re.compile(r"^\s*([A-Za-z0-9_.+\-]+)\s*(<=|>=|<|>)\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*$")
 _WINDOW_STATS = ("mean", "p50", "p90", "p95", "max")
 
 
@@ -109,6 +110,8 @@ def parse_target(text: str, sc: Scenario, from_week: float) -> Target:
         raise InputError(f"--target: cannot read '{text}'; write KEY<=VALUE (e.g. 'VH+H.wait_to_start_days.p90<=7') "
                          f"or a name ({', '.join(NAMED_TARGETS)})")
     key, op, value = m.group(1), m.group(2), float(m.group(3))
+    if not math.isfinite(value):  # 400 digits read as inf
+        raise InputError("--target: the value must be a finite number")
     t = Target(expr, key, op, value, from_week)
     if t.window:
         scope, stat = t.window
@@ -134,7 +137,7 @@ def parse_by(text: str | None, sc: Scenario) -> float:
         except ValueError:
             raise InputError(f"--by: '{text}' is neither a date (YYYY-MM-DD) nor a week number") from None
         week = (d - sc.calendar.start_date).days / 7.0
-    if week < 0 or week > sc.calendar.horizon_weeks - 4:
+    if not math.isfinite(week) or week < 0 or week > sc.calendar.horizon_weeks - 4:  # nan fails every comparison
         raise InputError(f"--by: week {week:.1f} must lie between 0 and 4 weeks before the horizon "
                          f"({sc.calendar.horizon_weeks} weeks from {sc.calendar.start_date})")
     return week
@@ -158,7 +161,9 @@ def prepare(base: Scenario, mix: dict[str, int]) -> Prepared:
     mix = normalise_mix(base, mix)
     try:
         sc = apply_mix(base, mix)
-    except Exception as exc:  # a mix the scenario rules reject (e.g. hours over 24 a day)
+    except ValidationError as exc:  # a mix the scenario rules reject (e.g. hours over 24 a day)
+        raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {format_validation_error(exc)}") from None
+    except ValueError as exc:
         raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {exc}") from None
     return Prepared(tuple(mix.values()), mix, sc, outsourcing_contracts(base, mix), mix_cost(base, mix),
                     recurring_after_horizon(base, mix))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import check_report_path, report_from_output, report_options
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
+from dfu_sched.levers import MAX_GBP
 
 OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 
@@ -173,8 +175,8 @@ def _parse_gbp(text: str) -> float:
         value = float(t) * mult
     except ValueError:
         raise InputError(f"--budget: '{text}' is not an amount of money (e.g. 400000 or 400k)") from None
-    if value < 0 or value != value:
-        raise InputError(f"--budget: must not be negative (got {text})")
+    if not math.isfinite(value) or not 0 <= value <= MAX_GBP:  # inf and nan are not money either
+        raise InputError(f"--budget: must be an amount from £0 to £{MAX_GBP:,.0f} (got {text})")
     return value
 
 
