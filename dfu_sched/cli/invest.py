@@ -51,6 +51,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
+    from dfu_sched.experiments import check_size
     from dfu_sched.invest import compare_scenarios
     from dfu_sched.io import atomic_dir
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
@@ -69,6 +70,8 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     if n < 2:
         raise InputError("compare needs at least 2 replications for intervals")
     seed = first.run.seed if seed is None else seed
+    for _, each in loaded:
+        check_size(each, n)  # refuse before starting (dfu_sched.experiments)
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
     if out_dir is not None:
@@ -115,6 +118,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
+    from dfu_sched.experiments import check_size
     from dfu_sched.invest import SearchSettings, parse_by, parse_target, result_json, search
     from dfu_sched.io import atomic_dir
     from dfu_sched.reports.files import to_json
@@ -135,6 +139,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     if tgt is None and budget_gbp is None:
         budget_gbp = sc.investment.budget_gbp
     n = replications
+    check_size(sc, n)  # the unit as it is; each mix adds at most its options' staff
     settings = SearchSettings(budget=budget_gbp, target=tgt, objective=objective,
                               seed=sc.run.seed if seed is None else seed,
                               screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
