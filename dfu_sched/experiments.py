@@ -21,7 +21,7 @@ from dfu_sched.errors import InputError
 from dfu_sched.metrics import measure
 from dfu_sched.model import simulate_once
 from dfu_sched.scenario import STAGES, Scenario
-from dfu_sched.stats import Interval, paired_difference, t_interval, t_interval_columns
+from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
 
 
 @dataclass
@@ -41,7 +41,8 @@ class ExperimentResult:
     extra: dict = field(default_factory=dict)
 
     def interval(self, key: str) -> Interval:
-        return t_interval(self.scalars[key])
+        """The replications' mean of a measure with its 95% interval, inside the measure's range."""
+        return measure_interval(self.scalars[key], key)
 
     def summary(self) -> dict:
         """The JSON summary (keys documented in the README and pinned by a test)."""
@@ -99,7 +100,7 @@ class ExperimentResult:
         for key, m in self.weekly.items():
             if key == "week":
                 continue
-            mean, lo, hi = t_interval_columns(m)
+            mean, lo, hi = t_interval_columns(m, bounds=measure_range(key))
             out[key] = {"mean": _clean(mean), "ci95_low": _clean(lo), "ci95_high": _clean(hi)}
         return out
 
