@@ -40,7 +40,8 @@ from dfu_sched.levers import (Contract, apply_mix, cost_profile, max_units, mix_
 from dfu_sched.metrics import MONTH_WEEKS, measure
 from dfu_sched.model import EXAM, DFUModel
 from dfu_sched.scenario import HOURS_PER_WEEK, Scenario, format_validation_error
-from dfu_sched.stats import paired_difference, t_interval, t_interval_columns
+from dfu_sched.stats import (NON_NEGATIVE, measure_interval, measure_range, paired_difference, t_interval,
+                             t_interval_columns)
 from dfu_sched.workload import generate
 
 #: Spawn-key suffix of the turnaround stream: apart from every stream the core uses.
@@ -741,7 +742,7 @@ def measures_block(ev: Evaluator, key: tuple, keys: list[str], n: int) -> dict:
     out = {}
     for k in keys:
         v = ev.values(key, k, n)
-        block = interval(v)
+        block = measure_interval(v, k).as_dict()  # inside the measure's range (shares 0-1, others >= 0)
         if k.startswith("first_week_below."):
             block["reached_share"] = float(np.mean(np.isfinite(v))) if v.size else 0.0
         out[k] = block
@@ -759,7 +760,7 @@ def monthly_trajectory(ev: Evaluator, key: tuple, sc: Scenario, series: list[str
     weeks = [min(H, int(round(m * MONTH_WEEKS))) for m in range(months + 1)]
     out = {}
     for s in series:
-        mean, lo, hi = t_interval_columns(ev.weekly(key, s))
+        mean, lo, hi = t_interval_columns(ev.weekly(key, s), bounds=measure_range(s))
         out[s] = {"mean": [_r(mean[w]) for w in weeks], "ci95_low": [_r(lo[w]) for w in weeks],
                   "ci95_high": [_r(hi[w]) for w in weeks]}
     return {"month": list(range(months + 1)), "week": weeks, "series": out}
@@ -779,7 +780,7 @@ def monthly_wait(ev: Evaluator, key: tuple, sc: Scenario, scope: str = "overall"
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 per_rep = np.nanmean(m[:, w0:w1], axis=1)
-        iv = t_interval(per_rep)
+        iv = t_interval(per_rep, bounds=NON_NEGATIVE)  # a wait is never negative
         mean.append(_r(iv.estimate)); lo.append(_r(iv.low)); hi.append(_r(iv.high))
     return {"month": list(range(1, months + 1)), "mean": mean, "ci95_low": lo, "ci95_high": hi}
 
@@ -866,7 +867,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     }
     if st.target:
         v = ev.values(ch, st.target.result_key, nf)
-        chosen["target"] = {"value": interval(v), "met": bool(res.reachable),
+        chosen["target"] = {"value": measure_interval(v, st.target.result_key).as_dict(), "met": bool(res.reachable),
                             "replications_meeting": float(np.mean([st.target.met(x) for x in v]))}
     series = ["backlog.awaiting_examination", "months_of_work"]
     out = {

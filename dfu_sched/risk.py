@@ -106,9 +106,19 @@ def load_risk_model(path: str | Path | None = None) -> RiskModel:
     try:
         return RiskModel.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = exc.errors(include_url=False)[0]
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise InputError(f"{loc}: {err['msg']}", source=source) from None
+        raise InputError(f"{loc}: {err['msg']}{_allowed(err)}", source=source) from None
+
+
+def _allowed(err: dict) -> str:
+    """' (allowed: a finite number from 0 to 1,000,000)' for a number out of range or not finite."""
+    from dfu_sched.scenario import _RANGE_ERRORS, _range_phrase, _schema_nodes_at
+
+    if err["type"] not in _RANGE_ERRORS:
+        return ""
+    phrase = _range_phrase(_schema_nodes_at(list(err["loc"]), RiskModel.model_json_schema()))
+    return f" (allowed: {phrase})" if phrase else ""
 
 
 def score_factors(model: RiskModel, values: Mapping[str, float]) -> tuple[float, tuple[tuple[str, float], ...]]:
