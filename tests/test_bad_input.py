@@ -17,11 +17,11 @@ from click.testing import CliRunner
 
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
-from dfu_sched.experiments import BYTES_PER_DEVICE, check_size, estimate_size, run_experiment
+from dfu_sched.experiments import run_experiment
 from dfu_sched.optimiser.weekly import week_label
 from dfu_sched.risk import load_risk_model
 from dfu_sched.scenario import load_scenario
-from dfu_sched.stats import measure_interval, measure_range, t_interval, t_interval_columns
+from dfu_sched.stats import t_interval, t_interval_columns
 from tests.conftest import BASELINE, MINI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,6 +227,8 @@ def test_too_many_replications_suggests_how_many_fit(tmp_path):
     arrivals = {**MINI["arrivals"], "cases_per_week": 20_000}
     path = write_mini(tmp_path, arrivals=arrivals, calendar={"start_date": "2024-01-01", "horizon_weeks": 104})
     err = assert_one_line_exit_2(run_cli("simulate", path, "-n", "100"), "simulation events", "use -n")
+    from dfu_sched.experiments import check_size
+
     fits = int(err.split("use -n ")[1].split()[0])
     assert 1 <= fits < 100
     sc = load_scenario(path)
@@ -236,6 +238,8 @@ def test_too_many_replications_suggests_how_many_fit(tmp_path):
 
 
 def test_size_estimate_of_the_baseline_matches_what_runs():
+    from dfu_sched.experiments import BYTES_PER_DEVICE, estimate_size
+
     sc = load_scenario(BASELINE)
     est = estimate_size(sc, 20)
     res = run_experiment(sc, 4, 1, 1)
@@ -250,6 +254,8 @@ SHIPPED = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml") if p.parent.nam
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
 def test_every_shipped_scenario_fits(path):
+    from dfu_sched.experiments import check_size
+
     sc = load_scenario(path)
     check_size(sc, max(sc.run.replications, 100))
 
@@ -263,6 +269,8 @@ def test_week_label_rounds_once_to_the_minute():
 
 
 def test_intervals_stay_inside_the_measure_range():
+    from dfu_sched.stats import measure_interval, measure_range
+
     share = t_interval([0.0, 0.13], bounds=measure_range("VH.within_target_share"))
     assert 0 <= share.low <= share.estimate <= share.high <= 1
     util = measure_interval([0.99, 1.0], "utilisation.all examiners")
