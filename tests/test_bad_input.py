@@ -144,6 +144,18 @@ def test_infinite_weeks_in_options_are_refused_at_the_schema(tmp_path, old, new,
     assert_one_line_exit_2(run_cli("invest", bad, "-n", "4", "-q"), path)
 
 
+@pytest.mark.parametrize("args, needle", [
+    (["simulate", "x.yaml", "-n", "abc"], "'-n' / '--replications'"),
+    (["simulate", "x.yaml", "--seed", "-3"], "'--seed'"),
+    (["simulate"], "Missing argument 'SCENARIO'"),
+    (["invest", "x.yaml", "--objective", "speed"], "'--objective'"),
+    (["no-such-command"], "No such command"),
+])
+def test_option_errors_are_one_line_too(args, needle):
+    err = assert_one_line_exit_2(run_cli(*args), needle)
+    assert err.startswith("error: dfu-sched")
+
+
 # ---- item 9: extends names a regular file of sane size; a cycle is an error ----------------------
 
 def test_extends_dev_zero_is_refused_without_reading(tmp_path):

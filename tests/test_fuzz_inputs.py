@@ -345,8 +345,8 @@ def assert_cli_contract(res) -> None:
     assert res.exit_code in (0, 2), (res.exit_code, res.output)
     if res.exit_code == 2:
         err = res.stderr.strip()
-        assert err.startswith("error: ") or "Error:" in err, err
-        assert "Traceback" not in res.output
+        assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+        assert "Traceback" not in res.output and "https://" not in err
 
 
 @given(n=OPTION_TEXT, seed=OPTION_TEXT, workers=OPTION_TEXT)

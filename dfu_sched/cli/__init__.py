@@ -10,12 +10,13 @@ import importlib
 import click
 
 from dfu_sched import __version__
+from dfu_sched.cli.common import OneLineGroup
 
 #: Sub-modules whose ``COMMANDS`` are registered on the group, in help order.
 COMMAND_MODULES = ["simulate", "validate", "report", "invest", "plan"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(name="dfu-sched", cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="dfu-sched")
 def main() -> None:
     """Plan a Digital Forensic Unit's backlog, highest child-safeguarding risk first.
