@@ -156,7 +156,11 @@ def mutated(draw, base: dict, under: tuple = ()):
     data = copy.deepcopy(base)
     raws: dict[str, str] = {}
     for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(_get(data, under), under) if p != ()]
+        try:
+            root = _get(data, under)
+        except (KeyError, IndexError, TypeError):  # an earlier edit replaced the section itself
+            break
+        paths = [p for p in _paths(root, under) if len(p) > len(under)]
         if not paths:
             break
         path = draw(st.sampled_from(paths))
