@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from dfu_sched.cli import main
@@ -115,7 +115,7 @@ SMALL = st.one_of(NUMBERS, st.booleans(), st.none(), st.text(max_size=8))
 
 def values(numeric_leaf: bool):
     """Replacement values; the sentinel only goes where a number, date or flag belongs."""
-    options = [NUMBERS, st.booleans(), st.none(), st.text(max_size=12),
+    options = [NUMBERS, st.floats(0, 50), st.integers(0, 20), st.booleans(), st.none(), st.text(max_size=12),
                st.lists(SMALL, max_size=4), st.dictionaries(st.text(max_size=6), SMALL, max_size=3),
                st.integers(0, len(RAW_YAML) - 1).map(lambda i: _Raw(RAW_YAML[i]))]
     if numeric_leaf:
@@ -226,6 +226,7 @@ def run_accepted_scenario(sc) -> None:
     if est.events_per_replication > SIM_BUDGET_EVENTS or sc.policy.discipline == "weekly-plan":
         return
     res = run_experiment(sc, 2, 0, 1)
+    event("simulated")
     for key, v in res.scalars.items():
         assert not np.isinf(v).any(), key
     for key in ("overall.exposure", "overall.started", "overall.waiting_at_end"):
@@ -242,10 +243,13 @@ def load_text(tmp_path: Path, text: str, name: str = "fuzz.yaml", source: str | 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     try:
-        return load_scenario(path)
+        sc = load_scenario(path)
     except InputError as exc:
         assert_clean(str(exc), source or name)
+        event("refused")
         return None
+    event("accepted")
+    return sc
 
 
 # ---- scenario YAML ------------------------------------------------------------------------------------

@@ -12,9 +12,17 @@ from dfu_sched.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
+def one_line(message: str) -> str:
+    """The message with line breaks and other control characters escaped ('\\n', '\\x85').
+
+    Messages may quote what the user typed; a newline or NEL inside it must not split the line.
+    """
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
 def fail(message: str) -> NoReturn:
     """Print one line to stderr and exit 2: the contract for every bad input."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
