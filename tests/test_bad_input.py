@@ -156,6 +156,11 @@ def test_option_errors_are_one_line_too(args, needle):
     assert err.startswith("error: dfu-sched")
 
 
+@pytest.mark.parametrize("text", ["a\nb", "\x85", "x\u2028y"])
+def test_typed_text_with_line_breaks_cannot_split_the_error_line(text):
+    assert_one_line_exit_2(run_cli("invest", INVEST, "--target", text, "-n", "4", "-q"), "--target")
+
+
 # ---- item 9: extends names a regular file of sane size; a cycle is an error ----------------------
 
 def test_extends_dev_zero_is_refused_without_reading(tmp_path):
