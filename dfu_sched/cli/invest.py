@@ -180,7 +180,9 @@ def _parse_gbp(text: str) -> float:
         value = float(t) * mult
     except ValueError:
         raise InputError(f"--budget: '{text}' is not an amount of money (e.g. 400000 or 400k)") from None
-    if not math.isfinite(value) or not 0 <= value <= MAX_GBP:  # inf and nan are not money either
+    if value < 0:
+        raise InputError(f"--budget: must not be negative (got {text})")
+    if not math.isfinite(value) or value > MAX_GBP:  # inf and nan are not money either
         raise InputError(f"--budget: must be an amount from £0 to £{MAX_GBP:,.0f} (got {text})")
     return value
 
