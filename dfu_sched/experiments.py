@@ -118,6 +118,8 @@ BYTES_PER_DEVICE = 700
 #: the baseline makes 18,257 events for 3,537 devices and 4,160 shifts, well under this estimate.
 EVENTS_PER_DEVICE = 6
 EVENTS_PER_SHIFT = 3
+#: A replication's fixed cost (workload, model set-up, measures) in events: ~15 ms for a tiny scenario.
+EVENTS_PER_REPLICATION = 3_000
 #: Refuse a replication above this memory: each worker process holds one at a time.
 MAX_BYTES_PER_REPLICATION = 1.5e9
 #: Most examiners and stations in one scenario: a dispatch may look at every idle one, so time per
@@ -142,7 +144,7 @@ class SizeEstimate:
 
     @property
     def events_per_replication(self) -> float:
-        return self.devices * EVENTS_PER_DEVICE + self.shifts * EVENTS_PER_SHIFT
+        return self.devices * EVENTS_PER_DEVICE + self.shifts * EVENTS_PER_SHIFT + EVENTS_PER_REPLICATION
 
     @property
     def events(self) -> float:
