@@ -14,8 +14,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 
+#: Largest parameter of a distribution of hours or days (~11 years): finite, and products stay finite.
+MAX_VALUE = 100_000.0
+#: Smallest mean: below ~4 seconds the hours are rounding noise and ratios like sd/mean overflow.
+MIN_MEAN = 0.001
+#: Most devices a case can have (counts).
+MAX_COUNT = 1_000
+
+_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # .inf/.nan refused at the schema
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
 
     def mean(self) -> float:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -34,7 +44,7 @@ class Exponential(_Dist):
     """Memoryless service: the M in M/M/c, used by the theory checks."""
 
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0)
+    mean_: float = Field(alias="mean", ge=MIN_MEAN, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.mean_
@@ -50,8 +60,8 @@ class LogNormal(_Dist):
     """Skewed hours with a heavy right tail; given by its mean and sd, as people quote them."""
 
     dist: Literal["lognormal"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd_: float = Field(alias="sd", gt=0)
+    mean_: float = Field(alias="mean", ge=MIN_MEAN, le=MAX_VALUE)
+    sd_: float = Field(alias="sd", gt=0, le=MAX_VALUE)
 
     def _params(self) -> tuple[float, float]:
         sigma2 = math.log(1.0 + (self.sd_ / self.mean_) ** 2)
@@ -72,8 +82,8 @@ class Gamma(_Dist):
     """Gamma by mean and sd (shape = (mean/sd)^2)."""
 
     dist: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd_: float = Field(alias="sd", gt=0)
+    mean_: float = Field(alias="mean", ge=MIN_MEAN, le=MAX_VALUE)
+    sd_: float = Field(alias="sd", gt=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.mean_
@@ -90,7 +100,7 @@ class Fixed(_Dist):
     """A constant, e.g. a fixed QA sign-off time, or the D in M/D/1."""
 
     dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=MAX_VALUE)
 
     def mean(self) -> float:
         return self.value
@@ -104,8 +114,8 @@ class Fixed(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    low: float = Field(ge=0, le=MAX_VALUE)
+    high: float = Field(ge=0, le=MAX_VALUE)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -127,7 +137,7 @@ class Empirical(_Dist):
     """Resample observed hours (e.g. last year's timesheets); the inverse CDF is a step function."""
 
     dist: Literal["empirical"]
-    samples: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    samples: list[Annotated[float, Field(ge=0, le=MAX_VALUE)]] = Field(min_length=1, max_length=100_000)
 
     def mean(self) -> float:
         return float(np.mean(self.samples))
@@ -149,9 +159,9 @@ Distribution = Annotated[
 # ---- counts (devices per case) -------------------------------------------------------------
 
 class FixedCount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
     dist: Literal["fixed"]
-    value: int = Field(ge=1)
+    value: int = Field(ge=1, le=MAX_COUNT)
 
     def mean(self) -> float:
         return float(self.value)
@@ -163,9 +173,9 @@ class FixedCount(BaseModel):
 class OnePlusPoisson(BaseModel):
     """At least one device per case; mean ``mean`` (so 1 + Poisson(mean - 1)), a long-ish tail."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
     dist: Literal["one-plus-poisson"]
-    mean_: float = Field(alias="mean", ge=1)
+    mean_: float = Field(alias="mean", ge=1, le=MAX_COUNT)
 
     def mean(self) -> float:
         return self.mean_
@@ -177,9 +187,9 @@ class OnePlusPoisson(BaseModel):
 class Geometric(BaseModel):
     """At least one device per case with a heavier tail than Poisson (some cases have 20+)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
     dist: Literal["geometric"]
-    mean_: float = Field(alias="mean", ge=1)
+    mean_: float = Field(alias="mean", ge=1, le=MAX_COUNT)
 
     def mean(self) -> float:
         return self.mean_
@@ -189,10 +199,10 @@ class Geometric(BaseModel):
 
 
 class EmpiricalCount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _CONFIG
     dist: Literal["empirical"]
-    values: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: list[Annotated[int, Field(ge=1, le=MAX_COUNT)]] = Field(min_length=1, max_length=10_000)
+    weights: list[Annotated[float, Field(ge=0, le=1e12)]] | None = None
 
     @model_validator(mode="after")
     def _lengths(self):

@@ -22,10 +22,11 @@ from typing import Callable
 import numpy as np
 
 from dfu_sched import __version__
+from dfu_sched.errors import InputError
 from dfu_sched.metrics import measure
 from dfu_sched.model import simulate_once
 from dfu_sched.scenario import STAGES, Scenario
-from dfu_sched.stats import Interval, paired_difference, t_interval, t_interval_columns
+from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
 
 
 @dataclass
@@ -45,7 +46,8 @@ class ExperimentResult:
     extra: dict = field(default_factory=dict)
 
     def interval(self, key: str) -> Interval:
-        return t_interval(self.scalars[key])
+        """The replications' mean of a measure with its 95% interval, inside the measure's range."""
+        return measure_interval(self.scalars[key], key)
 
     def summary(self) -> dict:
         """The JSON summary (keys documented in the README and pinned by a test)."""
@@ -106,13 +108,102 @@ class ExperimentResult:
         for key, m in self.weekly.items():
             if key == "week":
                 continue
-            mean, lo, hi = t_interval_columns(m)
+            mean, lo, hi = t_interval_columns(m, bounds=measure_range(key))
             out[key] = {"mean": _clean(mean), "ci95_low": _clean(lo), "ci95_high": _clean(hi)}
         return out
 
 
 def _clean(a: np.ndarray) -> list:
     return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
+
+
+# ---- size guard --------------------------------------------------------------------------------
+
+#: Memory one replication holds per device (workload, records, SimPy processes): ~630 bytes
+#: measured with a 400,000-device backlog (``tests/test_bad_input.py`` pins the estimate).
+BYTES_PER_DEVICE = 700
+#: SimPy events per device (arrival, queue, start, end, per stage) and per rostered shift;
+#: the baseline makes 18,257 events for 3,537 devices and 4,160 shifts, well under this estimate.
+EVENTS_PER_DEVICE = 6
+EVENTS_PER_SHIFT = 3
+#: A replication's fixed cost (workload, model set-up, measures) in events: ~15 ms for a tiny scenario.
+EVENTS_PER_REPLICATION = 3_000
+#: Refuse a replication above this memory: each worker process holds one at a time.
+MAX_BYTES_PER_REPLICATION = 1.5e9
+#: Most examiners and stations in one scenario: a dispatch may look at every idle one, so time per
+#: event grows with their number (2,000 idle examiners: 40 s for a year with no devices at all).
+MAX_SERVERS = 1_000
+#: Refuse a run above this many SimPy events in all (~10 minutes at the baseline's ~230,000/s on 2 cores).
+MAX_EVENTS = 150_000_000
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """What a run will cost, estimated from the scenario alone (deterministic: no timing)."""
+
+    devices: float          # per replication
+    shifts: float           # rostered shifts of every examiner and station, per replication
+    replications: int
+    servers: int = 0        # examiners and stations
+
+    @property
+    def bytes_per_replication(self) -> float:
+        return self.devices * BYTES_PER_DEVICE
+
+    @property
+    def events_per_replication(self) -> float:
+        return self.devices * EVENTS_PER_DEVICE + self.shifts * EVENTS_PER_SHIFT + EVENTS_PER_REPLICATION
+
+    @property
+    def events(self) -> float:
+        return self.events_per_replication * self.replications
+
+
+def _shifts_per_week(continuous: bool, days: list[str]) -> int:
+    return 1 if continuous else len(set(days))
+
+
+def estimate_size(sc: Scenario, replications: int) -> SizeEstimate:
+    """Devices and rostered shifts per replication, for ``check_size``."""
+    from dfu_sched.workload import expected_devices
+
+    weeks = sc.calendar.horizon_weeks
+    per_week = sum(g.count * _shifts_per_week(g.continuous, g.days) for g in sc.examiners)
+    servers = sum(g.count for g in sc.examiners)
+    for name in sc.enabled_stages:
+        stage = getattr(sc.stages, name, None)
+        if stage is not None and name != "examination":
+            per_week += stage.servers * _shifts_per_week(stage.roster.continuous, stage.roster.days)
+            servers += stage.servers
+    return SizeEstimate(expected_devices(sc), float(per_week * weeks), replications, servers)
+
+
+def check_size(sc: Scenario, replications: int) -> SizeEstimate:
+    """Refuse, in one line with the estimate and a way round, a run that would exhaust memory or time.
+
+    Without this a 10-million-device backlog ran for a minute into a MemoryError and 20,000
+    examiners ran for minutes; the limits are counts, so the answer is the same on any machine.
+    """
+    est = estimate_size(sc, replications)
+    if est.servers > MAX_SERVERS:
+        raise InputError(
+            f"too big to simulate: {est.servers:,} examiners and stations (the most is {MAX_SERVERS:,}); "
+            "simulate a scaled-down unit (e.g. a tenth of the staff, demand and backlog)")
+    if est.bytes_per_replication > MAX_BYTES_PER_REPLICATION:
+        raise InputError(
+            f"too big to simulate: about {est.devices:,.0f} devices a replication need about "
+            f"{est.bytes_per_replication / 1e9:.1f} GB each (the most is {MAX_BYTES_PER_REPLICATION / 1e9:.1f} GB, "
+            f"about {MAX_BYTES_PER_REPLICATION / BYTES_PER_DEVICE:,.0f} devices); shorten calendar.horizon_weeks "
+            "or simulate a scaled-down unit (e.g. a tenth of the backlog, demand and staff)")
+    if est.events > MAX_EVENTS:
+        fits = int(MAX_EVENTS // max(est.events_per_replication, 1.0))
+        way = (f"use -n {fits} or fewer replications" if fits >= 2 else
+               "shorten calendar.horizon_weeks or simulate a scaled-down unit (fewer examiners and devices)")
+        raise InputError(
+            f"too big to simulate: about {est.events:,.0f} simulation events ({est.devices:,.0f} devices and "
+            f"{est.shifts:,.0f} rostered shifts a replication x {replications} replications; the most is "
+            f"{MAX_EVENTS:,}); {way}")
+    return est
 
 
 # ---- running ---------------------------------------------------------------------------------
@@ -183,6 +274,7 @@ def run_experiment(sc: Scenario, replications: int | None = None, seed: int | No
     """Run replications of a scenario (in parallel when ``workers`` > 1) and gather them in order."""
     n = replications if replications is not None else sc.run.replications
     seed = sc.run.seed if seed is None else seed
+    check_size(sc, n)  # refuse before starting, never die deep inside
     workers = default_workers() if workers is None else max(1, workers)
     workers = min(workers, n)
     if sc.policy.discipline == "weekly-plan":

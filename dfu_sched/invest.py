@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 import numpy as np
+from pydantic import ValidationError
 
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
@@ -42,8 +43,9 @@ from dfu_sched.levers import (Contract, apply_mix, cost_profile, max_units, mix_
                               outsourcing_contracts, recurring_after_horizon, unit_label)
 from dfu_sched.metrics import MONTH_WEEKS, measure
 from dfu_sched.model import EXAM, DFUModel
-from dfu_sched.scenario import HOURS_PER_WEEK, Scenario
-from dfu_sched.stats import paired_difference, t_interval, t_interval_columns
+from dfu_sched.scenario import HOURS_PER_WEEK, Scenario, format_validation_error
+from dfu_sched.stats import (NON_NEGATIVE, measure_interval, measure_range, paired_difference, t_interval,
+                             t_interval_columns)
 from dfu_sched.workload import generate
 
 #: Spawn-key suffix of the turnaround stream: apart from every stream the core uses.
@@ -66,7 +68,7 @@ NAMED_TARGETS = {
     "72h": "overall.wait_to_start_days.mean<=3",
     "30d": "overall.wait_to_start_days.mean<=30",
 }
-_TARGET_RE = re.compile(r"^\s*([A-Za-z0-9_.+\-]+)\s*(<=|>=|<|>)\s*(-?[0-9.]+)\s*$")
+_TARGET_RE = re.compile(r"^\s*([A-Za-z0-9_.+\-]+)\s*(<=|>=|<|>)\s*(-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*$")
 _WINDOW_STATS = ("mean", "p50", "p90", "p95", "max")
 
 
@@ -113,6 +115,8 @@ def parse_target(text: str, sc: Scenario, from_week: float) -> Target:
         raise InputError(f"--target: cannot read '{text}'; write KEY<=VALUE (e.g. 'VH+H.wait_to_start_days.p90<=7') "
                          f"or a name ({', '.join(NAMED_TARGETS)})")
     key, op, value = m.group(1), m.group(2), float(m.group(3))
+    if not math.isfinite(value):  # 400 digits read as inf
+        raise InputError("--target: the value must be a finite number")
     t = Target(expr, key, op, value, from_week)
     if t.window:
         scope, stat = t.window
@@ -138,7 +142,7 @@ def parse_by(text: str | None, sc: Scenario) -> float:
         except ValueError:
             raise InputError(f"--by: '{text}' is neither a date (YYYY-MM-DD) nor a week number") from None
         week = (d - sc.calendar.start_date).days / 7.0
-    if week < 0 or week > sc.calendar.horizon_weeks - 4:
+    if not math.isfinite(week) or week < 0 or week > sc.calendar.horizon_weeks - 4:  # nan fails every comparison
         raise InputError(f"--by: week {week:.1f} must lie between 0 and 4 weeks before the horizon "
                          f"({sc.calendar.horizon_weeks} weeks from {sc.calendar.start_date})")
     return week
@@ -162,7 +166,9 @@ def prepare(base: Scenario, mix: dict[str, int]) -> Prepared:
     mix = normalise_mix(base, mix)
     try:
         sc = apply_mix(base, mix)
-    except Exception as exc:  # a mix the scenario rules reject (e.g. hours over 24 a day)
+    except ValidationError as exc:  # a mix the scenario rules reject (e.g. hours over 24 a day)
+        raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {format_validation_error(exc)}") from None
+    except ValueError as exc:
         raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {exc}") from None
     return Prepared(tuple(mix.values()), mix, sc, outsourcing_contracts(base, mix), mix_cost(base, mix),
                     recurring_after_horizon(base, mix))
@@ -832,7 +838,7 @@ def measures_block(ev: Evaluator, key: tuple, keys: list[str], n: int) -> dict:
     out = {}
     for k in keys:
         v = ev.values(key, k, n)
-        block = interval(v)
+        block = measure_interval(v, k).as_dict()  # inside the measure's range (shares 0-1, others >= 0)
         if k.startswith("first_week_below."):
             block["reached_share"] = float(np.mean(np.isfinite(v))) if v.size else 0.0
         out[k] = block
@@ -850,7 +856,7 @@ def monthly_trajectory(ev: Evaluator, key: tuple, sc: Scenario, series: list[str
     weeks = [min(H, int(round(m * MONTH_WEEKS))) for m in range(months + 1)]
     out = {}
     for s in series:
-        mean, lo, hi = t_interval_columns(ev.weekly(key, s))
+        mean, lo, hi = t_interval_columns(ev.weekly(key, s), bounds=measure_range(s))
         out[s] = {"mean": [_r(mean[w]) for w in weeks], "ci95_low": [_r(lo[w]) for w in weeks],
                   "ci95_high": [_r(hi[w]) for w in weeks]}
     return {"month": list(range(months + 1)), "week": weeks, "series": out}
@@ -870,7 +876,7 @@ def monthly_wait(ev: Evaluator, key: tuple, sc: Scenario, scope: str = "overall"
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 per_rep = np.nanmean(m[:, w0:w1], axis=1)
-        iv = t_interval(per_rep)
+        iv = t_interval(per_rep, bounds=NON_NEGATIVE)  # a wait is never negative
         mean.append(_r(iv.estimate)); lo.append(_r(iv.low)); hi.append(_r(iv.high))
     return {"month": list(range(1, months + 1)), "mean": mean, "ci95_low": lo, "ci95_high": hi}
 
@@ -959,7 +965,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     }
     if st.target:
         v = ev.values(ch, st.target.result_key, nf)
-        chosen["target"] = {"value": interval(v), "met": bool(res.reachable),
+        chosen["target"] = {"value": measure_interval(v, st.target.result_key).as_dict(), "met": bool(res.reachable),
                             "replications_meeting": float(np.mean([st.target.met(x) for x in v]))}
     series = ["backlog.awaiting_examination", "months_of_work"]
     out = {

@@ -33,8 +33,15 @@ WEEKS_PER_YEAR = 52.0
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
+#: Stated ranges: money up to £1 trillion, weeks up to 20 years, so costs and dates stay finite and exact.
+MAX_GBP = 1e12
+MAX_WEEKS = 1040.0
+MAX_UNITS = 100_000
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # .inf/.nan are refused for every number here (a budget of .inf would overflow the search).
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class _Option(_Strict):
@@ -46,30 +53,30 @@ class HireExaminers(_Option):
     """Examiners hired: paid from the day they start, productive after a linear ramp-up."""
 
     kind: Literal["hire_examiners"]
-    annual_cost_gbp: float = Field(ge=0, description="Fully loaded cost per examiner per year.")
-    recruitment_gbp: float = Field(0.0, ge=0, description="One-off cost per hire (advertising, vetting, kit).")
-    lag_weeks: float = Field(16.0, ge=0, description="Weeks from approval to first day in post.")
-    ramp_up_weeks: float = Field(39.0, ge=0, description="Weeks from first day to full productivity.")
+    annual_cost_gbp: float = Field(ge=0, le=MAX_GBP, description="Fully loaded cost per examiner per year.")
+    recruitment_gbp: float = Field(0.0, ge=0, le=MAX_GBP, description="One-off cost per hire (advertising, vetting, kit).")
+    lag_weeks: float = Field(16.0, ge=0, le=MAX_WEEKS, description="Weeks from approval to first day in post.")
+    ramp_up_weeks: float = Field(39.0, ge=0, le=MAX_WEEKS, description="Weeks from first day to full productivity.")
     ramp_up_start: float = Field(0.25, ge=0, le=1, description="Share of full productivity on the first day.")
     skills: list[str] = Field(min_length=1)
-    max_count: int = Field(ge=0, description="Most examiners of this kind the unit could hire.")
-    fixed_term_weeks: float | None = Field(None, gt=0, description="Contract length from first day; null = permanent.")
+    max_count: int = Field(ge=0, le=MAX_UNITS, description="Most examiners of this kind the unit could hire.")
+    fixed_term_weeks: float | None = Field(None, gt=0, le=MAX_WEEKS, description="Contract length from first day; null = permanent.")
     hours_per_week: float = Field(37.5, gt=0, le=80)
     absence: float = Field(0.20, ge=0, lt=1)
-    productivity: float = Field(1.0, gt=0)
+    productivity: float = Field(1.0, gt=0, le=10)
 
 
 class Overtime(_Option):
     """Paid overtime by today's examiners, worked as a weekly extra shift (default Saturday)."""
 
     kind: Literal["overtime"]
-    rate_gbp_per_hour: float = Field(ge=0)
+    rate_gbp_per_hour: float = Field(ge=0, le=1e6)
     cap_hours_per_person_per_week: float = Field(gt=0, le=24)
-    step_hours_per_week: float = Field(20.0, gt=0, description="Hours per week one unit buys (across the unit).")
-    max_hours_per_week: float | None = Field(None, gt=0, description="Default: cap x headcount of ``groups``.")
+    step_hours_per_week: float = Field(20.0, gt=0, le=1e6, description="Hours per week one unit buys (across the unit).")
+    max_hours_per_week: float | None = Field(None, gt=0, le=1e7, description="Default: cap x headcount of ``groups``.")
     groups: list[str] | None = Field(None, description="Examiner groups who may work it (default: all at week 0).")
-    start_week: float = Field(0.0, ge=0)
-    weeks: float = Field(52.0, gt=0, description="How long the overtime is offered.")
+    start_week: float = Field(0.0, ge=0, le=MAX_WEEKS)
+    weeks: float = Field(52.0, gt=0, le=MAX_WEEKS, description="How long the overtime is offered.")
     day: Weekday = "Sat"
 
 
@@ -82,20 +89,20 @@ class Outsourcing(_Option):
 
     kind: Literal["outsourcing"]
     price_gbp_by_type: dict[str, float] = Field(min_length=1, description="Price per device; its keys are the types that may go out.")
-    step_devices_per_week: int = Field(5, ge=1)
-    max_devices_per_week: int = Field(ge=0)
+    step_devices_per_week: int = Field(5, ge=1, le=MAX_UNITS)
+    max_devices_per_week: int = Field(ge=0, le=MAX_UNITS)
     tiers: list[str] | None = Field(None, description="Risk tiers that may go out (default: all).")
     order: Literal["risk_first", "oldest_first"] = Field("risk_first", description="Which waiting devices go first.")
-    start_week: float = Field(4.0, ge=0, description="Procurement lag before the first dispatch.")
-    contract_weeks: float = Field(52.0, gt=0)
-    setup_gbp: float = Field(0.0, ge=0)
-    start_delay_days: float = Field(3.0, ge=0, description="From dispatch until the provider starts the examination.")
+    start_week: float = Field(4.0, ge=0, le=MAX_WEEKS, description="Procurement lag before the first dispatch.")
+    contract_weeks: float = Field(52.0, gt=0, le=MAX_WEEKS)
+    setup_gbp: float = Field(0.0, ge=0, le=MAX_GBP)
+    start_delay_days: float = Field(3.0, ge=0, le=3650, description="From dispatch until the provider starts the examination.")
     turnaround_days: Distribution = Field(description="From dispatch until results are back.")
 
     @model_validator(mode="after")
     def _prices(self):
-        if any(p < 0 for p in self.price_gbp_by_type.values()):
-            raise ValueError("price_gbp_by_type: prices must not be negative")
+        if any(not 0 <= p <= MAX_GBP for p in self.price_gbp_by_type.values()):
+            raise ValueError(f"price_gbp_by_type: prices must be from 0 to {MAX_GBP:,.0f}")
         return self
 
 
@@ -103,10 +110,10 @@ class TriageKit(_Option):
     """Kiosk/van triage: a preview screens some devices out of full examination."""
 
     kind: Literal["triage_kit"]
-    capital_gbp: float = Field(ge=0, description="Purchase price per unit, paid at week 0.")
-    running_gbp_per_year: float = Field(0.0, ge=0, description="Licences, maintenance, operators per unit.")
-    servers_per_unit: int = Field(2, ge=1, description="Triage stations one unit provides.")
-    max_units: int = Field(1, ge=0)
+    capital_gbp: float = Field(ge=0, le=MAX_GBP, description="Purchase price per unit, paid at week 0.")
+    running_gbp_per_year: float = Field(0.0, ge=0, le=MAX_GBP, description="Licences, maintenance, operators per unit.")
+    servers_per_unit: int = Field(2, ge=1, le=1000, description="Triage stations one unit provides.")
+    max_units: int = Field(1, ge=0, le=1000)
     screen_out_share: float | None = Field(None, ge=0, le=1, description="Default: the scenario's stages.triage value.")
     quick_path_share: float | None = Field(None, ge=0, le=1)
     quick_path_factor: float | None = Field(None, gt=0, le=1)
@@ -116,8 +123,8 @@ class Automation(_Option):
     """Software that speeds up examinations (e.g. CSE image-categorisation workflows)."""
 
     kind: Literal["automation"]
-    licence_gbp_per_year: float = Field(ge=0)
-    setup_gbp: float = Field(0.0, ge=0)
+    licence_gbp_per_year: float = Field(ge=0, le=MAX_GBP)
+    setup_gbp: float = Field(0.0, ge=0, le=MAX_GBP)
     time_saved_share: float = Field(ge=0, lt=1, description="Share of examination time saved on cases it applies to.")
     applies_to_share: float = Field(1.0, ge=0, le=1, description="Share of examinations it applies to (e.g. image cases).")
     device_types: list[str] | None = Field(None, description="Device types affected (default: all).")
@@ -127,9 +134,9 @@ class Training(_Option):
     """Training today's examiners: a one-off cost per person for a productivity gain."""
 
     kind: Literal["training"]
-    cost_gbp_per_person: float = Field(ge=0)
+    cost_gbp_per_person: float = Field(ge=0, le=MAX_GBP)
     productivity_gain: float = Field(ge=0, le=2, description="0.10 = each trained examiner does 10% more.")
-    max_count: int = Field(ge=0)
+    max_count: int = Field(ge=0, le=MAX_UNITS)
     groups: list[str] | None = Field(None, description="Groups whose examiners may be trained (default: all).")
 
 
@@ -141,10 +148,10 @@ Option = Annotated[
 class Investment(_Strict):
     """The ``investment:`` section: a budget, the options on the table, optionally a chosen mix."""
 
-    budget_gbp: float = Field(400_000.0, ge=0, description="Money available, spent inside the horizon.")
+    budget_gbp: float = Field(400_000.0, ge=0, le=MAX_GBP, description="Money available, spent inside the horizon.")
     financial_year_start_month: int = Field(4, ge=1, le=12, description="UK public sector: April.")
     options: list[Option] = Field(default_factory=list)
-    mix: dict[str, int] = Field(default_factory=dict, description="Units bought of each option (compare applies it).")
+    mix: dict[str, Annotated[int, Field(le=MAX_UNITS)]] = Field(default_factory=dict, description="Units bought of each option (compare applies it).")
 
     @model_validator(mode="after")
     def _names(self):

@@ -12,31 +12,36 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dfu_sched.errors import InputError
+from dfu_sched.yamlfile import parse_yaml, read_text_file
 
 DEFAULT_MODEL = "risk_default.yaml"
 
 
+#: Every number in a risk model is finite (.nan as a threshold would silently move devices down a tier).
+_CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
+MAX_POINTS = 1e6
+
+
 class Factor(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    points: float = Field(ge=0, description="Points per unit of the factor (>= 0: monotone).")
+    model_config = _CONFIG
+    points: float = Field(ge=0, le=MAX_POINTS, description="Points per unit of the factor (>= 0: monotone).")
     label: str = Field("", description="Plain words used in reasons.")
-    cap: float = Field(1.0, gt=0, description="Largest value counted (1 for yes/no factors).")
+    cap: float = Field(1.0, gt=0, le=MAX_POINTS, description="Largest value counted (1 for yes/no factors).")
 
 
 class TierRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _CONFIG
     name: str = Field(min_length=1)
-    min_score: float
+    min_score: float = Field(ge=-MAX_POINTS, le=MAX_POINTS ** 2)
 
 
 class RiskModel(BaseModel):
     """Factors with points, and tier thresholds; loaded from YAML."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _CONFIG
     name: str = "custom"
     version: int | str = 1
     factors: dict[str, Factor] = Field(min_length=1)
@@ -99,23 +104,27 @@ def load_risk_model(path: str | Path | None = None) -> RiskModel:
         text = resources.files("dfu_sched").joinpath("data", DEFAULT_MODEL).read_text(encoding="utf-8")
         source = "risk_default.yaml"
     else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read risk model: {exc.strerror}", source=str(path)) from None
         source = str(path)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc.__class__.__name__})", source=source) from None
+        text = read_text_file(path, "risk model")  # a regular file of bounded size
+    data = parse_yaml(text, source)  # tag, date, depth and alias limits (dfu_sched.yamlfile)
     if not isinstance(data, dict):
         raise InputError("expected a mapping with 'factors' and 'tiers'", source=source)
     try:
         return RiskModel.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = exc.errors(include_url=False)[0]
         loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-        raise InputError(f"{loc}: {err['msg']}", source=source) from None
+        raise InputError(f"{loc}: {err['msg']}{_allowed(err)}", source=source) from None
+
+
+def _allowed(err: dict) -> str:
+    """' (allowed: a finite number from 0 to 1,000,000)' for a number out of range or not finite."""
+    from dfu_sched.scenario import _RANGE_ERRORS, _range_phrase, _schema_nodes_at
+
+    if err["type"] not in _RANGE_ERRORS:
+        return ""
+    phrase = _range_phrase(_schema_nodes_at(list(err["loc"]), RiskModel.model_json_schema()))
+    return f" (allowed: {phrase})" if phrase else ""
 
 
 def score_factors(model: RiskModel, values: Mapping[str, float]) -> tuple[float, tuple[tuple[str, float], ...]]:

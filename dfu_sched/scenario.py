@@ -11,33 +11,52 @@ import difflib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dfu_sched.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.errors import InputError
 from dfu_sched.levers import Investment, check_investment
+from dfu_sched.yamlfile import read_yaml_mapping
 
 STAGES = ("triage", "extraction", "examination", "report")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HOURS_PER_WEEK = 168.0
+# Stated ranges: finite, and small enough that the arithmetic (growth, dates, counts) stays exact.
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  #: start dates the calendar computes with
+MAX_WEEKS = 1040                 #: 20 years: horizons, start/lag/ramp-up weeks
+MAX_DAYS = 3650.0                #: 10 years: targets, thresholds, aging scales
+MAX_CASES_PER_WEEK = 100_000.0   #: demand (the size guard refuses runs too big long before this)
+MAX_STAFF = 100_000              #: people or stations in one group
+MAX_BACKLOG = 100_000_000        #: devices in one backlog entry (the size guard refuses far fewer)
+MAX_SEED = 2**63 - 1
+#: Longest chain of ``extends:`` files (a variant of a variant of ...).
+MAX_EXTENDS_DEPTH = 16
 
 
 class Strict(BaseModel):
     """Base for every scenario section: unknown keys are errors, not silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Every number must be finite: .inf/.nan are refused here, once, instead of failing deep inside.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Calendar(Strict):
     """Simulation clock: hour 0 is 00:00 on ``start_date``; week w spans hours [168w, 168(w+1))."""
 
-    start_date: dt.date = Field(dt.date(2023, 1, 2), description="First simulated day (its weekday anchors rosters).")
-    horizon_weeks: int = Field(104, gt=0, le=1040, description="Length of each replication, weeks.")
+    start_date: dt.date = Field(dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
+                                f"rosters), from {FIRST_DATE} to {LAST_DATE}.")
+    horizon_weeks: int = Field(104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
     warmup_weeks: float = Field(0.0, ge=0, description="Weeks discarded before measuring (0 when starting from today's backlog).")
+
+    @field_validator("start_date")
+    @classmethod
+    def _date_in_range(cls, v: dt.date) -> dt.date:
+        if not FIRST_DATE <= v <= LAST_DATE:  # dates, costs and reports are computed up to 20 years on
+            raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE}")
+        return v
 
     @model_validator(mode="after")
     def _warmup_inside(self):
@@ -48,15 +67,15 @@ class Calendar(Strict):
 
 class RunDefaults(Strict):
     replications: int = Field(20, ge=1, le=10_000, description="Replications when -n is not given.")
-    seed: int = Field(2022, ge=0, description="Root seed when --seed is not given.")
+    seed: int = Field(2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
 
 
 class Tier(Strict):
     """A child-safeguarding risk tier, most urgent first in ``tiers``."""
 
     name: str = Field(min_length=1)
-    weight: float = Field(gt=0, description="Risk weight per device-day waited (exposure).")
-    target_days: float = Field(gt=0, description="Days from submission by which examination should start.")
+    weight: float = Field(gt=0, le=1e6, description="Risk weight per device-day waited (exposure).")
+    target_days: float = Field(gt=0, le=MAX_DAYS, description="Days from submission by which examination should start.")
 
 
 DEFAULT_TIERS = [
@@ -70,14 +89,14 @@ DEFAULT_TIERS = [
 class Period(Strict):
     """Piecewise-constant demand: from ``from_week`` on, cases arrive at ``cases_per_week``."""
 
-    from_week: float = Field(ge=0)
-    cases_per_week: float = Field(ge=0)
+    from_week: float = Field(ge=0, le=MAX_WEEKS)
+    cases_per_week: float = Field(ge=0, le=MAX_CASES_PER_WEEK)
 
 
 class Arrivals(Strict):
-    cases_per_week: float = Field(ge=0, description="Poisson rate of new cases at week 0.")
+    cases_per_week: float = Field(ge=0, le=MAX_CASES_PER_WEEK, description="Poisson rate of new cases at week 0.")
     periods: list[Period] = Field(default_factory=list, description="Rate changes, by start week.")
-    annual_growth: float = Field(0.0, gt=-1, description="Compound growth of the rate per year (0.05 = +5%/yr).")
+    annual_growth: float = Field(0.0, gt=-1, le=1, description="Compound growth of the rate per year (0.05 = +5%/yr).")
     devices_per_case: CountDistribution = Field(default_factory=lambda: FixedCount(dist="fixed", value=1))
     tier_mix: dict[str, float] = Field(description="Share of cases in each tier (sums to 1).")
     device_mix: dict[str, float] = Field(description="Share of devices of each type (sums to 1).")
@@ -148,7 +167,7 @@ class Roster(Strict):
 
 class Stage(Strict):
     enabled: bool = True
-    servers: int = Field(1, ge=1, description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
+    servers: int = Field(1, ge=1, le=MAX_STAFF, description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
     roster: Roster = Field(default_factory=Roster)
 
 
@@ -175,19 +194,19 @@ class ExaminerGroup(Strict):
     """One or more examiners who share skills and a roster; each is simulated individually."""
 
     name: str = Field(min_length=1)
-    count: int = Field(1, ge=0)
+    count: int = Field(1, ge=0, le=MAX_STAFF)
     skills: list[str] = Field(min_length=1)
     hours_per_week: float = Field(37.5, gt=0, le=168, description="Rostered hours, spread evenly over ``days``.")
     days: list[Weekday] = Field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
     start_hour: float = Field(8.0, ge=0, lt=24)
     continuous: bool = Field(False, description="Available 24/7 (theory checks).")
-    productivity: float = Field(1.0, gt=0, description="Standard hours of work done per rostered hour at full speed.")
-    start_week: float = Field(0.0, ge=0, description="First week in post (recruitment lag).")
-    ramp_up_weeks: float = Field(0.0, ge=0, description="Weeks from start to full productivity (linear).")
+    productivity: float = Field(1.0, gt=0, le=10, description="Standard hours of work done per rostered hour at full speed.")
+    start_week: float = Field(0.0, ge=0, le=MAX_WEEKS, description="First week in post (recruitment lag).")
+    ramp_up_weeks: float = Field(0.0, ge=0, le=MAX_WEEKS, description="Weeks from start to full productivity (linear).")
     ramp_up_start: float = Field(0.25, ge=0, le=1, description="Share of full productivity on the first day.")
-    leave_week: float | None = Field(None, gt=0, description="Week the examiner(s) leave, if any.")
+    leave_week: float | None = Field(None, gt=0, le=2 * MAX_WEEKS, description="Week the examiner(s) leave, if any.")
     absence: float = Field(0.0, ge=0, lt=1, description="Share of rostered days lost to leave, training, court.")
-    accreditation: int = Field(1, ge=1, description="Accreditation level (used by the weekly plan).")
+    accreditation: int = Field(1, ge=1, le=100, description="Accreditation level (used by the weekly plan).")
 
     @model_validator(mode="after")
     def _roster(self):
@@ -206,7 +225,7 @@ class BacklogEntry(Strict):
 
     device_type: str
     tier: str
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_BACKLOG)
     age_days: Distribution = Field(description="Days each device has already waited at hour 0.")
     stage: Literal["first", "triage", "extraction", "examination", "report"] = Field(
         "first", description="Queue the devices wait in ('first' = first enabled stage)."
@@ -223,23 +242,15 @@ class Policy(Strict):
     )
     preemptive: bool = Field(False, description="Preemptive-resume: a more urgent device interrupts a running one.")
     expedite_share: float = Field(0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
-    aging_days: float | None = Field(None, gt=0, description="Aging scale in days; default each tier's target.")
-    plan_time_limit_s: float = Field(1.0, gt=0, description="Solver time per simulated week for weekly-plan.")
+    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS, description="Aging scale in days; default each tier's target.")
+    plan_time_limit_s: float = Field(1.0, gt=0, le=3600, description="Solver time per simulated week for weekly-plan.")
 
 
 class Measures(Strict):
-    wait_thresholds_days: list[float] = Field(default_factory=lambda: [3.0, 30.0])
-    backlog_thresholds_devices: list[float] = Field(
+    wait_thresholds_days: list[Annotated[float, Field(gt=0, le=MAX_DAYS)]] = Field(default_factory=lambda: [3.0, 30.0])
+    backlog_thresholds_devices: list[Annotated[float, Field(ge=0, le=10_000_000)]] = Field(
         default_factory=list,
         description="Backlog sizes (devices awaiting examination) for 'first week the backlog falls below'.")
-
-    @field_validator("backlog_thresholds_devices")
-    @classmethod
-    def _finite_non_negative(cls, v: list[float]) -> list[float]:
-        for k, x in enumerate(v):
-            if not (x >= 0 and x != float("inf")):  # also rejects NaN
-                raise ValueError(f"entry {k} is {x}: a threshold must be a finite number of devices, 0 or more")
-        return v
 
 
 class Scenario(Strict):
@@ -350,48 +361,9 @@ def _known(path: str, mapping: dict, options: list[str], what: str) -> None:
 
 # ---- loading -------------------------------------------------------------------------------
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML would silently keep the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    seen: set = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def read_yaml(path: str | Path) -> dict:
-    """Read a YAML mapping, turning syntax problems into one line with file:line:column."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__})", source=str(path)) from None
-    if not text.strip():
-        raise InputError("the file is empty", source=str(path))
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"YAML syntax error: {problem}", source=where) from None
-    if data is None:
-        raise InputError("the file is empty", source=str(path))
-    if not isinstance(data, dict):
-        raise InputError("a scenario file must be a mapping of keys to values", source=str(path))
-    return data
+    """Read a scenario file's YAML mapping: limits, tag and date errors in ``dfu_sched.yamlfile``."""
+    return read_yaml_mapping(path, "scenario file")
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -406,7 +378,7 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     mappings merge key by key, lists and distributions are replaced whole.
     """
     path = Path(path)
-    data = read_yaml(path)
+    data = read_yaml(path)  # a regular file of bounded size (dfu_sched.yamlfile)
     base = data.pop("extends", None)
     if base is None:
         return data
@@ -415,8 +387,12 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     base_path = (path.parent / base).resolve()
     if base_path in _seen or base_path == path.resolve():
         raise InputError(f"extends: '{base}' extends itself (a cycle)", source=str(path))
+    if len(_seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError(f"extends: more than {MAX_EXTENDS_DEPTH} base files in a chain", source=str(path))
     if not base_path.exists():
         raise InputError(f"extends: base scenario '{base}' not found", source=str(path))
+    if not base_path.is_file():  # /dev/zero, a folder, a pipe: never read without limit
+        raise InputError(f"extends: '{base}' is not a regular file", source=str(path))
     return _deep_merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
 
 
@@ -427,19 +403,29 @@ def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
         raise InputError(format_validation_error(exc), source=source) from None
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """First error as ``key.path: message`` (+ how many more), with a spelling suggestion."""
+#: pydantic error types about a number's value or range: rewritten to state the allowed range.
+_RANGE_ERRORS = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                 "int_parsing_size", "float_parsing", "float_type", "int_parsing", "int_type"}
+
+
+def format_validation_error(exc: ValidationError, schema: dict | None = None) -> str:
+    """First error as ``key.path: message`` (+ how many more), with a spelling suggestion.
+
+    A number out of range or not finite is told the whole allowed range, read from the JSON
+    Schema (``schema``: the scenario's unless given), so one fix is enough.
+    """
+    schema = scenario_json_schema() if schema is None else schema
     errors = exc.errors(include_url=False)
     # A misspelt key shows up twice (unknown key + required key missing): name the misspelling.
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = [p for p in first["loc"]]
-    path = _format_loc(loc)
-    msg = first["msg"]
+    path = _format_loc(loc, schema)
+    msg = first["msg"].splitlines()[0] if first["msg"] else "invalid value"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if first["type"] == "extra_forbidden":
-        siblings = _schema_fields_at(loc[:-1])
+        siblings = _schema_fields_at(loc[:-1], schema)
         msg = f"unknown key '{loc[-1]}'{_suggest(str(loc[-1]), siblings)}"
         if siblings:
             msg += f" (allowed: {', '.join(sorted(siblings))})"
@@ -447,15 +433,43 @@ def format_validation_error(exc: ValidationError) -> str:
         msg = "required key is missing"
     elif first["type"] == "union_tag_invalid":
         msg = msg.replace("Input tag", "dist").replace("found using 'dist' does not match any of the expected tags", "is not a known distribution; use one of")
+    elif first["type"] in _RANGE_ERRORS:
+        allowed = _range_phrase(_schema_nodes_at(loc, schema))
+        if allowed:
+            msg = f"must be {allowed}" + (" (.inf and .nan are not numbers here)" if first["type"] == "finite_number" else "")
     text = f"{path}: {msg}" if path and not msg.startswith(path) else msg
     if len(errors) > 1:
         text += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return text
 
 
-def _union_tags() -> set[str]:
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def _range_phrase(nodes: list[dict]) -> str:
+    """'a finite number from 0 to 1,040' from a JSON Schema number node ('' when none is found)."""
+    node = next((n for n in nodes if n.get("type") in ("number", "integer")), None)
+    if node is None:
+        return ""
+    kind = "a whole number" if node["type"] == "integer" else "a finite number"
+    lo = ("from", node["minimum"]) if "minimum" in node else ("more than", node.get("exclusiveMinimum"))
+    hi = ("to", node["maximum"]) if "maximum" in node else ("below", node.get("exclusiveMaximum"))
+    if lo[1] is None and hi[1] is None:
+        return kind
+    if lo[1] is None:
+        return f"{kind} {'at most' if hi[0] == 'to' else 'below'} {_num(hi[1])}"
+    if hi[1] is None:
+        return f"{kind} {'at least' if lo[0] == 'from' else 'more than'} {_num(lo[1])}"
+    if lo[0] == "from" and hi[0] == "to":
+        return f"{kind} from {_num(lo[1])} to {_num(hi[1])}"
+    left = f"at least {_num(lo[1])}" if lo[0] == "from" else f"more than {_num(lo[1])}"
+    right = f"at most {_num(hi[1])}" if hi[0] == "to" else f"below {_num(hi[1])}"
+    return f"{kind} {left} and {right}"
+
+
+def _union_tags(schema: dict) -> set[str]:
     """Every discriminator value in the schema: pydantic puts the union branch in error paths."""
-    defs = scenario_json_schema().get("$defs", {})
     tags: set[str] = set()
 
     def visit(node):
@@ -467,14 +481,14 @@ def _union_tags() -> set[str]:
             for v in node:
                 visit(v)
 
-    visit(defs)
-    visit(scenario_json_schema().get("properties", {}))
+    visit(schema.get("$defs", {}))
+    visit(schema.get("properties", {}))
     return tags
 
 
-def _format_loc(loc: list) -> str:
+def _format_loc(loc: list, schema: dict) -> str:
     out = ""
-    tags = _union_tags()
+    tags = _union_tags(schema)
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
@@ -485,9 +499,13 @@ def _format_loc(loc: list) -> str:
     return out
 
 
-def _schema_fields_at(loc: list) -> set[str]:
+def _schema_fields_at(loc: list, schema: dict) -> set[str]:
     """Property names allowed at a key path, found by walking the JSON Schema."""
-    schema = scenario_json_schema()
+    return {name for node in _schema_nodes_at(loc, schema) for name in node.get("properties", {})}
+
+
+def _schema_nodes_at(loc: list, schema: dict) -> list[dict]:
+    """The JSON Schema nodes (unions resolved) that describe the value at a key path."""
     defs = schema.get("$defs", {})
 
     def resolve(node: dict, tag: str | None = None) -> list[dict]:
@@ -527,8 +545,7 @@ def _schema_fields_at(loc: list) -> set[str]:
                 elif isinstance(node.get("additionalProperties"), dict):
                     nxt += _shallow(node["additionalProperties"])
         nodes = nxt or nodes
-    nodes = [r for n in nodes for r in resolve(n)]
-    return {name for node in nodes for name in node.get("properties", {})}
+    return [r for n in nodes for r in resolve(n)]
 
 
 _SCHEMA_CACHE: dict | None = None

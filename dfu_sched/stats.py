@@ -1,4 +1,13 @@
-"""Small pure functions for intervals over replications (Student t, two-sided 95%)."""
+"""Small pure functions for intervals over replications (Student t, two-sided 95%).
+
+Every measure of a replication is a count, a time or a share, so its true mean lies in a
+known range: at least 0, and at most 1 for shares. A Student-t interval knows nothing of that
+and with few replications reaches below 0 or above 100% ("within target 1% [-11, 13]"). So
+intervals of measures are clipped to the measure's range (``measure_range``): where the t
+interval already lay inside, nothing changes. Below ``MIN_USEFUL_N`` replications an interval is
+too wide to be useful, and the reports say so. Differences between scenarios are signed and
+keep the plain t interval.
+"""
 from __future__ import annotations
 
 import warnings
@@ -28,8 +37,37 @@ def _json(x: float):
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def t_interval(values, confidence: float = 0.95) -> Interval:
-    """Mean and Student-t interval of replication values, ignoring NaN (a tier with no starts)."""
+#: Fewer replications than this give an interval too wide to be useful; reports say so.
+MIN_USEFUL_N = 5
+
+UNBOUNDED = (-np.inf, np.inf)
+NON_NEGATIVE = (0.0, np.inf)
+SHARE = (0.0, 1.0)
+#: Measure names (or prefixes) that are shares of 0 to 1; every other measure is non-negative.
+SHARE_MEASURES = ("within_target_share", "utilisation.")
+
+
+def measure_range(key: str) -> tuple[float, float]:
+    """The range a measure's mean lies in, from its key ('VH.within_target_share' -> (0, 1))."""
+    parts = key.split(".")
+    for name in SHARE_MEASURES:
+        if name.endswith("."):
+            if key.startswith(name):
+                return SHARE
+        elif name in parts:
+            return SHARE
+    return NON_NEGATIVE
+
+
+def interval_is_useful(n: int) -> bool:
+    return n >= MIN_USEFUL_N
+
+
+def t_interval(values, confidence: float = 0.95, bounds: tuple[float, float] = UNBOUNDED) -> Interval:
+    """Mean and Student-t interval of replication values, ignoring NaN (a tier with no starts).
+
+    ``bounds`` is the range the measure lies in; the interval is clipped to it.
+    """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = x.size
@@ -39,11 +77,18 @@ def t_interval(values, confidence: float = 0.95) -> Interval:
     if n == 1:
         return Interval(mean, np.nan, np.nan, 1)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
-    return Interval(mean, mean - half, mean + half, n)
+    lo, hi = bounds
+    return Interval(mean, float(max(mean - half, lo)), float(min(mean + half, hi)), n)
 
 
-def t_interval_columns(matrix, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise mean and interval of a [replications, weeks] array (NaN-aware)."""
+def measure_interval(values, key: str, confidence: float = 0.95) -> Interval:
+    """``t_interval`` clipped to the range of the measure named ``key``."""
+    return t_interval(values, confidence, measure_range(key))
+
+
+def t_interval_columns(matrix, confidence: float = 0.95,
+                       bounds: tuple[float, float] = UNBOUNDED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise mean and interval of a [replications, weeks] array (NaN-aware), clipped to ``bounds``."""
     m = np.asarray(matrix, dtype=float)
     n = np.sum(np.isfinite(m), axis=0)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
@@ -53,7 +98,8 @@ def t_interval_columns(matrix, confidence: float = 0.95) -> tuple[np.ndarray, np
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
         tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, tq * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, mean - half, mean + half
+    lo, hi = bounds
+    return mean, np.maximum(mean - half, lo), np.minimum(mean + half, hi)
 
 
 def paired_difference(a, b, confidence: float = 0.95) -> Interval:

@@ -78,6 +78,17 @@ def _hours(sc: Scenario, dtype: np.ndarray, u: np.ndarray) -> np.ndarray:
     return hours
 
 
+def expected_devices(sc: Scenario) -> float:
+    """Devices a replication generates on average: today's backlog plus expected new submissions.
+
+    The same sum ``generate`` draws from (weekly Poisson rates times devices per case), without
+    drawing anything, so a run can be sized before it starts.
+    """
+    weeks = sc.calendar.horizon_weeks
+    cases = sum(sc.arrivals.rate_at_week(w + 0.5) for w in range(weeks))
+    return float(sum(e.count for e in sc.backlog) + cases * sc.arrivals.devices_per_case.mean())
+
+
 def generate(sc: Scenario, seed_seq: np.random.SeedSequence) -> Workload:
     """All devices of one replication: today's backlog first, then new submissions."""
     rng = _streams(seed_seq)

@@ -35,3 +35,24 @@ def test_paired_difference_is_tighter_than_unpaired_under_common_noise():
     d = paired_difference(a, b)
     assert d.high < 0                     # b is better, and the pairing shows it
     assert (d.high - d.low) < (t_interval(b).high - t_interval(b).low) / 5
+
+
+def test_intervals_are_clipped_to_the_range_only_when_they_leave_it():
+    from dfu_sched.stats import measure_interval
+
+    x = [0.01, 0.02]                     # n = 2: the t interval reaches far below 0
+    iv = measure_interval(x, "VH.within_target_share")
+    assert iv.low == 0.0 and iv.high == t_interval(x).high and iv.estimate == pytest.approx(0.015)
+    near_one = measure_interval([0.999, 1.0], "utilisation.all examiners")
+    assert near_one.high == 1.0
+    inside = [410.0, 420.0, 415.0, 418.0, 412.0]
+    assert measure_interval(inside, "overall.wait_to_start_days.p50") == t_interval(inside)
+    assert paired_difference([5.0, 1.0], [1.0, 4.0]).low < 0   # differences are signed: never clipped
+
+
+def test_column_bands_are_clipped_to_the_range():
+    m = np.array([[0.0, 0.9, 5.0], [0.1, 1.0, 50.0]])
+    mean, lo, hi = t_interval_columns(m, bounds=(0.0, 1.0))
+    assert np.all(lo >= 0) and np.all(hi <= 1)
+    plain = t_interval_columns(m)
+    assert mean.tolist() == plain[0].tolist()

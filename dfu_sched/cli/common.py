@@ -12,9 +12,17 @@ from dfu_sched.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
+def one_line(message: str) -> str:
+    """The message with line breaks and other control characters escaped ('\\n', '\\x85').
+
+    Messages may quote what the user typed; a newline or NEL inside it must not split the line.
+    """
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+
+
 def fail(message: str) -> NoReturn:
     """Print one line to stderr and exit 2: the contract for every bad input."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -29,6 +37,37 @@ def handles_input_errors(func: Callable) -> Callable:
             fail(str(exc))
 
     return wrapper
+
+
+#: click >= 8.2 shows the help for a bare group as a usage error; older versions have no such class.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class OneLineGroup(click.Group):
+    """A command group whose usage errors (bad option value, missing argument) are one line, exit 2.
+
+    click prints usage, a hint and the error over four lines; every other bad input here is one
+    line naming what to fix, so option errors are too.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _NO_ARGS_IS_HELP as exc:  # bare `dfu-sched`: the help text, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else (prog_name or self.name)
+            fail(f"{where}: {' '.join(exc.format_message().split())} (see {where} -h)")
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, EOFError, KeyboardInterrupt):
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)  # --help and --version return their exit code
 
 
 def stderr_is_terminal() -> bool:

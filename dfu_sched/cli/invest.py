@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
+from dfu_sched.levers import MAX_GBP
 
 OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 
@@ -56,6 +58,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
+    from dfu_sched.experiments import check_size
     from dfu_sched.invest import compare_scenarios
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     from dfu_sched.reports.files import to_json
@@ -72,6 +75,8 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     if n < 2:
         raise InputError("compare needs at least 2 replications for intervals")
     seed = first.run.seed if seed is None else seed
+    for _, each in loaded:
+        check_size(each, n)  # refuse before starting (dfu_sched.experiments)
     outs.check()
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
@@ -119,6 +124,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
+    from dfu_sched.experiments import check_size
     from dfu_sched.invest import SearchSettings, parse_by, parse_target, result_json, search
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_invest_xlsx
@@ -137,6 +143,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     if tgt is None and budget_gbp is None:
         budget_gbp = sc.investment.budget_gbp
     n = replications
+    check_size(sc, n)  # the unit as it is; each mix adds at most its options' staff
     settings = SearchSettings(budget=budget_gbp, target=tgt, objective=objective,
                               seed=sc.run.seed if seed is None else seed,
                               screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
@@ -179,8 +186,10 @@ def _parse_gbp(text: str) -> float:
         value = float(t) * mult
     except ValueError:
         raise InputError(f"--budget: '{text}' is not an amount of money (e.g. 400000 or 400k)") from None
-    if value < 0 or value != value:
+    if value < 0:
         raise InputError(f"--budget: must not be negative (got {text})")
+    if not math.isfinite(value) or value > MAX_GBP:  # inf and nan are not money either
+        raise InputError(f"--budget: must be an amount from £0 to £{MAX_GBP:,.0f} (got {text})")
     return value
 
 

@@ -37,11 +37,16 @@ def monday_of(day: dt.date) -> dt.date:
 
 
 def week_label(hours: float) -> str:
-    """'Tue 09:30' for an hour on the week axis."""
-    day = int(hours // 24)
-    h = hours - 24 * day
+    """'Tue 09:30' for an hour on the week axis.
+
+    Rounded once, to the whole minute, before splitting into day, hour and minute: rounding
+    only the minutes turned 8.9999 h into '08:60'.
+    """
+    minutes = int(round(hours * 60))
+    day, rest = divmod(minutes, 24 * 60)
+    h, m = divmod(rest, 60)
     name = DAYS[day] if 0 <= day < 7 else f"day {day + 1}"
-    return f"{name} {int(h):02d}:{int(round((h % 1) * 60)):02d}"
+    return f"{name} {h:02d}:{m:02d}"
 
 
 class RefMasker:

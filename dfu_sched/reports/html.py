@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from dfu_sched.errors import InputError
+from dfu_sched.reports.text import small_n_note
 
 # ---- formatting ------------------------------------------------------------------------------------
 
@@ -507,6 +508,9 @@ def render_simulation(summary: dict, scenario_yaml: str | None, *, pseudonymise:
                 f"{summary.get('replications')} simulated histories of the DFU described under "
                 "<em>Assumptions</em>, with 95% confidence intervals. Change the assumptions and the numbers "
                 "change; the estimates [E] among them should be replaced with the force's own data.</p>")
+    note = small_n_note(summary.get("replications"))
+    if note:
+        body.append(f'<p class="note"><strong>{escape(note)}</strong></p>')
     body.append(section("Backlog", fig("backlog") + fig("months_of_work"), anchor="backlog"))
     body.append(section("Waits by risk tier", fig("wait_by_tier") + fig("within_target") + fig("past_target"),
                         anchor="waits"))

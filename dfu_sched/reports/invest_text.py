@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dfu_sched.reports.files import to_json, write_csv
-from dfu_sched.reports.text import fmt, fmt_ci, table
+from dfu_sched.reports.text import fmt, fmt_ci, small_n_note, table
 
 
 def _gbp(x) -> str:
@@ -47,6 +47,8 @@ def compare_text(out: dict) -> str:
     titles = {s["id"]: scenario_title(s) for s in sc}
     lines = [f"Compare: {len(sc)} scenarios, {out['replications']} replications, seed {out['seed']} "
              f"({'common random numbers: paired differences' if out['paired'] else out['note']})", ""]
+    if small_n_note(out.get("replications")):
+        lines[1:1] = [small_n_note(out.get("replications"))]
     hdr = ["measure"] + [scenario_title(s) for s in sc]
     rows = [[out["labels"][k]] + [_cell(k, s["measures"][k]) for s in sc] for k in out["measures"]]
     rows.append(["cost in horizon"] + [_gbp(s["cost_gbp"]) for s in sc])

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+from dfu_sched.stats import MIN_USEFUL_N, interval_is_useful
+
 
 def fmt(x, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -18,6 +20,14 @@ def fmt_ci(block: dict, digits: int = 1, scale: float = 1.0) -> str:
     if lo is None or hi is None:
         return s(est)
     return f"{s(est)} [{s(lo)}, {s(hi)}]"
+
+
+def small_n_note(replications) -> str:
+    """The warning shown above results from too few replications ('' when there are enough)."""
+    if not isinstance(replications, int) or interval_is_useful(replications):
+        return ""
+    return (f"n too small for a useful interval: {replications} replication{'s' if replications != 1 else ''} "
+            f"(the 95% intervals are very wide or missing; use -n {MIN_USEFUL_N} or more)")
 
 
 def table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
@@ -42,6 +52,9 @@ def simulation_text(summary: dict) -> str:
         "",
         "Wait to start examination, days (mean of replications [95% CI])",
     ]
+    note = small_n_note(summary.get("replications"))
+    if note:
+        out[1:1] = [note]
     rows = []
     scopes = list(summary["tiers"].items()) + [("overall", summary["overall"])]
     for name, b in scopes:
