@@ -28,6 +28,9 @@ from dfu_sched.risk import RiskModel, RiskResult, assess
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 QUEUE_REQUIRED = ["device_id", "case_id", "device_type", "date_submitted"]
+#: The most hours one device may be estimated at (a year of one examiner's full-time work); the
+#: optimiser works in 30-minute slots, so an absurd estimate (1e19) would overflow its arithmetic.
+MAX_DEVICE_HOURS = 2000.0
 QUEUE_OPTIONAL = ["tier", "risk_factors", "estimated_hours", "deadline", "deadline_type",
                   "victim_device", "expedite", "accreditation"]
 STAFF_REQUIRED = ["examiner_id", "skills", "hours"]
@@ -94,7 +97,7 @@ class StaffRow(BaseModel):
 
 # ---------------------------------------------------------------- raw table reading
 
-def _read_table(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+def _read_table(path: Path, what: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """Header (lower-cased, stripped) and rows as (row number, {column: raw value})."""
     if not path.exists():
         raise InputError("file not found", source=str(path))
@@ -108,7 +111,7 @@ def _read_table(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]]
     rows = iter(rows)
     header = next(rows, None)
     if header is None or all(_blank(h) for h in header):
-        raise InputError("no header row (an empty queue still needs its header line)", source=path.name)
+        raise InputError(f"no header row (an empty {what} still needs its header line)", source=path.name)
     names = [str(h).strip().lower() if not _blank(h) else "" for h in header]
     out = []
     for i, values in enumerate(rows, start=2):
@@ -205,7 +208,8 @@ class _Cell:
             v = int(v)
         return str(v).strip()
 
-    def number(self, col: str, *, minimum: float | None = None, positive: bool = False) -> float | None:
+    def number(self, col: str, *, minimum: float | None = None, positive: bool = False,
+               maximum: float | None = None) -> float | None:
         v = self.raw(col)
         if v is None:
             return None
@@ -219,6 +223,8 @@ class _Cell:
             raise self.fail(col, "must be more than 0")
         if minimum is not None and x < minimum:
             raise self.fail(col, f"must be at least {minimum:g}")
+        if maximum is not None and x > maximum:
+            raise self.fail(col, f"must be at most {maximum:,g}")
         return x
 
     def integer(self, col: str, minimum: int = 1) -> int | None:
@@ -321,7 +327,7 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
                model: RiskModel, week_start: dt.date) -> list[QueueRow]:
     """Validate a queue file against the scenario's tiers and device types and the risk model."""
     path = Path(path)
-    names, rows = _read_table(path)
+    names, rows = _read_table(path, "queue")
     _check_columns(names, QUEUE_REQUIRED, QUEUE_OPTIONAL, path.name)
     if "tier" not in names and "risk_factors" not in names:
         raise InputError("needs a 'tier' column, a 'risk_factors' column, or both", source=path.name)
@@ -358,7 +364,7 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
         if given is None and factors is None:
             raise c.fail("tier", "give a tier or risk factors (or 'none')")
         risk = assess(model, factors, given)
-        hours = c.number("estimated_hours", positive=True)
+        hours = c.number("estimated_hours", positive=True, maximum=MAX_DEVICE_HOURS)
         out.append(QueueRow(
             row=rownum, device_id=device_id, case_id=case_id, device_type=dtype,
             date_submitted=submitted, tier=risk.tier, risk=risk,
@@ -374,7 +380,7 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
 def read_staff(path: str | Path, skills: list[str]) -> list[StaffRow]:
     """Examiners this week: skills must be scenario skills; at least one examiner is required."""
     path = Path(path)
-    names, rows = _read_table(path)
+    names, rows = _read_table(path, "staff list")
     _check_columns(names, STAFF_REQUIRED, STAFF_OPTIONAL, path.name)
     out: list[StaffRow] = []
     seen: dict[str, int] = {}

@@ -61,6 +61,8 @@ def test_header_only_is_an_empty_queue(tmp_path):
     ("D1,C1,tablet,2024-05-01,H,,,\n", HEADER, "queue.csv row 2, column 'device_type': not a device type of the scenario; known: "
                                                "computer, phone, storage"),
     ("D1,C1,phone,2024-05-01,H,,-3,\n", HEADER, "queue.csv row 2, column 'estimated_hours': must be more than 0"),
+    # 1e19 hours used to overflow the optimiser's slot arithmetic (a traceback)
+    ("D1,C1,phone,2024-05-01,H,,1e19,\n", HEADER, "queue.csv row 2, column 'estimated_hours': must be at most 2,000"),
     ("D1,C1,phone,2024-05-01,X,,,\n", HEADER, "queue.csv row 2, column 'tier': not a tier of the scenario; known: VH, H, M, L"),
     ("D1,C1,phone,2024-05-01,,,,\n", HEADER, "queue.csv row 2, column 'tier': give a tier or risk factors"),
     ("D1,C1,phone,2024-05-01,,groming,,\n", HEADER, "column 'risk_factors': item 1 is not a risk factor of the model; known: access_to_children"),
@@ -95,6 +97,15 @@ def test_xlsx_errors_name_row(tmp_path):
         read_queue(p, TIERS, TYPES, load_risk_model(), WEEK)
 
 
+def test_an_empty_staff_file_is_not_called_a_queue(tmp_path):
+    path = tmp_path / "staff.csv"
+    path.write_text("")
+    with pytest.raises(InputError) as exc:
+        read_staff(path, ["mobile", "computer"])
+    assert "staff.csv: no header row (an empty staff list" in str(exc.value)
+    assert "queue" not in str(exc.value)
+
+
 @pytest.mark.parametrize("body, message", [
     ("E1,mobile;video,37.5,1,\n", "staff.csv row 2, column 'skills': item 2 is not a skill of the scenario"),
     ("E1,mobile,-1,1,\n", "staff.csv row 2, column 'hours': must be at least 0"),
@@ -115,6 +126,15 @@ def test_staff_windows_spread_hours_over_days_worked(tmp_path):
     w = staff_windows(rows[0])
     assert len(w) == 4 and w[0] == (8.0, 15.5) and w[3] == (72 + 8.0, 72 + 15.5)
     assert staff_windows(rows[1]) == []
+
+
+def test_a_csv_field_over_the_csv_module_limit_is_one_line(tmp_path):
+    # a field over 131,072 characters used to raise _csv.Error (a traceback)
+    path = tmp_path / "queue.csv"
+    path.write_text(HEADER + "D1,C1,phone,2024-05-01,H,," + "9" * 140_000 + ",\n")
+    with pytest.raises(InputError) as exc:
+        read_queue(path, TIERS, TYPES, load_risk_model(), WEEK)
+    assert "queue.csv: cannot be read as CSV" in str(exc.value) and "9999" not in str(exc.value)
 
 
 def test_a_row_longer_than_the_header_is_a_shifted_row(tmp_path):
