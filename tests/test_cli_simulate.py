@@ -119,7 +119,7 @@ def test_a_bad_backlog_threshold_is_one_line_exit_2(tmp_path, value):
     res, out = _bad(tmp_path, text)
     assert res.exit_code == 2, res.output
     assert len(res.stderr.strip().splitlines()) == 1
-    assert "bad.yaml: measures.backlog_thresholds_devices:" in res.stderr and "Traceback" not in res.output
+    assert "bad.yaml: measures.backlog_thresholds_devices[0]: must be a finite number from 0" in res.stderr and "Traceback" not in res.output
     assert not out.exists()
 
 
