@@ -16,6 +16,8 @@ is the same on any machine, however loaded.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from dfu_sched.optimiser.model import Instance
@@ -88,25 +90,54 @@ class _PathDP:
         return float(self.mult @ V[:, 0]), V, paths
 
 
+@dataclass
+class LagrangeResult:
+    """The counted Lagrangian's outcome: the bound, and the device prices at its best pass."""
+
+    bound: float
+    sigma: np.ndarray     # device prices (>= 0) of the pass with the smallest Lagrangian value
+    value: float          # that Lagrangian value (itself a valid, looser bound)
+    pi: list[np.ndarray]  # the slot prices that gave ``bound``
+
+
 def lagrangian_bound(inst: Instance, cand: list[int], must: set[int], target: float,
                      iterations: int = 300, price_every: int = 25) -> float:
+    """Deterministic upper bound on every plan of the whole queue (see :func:`lagrangian`)."""
+    return lagrangian(inst, cand, must, target, iterations, price_every).bound
+
+
+def start_prices(inst: Instance, pi: list[np.ndarray]) -> np.ndarray:
+    """Device prices implied by slot prices ``pi``: each device's priced value, clipped at 0.
+
+    With an LP's optimal duals these are its device duals; with the slot prices of the
+    Lagrangian's best bound they are the device prices that bound re-optimised."""
+    from dfu_sched.optimiser.lp import priced_values
+
+    vals = priced_values(inst, pi)
+    return np.where(np.isfinite(vals), np.maximum(0.0, vals), 0.0)
+
+
+def lagrangian(inst: Instance, cand: list[int], must: set[int], target: float,
+               iterations: int = 300, price_every: int = 25) -> LagrangeResult:
     """Deterministic upper bound on every plan of the whole queue (see the module docstring).
 
     ``cand``: the devices whose rows are relaxed with prices (the others are priced at the end
     through the slot prices, like the LP's outside devices); ``target``: the best plan value
-    known (the Polyak step aims at it). ``iterations`` DP passes; every ``price_every`` of them
-    (and at the end) the slot prices are priced over the whole queue; the smallest bound wins.
+    known (the Polyak step aims at it).
+    ``iterations`` DP passes; every ``price_every`` of them (and at the end) the slot prices
+    are priced over the whole queue; the smallest bound wins.
     """
     from dfu_sched.optimiser.lp import examiner_groups, priced_bound
 
     if inst.n == 0 or inst.m == 0:
-        return 0.0
+        return LagrangeResult(0.0, np.zeros(inst.n), 0.0, [])
     cand_arr = np.asarray(sorted(set(cand)), dtype=np.int64)
     groups = examiner_groups(inst)
     dp = _PathDP(inst, groups, cand_arr)
     group_of = {e: g for g, members in enumerate(groups) for e in members}
     sigma = np.zeros(inst.n)
     best_bound, theta, stall, best_lag = float("inf"), 1.0, 0, float("inf")
+    best_sigma, best_pi = sigma.copy(), []
     for it in range(max(1, iterations)):
         val, V, paths = dp.solve(sigma)
         lag = float(sigma[cand_arr].sum()) + val
@@ -120,9 +151,11 @@ def lagrangian_bound(inst: Instance, cand: list[int], must: set[int], target: fl
             for e, g in group_of.items():
                 x = V[g, :int(inst.cap[e]) + 1]
                 pi[e] = np.maximum(0.0, x[:-1] - x[1:])
-            best_bound = min(best_bound, priced_bound(inst, pi, must)[0])
+            b = priced_bound(inst, pi, must)[0]
+            if b < best_bound:
+                best_bound, best_pi = b, pi
         if lag < best_lag - 1e-9 * max(1.0, abs(lag)):
-            best_lag, stall = lag, 0
+            best_lag, stall, best_sigma = lag, 0, sigma.copy()
         else:
             stall += 1
             if stall >= 10:
@@ -137,8 +170,35 @@ def lagrangian_bound(inst: Instance, cand: list[int], must: set[int], target: fl
                 for e, g in group_of.items():
                     x = V[g, :int(inst.cap[e]) + 1]
                     pi[e] = np.maximum(0.0, x[:-1] - x[1:])
-                best_bound = min(best_bound, priced_bound(inst, pi, must)[0])
+                b = priced_bound(inst, pi, must)[0]
+                if b < best_bound:
+                    best_bound, best_pi = b, pi
             break
         step = theta * max(lag - target, 1e-6 * max(1.0, abs(lag))) / norm
         sigma = np.maximum(0.0, sigma - step * grad)
-    return best_bound
+    return LagrangeResult(best_bound, best_sigma, best_lag, best_pi)
+
+
+def lagrange_plan(inst: Instance, sigma: np.ndarray, cand: list[int]) -> list[list[int]]:
+    """A plan from the Lagrangian's device prices (a Lagrangian heuristic, no LP needed).
+
+    The relaxed problem gives every examiner its best path at prices ``sigma`` independently,
+    so paths overlap. Repair: examiners in turn (those eligible for the fewest devices first)
+    take their exact best subset (:func:`improve.best_subset`) of the candidates still free,
+    each valued at its gain minus its price, so a device goes where it beats its price most;
+    the feasible deadlines are placed first, and the greedy rule fills what is left.
+    """
+    from dfu_sched.optimiser.greedy import greedy, place_due
+    from dfu_sched.optimiser.improve import best_subset
+
+    plan, _, _ = place_due(inst)
+    taken = {j for x in plan for j in x}
+    bonus = {int(j): -float(sigma[j]) for j in cand}
+    counts = inst.elig_mask.sum(axis=0)
+    for e in sorted((e for e in range(inst.m) if inst.cap[e] > 0), key=lambda e: (int(counts[e]), e)):
+        items = [j for j in cand if j not in taken and inst.elig_mask[j, e]] + plan[e]
+        chosen = best_subset(inst, e, items, bonus)
+        if chosen is not None:
+            plan[e] = chosen
+            taken.update(chosen)
+    return greedy(inst, fixed=plan)
