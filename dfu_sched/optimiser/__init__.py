@@ -99,6 +99,7 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
             bound = _lagrangian_search(inst, cfg, must, bound, search_budget, plans,
                                        method_parts)
             effort["lagrange_iterations"] = cfg.lagrange_iterations
+            effort["price_refine_iterations"] = cfg.price_refine_iterations
             timings["lagrange"] = time.perf_counter() - t5
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
@@ -273,15 +274,16 @@ def _lagrangian_search(inst: Instance, cfg: PlanConfig, must: set[int], cut_boun
     """The LP did not finish: a counted Lagrangian bound, and plans from its prices.
 
     The subgradient starts from zero prices (measured: starting from the prices implied by
-    the heuristic slot prices or by a 200-iteration LP's duals ends looser), aims at the best
-    plan so far, and two sets of device prices are rounded into plans
-    (:func:`lagrange.lagrange_plan`), each then improved: those of the best Lagrangian pass,
-    and those implied by the slot prices of the best bound (neither wins on every week).
+    the heuristic slot prices or by a 200-iteration LP's duals ends looser) and aims at the
+    best plan so far; the slot prices of its best bound are then refined by a subgradient on
+    the priced bound itself (:func:`lagrange.refine_prices`). Two sets of device prices are
+    rounded into plans (:func:`lagrange.lagrange_plan`), each then improved: those of the
+    best Lagrangian pass, and those implied by the refined slot prices.
     Returns the smallest of ``cut_bound`` (an iteration-cut LP's priced duals, or inf), the
     heuristic and the Lagrangian bound; all counted work, so the same on any machine.
     """
     from dfu_sched.optimiser import lp as L
-    from dfu_sched.optimiser.lagrange import lagrange_plan, lagrangian, start_prices
+    from dfu_sched.optimiser.lagrange import lagrange_plan, lagrangian, refine_prices, start_prices
     from dfu_sched.optimiser.sequence import ratio_order, total_score
 
     prices = L.heuristic_prices(inst)
@@ -292,13 +294,18 @@ def _lagrangian_search(inst: Instance, cfg: PlanConfig, must: set[int], cut_boun
     target = max(t[0] for t in plans)
     lag = lagrangian(inst, cand, must, target, cfg.lagrange_iterations)
     pool = ratio_order(inst, set(cand) | set(L.candidates(inst, max(2.0, factor))))
-    for name, sigma in (("Lagrangian rounding", lag.sigma),
-                        ("Lagrangian slot-price rounding", start_prices(inst, lag.pi))):
+
+    def round_and_improve(name: str, sigma) -> None:
         start = lagrange_plan(inst, sigma, cand)
         plans.append((total_score(inst, start), name, start))
         val, plan = _improve(inst, start, pool, budget, 4)
         plans.append((val, f"{name} + DP/local search", plan))
-    bound, name = min((cut_bound, "cut-LP dual bound"), (lag.bound, "Lagrangian bound"),
+
+    round_and_improve("Lagrangian rounding", lag.sigma)
+    target = max(t[0] for t in plans)
+    refined, pi = refine_prices(inst, lag.pi, must, target, cfg.price_refine_iterations)
+    round_and_improve("Lagrangian slot-price rounding", start_prices(inst, pi))
+    bound, name = min((cut_bound, "cut-LP dual bound"), (min(lag.bound, refined), "Lagrangian bound"),
                       (heuristic, "heuristic-price bound"), key=lambda t: t[0])
     method_parts.append(name)
     return bound

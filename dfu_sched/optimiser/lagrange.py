@@ -202,3 +202,87 @@ def lagrange_plan(inst: Instance, sigma: np.ndarray, cand: list[int]) -> list[li
             plan[e] = chosen
             taken.update(chosen)
     return greedy(inst, fixed=plan)
+
+
+def _priced_columns(inst: Instance, pi: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like :func:`lp.priced_values`, with each device's best column (examiner, start slot)."""
+    best = np.full(inst.n, -np.inf)
+    be = np.full(inst.n, -1, dtype=np.int64)
+    bs = np.zeros(inst.n, dtype=np.int64)
+    for e in range(inst.m):
+        cap = int(inst.cap[e])
+        devs = np.flatnonzero(inst.elig_mask[:, e]) if cap else np.zeros(0, dtype=np.int64)
+        if devs.size == 0:
+            continue
+        P = np.concatenate([[0.0], np.cumsum(pi[e])])
+        A = inst.H - inst.clock[e]
+        for j_set, hi_of in ((devs[~inst.due[devs]], None), (devs[inst.due[devs]], True)):
+            ps = inst.p[j_set]
+            for p in np.unique(ps):
+                js = j_set[ps == p]
+                n_s = cap - int(p) + 1
+                if n_s <= 0:
+                    continue
+                W = P[p:cap + 1] - P[:n_s]
+                M = inst.w[js, None] * A[None, :n_s] - W[None, :]
+                if hi_of:   # a deadline: only starts that end by it
+                    hi = np.minimum(cap, inst.latest_end[js, e]) - int(p)
+                    M = np.where(np.arange(n_s)[None, :] <= hi[:, None], M, -np.inf)
+                k = np.argmax(M, axis=1)
+                v = M[np.arange(js.size), k]
+                better = v > best[js]
+                best[js[better]], be[js[better]], bs[js[better]] = v[better], e, k[better]
+    return best, be, bs
+
+
+def refine_prices(inst: Instance, pi0: list[np.ndarray], must: set[int], target: float,
+                  iterations: int, patience: int = 10, theta0: float = 1.0,
+                  ) -> tuple[float, list[np.ndarray]]:
+    """Lower the priced bound itself by projected subgradient on the slot prices.
+
+    ``L(pi)`` of :func:`lp.priced_bound` is convex in pi; its subgradient at slot t of examiner
+    e is 1 minus the number of devices whose best priced column (counted in the bound) covers
+    t. Polyak steps towards ``target`` (the best plan), from ``pi0``, a fixed number of passes;
+    every pi >= 0 gives a valid bound, so the smallest one seen is returned with its prices.
+    """
+    from dfu_sched.optimiser.lp import examiner_groups, priced_bound
+
+    groups = [g for g in examiner_groups(inst) if len(g) > 1]
+    pi = _symmetric([np.maximum(0.0, np.asarray(x, dtype=float)) for x in pi0], groups)
+    best, best_pi = priced_bound(inst, pi, must)[0], pi
+    must_mask = np.zeros(inst.n, dtype=bool)
+    must_mask[list(must)] = True
+    theta, stall = theta0, 0
+    for _ in range(max(0, iterations)):
+        vals, be, bs = _priced_columns(inst, pi)
+        fin = np.isfinite(vals)
+        counted = fin & ((vals > 0) | must_mask)
+        value = float(sum(float(x.sum()) for x in pi) + vals[counted].sum())
+        if value < best - 1e-12 * max(1.0, abs(best)):
+            best, best_pi, stall = value, pi, 0
+        else:
+            stall += 1
+            if stall >= patience:
+                theta, stall = theta / 2, 0
+        grad = [np.ones_like(x) for x in pi]
+        for j in np.flatnonzero(counted).tolist():
+            s = int(bs[j])
+            grad[int(be[j])][s:s + int(inst.p[j])] -= 1.0
+        for x, g in zip(pi, grad):
+            g[(x <= 0.0) & (g > 0.0)] = 0.0
+        norm = float(sum(float(g @ g) for g in grad))
+        if norm == 0.0:
+            break
+        step = theta * max(value - target, 1e-6 * max(1.0, abs(value))) / norm
+        pi = _symmetric([np.maximum(0.0, x - step * g) for x, g in zip(pi, grad)], groups)
+    return best, best_pi
+
+
+def _symmetric(pi: list[np.ndarray], groups: list[list[int]]) -> list[np.ndarray]:
+    """Identical examiners (one :func:`lp.examiner_groups` group) get their mean prices: the
+    priced bound is convex and symmetric in them, so the mean is never worse."""
+    for g in groups:
+        mean = np.mean([pi[e] for e in g], axis=0)
+        for e in g:
+            pi[e] = mean.copy()
+    return pi
