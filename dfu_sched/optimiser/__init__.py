@@ -11,10 +11,14 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
 2. the greedy rule (w/p, skills matched): the baseline every plan is compared with;
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
    whole queue (``bound``); devices that price positive are added until none does, and join
-   the improvement pool. If the LP does not finish (its iteration limit, or the wall-clock
-   safety net) it is not used at all, and the bound is the counted Lagrangian one
-   (``lagrange.py``), so the plan and the bound never depend on where a solve was cut;
-4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
+   the improvement pool. If the LP does not finish, the bound is the counted Lagrangian one
+   (``lagrange.py``: subgradient on device prices, then on the slot prices of the priced
+   bound) and plans are rounded from its prices; an LP cut by its iteration count is
+   deterministic, so its clipped duals are priced into the bound too, while one stopped by
+   the wall-clock safety net is not used at all: the plan and the bound never depend on
+   where the clock cut a solve;
+4. LP (or Lagrangian) rounding, then exact improvement (per-examiner DP re-selection and
+   local search);
 5. the best of all plans found, never worse than greedy;
 6. soft case links: a split case's devices are regrouped onto one examiner when that loses at
    most ``PlanConfig.case_link_tolerance`` of the objective (reported as ``cases_split``);
@@ -189,10 +193,12 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
        four ways (by LP value, per-examiner DP of the LP assignment at two thresholds, LP
        mean-start list scheduling) and each is improved.
     The reported bound is the smallest priced bound of an LP solved to optimality: each is
-    valid for the whole queue whatever the candidate set (weak duality). A solve cut short (by
-    its iteration limit or the wall-clock safety net) is never used: its duals would depend on
-    where it was cut. If the first LP is cut, returns no model and the caller computes the
-    Lagrangian bound instead. Returns (bound, model or None, LP complete).
+    valid for the whole queue whatever the candidate set (weak duality). A column-generation
+    re-solve cut short is not used. If the first LP is cut, returns no model and the caller
+    computes the Lagrangian bound and plans (:func:`_lagrangian_search`); the returned bound
+    is then the cut LP's priced duals when its iteration count cut it (deterministic: same
+    model, same count, same basis), else inf (the clock cut it: its duals would depend on
+    where). Returns (bound, model or None, LP complete).
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.sequence import ratio_order, total_score
