@@ -334,8 +334,8 @@ def test_same_plan_with_the_other_core_busy():
 
 
 def test_bound_survives_a_cut_lp():
-    """An LP cut short (here deterministically, by a tiny iteration limit) is not used; the
-    Lagrangian bound that replaces it stays within 1 % of the LP's bound (the old heuristic
+    """An LP cut short (here deterministically, by a tiny iteration limit) is not rounded and
+    its priced duals lose to the Lagrangian bound, which stays within 1 % of the LP's bound (the old heuristic
     slot prices were 17-39 % off), is valid, and the plan is the same every time."""
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import place_due, release_infeasible
