@@ -334,8 +334,8 @@ def test_same_plan_with_the_other_core_busy():
 
 
 def test_bound_survives_a_cut_lp():
-    """An LP cut short (here deterministically, by a tiny iteration limit) is not used; the
-    Lagrangian bound that replaces it stays within 1 % of the LP's bound (the old heuristic
+    """An LP cut short (here deterministically, by a tiny iteration limit) is not rounded and
+    its priced duals lose to the Lagrangian bound, which stays within 1 % of the LP's bound (the old heuristic
     slot prices were 17-39 % off), is valid, and the plan is the same every time."""
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import place_due, release_infeasible
@@ -378,12 +378,63 @@ def test_lagrangian_bound_is_valid(seed):
         assert lagrangian_bound(inst, cand, set(), opt, iterations=60) >= opt - 1e-6
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_refined_prices_bound_is_valid_and_lagrangian_rounding_is_a_plan(seed):
+    """The slot-price refinement never goes below the brute-force optimum nor above its start;
+    the Lagrangian rounding is a valid plan that meets the deadlines."""
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.greedy import place_due, release_infeasible
+    from dfu_sched.optimiser.lagrange import lagrange_plan, lagrangian, refine_prices, start_prices
+    from dfu_sched.optimiser.model import build_instance
+    from dfu_sched.optimiser.sequence import check_plan, total_score
+
+    rng = random.Random(300 + seed)
+    devices = [dev(f"D{i}", rng.choice([1, 2, 4, 8]), rng.choice([0.5, 1, 1.5, 2, 3]),
+                   skill=rng.choice(["mobile", "mobile", "computer"])) for i in range(6)]
+    examiners = [exm("E1", rng.choice([2, 3, 4])), exm("E2", rng.choice([2, 3]), ("mobile", "computer"))]
+    H = 6.0
+    opt = brute_force(devices, examiners, H)
+    inst = build_instance(devices, examiners, H, PlanConfig())
+    _, _, infeasible = place_due(inst)
+    release_infeasible(inst, infeasible)
+    cand = list(range(inst.n))
+    lag = lagrangian(inst, cand, set(), opt, iterations=30)
+    for target in (opt, 0.5 * opt):
+        refined, pi = refine_prices(inst, lag.pi, set(), target, 40)
+        assert opt - 1e-6 <= refined <= lag.bound + 1e-9
+        assert L.priced_bound(inst, pi, set())[0] == pytest.approx(refined)
+    for sigma in (lag.sigma, start_prices(inst, pi)):
+        plan = lagrange_plan(inst, sigma, cand)
+        assert not check_plan(inst, plan) and total_score(inst, plan) <= opt + 1e-6
+
+
+def test_iteration_cut_lp_is_the_same_with_the_other_core_busy():
+    """An LP cut by its iteration count (not the clock) is deterministic: its priced duals
+    join the bound, and a run beside a busy loop gives the same plan and bound."""
+    import subprocess
+    import sys
+
+    devices, examiners = synthetic_week(300, 6, seed=3, n_deadlines=4)
+    cfg = PlanConfig(lp_iterations=100, lagrange_iterations=40, price_refine_iterations=20)
+    quiet = plan_week(devices, examiners, lookahead_weeks=0, config=cfg, search_budget=2000)
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        loaded = plan_week(devices, examiners, lookahead_weeks=0, config=cfg, search_budget=2000)
+    finally:
+        busy.kill()
+        busy.wait()
+    _same_plan(quiet, loaded)
+    assert not quiet.lp_complete and "100-iteration limit" in quiet.method
+    assert quiet.effort["price_refine_iterations"] == 20
+
+
 @pytest.mark.slow
 def test_2000x16_under_a_hit_time_limit_is_reproducible_and_close():
     """Issue 8 items 1-2, the reported instance: 2,000 devices x 16 examiners with the LP's
     wall-clock safety net hit (before: three runs, three plans; reported gap 20.3 %). The cut
-    LP is dropped, so both runs give the same plan, with a bound within 1 % of the LP's and a
-    plan within 1 % of the LP bound."""
+    LP is dropped, so both runs give the same plan, with a bound within 1 % of the LP's, a
+    plan within 1 % of the LP bound and, the issue's target, a reported gap within 1 % (it
+    was 1.42 % with greedy + local search and the Lagrangian bound alone)."""
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.greedy import place_due, release_infeasible
     from dfu_sched.optimiser.model import build_instance
@@ -392,7 +443,7 @@ def test_2000x16_under_a_hit_time_limit_is_reproducible_and_close():
     a = plan_week(devices, examiners, lookahead_weeks=0, time_limit_s=0.01)
     b = plan_week(devices, examiners, lookahead_weeks=0, time_limit_s=0.01)
     _same_plan(a, b)
-    assert a.gap < 0.016
+    assert a.gap < 0.01
     assert not a.lp_complete and "safety net" in a.method and "Lagrangian bound" in a.method
     inst = build_instance(devices, examiners, 168.0, PlanConfig())
     _, _, infeasible = place_due(inst)

@@ -11,10 +11,14 @@ risk-hours saved against leaving it to next week, with ``w = tier weight x aging
 2. the greedy rule (w/p, skills matched): the baseline every plan is compared with;
 3. a time-indexed LP (GLOP) over candidate devices, whose slot prices give a bound for the
    whole queue (``bound``); devices that price positive are added until none does, and join
-   the improvement pool. If the LP does not finish (its iteration limit, or the wall-clock
-   safety net) it is not used at all, and the bound is the counted Lagrangian one
-   (``lagrange.py``), so the plan and the bound never depend on where a solve was cut;
-4. LP rounding, then exact improvement (per-examiner DP re-selection and local search);
+   the improvement pool. If the LP does not finish, the bound is the counted Lagrangian one
+   (``lagrange.py``: subgradient on device prices, then on the slot prices of the priced
+   bound) and plans are rounded from its prices; an LP cut by its iteration count is
+   deterministic, so its clipped duals are priced into the bound too, while one stopped by
+   the wall-clock safety net is not used at all: the plan and the bound never depend on
+   where the clock cut a solve;
+4. LP (or Lagrangian) rounding, then exact improvement (per-examiner DP re-selection and
+   local search);
 5. the best of all plans found, never worse than greedy;
 6. soft case links: a split case's devices are regrouped onto one examiner when that loses at
    most ``PlanConfig.case_link_tolerance`` of the objective (reported as ``cases_split``);
@@ -89,25 +93,18 @@ def plan_week(devices: Sequence[PlanDevice], examiners: Sequence[PlanExaminer], 
             val, plan = _improve(inst, base, pool, 600, 1, fast=True)
             plans.append((val, "greedy + DP/local search", plan))
             timings["improve"] = time.perf_counter() - t2
-        if mode == "fast" or bound == float("inf"):
+        if mode == "fast":
             prices = L.heuristic_prices(inst)
-            heuristic = min(L.priced_bound(inst, [theta * x for x in prices], must)[0]
-                            for theta in (0.9, 1.0, 1.1))
-            name = "heuristic-price bound"
-            if mode == "full":
-                # the LP did not finish: a counted Lagrangian bound (deterministic, ~0.6 % above it)
-                from dfu_sched.optimiser.lagrange import lagrangian_bound
-
-                t5 = time.perf_counter()
-                target = max(t[0] for t in plans)
-                cand = L.candidates(inst, cfg.candidate_factor or 1.2)
-                lag = lagrangian_bound(inst, cand, must, target, cfg.lagrange_iterations)
-                effort["lagrange_iterations"] = cfg.lagrange_iterations
-                timings["lagrange"] = time.perf_counter() - t5
-                if lag < heuristic:
-                    heuristic, name = lag, "Lagrangian bound"
-            bound = min(bound, heuristic)
-            method_parts.append(name)
+            bound = min(L.priced_bound(inst, [theta * x for x in prices], must)[0]
+                        for theta in (0.9, 1.0, 1.1))
+            method_parts.append("heuristic-price bound")
+        elif not lp_complete:
+            t5 = time.perf_counter()
+            bound = _lagrangian_search(inst, cfg, must, bound, search_budget, plans,
+                                       method_parts)
+            effort["lagrange_iterations"] = cfg.lagrange_iterations
+            effort["price_refine_iterations"] = cfg.price_refine_iterations
+            timings["lagrange"] = time.perf_counter() - t5
     valid = [t for t in plans if not check_plan(inst, t[2])]
     best_val, best_name, best = max(valid or plans[:1], key=lambda t: (t[0], t[1] == "greedy"))
     if mode == "full" and cfg.scip and lp_model is not None:
@@ -196,10 +193,12 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
        four ways (by LP value, per-examiner DP of the LP assignment at two thresholds, LP
        mean-start list scheduling) and each is improved.
     The reported bound is the smallest priced bound of an LP solved to optimality: each is
-    valid for the whole queue whatever the candidate set (weak duality). A solve cut short (by
-    its iteration limit or the wall-clock safety net) is never used: its duals would depend on
-    where it was cut. If the first LP is cut, returns no model and the caller computes the
-    Lagrangian bound instead. Returns (bound, model or None, LP complete).
+    valid for the whole queue whatever the candidate set (weak duality). A column-generation
+    re-solve cut short is not used. If the first LP is cut, returns no model and the caller
+    computes the Lagrangian bound and plans (:func:`_lagrangian_search`); the returned bound
+    is then the cut LP's priced duals when its iteration count cut it (deterministic: same
+    model, same count, same basis), else inf (the clock cut it: its duals would depend on
+    where). Returns (bound, model or None, LP complete).
     """
     from dfu_sched.optimiser import lp as L
     from dfu_sched.optimiser.sequence import ratio_order, total_score
@@ -219,9 +218,16 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     timings["lp"] = time.perf_counter() - t1
     effort["lp_iterations"] = model.iterations
     if lp is None or not lp.optimal:
-        why = _cut_reason(model, cfg, time.perf_counter() - t1 >= time_limit_s)
+        late = time.perf_counter() - t1 >= time_limit_s
+        why = _cut_reason(model, cfg, late)
+        if lp is None or model.iterations < cfg.lp_iterations:   # the clock stopped it
+            method_parts.append(f"TI-LP (GLOP) {why}")
+            return float("inf"), None, False
+        # cut by its iteration count alone: deterministic, so its duals clipped at 0 are valid
+        # slot prices whose priced bound is the same on any machine (measured useless at 200
+        # iterations, 6x the LP bound; its primal is not rounded for the same reason)
         method_parts.append(f"TI-LP (GLOP) {why}")
-        return float("inf"), None, False
+        return L.priced_bound(inst, lp.pi, must)[0], None, False
     first_bound, vals = L.priced_bound(inst, lp.pi, must)
     outside = _positive_outside(inst, vals, first_bound, set(model.cand))
     pool = ratio_order(inst, pool_set | set(outside))
@@ -256,14 +262,7 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
 
     job2 = _Background(column_generation, lp, vals, first_bound)
     t2 = time.perf_counter()
-    starts = [("LP rounding", L.round_lp(inst, lp)),
-              ("LP assignment DP", L.round_dp(inst, lp, 0.5, True)),
-              ("LP assignment DP (0.3)", L.round_dp(inst, lp, 0.3, False)),
-              ("LP mean-start list", L.round_mean_start(inst, lp))]
-    for name, start in starts:
-        plans.append((total_score(inst, start), name, start))
-        val, plan = _improve(inst, start, pool, budget, rounds)
-        plans.append((val, f"{name} + DP/local search", plan))
+    _round_and_improve(inst, lp, pool, budget, rounds, plans)
     timings["improve"] = time.perf_counter() - t2
     bound, complete, added, rounds_done = job2.result()
     timings["lp_cg_wait"] = time.perf_counter() - t2 - timings["improve"]
@@ -274,6 +273,64 @@ def _full_search(inst: Instance, cfg: PlanConfig, must: set[int], time_limit_s: 
     cut = "" if complete else ", column generation stopped early"
     method_parts.append(f"TI-LP (GLOP{cg}{cut}) bound")
     return bound, box["model"], True
+
+
+def _lagrangian_search(inst: Instance, cfg: PlanConfig, must: set[int], cut_bound: float,
+                       budget: int, plans: list, method_parts: list[str]) -> float:
+    """The LP did not finish: a counted Lagrangian bound, and plans from its prices.
+
+    The subgradient starts from zero prices (measured: starting from the prices implied by
+    the heuristic slot prices or by a 200-iteration LP's duals ends looser) and aims at the
+    best plan so far; the slot prices of its best bound are then refined by a subgradient on
+    the priced bound itself (:func:`lagrange.refine_prices`). Two sets of device prices are
+    rounded into plans (:func:`lagrange.lagrange_plan`), each then improved: those of the
+    best Lagrangian pass, and those implied by the refined slot prices.
+    Returns the smallest of ``cut_bound`` (an iteration-cut LP's priced duals, or inf), the
+    heuristic and the Lagrangian bound; all counted work, so the same on any machine.
+    """
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.lagrange import lagrange_plan, lagrangian, refine_prices, start_prices
+    from dfu_sched.optimiser.sequence import ratio_order, total_score
+
+    prices = L.heuristic_prices(inst)
+    heuristic = min(L.priced_bound(inst, [theta * x for x in prices], must)[0]
+                    for theta in (0.9, 1.0, 1.1))
+    factor = cfg.candidate_factor or 1.2
+    cand = L.candidates(inst, factor)
+    target = max(t[0] for t in plans)
+    lag = lagrangian(inst, cand, must, target, cfg.lagrange_iterations)
+    pool = ratio_order(inst, set(cand) | set(L.candidates(inst, max(2.0, factor))))
+
+    def round_and_improve(name: str, sigma) -> None:
+        start = lagrange_plan(inst, sigma, cand)
+        plans.append((total_score(inst, start), name, start))
+        val, plan = _improve(inst, start, pool, budget, 4)
+        plans.append((val, f"{name} + DP/local search", plan))
+
+    round_and_improve("Lagrangian rounding", lag.sigma)
+    target = max(t[0] for t in plans)
+    refined, pi = refine_prices(inst, lag.pi, must, target, cfg.price_refine_iterations)
+    round_and_improve("Lagrangian slot-price rounding", start_prices(inst, pi))
+    bound, name = min((cut_bound, "cut-LP dual bound"), (min(lag.bound, refined), "Lagrangian bound"),
+                      (heuristic, "heuristic-price bound"), key=lambda t: t[0])
+    method_parts.append(name)
+    return bound
+
+
+def _round_and_improve(inst: Instance, lp, pool: list[int], budget: int, rounds: int,
+                       plans: list) -> None:
+    """The LP solution rounded four ways, each improved (all appended to ``plans``)."""
+    from dfu_sched.optimiser import lp as L
+    from dfu_sched.optimiser.sequence import total_score
+
+    starts = [("LP rounding", L.round_lp(inst, lp)),
+              ("LP assignment DP", L.round_dp(inst, lp, 0.5, True)),
+              ("LP assignment DP (0.3)", L.round_dp(inst, lp, 0.3, False)),
+              ("LP mean-start list", L.round_mean_start(inst, lp))]
+    for name, start in starts:
+        plans.append((total_score(inst, start), name, start))
+        val, plan = _improve(inst, start, pool, budget, rounds)
+        plans.append((val, f"{name} + DP/local search", plan))
 
 
 def _cut_reason(model, cfg: PlanConfig, late: bool) -> str:

@@ -82,8 +82,9 @@ class PlanConfig:
     beats the hint within a 10-30 s budget on 2 cores. ``case_link_tolerance``: soft case links;
     the final plan regroups a split case's devices onto one examiner when the pass loses at most
     this fraction of the objective (0 = only between equal plans; negative = off; mode "full").
-    ``lp_iterations``, ``cg_max_rounds``, ``lagrange_iterations``: the counted effort of the LP
-    (per solve), of column generation and of the fallback bound (``optimiser/lagrange.py``);
+    ``lp_iterations``, ``cg_max_rounds``, ``lagrange_iterations``, ``price_refine_iterations``:
+    the counted effort of the LP (per solve), of column generation and of the fallback bound
+    (``optimiser/lagrange.py``);
     counts, so that the plan never depends on the machine's load.
     """
 
@@ -98,6 +99,7 @@ class PlanConfig:
     lp_iterations: int = 50_000        # simplex iterations per GLOP solve (deterministic effort)
     cg_max_rounds: int = 100           # safety cap on column-generation rounds (reported if hit)
     lagrange_iterations: int = 300     # DP passes of the bound used when the LP did not finish
+    price_refine_iterations: int = 200  # then subgradient passes on its slot prices (lagrange.py)
 
 
 @dataclass
