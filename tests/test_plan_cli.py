@@ -319,3 +319,15 @@ def test_reason_terms_with_aging_against_the_target():
     assert "weight 68.571 = 4 for tier H x 17.143 for 113 d past its 7-d target (1 + 113/7)" in by["EX2410"]["reason"]
     assert by["EX2410"]["weight"] == round(4 * (1 + 113 / 7), 3)
     assert "weight 4 (tier H, not yet raised for waiting)" in by["EX2401"]["reason"]   # 2 d of a 7-d target
+
+
+def test_text_output_gives_the_reason_of_each_waiting_high_risk_device_past_target(outputs):
+    """The README's EX2410 reason ("not this week ... it does not fit") was in the files only; the
+    terminal said "Not this week: 10 week +1" and named EX2410 in a warning without a reason."""
+    r, _ = outputs
+    later = r.output.split("Not this week:", 1)[1]
+    line = next(x for x in later.splitlines() if x.strip().startswith("EX2410"))
+    assert "week +1: H (score 35" in line and "it does not fit: the 3 examiners who could take it" in line
+    assert "EX2434" in later
+    waiting_low = [x for x in later.splitlines() if x.strip()[:6] in ("EX2405", "EX2408")]
+    assert waiting_low == []  # lower tiers and devices within target are counted, not listed

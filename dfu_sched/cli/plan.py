@@ -260,7 +260,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
-        _print_plan(report)
+        _print_plan(report, list(tiers))
 
 
 def _aging(value: str) -> float | None:
@@ -308,7 +308,12 @@ def _write_table(path: Path, staged: Path, table: list[dict], doc: dict, title: 
         raise InputError(f"--out {path}: unsupported type")
 
 
-def _print_plan(report) -> None:
+def _print_plan(report, tier_order: list[str]) -> None:
+    """The plan for the terminal: each examiner's list with reasons, then what waits. The very-high
+    and high-risk devices past their target that wait are listed with their reasons too, since
+    those are the ones the Monday meeting must account for (the rest are counted by week)."""
+    from dfu_sched.optimiser.weekly import HIGH_TIERS_COUNT
+
     s = report.summary
     click.echo(f"Weekly plan, week of {s['week_start']}: {s['devices_planned']} of {s['devices_in_queue']} "
                f"device(s) on {s['examiners']} examiner(s), {s['hours_available']:g} h available")
@@ -341,6 +346,10 @@ def _print_plan(report) -> None:
         for r in later:
             weeks[r["status"]] = weeks.get(r["status"], 0) + 1
         click.echo("\nNot this week: " + ", ".join(f"{v} {k}" for k, v in sorted(weeks.items())))
+        high = set(tier_order[:HIGH_TIERS_COUNT])
+        for r in later:
+            if r["tier"] in high and (r.get("days_past_target") or 0) > 0:
+                click.echo(f"  {r['device']:<14} {r['tier']:<3} {r['status']}: {r['reason']}")
     for wmsg in report.warnings:
         click.echo(f"warning: {wmsg}")
 
