@@ -167,10 +167,15 @@ def exam_work_hours(sc: Scenario, wl: Workload) -> np.ndarray:
 
 
 def _count_between(a: np.ndarray, b: np.ndarray, times: np.ndarray, released: np.ndarray | None = None) -> np.ndarray:
-    """How many intervals [a, b) contain each time (and the device is in the DFU by then)."""
+    """How many intervals [a, b) contain each time (and the device is in the DFU by then).
+
+    Counted as #(a <= t) - #(b <= t), which is right only when every interval has a <= b; an
+    interval that ends before it begins (a device started before its target date, for
+    ``past_target``) is empty, so its end is moved up to its start rather than subtracted."""
     a = np.where(np.isnan(a), np.inf, a)
     if released is not None:
         a = np.maximum(a, released)
+    b = np.maximum(np.asarray(b, dtype=float), a)
     a_sorted, b_sorted = np.sort(a), np.sort(b)
     return (np.searchsorted(a_sorted, times, side="right") - np.searchsorted(b_sorted, times, side="right")).astype(float)
 

@@ -464,3 +464,19 @@ def test_longest_idle_first_also_decides_who_gets_what_by_skill():
     who, r = _hand_made(sc, [(0.0, 6.0, 1), (0.0, 7.5, 0), (20.0, 4.0, 1), (21.0, 4.0, 0)])
     assert who == ["comp", "senior", "comp", "senior"]
     assert r.start[2, EXAM] == pytest.approx(DAY + MON_8) == r.start[3, EXAM]
+
+
+def test_weekly_past_target_never_counts_a_device_started_within_target():
+    """An L device (30-day target) that starts on day 0 was never past its target; the weekly
+    count used to subtract it (-1) in every week between its start and its target date."""
+    from dfu_sched.metrics import measure
+
+    sc = mini(backlog=backlog(("phone", "L", 1, 0)))
+    wl, out = run(sc)
+    weekly = measure(sc, wl, out).weekly
+    assert weekly["past_target.L"].tolist() == [0.0] * 5
+    late = mini(backlog=backlog(("phone", "L", 2, 40)), examiners=[{"name": "ann", "skills": ["mobile", "computer"],
+                                                                      "start_week": 2}])
+    wl, out = run(late)
+    # both 40 days old (past the 30-day target) from week 0; nobody starts before week 2
+    assert measure(late, wl, out).weekly["past_target.L"].tolist()[:3] == [2.0, 2.0, 2.0]
