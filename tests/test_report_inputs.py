@@ -256,7 +256,13 @@ def _plan_doc(made):
     return json.loads((made["plan"] / "plan.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("forged", [True, "yes", 1, {"salt": SCRIPT}, [SCRIPT], None, SCRIPT])
+FIELDS = ["devices.device", "devices.case", "devices.examiner", "examiners.examiner",
+          "summary.infeasible_deadlines", "warnings", "inputs"]
+
+
+@pytest.mark.parametrize("forged", [True, "yes", 1, {"salt": SCRIPT}, [SCRIPT], None, SCRIPT,
+                                    {"key_fingerprint": "forged"}, {"key_fingerprint": SCRIPT, "fields": FIELDS},
+                                    {"key_fingerprint": "0" * 16, "fields": ["devices.device"]}])
 def test_forged_pseudonymised_marker(made, tmp_path, forged):
     """A plan whose marker claims it was pseudonymised is either refused (the marker is not what
     ``plan --pseudonymise`` writes) or rendered; with ``--pseudonymise`` its real references must
