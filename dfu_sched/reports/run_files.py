@@ -57,7 +57,7 @@ def _is_num(v) -> bool:
 def num(v, path):
     if not _is_num(v):
         raise SchemaError(path, "expected a number")
-    if not math.isfinite(v) or abs(v) > LIMIT:
+    if abs(v) > LIMIT or not math.isfinite(v):  # abs first: isfinite() of a 400-digit int overflows
         raise SchemaError(path, f"number is not finite or beyond ±{LIMIT:.0e}")
 
 
