@@ -315,3 +315,12 @@ def test_nan_in_json_is_refused_with_key_path(made, tmp_path):
     (target / "summary.json").write_text(json.dumps(doc), encoding="utf-8")
     code, _, stderr = _run(["report", target, "-o", tmp_path / "r.html"])
     assert code == 2 and "overall.wait_to_start_days.p50.estimate" in stderr, stderr
+
+
+def test_examiner_accreditation_text_never_reaches_the_page_raw(made, tmp_path):
+    """The examiner heading printed ``accreditation`` unescaped: the loader requires a whole number."""
+    doc = _plan_doc(made)
+    doc["examiners"][0]["accreditation"] = SCRIPT
+    file = tmp_path / "plan.json"
+    file.write_text(json.dumps(doc), encoding="utf-8")
+    assert check_report(file, tmp_path / "r.html", made["refs"]) == 2

@@ -254,7 +254,7 @@ def _pseudonymised_marker(v, path):
 
 WINDOW = list_of(num, length=2)
 PLAN_EXAMINER = obj({"examiner": text, "skills": Opt(list_of(text)), "hours": Opt(opt_num),
-                     "accreditation": Opt(nullable(either(integer, text))), "planned_hours": Opt(opt_num),
+                     "accreditation": Opt(nullable(integer)), "planned_hours": Opt(opt_num),
                      "devices": Opt(opt_num), "usable_hours": Opt(opt_num), "windows": Opt(list_of(WINDOW))})
 PLAN_DEVICE = obj({
     "examiner": Opt(nullable(text)), "rank": Opt(nullable(integer)), "device": text, "case": Opt(nullable(text)),
