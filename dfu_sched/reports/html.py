@@ -556,10 +556,13 @@ def _simulation_from_dir(run_dir: Path, summary: dict, opts: ReportOptions) -> R
     model_text = _read_optional(run_dir / "scenario.json")
     model = None
     if model_text:
-        try:
-            model = json.loads(model_text)
-        except json.JSONDecodeError:
+        from dfu_sched.reports.run_files import parse_json_text
+
+        try:  # strict (no NaN); an unreadable copy only loses the "defaults" rows, as before
+            model = parse_json_text(model_text.encode("utf-8"), "scenario.json")
+        except InputError:
             model = None
+        model = model if isinstance(model, dict) else None
     return render_simulation(summary, yaml_text, pseudonymise=opts.pseudonymise, scenario_model=model)
 
 
@@ -626,17 +629,20 @@ def locate_run(path: str | Path) -> tuple[Path, Path]:
 
 
 def read_run_file(json_path: Path) -> dict:
-    """A run's JSON, checked, with "kind" filled in for plan documents (which have none)."""
-    try:
-        summary = json.loads(json_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{json_path}: not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise InputError(f"{json_path}: cannot read ({exc.strerror or exc})") from None
+    """A run's JSON, checked against its kind's schema (``run_files``), with "kind" filled in for
+    plan documents (which have none)."""
+    from dfu_sched.reports.run_files import read_json_file, validate_run_document
+
+    summary = read_json_file(json_path)
     if is_plan_document(summary):
-        return {**summary, "kind": "plan"}
-    if not isinstance(summary, dict) or "kind" not in summary:
+        summary = {**summary, "kind": "plan"}
+    elif not isinstance(summary, dict) or not isinstance(summary.get("kind"), str):
         raise InputError(f"{json_path}: no \"kind\" field (not a dfu-sched summary)")
+    elif summary["kind"] not in RENDERERS:
+        raise InputError(f"{json_path}: kind: unknown kind (expected one of {', '.join(RENDERERS)})")
+    if summary["kind"] == "simulation":
+        _require(summary, ("tiers", "overall", "backlog_weekly"), "simulation")
+    validate_run_document(summary, summary["kind"], str(json_path))
     return summary
 
 
@@ -661,9 +667,11 @@ def build_report(run_dir: str | Path, *, pseudonymise: bool = False, salt: str |
         raise InputError(f"{json_path}: unknown kind {kind!r} (expected one of {', '.join(RENDERERS)})")
     try:
         return renderer(folder, summary, ReportOptions(pseudonymise, salt))
-    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
-        raise InputError(f"{json_path}: incomplete or malformed {kind} summary "
-                         f"({type(exc).__name__}: {exc})") from None
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError, ArithmeticError, RecursionError):
+        # A safety net behind the schema check: the exception's text can quote a value (even a case
+        # reference), so the message names the file and the kind only.
+        raise InputError(f"{json_path}: incomplete or malformed {kind} summary (not the shape dfu-sched "
+                         "writes: edited, or from another version?)") from None
 
 
 def render_report(run_dir: str | Path, *, pseudonymise: bool = False, salt: str | None = None) -> str:
