@@ -358,14 +358,12 @@ def test_bound_survives_a_cut_lp():
     _same_plan(cut, plan_week(devices, examiners, lookahead_weeks=0, config=cut_cfg, search_budget=3000))
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_lagrangian_bound_is_valid(seed):
-    """The fallback bound is never below the brute-force optimum (with and without deadlines)."""
+def _tiny_instance(seed: int):
+    """Six devices, two examiners (one phones only), 6 h: small enough for the brute-force optimum."""
     from dfu_sched.optimiser.greedy import place_due, release_infeasible
-    from dfu_sched.optimiser.lagrange import lagrangian_bound
     from dfu_sched.optimiser.model import build_instance
 
-    rng = random.Random(200 + seed)
+    rng = random.Random(seed)
     devices = [dev(f"D{i}", rng.choice([1, 2, 4, 8]), rng.choice([0.5, 1, 1.5, 2, 3]),
                    skill=rng.choice(["mobile", "mobile", "computer"])) for i in range(6)]
     examiners = [exm("E1", rng.choice([2, 3, 4])), exm("E2", rng.choice([2, 3]), ("mobile", "computer"))]
@@ -374,6 +372,15 @@ def test_lagrangian_bound_is_valid(seed):
     inst = build_instance(devices, examiners, H, PlanConfig())
     _, _, infeasible = place_due(inst)
     release_infeasible(inst, infeasible)
+    return inst, opt
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lagrangian_bound_is_valid(seed):
+    """The fallback bound is never below the brute-force optimum (with and without deadlines)."""
+    from dfu_sched.optimiser.lagrange import lagrangian_bound
+
+    inst, opt = _tiny_instance(200 + seed)
     for cand in (list(range(inst.n)), [0, 1]):      # all devices relaxed, or two (others priced)
         assert lagrangian_bound(inst, cand, set(), opt, iterations=60) >= opt - 1e-6
 
@@ -383,20 +390,10 @@ def test_refined_prices_bound_is_valid_and_lagrangian_rounding_is_a_plan(seed):
     """The slot-price refinement never goes below the brute-force optimum nor above its start;
     the Lagrangian rounding is a valid plan that meets the deadlines."""
     from dfu_sched.optimiser import lp as L
-    from dfu_sched.optimiser.greedy import place_due, release_infeasible
     from dfu_sched.optimiser.lagrange import lagrange_plan, lagrangian, refine_prices, start_prices
-    from dfu_sched.optimiser.model import build_instance
     from dfu_sched.optimiser.sequence import check_plan, total_score
 
-    rng = random.Random(300 + seed)
-    devices = [dev(f"D{i}", rng.choice([1, 2, 4, 8]), rng.choice([0.5, 1, 1.5, 2, 3]),
-                   skill=rng.choice(["mobile", "mobile", "computer"])) for i in range(6)]
-    examiners = [exm("E1", rng.choice([2, 3, 4])), exm("E2", rng.choice([2, 3]), ("mobile", "computer"))]
-    H = 6.0
-    opt = brute_force(devices, examiners, H)
-    inst = build_instance(devices, examiners, H, PlanConfig())
-    _, _, infeasible = place_due(inst)
-    release_infeasible(inst, infeasible)
+    inst, opt = _tiny_instance(300 + seed)
     cand = list(range(inst.n))
     lag = lagrangian(inst, cand, set(), opt, iterations=30)
     for target in (opt, 0.5 * opt):

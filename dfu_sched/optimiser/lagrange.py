@@ -147,6 +147,14 @@ def lagrangian(inst: Instance, cand: list[int], must: set[int], target: float,
     sigma = np.zeros(inst.n)
     best_bound, theta, stall, best_lag = float("inf"), 1.0, 0, float("inf")
     best_sigma, best_pi = sigma.copy(), []
+    def priced(V):
+        """Slot prices from the DP's value-to-go (its marginal values), and their priced bound."""
+        pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
+        for e, g in group_of.items():
+            x = V[g, :int(inst.cap[e]) + 1]
+            pi[e] = np.maximum(0.0, x[:-1] - x[1:])
+        return priced_bound(inst, pi, must)[0], pi
+
     for it in range(max(1, iterations)):
         val, V, paths = dp.solve(sigma)
         lag = float(sigma[cand_arr].sum()) + val
@@ -156,11 +164,7 @@ def lagrangian(inst: Instance, cand: list[int], must: set[int], target: float,
                 used[j] += len(groups[g])
         last = it == iterations - 1
         if (it + 1) % price_every == 0 or last or it == 0:
-            pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
-            for e, g in group_of.items():
-                x = V[g, :int(inst.cap[e]) + 1]
-                pi[e] = np.maximum(0.0, x[:-1] - x[1:])
-            b = priced_bound(inst, pi, must)[0]
+            b, pi = priced(V)
             if b < best_bound:
                 best_bound, best_pi = b, pi
         if lag < best_lag - 1e-9 * max(1.0, abs(lag)):
@@ -175,11 +179,7 @@ def lagrangian(inst: Instance, cand: list[int], must: set[int], target: float,
         norm = float(grad @ grad)
         if norm == 0.0 or last:   # projected subgradient 0: the Lagrangian optimum is reached
             if norm == 0.0:
-                pi = [np.zeros(int(inst.cap[e])) for e in range(inst.m)]
-                for e, g in group_of.items():
-                    x = V[g, :int(inst.cap[e]) + 1]
-                    pi[e] = np.maximum(0.0, x[:-1] - x[1:])
-                b = priced_bound(inst, pi, must)[0]
+                b, pi = priced(V)
                 if b < best_bound:
                     best_bound, best_pi = b, pi
             break
