@@ -14,6 +14,17 @@ from dfu_sched.workload import child_seed, generate
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "north_yorkshire_2022.yaml"
 
+def short_baseline_file(folder: Path, weeks: int, name: str = "short.yaml") -> Path:
+    """The shipped baseline cut to ``weeks`` weeks, written into ``folder``: a quick real run."""
+    import yaml
+
+    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    data["calendar"]["horizon_weeks"] = weeks
+    path = Path(folder) / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
 MINI = {
     "name": "mini",
     "calendar": {"start_date": "2024-01-01", "horizon_weeks": 4},  # a Monday

@@ -22,7 +22,7 @@ from dfu_sched.optimiser.weekly import week_label
 from dfu_sched.risk import load_risk_model
 from dfu_sched.scenario import load_scenario
 from dfu_sched.stats import t_interval, t_interval_columns
-from tests.conftest import BASELINE, MINI
+from tests.conftest import BASELINE, MINI, short_baseline_file
 
 ROOT = Path(__file__).resolve().parent.parent
 INVEST = ROOT / "scenarios" / "north_yorkshire_400k.yaml"
@@ -309,10 +309,7 @@ def _intervals(node):
 
 
 def test_two_replications_give_intervals_in_range_and_say_n_is_too_small(tmp_path):
-    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
-    data["calendar"]["horizon_weeks"] = 30
-    path = tmp_path / "short.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = short_baseline_file(tmp_path, 30)
     sc = load_scenario(path)
     summary = run_experiment(sc, 2, 2022, 1).summary()
     for block in _intervals(summary):
@@ -346,10 +343,7 @@ def _percent_cells(text: str) -> list[str]:
 
 
 def test_report_says_n_is_too_small(tmp_path):
-    data = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
-    data["calendar"]["horizon_weeks"] = 20
-    path = tmp_path / "short.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path = short_baseline_file(tmp_path, 20)
     from dfu_sched.reports.html import render_simulation
 
     summary = run_experiment(load_scenario(path), 2, 1, 1).summary()

@@ -13,7 +13,7 @@ from dfu_sched.cli import main
 from dfu_sched.experiments import run_experiment
 from dfu_sched.scenario import load_scenario
 from dfu_sched.workload import generate
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, short_baseline_file
 
 SHORT = ["-n", "2", "--seed", "3", "--workers", "1", "-q"]
 
@@ -21,11 +21,7 @@ SHORT = ["-n", "2", "--seed", "3", "--workers", "1", "-q"]
 @pytest.fixture(scope="module")
 def short_baseline(tmp_path_factory) -> Path:
     """The baseline cut to 20 weeks (fast), as a file."""
-    data = yaml.safe_load(BASELINE.read_text())
-    data["calendar"]["horizon_weeks"] = 20
-    path = tmp_path_factory.mktemp("sc") / "short.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return short_baseline_file(tmp_path_factory.mktemp("sc"), 20)
 
 
 def invoke(*args):

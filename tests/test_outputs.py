@@ -18,13 +18,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from dfu_sched import io as dio
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import ROOT, short_baseline_file
 
 EX = ROOT / "scenarios" / "examples"
 PLAN = ["plan", str(EX / "queue.csv"), "--staff", str(EX / "staff.csv"), "--week", "2024-06-03",
@@ -36,11 +35,7 @@ RISK = ["risk", str(EX / "queue.csv"), "--week", "2024-06-03"]
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     """The baseline cut to 6 weeks: a simulation that takes a moment."""
-    data = yaml.safe_load(BASELINE.read_text())
-    data["calendar"]["horizon_weeks"] = 6
-    path = tmp_path_factory.mktemp("sc") / "tiny.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return short_baseline_file(tmp_path_factory.mktemp("sc"), 6, "tiny.yaml")
 
 
 def cli(*args):
