@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from dfu_sched.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("DFU_GOLDEN") == "update"
 

@@ -21,10 +21,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.helpers import ROOT
 from dfu_sched.cli import main
 from dfu_sched.reports.cells import FORMULA_START, safe_text
 
-EX = Path(__file__).resolve().parents[1] / "scenarios" / "examples"
+EX = ROOT / "scenarios" / "examples"
 WEEK = "2024-06-03"
 INJECT = ['=HYPERLINK("http://evil.example/x","click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
           "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1+1"]
@@ -61,7 +62,7 @@ def injected_staff(tmp: Path) -> Path:
 
 def injected_scenarios(tmp: Path) -> tuple[Path, Path, Path]:
     """A tiny invest scenario and two compare scenarios whose names, sources and file names are formulas."""
-    from _invest_fixtures import raw, small
+    from tests.helpers import raw, small
 
     data = raw(small(horizon_weeks=6, keep=("overtime", "triage_kiosk", "training"), budget=150_000))
     data["name"] = '=HYPERLINK("http://evil.example/name","scenario")'
@@ -291,7 +292,7 @@ def test_pseudonymised_plan_records_the_key_and_hides_file_names_and_examiners(t
     res = run(args + sum((["--out", o] for o in outs), []))
     assert res.exit_code == 0, res.output
     doc = json.loads(outs[0].read_text())
-    from dfu_sched.reports.pseudonym import Pseudonymiser
+    from dfu_sched.privacy import Pseudonymiser
 
     assert doc["pseudonymised"]["key_fingerprint"] == Pseudonymiser("k1").fingerprint()
     assert "devices.device" in doc["pseudonymised"]["fields"] and "inputs" in doc["pseudonymised"]["fields"]

@@ -12,7 +12,7 @@ from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
-from dfu_sched.levers import MAX_GBP
+from dfu_sched.scenario.levers import MAX_GBP
 
 OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 
@@ -58,13 +58,13 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
-    from dfu_sched.experiments import check_size
-    from dfu_sched.invest import compare_scenarios
+    from dfu_sched.sim.experiment import check_size
+    from dfu_sched.invest.search import compare_scenarios
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_compare_xlsx
     from dfu_sched.reports.invest_text import compare_text, write_compare_dir
-    from dfu_sched.scenario import load_scenario
+    from dfu_sched.scenario.schema import load_scenario
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
@@ -76,7 +76,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
         raise InputError("compare needs at least 2 replications for intervals")
     seed = first.run.seed if seed is None else seed
     for _, each in loaded:
-        check_size(each, n)  # refuse before starting (dfu_sched.experiments)
+        check_size(each, n)  # refuse before starting (dfu_sched.sim.experiment)
     outs.check()
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
@@ -124,13 +124,13 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
-    from dfu_sched.experiments import check_size
-    from dfu_sched.invest import SearchSettings, parse_by, parse_target, result_json, search
+    from dfu_sched.sim.experiment import check_size
+    from dfu_sched.invest.search import SearchSettings, parse_by, parse_target, result_json, search
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_invest_xlsx
     from dfu_sched.reports.invest_html import render_invest
     from dfu_sched.reports.invest_text import invest_text, write_invest_dir
-    from dfu_sched.scenario import load_scenario
+    from dfu_sched.scenario.schema import load_scenario
 
     outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
     sc = load_scenario(scenario)

@@ -30,8 +30,8 @@ def _default_scenario() -> Path:
 
 
 def _load_specs(scenario_path: str | None):
-    from dfu_sched.queue_io import specs_from_scenario
-    from dfu_sched.scenario import load_scenario
+    from dfu_sched.plan.files import specs_from_scenario
+    from dfu_sched.scenario.schema import load_scenario
 
     scenario = load_scenario(scenario_path or _default_scenario())
     tiers, types = specs_from_scenario(scenario)
@@ -40,8 +40,8 @@ def _load_specs(scenario_path: str | None):
 
 def _week(value: str | None) -> dt.date | None:
     """``--week DATE`` -> its Monday; ``None`` when not given."""
-    from dfu_sched.optimiser.weekly import monday_of
-    from dfu_sched.queue_io import parse_date
+    from dfu_sched.plan.weekly import monday_of
+    from dfu_sched.plan.files import parse_date
 
     if value is None:
         return None
@@ -66,7 +66,7 @@ def _now(value: str | None) -> dt.datetime:
 
 def _plan_start(week: str | None, now: str | None, staff=()):
     """``--week``: that whole week; otherwise the next working time after ``--now`` (the clock)."""
-    from dfu_sched.optimiser.weekly import next_working_time, whole_week
+    from dfu_sched.plan.weekly import next_working_time, whole_week
 
     if week is not None and now is not None:
         raise InputError("use either --week DATE (a whole week) or --now TIME (from that time), not both")
@@ -122,9 +122,9 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
 
     A tier given in the file wins; if the factors point to another tier the row is flagged.
     """
-    from dfu_sched.optimiser.weekly import RefMasker
-    from dfu_sched.queue_io import read_queue
-    from dfu_sched.risk import load_risk_model
+    from dfu_sched.plan.weekly import RefMasker
+    from dfu_sched.plan.files import read_queue
+    from dfu_sched.plan.risk import load_risk_model
 
     outputs = _outputs([queue, scenario_path, risk_path], outs, RISK_SUFFIXES)
     outputs.check()
@@ -198,9 +198,9 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     can (and names those it cannot), and is compared with the greedy rule and a proven bound.
     """
     from dfu_sched.optimiser import PlanConfig, plan_week
-    from dfu_sched.optimiser.weekly import RefMasker, build_report, to_plan_inputs
-    from dfu_sched.queue_io import read_queue, read_staff
-    from dfu_sched.risk import load_risk_model
+    from dfu_sched.plan.weekly import RefMasker, build_report, to_plan_inputs
+    from dfu_sched.plan.files import read_queue, read_staff
+    from dfu_sched.plan.risk import load_risk_model
 
     outputs = _outputs([queue, staff_path, scenario_path, risk_path], outs, OUT_SUFFIXES, report_file, figures_dir)
     outputs.check()
@@ -229,7 +229,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
                       "aging_days": aging_days, "seed": seed, "scip": bool(scip),
                       "search_budget": search_budget}}
     if pseudo:  # file names can name a case too; the record tells `report` what was done
-        from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER
+        from dfu_sched.privacy import FILE_PLACEHOLDER
 
         for k in ("queue", "staff", "scenario", "risk_model"):
             if doc["inputs"][k] is not None:
@@ -312,7 +312,7 @@ def _print_plan(report, tier_order: list[str]) -> None:
     """The plan for the terminal: each examiner's list with reasons, then what waits. The very-high
     and high-risk devices past their target that wait are listed with their reasons too, since
     those are the ones the Monday meeting must account for (the rest are counted by week)."""
-    from dfu_sched.optimiser.weekly import HIGH_TIERS_COUNT
+    from dfu_sched.plan.weekly import HIGH_TIERS_COUNT
 
     s = report.summary
     click.echo(f"Weekly plan, week of {s['week_start']}: {s['devices_planned']} of {s['devices_in_queue']} "

@@ -27,7 +27,7 @@ def validate(replications, seed, workers, no_little, theory_dir, quiet):
     A check passes when theory lies inside the interval and the interval is narrow.
     Exit code 1 if any check fails.
     """
-    from dfu_sched.validation import format_checks, run_validation
+    from dfu_sched.validation.checks import format_checks, run_validation
 
     def progress(name: str) -> None:
         if not quiet:

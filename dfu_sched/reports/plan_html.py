@@ -74,7 +74,7 @@ def already_pseudonymised(doc: dict) -> bool:
     Decided from the file's own record (key fingerprint and fields), never from the look of the
     values: real references such as ``D-240101`` can look exactly like pseudonyms.
     """
-    from dfu_sched.reports.pseudonym import is_marked
+    from dfu_sched.privacy import is_marked
 
     return is_marked(doc)
 
@@ -88,7 +88,7 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     """
     import secrets
 
-    from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER, PLAN_FIELDS, Pseudonymiser, marker
+    from dfu_sched.privacy import FILE_PLACEHOLDER, PLAN_FIELDS, Pseudonymiser, marker
 
     key = salt if salt else secrets.token_bytes(32)
     rows = doc.get("devices", [])
@@ -236,7 +236,7 @@ def replan_command(doc: dict) -> str:
     pseudonymised, since a file name can name a case)."""
     import shlex
 
-    from dfu_sched.reports.pseudonym import FILE_PLACEHOLDER
+    from dfu_sched.privacy import FILE_PLACEHOLDER
 
     recorded = doc.get("inputs") or {}
     placeholders = {"queue": "QUEUE.csv", "staff": "STAFF.csv", "scenario": "SCENARIO.yaml",
@@ -264,7 +264,7 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
         if k not in doc["summary"]:
             raise KeyError(k)
     if already_pseudonymised(doc):  # same page with or without the flag: nothing left to replace
-        from dfu_sched.reports.pseudonym import Pseudonymiser
+        from dfu_sched.privacy import Pseudonymiser
 
         state = "yes (in the plan file)"
         if salt and doc["pseudonymised"]["key_fingerprint"] != Pseudonymiser(salt).fingerprint():

@@ -240,7 +240,7 @@ COMPARE = obj({
 def _pseudonymised_marker(v, path):
     """Either absent/null, or exactly the record ``plan --pseudonymise`` writes: a report trusts this
     record to leave references as they are, so anything else claiming it is refused, not guessed at."""
-    from dfu_sched.reports.pseudonym import PLAN_FIELDS, Pseudonymiser
+    from dfu_sched.privacy import PLAN_FIELDS, Pseudonymiser
 
     if v is None:
         return

@@ -14,11 +14,11 @@ import statistics
 import time
 from pathlib import Path
 
-from dfu_sched.experiments import replication_seed, run_experiment
-from dfu_sched.metrics import measure
-from dfu_sched.model import DFUModel
-from dfu_sched.scenario import load_scenario
-from dfu_sched.workload import child_seed, generate
+from dfu_sched.sim.experiment import replication_seed, run_experiment
+from dfu_sched.sim.measures import measure
+from dfu_sched.sim.model import DFUModel
+from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.workload import child_seed, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "north_yorkshire_2022.yaml"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import test_privacy as tp  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import tests.test_privacy as tp  # noqa: E402
 
 from dfu_sched.reports.cells import FORMULA_START  # noqa: E402
 

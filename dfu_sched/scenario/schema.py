@@ -1,0 +1,562 @@
+"""Scenario files: YAML in, a validated, typed ``Scenario`` out.
+
+Units live in the field names (``_weeks``, ``_days``, ``_hours``, ``_gbp``) so a scenario reads
+unambiguously. Unknown keys are rejected with their key path and a suggestion, cross-references
+(tiers, device types, skills) are checked, and every failure becomes one ``InputError`` line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
+from dfu_sched.errors import InputError
+from dfu_sched.scenario.levers import Investment, check_investment
+from dfu_sched.yamlfile import read_yaml_mapping
+
+STAGES = ("triage", "extraction", "examination", "report")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HOURS_PER_WEEK = 168.0
+# Stated ranges: finite, and small enough that the arithmetic (growth, dates, counts) stays exact.
+FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  #: start dates the calendar computes with
+MAX_WEEKS = 1040                 #: 20 years: horizons, start/lag/ramp-up weeks
+MAX_DAYS = 3650.0                #: 10 years: targets, thresholds, aging scales
+MAX_CASES_PER_WEEK = 100_000.0   #: demand (the size guard refuses runs too big long before this)
+MAX_STAFF = 100_000              #: people or stations in one group
+MAX_BACKLOG = 100_000_000        #: devices in one backlog entry (the size guard refuses far fewer)
+MAX_SEED = 2**63 - 1
+#: Longest chain of ``extends:`` files (a variant of a variant of ...).
+MAX_EXTENDS_DEPTH = 16
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, not silently ignored."""
+
+    # Every number must be finite: .inf/.nan are refused here, once, instead of failing deep inside.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+
+class Calendar(Strict):
+    """Simulation clock: hour 0 is 00:00 on ``start_date``; week w spans hours [168w, 168(w+1))."""
+
+    start_date: dt.date = Field(dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
+                                f"rosters), from {FIRST_DATE} to {LAST_DATE}.")
+    horizon_weeks: int = Field(104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
+    warmup_weeks: float = Field(0.0, ge=0, description="Weeks discarded before measuring (0 when starting from today's backlog).")
+
+    @field_validator("start_date")
+    @classmethod
+    def _date_in_range(cls, v: dt.date) -> dt.date:
+        if not FIRST_DATE <= v <= LAST_DATE:  # dates, costs and reports are computed up to 20 years on
+            raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE}")
+        return v
+
+    @model_validator(mode="after")
+    def _warmup_inside(self):
+        if self.warmup_weeks >= self.horizon_weeks:
+            raise ValueError("calendar.warmup_weeks must be shorter than calendar.horizon_weeks")
+        return self
+
+
+class RunDefaults(Strict):
+    replications: int = Field(20, ge=1, le=10_000, description="Replications when -n is not given.")
+    seed: int = Field(2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
+
+
+class Tier(Strict):
+    """A child-safeguarding risk tier, most urgent first in ``tiers``."""
+
+    name: str = Field(min_length=1)
+    weight: float = Field(gt=0, le=1e6, description="Risk weight per device-day waited (exposure).")
+    target_days: float = Field(gt=0, le=MAX_DAYS, description="Days from submission by which examination should start.")
+
+
+DEFAULT_TIERS = [
+    Tier(name="VH", weight=8, target_days=1),
+    Tier(name="H", weight=4, target_days=7),
+    Tier(name="M", weight=2, target_days=14),
+    Tier(name="L", weight=1, target_days=30),
+]
+
+
+class Period(Strict):
+    """Piecewise-constant demand: from ``from_week`` on, cases arrive at ``cases_per_week``."""
+
+    from_week: float = Field(ge=0, le=MAX_WEEKS)
+    cases_per_week: float = Field(ge=0, le=MAX_CASES_PER_WEEK)
+
+
+class Arrivals(Strict):
+    cases_per_week: float = Field(ge=0, le=MAX_CASES_PER_WEEK, description="Poisson rate of new cases at week 0.")
+    periods: list[Period] = Field(default_factory=list, description="Rate changes, by start week.")
+    annual_growth: float = Field(0.0, gt=-1, le=1, description="Compound growth of the rate per year (0.05 = +5%/yr).")
+    devices_per_case: CountDistribution = Field(default_factory=lambda: FixedCount(dist="fixed", value=1))
+    tier_mix: dict[str, float] = Field(description="Share of cases in each tier (sums to 1).")
+    device_mix: dict[str, float] = Field(description="Share of devices of each type (sums to 1).")
+    device_mix_by_tier: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Optional per-tier device mix overriding device_mix."
+    )
+
+    @field_validator("periods")
+    @classmethod
+    def _sorted(cls, v: list[Period]) -> list[Period]:
+        weeks = [p.from_week for p in v]
+        if weeks != sorted(weeks):
+            raise ValueError("periods must be in order of from_week")
+        return v
+
+    @field_validator("tier_mix", "device_mix")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_shares(v)
+
+    @field_validator("device_mix_by_tier")
+    @classmethod
+    def _tier_shares(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for mix in v.values():
+            _check_shares(mix)
+        return v
+
+    def rate_at_week(self, week: float) -> float:
+        """Cases per week at ``week``: the period's base rate times compound growth."""
+        rate = self.cases_per_week
+        for p in self.periods:
+            if p.from_week <= week:
+                rate = p.cases_per_week
+        return rate * (1.0 + self.annual_growth) ** (week / 52.0)
+
+
+def _check_shares(v: dict[str, float]) -> dict[str, float]:
+    if not v:
+        raise ValueError("needs at least one entry")
+    if any(x < 0 for x in v.values()):
+        raise ValueError("shares must not be negative")
+    total = sum(v.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1 (they sum to {total:g})")
+    return v
+
+
+class DeviceType(Strict):
+    skill: str = Field(description="Examiner skill an examination of this type needs.")
+    service_hours: dict[Literal["triage", "extraction", "examination", "report"], Distribution] = Field(
+        description="Work per stage, in standard hours (machine hours for extraction)."
+    )
+
+    @property
+    def service(self):
+        """Alias of ``service_hours`` for callers that think in stages."""
+        return self.service_hours
+
+
+class Roster(Strict):
+    """When a pool of stations or staff works: given days, from ``start_hour``, ``hours_per_day``."""
+
+    continuous: bool = Field(False, description="Works 24/7 (kit that runs unattended; theory checks).")
+    days: list[Weekday] = Field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    start_hour: float = Field(8.0, ge=0, lt=24)
+    hours_per_day: float = Field(7.5, gt=0, le=24)
+
+
+class Stage(Strict):
+    enabled: bool = True
+    servers: int = Field(1, ge=1, le=MAX_STAFF, description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
+    roster: Roster = Field(default_factory=Roster)
+
+
+class TriageStage(Stage):
+    enabled: bool = False
+    screen_out_share: float = Field(0.0, ge=0, le=1, description="Share of devices triage removes from full examination.")
+    quick_path_share: float = Field(0.0, ge=0, le=1, description="Share sent to a quicker examination.")
+    quick_path_factor: float = Field(0.3, gt=0, le=1, description="Examination hours multiplier on the quick path.")
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.screen_out_share + self.quick_path_share > 1 + 1e-9:
+            raise ValueError("screen_out_share + quick_path_share must not exceed 1")
+        return self
+
+
+class Stages(Strict):
+    triage: TriageStage = Field(default_factory=TriageStage)
+    extraction: Stage = Field(default_factory=lambda: Stage(servers=4, roster=Roster(continuous=True)))
+    report: Stage = Field(default_factory=lambda: Stage(enabled=False))
+
+
+class ExaminerGroup(Strict):
+    """One or more examiners who share skills and a roster; each is simulated individually."""
+
+    name: str = Field(min_length=1)
+    count: int = Field(1, ge=0, le=MAX_STAFF)
+    skills: list[str] = Field(min_length=1)
+    hours_per_week: float = Field(37.5, gt=0, le=168, description="Rostered hours, spread evenly over ``days``.")
+    days: list[Weekday] = Field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    start_hour: float = Field(8.0, ge=0, lt=24)
+    continuous: bool = Field(False, description="Available 24/7 (theory checks).")
+    productivity: float = Field(1.0, gt=0, le=10, description="Standard hours of work done per rostered hour at full speed.")
+    start_week: float = Field(0.0, ge=0, le=MAX_WEEKS, description="First week in post (recruitment lag).")
+    ramp_up_weeks: float = Field(0.0, ge=0, le=MAX_WEEKS, description="Weeks from start to full productivity (linear).")
+    ramp_up_start: float = Field(0.25, ge=0, le=1, description="Share of full productivity on the first day.")
+    leave_week: float | None = Field(None, gt=0, le=2 * MAX_WEEKS, description="Week the examiner(s) leave, if any.")
+    absence: float = Field(0.0, ge=0, lt=1, description="Share of rostered days lost to leave, training, court.")
+    accreditation: int = Field(1, ge=1, le=100, description="Accreditation level (used by the weekly plan).")
+
+    @model_validator(mode="after")
+    def _roster(self):
+        if not self.continuous:
+            if not self.days:
+                raise ValueError("days must list at least one working day")
+            if self.hours_per_week / len(set(self.days)) > 24:
+                raise ValueError("hours_per_week spread over days exceeds 24 hours a day")
+        if self.leave_week is not None and self.leave_week <= self.start_week:
+            raise ValueError("leave_week must come after start_week")
+        return self
+
+
+class BacklogEntry(Strict):
+    """Devices already waiting on day one: the whole point for a DFU with a 12-month queue."""
+
+    device_type: str
+    tier: str
+    count: int = Field(ge=0, le=MAX_BACKLOG)
+    age_days: Distribution = Field(description="Days each device has already waited at hour 0.")
+    stage: Literal["first", "triage", "extraction", "examination", "report"] = Field(
+        "first", description="Queue the devices wait in ('first' = first enabled stage)."
+    )
+
+
+class Policy(Strict):
+    discipline: Literal["fifo", "priority", "aging", "edd", "weekly-plan"] = Field(
+        "fifo",
+        description=(
+            "fifo: oldest submission first; priority: strict tier order then oldest; aging: largest "
+            "weight x (1 + days waited / aging scale); edd: earliest tier deadline; weekly-plan: the optimiser."
+        ),
+    )
+    preemptive: bool = Field(False, description="Preemptive-resume: a more urgent device interrupts a running one.")
+    expedite_share: float = Field(0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
+    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS, description="Aging scale in days; default each tier's target.")
+    plan_time_limit_s: float = Field(1.0, gt=0, le=3600, description="Solver time per simulated week for weekly-plan.")
+
+
+class Measures(Strict):
+    wait_thresholds_days: list[Annotated[float, Field(gt=0, le=MAX_DAYS)]] = Field(default_factory=lambda: [3.0, 30.0])
+    backlog_thresholds_devices: list[Annotated[float, Field(ge=0, le=10_000_000)]] = Field(
+        default_factory=list,
+        description="Backlog sizes (devices awaiting examination) for 'first week the backlog falls below'.")
+
+
+class Scenario(Strict):
+    """A whole DFU: demand, kit, people, today's backlog and the queue rule."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    calendar: Calendar = Field(default_factory=Calendar)
+    run: RunDefaults = Field(default_factory=RunDefaults)
+    tiers: list[Tier] = Field(default_factory=lambda: list(DEFAULT_TIERS), min_length=1)
+    arrivals: Arrivals
+    device_types: dict[str, DeviceType] = Field(min_length=1)
+    stages: Stages = Field(default_factory=Stages)
+    examiners: list[ExaminerGroup] = Field(min_length=1)
+    backlog: list[BacklogEntry] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)
+    measures: Measures = Field(default_factory=Measures)
+    investment: Investment | None = Field(None, description="Options money can buy (read by compare and invest).")
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        tiers = [t.name for t in self.tiers]
+        if len(set(tiers)) != len(tiers):
+            raise ValueError("tiers: names must be unique")
+        types = list(self.device_types)
+        skills = sorted({d.skill for d in self.device_types.values()})
+        _known("arrivals.tier_mix", self.arrivals.tier_mix, tiers, "tier")
+        _known("arrivals.device_mix", self.arrivals.device_mix, types, "device type")
+        _known("arrivals.device_mix_by_tier", self.arrivals.device_mix_by_tier, tiers, "tier")
+        for tier, mix in self.arrivals.device_mix_by_tier.items():
+            _known(f"arrivals.device_mix_by_tier.{tier}", mix, types, "device type")
+        for name, dtype in self.device_types.items():
+            for stage in self.enabled_stages:
+                if stage not in dtype.service_hours:
+                    raise ValueError(f"device_types.{name}.service_hours: missing '{stage}' (the stage is enabled)")
+        covered: set[str] = set()
+        for i, group in enumerate(self.examiners):
+            for skill in group.skills:
+                if skill not in skills:
+                    raise ValueError(
+                        f"examiners[{i}].skills: unknown skill '{skill}'{_suggest(skill, skills)} (known: {', '.join(skills)})"
+                    )
+            if group.count > 0:
+                covered.update(group.skills)
+        for name, dtype in self.device_types.items():
+            if dtype.skill not in covered:
+                raise ValueError(f"device_types.{name}.skill: no examiner has skill '{dtype.skill}'")
+        for i, entry in enumerate(self.backlog):
+            _known_one(f"backlog[{i}].device_type", entry.device_type, types, "device type")
+            _known_one(f"backlog[{i}].tier", entry.tier, tiers, "tier")
+            if entry.stage not in ("first",) and entry.stage not in self.enabled_stages:
+                raise ValueError(f"backlog[{i}].stage: stage '{entry.stage}' is not enabled")
+        names = [g.name for g in self.examiners]
+        if len(set(names)) != len(names):
+            raise ValueError("examiners: group names must be unique")
+        check_investment(self)  # options' tiers, types, skills, groups (dfu_sched.scenario.levers)
+        return self
+
+    # ---- derived views (cached: a Scenario is never mutated after validation) ----
+    @cached_property
+    def enabled_stages(self) -> tuple[str, ...]:
+        on = {"triage": self.stages.triage.enabled, "extraction": self.stages.extraction.enabled,
+              "examination": True, "report": self.stages.report.enabled}
+        return tuple(s for s in STAGES if on[s])
+
+    @property
+    def skills(self) -> list[str]:
+        return sorted({d.skill for d in self.device_types.values()})
+
+    @property
+    def tier_names(self) -> list[str]:
+        return [t.name for t in self.tiers]
+
+    def tier(self, name: str) -> Tier:
+        return next(t for t in self.tiers if t.name == name)
+
+    def with_updates(self, updates: dict[str, Any]) -> "Scenario":
+        """A validated copy with nested keys replaced (``{"policy": {"discipline": "priority"}}``)."""
+        data = _deep_merge(self.model_dump(mode="json", by_alias=True), updates)
+        return Scenario.model_validate(data)
+
+
+def _deep_merge(base: dict, updates: dict) -> dict:
+    out = dict(base)
+    for key, value in updates.items():
+        # A distribution ({"dist": ...}) is replaced whole: its parameters belong together.
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, [o for o in options if o != word], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _known_one(path: str, value: str, options: list[str], what: str) -> None:
+    if value not in options:
+        raise ValueError(f"{path}: unknown {what} '{value}'{_suggest(value, options)} (known: {', '.join(options)})")
+
+
+def _known(path: str, mapping: dict, options: list[str], what: str) -> None:
+    for key in mapping:
+        _known_one(path, key, options, what)
+
+
+# ---- loading -------------------------------------------------------------------------------
+
+def read_yaml(path: str | Path) -> dict:
+    """Read a scenario file's YAML mapping: limits, tag and date errors in ``dfu_sched.yamlfile``."""
+    return read_yaml_mapping(path, "scenario file")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ``InputError`` with a one-line message."""
+    return parse_scenario(read_scenario_data(path), source=str(path))
+
+
+def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+    """A scenario's raw data, with ``extends: base.yaml`` resolved.
+
+    A variant file names a base scenario (relative to itself) and only the keys it changes;
+    mappings merge key by key, lists and distributions are replaced whole.
+    """
+    path = Path(path)
+    data = read_yaml(path)  # a regular file of bounded size (dfu_sched.yamlfile)
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise InputError("extends: must be the path of a base scenario file", source=str(path))
+    base_path = (path.parent / base).resolve()
+    if base_path in _seen or base_path == path.resolve():
+        raise InputError(f"extends: '{base}' extends itself (a cycle)", source=str(path))
+    if len(_seen) >= MAX_EXTENDS_DEPTH:
+        raise InputError(f"extends: more than {MAX_EXTENDS_DEPTH} base files in a chain", source=str(path))
+    if not base_path.exists():
+        raise InputError(f"extends: base scenario '{base}' not found", source=str(path))
+    if not base_path.is_file():  # /dev/zero, a folder, a pipe: never read without limit
+        raise InputError(f"extends: '{base}' is not a regular file", source=str(path))
+    return _deep_merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
+
+
+def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc), source=source) from None
+
+
+#: pydantic error types about a number's value or range: rewritten to state the allowed range.
+_RANGE_ERRORS = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                 "int_parsing_size", "float_parsing", "float_type", "int_parsing", "int_type"}
+
+
+def format_validation_error(exc: ValidationError, schema: dict | None = None) -> str:
+    """First error as ``key.path: message`` (+ how many more), with a spelling suggestion.
+
+    A number out of range or not finite is told the whole allowed range, read from the JSON
+    Schema (``schema``: the scenario's unless given), so one fix is enough.
+    """
+    schema = scenario_json_schema() if schema is None else schema
+    errors = exc.errors(include_url=False)
+    # A misspelt key shows up twice (unknown key + required key missing): name the misspelling.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
+    loc = [p for p in first["loc"]]
+    path = _format_loc(loc, schema)
+    msg = first["msg"].splitlines()[0] if first["msg"] else "invalid value"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if first["type"] == "extra_forbidden":
+        siblings = _schema_fields_at(loc[:-1], schema)
+        msg = f"unknown key '{loc[-1]}'{_suggest(str(loc[-1]), siblings)}"
+        if siblings:
+            msg += f" (allowed: {', '.join(sorted(siblings))})"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    elif first["type"] == "union_tag_invalid":
+        msg = msg.replace("Input tag", "dist").replace("found using 'dist' does not match any of the expected tags", "is not a known distribution; use one of")
+    elif first["type"] in _RANGE_ERRORS:
+        allowed = _range_phrase(_schema_nodes_at(loc, schema))
+        if allowed:
+            msg = f"must be {allowed}" + (" (.inf and .nan are not numbers here)" if first["type"] == "finite_number" else "")
+    text = f"{path}: {msg}" if path and not msg.startswith(path) else msg
+    if len(errors) > 1:
+        text += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return text
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
+
+
+def _range_phrase(nodes: list[dict]) -> str:
+    """'a finite number from 0 to 1,040' from a JSON Schema number node ('' when none is found)."""
+    node = next((n for n in nodes if n.get("type") in ("number", "integer")), None)
+    if node is None:
+        return ""
+    kind = "a whole number" if node["type"] == "integer" else "a finite number"
+    lo = ("from", node["minimum"]) if "minimum" in node else ("more than", node.get("exclusiveMinimum"))
+    hi = ("to", node["maximum"]) if "maximum" in node else ("below", node.get("exclusiveMaximum"))
+    if lo[1] is None and hi[1] is None:
+        return kind
+    if lo[1] is None:
+        return f"{kind} {'at most' if hi[0] == 'to' else 'below'} {_num(hi[1])}"
+    if hi[1] is None:
+        return f"{kind} {'at least' if lo[0] == 'from' else 'more than'} {_num(lo[1])}"
+    if lo[0] == "from" and hi[0] == "to":
+        return f"{kind} from {_num(lo[1])} to {_num(hi[1])}"
+    left = f"at least {_num(lo[1])}" if lo[0] == "from" else f"more than {_num(lo[1])}"
+    right = f"at most {_num(hi[1])}" if hi[0] == "to" else f"below {_num(hi[1])}"
+    return f"{kind} {left} and {right}"
+
+
+def _union_tags(schema: dict) -> set[str]:
+    """Every discriminator value in the schema: pydantic puts the union branch in error paths."""
+    tags: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            tags.update(node.get("discriminator", {}).get("mapping", {}))
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(schema.get("$defs", {}))
+    visit(schema.get("properties", {}))
+    return tags
+
+
+def _format_loc(loc: list, schema: dict) -> str:
+    out = ""
+    tags = _union_tags(schema)
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in tags:
+            continue  # pydantic names the union branch; users never wrote it
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _schema_fields_at(loc: list, schema: dict) -> set[str]:
+    """Property names allowed at a key path, found by walking the JSON Schema."""
+    return {name for node in _schema_nodes_at(loc, schema) for name in node.get("properties", {})}
+
+
+def _schema_nodes_at(loc: list, schema: dict) -> list[dict]:
+    """The JSON Schema nodes (unions resolved) that describe the value at a key path."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: dict, tag: str | None = None) -> list[dict]:
+        if "$ref" in node:
+            return resolve(defs[node["$ref"].split("/")[-1]], tag)
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        if tag is not None and tag in mapping:  # the union branch pydantic names in the path
+            return resolve(defs[mapping[tag].split("/")[-1]])
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in node:
+                return [n for sub in node[key] for n in resolve(sub, tag)]
+        return [node]
+
+    def _shallow(node: dict) -> list[dict]:
+        """Follow $ref and plain unions, but keep discriminated unions whole for the tag."""
+        if "$ref" in node:
+            return _shallow(defs[node["$ref"].split("/")[-1]])
+        if "discriminator" in node:
+            return [node]
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in node:
+                return [n for sub in node[key] for n in _shallow(sub)]
+        return [node]
+
+    nodes = resolve(schema)
+    for part in loc:
+        if isinstance(part, str) and any(part in n.get("discriminator", {}).get("mapping", {}) for n in nodes):
+            nodes = [r for n in nodes for r in resolve(n, part)]
+            continue
+        nxt: list[dict] = []
+        for node in nodes:
+            if isinstance(part, int) and "items" in node:
+                nxt += resolve(node["items"])
+            elif isinstance(part, str):
+                if part in node.get("properties", {}):
+                    nxt += _shallow(node["properties"][part])
+                elif isinstance(node.get("additionalProperties"), dict):
+                    nxt += _shallow(node["additionalProperties"])
+        nodes = nxt or nodes
+    return [r for n in nodes for r in resolve(n)]
+
+
+_SCHEMA_CACHE: dict | None = None
+
+
+def scenario_json_schema() -> dict:
+    """The JSON Schema of scenario files, for editors (``dfu-sched schema``)."""
+    global _SCHEMA_CACHE
+    if _SCHEMA_CACHE is None:
+        schema = Scenario.model_json_schema(by_alias=True)
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["title"] = "dfu-sched scenario"
+        _SCHEMA_CACHE = schema
+    return json.loads(json.dumps(_SCHEMA_CACHE))

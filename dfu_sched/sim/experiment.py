@@ -1,0 +1,346 @@
+"""Replicated experiments: independent streams, process parallelism, intervals, CRN comparisons.
+
+Replication r of seed s always uses ``SeedSequence(s, spawn_key=(r,))``, whichever worker runs
+it, and results are gathered by replication index, so the numbers are identical for any
+``workers``. Two scenarios run with the same seed see the same devices (see ``workload``), so
+their replication-by-replication differences are paired (common random numbers).
+
+Worker processes die with the process that started them (``worker_pool``): a killed command must
+not leave workers running on, holding a copy of the queue's data.
+"""
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from dfu_sched import __version__
+from dfu_sched.errors import InputError
+from dfu_sched.sim.measures import measure
+from dfu_sched.sim.model import simulate_once
+from dfu_sched.scenario.schema import STAGES, Scenario
+from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
+
+
+@dataclass
+class ExperimentResult:
+    """Per-replication measures of one scenario, with what is needed to reproduce them."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    scalars: dict[str, np.ndarray]          # measure -> value per replication
+    weekly: dict[str, np.ndarray]           # series -> [replications, weeks + 1]
+    records: dict[str, np.ndarray] | None   # per-device table of replication 0 (optional)
+    seconds: float = 0.0
+    events: int = 0
+    workers: int = 1
+    source: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def interval(self, key: str) -> Interval:
+        """The replications' mean of a measure with its 95% interval, inside the measure's range."""
+        return measure_interval(self.scalars[key], key)
+
+    def summary(self) -> dict:
+        """The JSON summary (keys documented in the README and pinned by a test)."""
+        sc = self.scenario
+        out: dict = {
+            "kind": "simulation",
+            "scenario": sc.name,
+            "scenario_file": self.source,
+            "version": __version__,
+            "replications": self.replications,
+            "seed": self.seed,
+            "policy": sc.policy.discipline,
+            "preemptive": sc.policy.preemptive,
+            "horizon_weeks": sc.calendar.horizon_weeks,
+            "warmup_weeks": sc.calendar.warmup_weeks,
+            "start_date": sc.calendar.start_date.isoformat(),
+            "tiers": {},
+        }
+        for scope in sc.tier_names + ["overall"]:
+            block: dict = {}
+            for measure_name in ("wait_to_start_days", "time_to_complete_days", "age_at_end_days"):
+                block[measure_name] = {
+                    stat: self.interval(f"{scope}.{measure_name}.{stat}").as_dict()
+                    for stat in ("mean", "p50", "p90", "p95")
+                }
+            for m in ("within_target_share", "exposure", "started", "completed", "waiting_at_end",
+                      "past_target_at_end"):
+                block[m] = self.interval(f"{scope}.{m}").as_dict()
+            if scope == "overall":
+                out["overall"] = block
+            else:
+                tier = sc.tier(scope)
+                block["target_days"] = tier.target_days
+                block["weight"] = tier.weight
+                out["tiers"][scope] = block
+        out["utilisation"] = {k.split(".", 1)[1]: self.interval(k).as_dict()
+                              for k in self.scalars if k.startswith("utilisation.")}
+        out["throughput_per_week"] = {k.split(".", 1)[1].removesuffix("_per_week"): self.interval(k).as_dict()
+                                      for k in self.scalars if k.startswith("throughput.")}
+        out["first_week_below"] = self._first_weeks("first_week_below")
+        out["first_week_backlog_below"] = self._first_weeks("first_week_backlog_below")
+        out["backlog_weekly"] = self.weekly_summary()
+        out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
+        return out
+
+    def _first_weeks(self, measure_name: str) -> dict:
+        """``{threshold: {estimate, ci95, n, reached_share}}``: the interval is over the
+        replications that got there (NaN-aware), and ``reached_share`` says how many did."""
+        out = {}
+        for k, v in self.scalars.items():
+            if k.startswith(measure_name + "."):
+                out[k.split(".", 1)[1]] = {**self.interval(k).as_dict(), "reached_share": float(np.mean(np.isfinite(v)))}
+        return out
+
+    def weekly_summary(self) -> dict:
+        """Weekly series: mean and 95% band per week, for charts and spreadsheets."""
+        out: dict = {"week": self.weekly["week"][0].astype(int).tolist()}
+        for key, m in self.weekly.items():
+            if key == "week":
+                continue
+            mean, lo, hi = t_interval_columns(m, bounds=measure_range(key))
+            out[key] = {"mean": _clean(mean), "ci95_low": _clean(lo), "ci95_high": _clean(hi)}
+        return out
+
+
+def _clean(a: np.ndarray) -> list:
+    return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
+
+
+# ---- size guard --------------------------------------------------------------------------------
+
+#: Memory one replication holds per device (workload, records, SimPy processes): ~630 bytes
+#: measured with a 400,000-device backlog (``tests/test_bad_input.py`` pins the estimate).
+BYTES_PER_DEVICE = 700
+#: SimPy events per device (arrival, queue, start, end, per stage) and per rostered shift;
+#: the baseline makes 18,257 events for 3,537 devices and 4,160 shifts, well under this estimate.
+EVENTS_PER_DEVICE = 6
+EVENTS_PER_SHIFT = 3
+#: A replication's fixed cost (workload, model set-up, measures) in events: ~15 ms for a tiny scenario.
+EVENTS_PER_REPLICATION = 3_000
+#: Refuse a replication above this memory: each worker process holds one at a time.
+MAX_BYTES_PER_REPLICATION = 1.5e9
+#: Most examiners and stations in one scenario: a dispatch may look at every idle one, so time per
+#: event grows with their number (2,000 idle examiners: 40 s for a year with no devices at all).
+MAX_SERVERS = 1_000
+#: Refuse a run above this many SimPy events in all (~10 minutes at the baseline's ~230,000/s on 2 cores).
+MAX_EVENTS = 150_000_000
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """What a run will cost, estimated from the scenario alone (deterministic: no timing)."""
+
+    devices: float          # per replication
+    shifts: float           # rostered shifts of every examiner and station, per replication
+    replications: int
+    servers: int = 0        # examiners and stations
+
+    @property
+    def bytes_per_replication(self) -> float:
+        return self.devices * BYTES_PER_DEVICE
+
+    @property
+    def events_per_replication(self) -> float:
+        return self.devices * EVENTS_PER_DEVICE + self.shifts * EVENTS_PER_SHIFT + EVENTS_PER_REPLICATION
+
+    @property
+    def events(self) -> float:
+        return self.events_per_replication * self.replications
+
+
+def _shifts_per_week(continuous: bool, days: list[str]) -> int:
+    return 1 if continuous else len(set(days))
+
+
+def estimate_size(sc: Scenario, replications: int) -> SizeEstimate:
+    """Devices and rostered shifts per replication, for ``check_size``."""
+    from dfu_sched.sim.workload import expected_devices
+
+    weeks = sc.calendar.horizon_weeks
+    per_week = sum(g.count * _shifts_per_week(g.continuous, g.days) for g in sc.examiners)
+    servers = sum(g.count for g in sc.examiners)
+    for name in sc.enabled_stages:
+        stage = getattr(sc.stages, name, None)
+        if stage is not None and name != "examination":
+            per_week += stage.servers * _shifts_per_week(stage.roster.continuous, stage.roster.days)
+            servers += stage.servers
+    return SizeEstimate(expected_devices(sc), float(per_week * weeks), replications, servers)
+
+
+def check_size(sc: Scenario, replications: int) -> SizeEstimate:
+    """Refuse, in one line with the estimate and a way round, a run that would exhaust memory or time.
+
+    Without this a 10-million-device backlog ran for a minute into a MemoryError and 20,000
+    examiners ran for minutes; the limits are counts, so the answer is the same on any machine.
+    """
+    est = estimate_size(sc, replications)
+    if est.servers > MAX_SERVERS:
+        raise InputError(
+            f"too big to simulate: {est.servers:,} examiners and stations (the most is {MAX_SERVERS:,}); "
+            "simulate a scaled-down unit (e.g. a tenth of the staff, demand and backlog)")
+    if est.bytes_per_replication > MAX_BYTES_PER_REPLICATION:
+        raise InputError(
+            f"too big to simulate: about {est.devices:,.0f} devices a replication need about "
+            f"{est.bytes_per_replication / 1e9:.1f} GB each (the most is {MAX_BYTES_PER_REPLICATION / 1e9:.1f} GB, "
+            f"about {MAX_BYTES_PER_REPLICATION / BYTES_PER_DEVICE:,.0f} devices); shorten calendar.horizon_weeks "
+            "or simulate a scaled-down unit (e.g. a tenth of the backlog, demand and staff)")
+    if est.events > MAX_EVENTS:
+        fits = int(MAX_EVENTS // max(est.events_per_replication, 1.0))
+        way = (f"use -n {fits} or fewer replications" if fits >= 2 else
+               "shorten calendar.horizon_weeks or simulate a scaled-down unit (fewer examiners and devices)")
+        raise InputError(
+            f"too big to simulate: about {est.events:,.0f} simulation events ({est.devices:,.0f} devices and "
+            f"{est.shifts:,.0f} rostered shifts a replication x {replications} replications; the most is "
+            f"{MAX_EVENTS:,}); {way}")
+    return est
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+_WORKER_SCENARIO: Scenario | None = None
+
+
+def _init_worker(sc: Scenario) -> None:
+    global _WORKER_SCENARIO
+    _WORKER_SCENARIO = sc
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux prctl); exit at once if
+    the parent is already gone (it died before this ran). A no-op where prctl is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _init_pool_worker(parent_pid: int, initializer: Callable, initargs: tuple) -> None:
+    die_with_parent(parent_pid)
+    initializer(*initargs)
+
+
+def worker_pool(workers: int, initializer: Callable, initargs: tuple = ()) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process (even on SIGKILL), forked where possible.
+
+    Processes are forked by the thread that creates the pool's first task, which is the caller's:
+    the kernel ties the death signal to that thread, so create pools from the main thread.
+    """
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pool_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+
+
+def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
+    """The stream of replication ``rep``: independent of worker count and of other replications."""
+    return np.random.SeedSequence(seed, spawn_key=(rep,))
+
+
+def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = False):
+    """One replication's measures (and optionally its per-device records)."""
+    out, wl = simulate_once(sc, replication_seed(seed, rep))
+    m = measure(sc, wl, out)
+    records = device_table(sc, wl, out) if keep_records else None
+    return rep, m.scalars, m.weekly, out.events, records
+
+
+def _worker(seed: int, rep: int, keep_records: bool):
+    return run_replication(_WORKER_SCENARIO, seed, rep, keep_records)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def run_experiment(sc: Scenario, replications: int | None = None, seed: int | None = None,
+                   workers: int | None = None, keep_records: bool = False,
+                   progress: Callable[[int], None] | None = None, source: str | None = None) -> ExperimentResult:
+    """Run replications of a scenario (in parallel when ``workers`` > 1) and gather them in order."""
+    n = replications if replications is not None else sc.run.replications
+    seed = sc.run.seed if seed is None else seed
+    check_size(sc, n)  # refuse before starting, never die deep inside
+    workers = default_workers() if workers is None else max(1, workers)
+    workers = min(workers, n)
+    if sc.policy.discipline == "weekly-plan":
+        workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+    t0 = time.perf_counter()
+    results: list = [None] * n
+    if workers == 1:
+        for rep in range(n):
+            results[rep] = run_replication(sc, seed, rep, keep_records and rep == 0)
+            if progress:
+                progress(1)
+    else:
+        with worker_pool(workers, _init_worker, (sc,)) as pool:
+            futures = [pool.submit(_worker, seed, rep, keep_records and rep == 0) for rep in range(n)]
+            for fut in as_completed(futures):
+                res = fut.result()
+                results[res[0]] = res
+                if progress:
+                    progress(1)
+    seconds = time.perf_counter() - t0
+    scalars = {k: np.array([r[1][k] for r in results]) for k in results[0][1]}
+    weekly = {k: np.vstack([r[2][k] for r in results]) for k in results[0][2]}
+    return ExperimentResult(sc, seed, n, scalars, weekly, results[0][4], seconds,
+                            sum(r[3] for r in results), workers, source)
+
+
+def compare(results: list[ExperimentResult], keys: list[str] | None = None) -> dict:
+    """Paired differences of each scenario against the first (requires the same seed and n)."""
+    base = results[0]
+    keys = keys or [k for k in base.scalars if k.startswith("overall.") or ".wait_to_start_days." in k]
+    out = {}
+    for other in results[1:]:
+        if other.seed != base.seed or other.replications != base.replications:
+            raise ValueError("paired comparison needs the same seed and number of replications")
+        out[other.scenario.name] = {
+            k: paired_difference(base.scalars[k], other.scalars[k]).as_dict()
+            for k in keys if k in other.scalars
+        }
+    return out
+
+
+# ---- per-device records ------------------------------------------------------------------------
+
+def device_table(sc: Scenario, wl, out) -> dict[str, np.ndarray]:
+    """Columns of the per-device CSV: times in days from the calendar start (NaN = not reached)."""
+    rec = out.records
+    tiers, types = np.array(sc.tier_names), np.array(list(sc.device_types))
+    names = np.array([s.name for s in out.servers] + [""])
+    cols: dict[str, np.ndarray] = {
+        "device": np.arange(wl.n),
+        "case": wl.case,
+        "tier": tiers[wl.tier],
+        "device_type": types[wl.dtype],
+        "in_initial_backlog": wl.backlog,
+        "expedite": wl.expedite,
+        "submitted_day": np.round(wl.submit / 24.0, 4),
+    }
+    for k, s in enumerate(STAGES):
+        if s not in sc.enabled_stages:
+            continue
+        cols[f"{s}_queued_day"] = np.round(rec.qenter[:, k] / 24.0, 4)
+        cols[f"{s}_start_day"] = np.round(rec.start[:, k] / 24.0, 4)
+        cols[f"{s}_end_day"] = np.round(rec.end[:, k] / 24.0, 4)
+        cols[f"{s}_server"] = names[rec.server[:, k]]
+        cols[f"{s}_hours"] = np.round(wl.hours[:, k], 3)
+    cols["screened_out"] = rec.screened
+    cols["done_day"] = np.round(rec.done / 24.0, 4)
+    cols["wait_to_start_days"] = np.round((rec.start[:, STAGES.index("examination")] - wl.submit) / 24.0, 4)
+    return cols

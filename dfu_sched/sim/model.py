@@ -1,0 +1,436 @@
+"""The SimPy model of a DFU: stages as pools of rostered servers pulling from policy queues.
+
+Rostering semantics (exact, documented in the README): a server works only inside its shifts.
+SimPy resources cannot change capacity mid-run, so each examiner (and each kiosk or
+workstation) is a process of its own that *pulls* work: between shifts it sleeps; on shift it
+takes the most urgent eligible device; a job longer than the rest of the shift pauses at the
+shift's end and resumes with the same server at its next shift (work is counted in working
+hours). Ramp-up scales the work rate per shift; absence removes whole rostered days; a server
+that leaves puts its unfinished device back in the queue with the work that remains.
+
+When several servers are free at the same instant, which one takes what is a modelling choice
+that moves results under rosters, so it is an explicit rule (``Pool``): the longest idle
+chooses first, ties to the lower server index, never the order SimPy happens to run processes.
+Busy time is booked per working segment as it starts, so work in hand at the horizon counts.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from dfu_sched.sim.disciplines import DispatchQueue, PlannedQueue, QueuedDevice, make_key
+from dfu_sched.scenario.schema import HOURS_PER_WEEK, STAGES, WEEKDAYS, ExaminerGroup, Roster, Scenario
+from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed
+
+EPS = 1e-9
+EXAM = STAGES.index("examination")
+TRIAGE = STAGES.index("triage")
+
+
+class Device(QueuedDevice):
+    """A device in the model: its queue fields plus the work left at its current stage.
+
+    ``queued_at``/``started_at`` remember the last stage whose queue entry and start were
+    recorded, so a preempted or handed-back device keeps its first times (and the hot path
+    avoids reading numpy scalars)."""
+
+    __slots__ = ("remaining", "stage", "queued_at", "started_at")
+
+
+@dataclass
+class Records:
+    """Per-device stage times (hours, NaN = never) and servers: the raw output of a run."""
+
+    qenter: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    server: np.ndarray
+    done: np.ndarray          # left the DFU (examined and reported, or screened out)
+    screened: np.ndarray      # bool
+
+    @classmethod
+    def empty(cls, n: int) -> "Records":
+        shape = (n, len(STAGES))
+        return cls(np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan),
+                   np.full(shape, -1, dtype=np.int64), np.full(n, np.nan), np.zeros(n, bool))
+
+
+@dataclass
+class ServerInfo:
+    """Static facts about one server, for utilisation by group."""
+
+    stage: int
+    group: str
+    name: str
+    rostered_hours: float = 0.0   # inside the measurement window
+    busy_hours: float = 0.0       # inside the measurement window
+
+
+# ---- rosters ---------------------------------------------------------------------------------
+
+def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: float,
+                absent_days: np.ndarray | None = None, start_h: float = 0.0,
+                end_h: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted shift starts and ends (hours) over the horizon for one server."""
+    end_h = horizon_h if end_h is None else min(end_h, horizon_h)
+    if end_h <= start_h:
+        return np.zeros(0), np.zeros(0)
+    if roster.continuous:
+        # Week-long back-to-back segments, so ramp-up (a per-shift rate) still moves weekly.
+        cuts = np.arange(np.floor(start_h / HOURS_PER_WEEK) + 1, np.ceil(end_h / HOURS_PER_WEEK)) * HOURS_PER_WEEK
+        edges = np.concatenate([[start_h], cuts, [end_h]])
+        return edges[:-1], edges[1:]
+    days = sorted({WEEKDAYS.index(d) for d in roster.days})
+    per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
+    n_days = int(np.ceil(horizon_h / 24.0)) + 1
+    d = np.arange(n_days)
+    mask = np.isin((start_weekday + d) % 7, days)
+    if absent_days is not None:
+        mask &= ~absent_days[:n_days]
+    starts = d[mask] * 24.0 + roster.start_hour
+    ends = starts + per_day
+    starts = np.maximum(starts, start_h)
+    ends = np.minimum(ends, end_h)
+    keep = ends > starts + EPS
+    return starts[keep], ends[keep]
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+# ---- the model -------------------------------------------------------------------------------
+
+class Pool:
+    """One stage: a policy queue and the rostered servers that pull from it.
+
+    Which free server takes work is decided here, once per instant, not by whichever SimPy
+    process happens to run first: servers that come free (a job done, a shift started) and
+    devices that arrive join the *dispatch round* of the current instant, which runs after every
+    event already due at that time. In it the free servers choose in order of **longest idle**
+    (earliest ``idle_since``, then server index), each taking the most urgent device it is
+    eligible for. So the result does not depend on list or event order, and under rosters (when
+    everyone starts at 08:00) the examiner who has waited longest for work chooses first.
+    """
+
+    def __init__(self, model: "DFUModel", stage: int, queue: DispatchQueue):
+        self.model = model
+        self.stage = stage
+        self.queue = queue
+        self.servers: list[Server] = []
+        self.free: list[Server] = []            # on shift, no job: waiting for a dispatch round
+        self._round: simpy.Event | None = None  # the round pending at the current instant
+
+    def put(self, dev: Device) -> None:
+        env = self.model.env
+        now = env.now
+        if dev.queued_at != self.stage:
+            dev.queued_at = self.stage
+            self.model.rec.qenter[dev.i, self.stage] = now
+        self.queue.push(dev)
+        if self._round is not None and not self.model.preemptive:
+            return  # the round pending now sees this device too
+        for srv in self.free:
+            if srv.eligible(dev) and srv.on_shift(now):
+                self.dispatch_round()
+                return
+        if self.model.preemptive:
+            self._preempt_for(dev, now)
+
+    def dispatch_round(self) -> simpy.Event:
+        """The dispatch of the current instant (created on first need, shared by all)."""
+        if self._round is None:
+            ev = self.model.env.event()
+            ev.callbacks.append(self._dispatch)  # before any server's resume: assign, then wake
+            ev.succeed()                         # due now, after every event already due now
+            self._round = ev
+        return self._round
+
+    def _dispatch(self, _event) -> None:
+        self._round = None
+        now = self.model.env.now
+        ready = [s for s in self.free if s.on_shift(now)]
+        if len(ready) > 1:
+            ready.sort(key=free_order)
+        for srv in ready:
+            if not len(self.queue):
+                break
+            dev = srv.take(now)
+            if dev is not None:
+                self.free.remove(srv)
+                srv.assigned = dev
+                if srv.wake is not None:   # idle since an earlier instant: wake it
+                    srv.wake.succeed()
+
+    def _preempt_for(self, dev: Device, now: float) -> None:
+        key = self.queue.key
+        k_new = key(dev, now)
+        victim, victim_key = None, None
+        for srv in self.servers:
+            if srv.working and srv.eligible(dev):
+                k = key(srv.current, now)
+                if k > k_new and (victim_key is None or k > victim_key):
+                    victim, victim_key = srv, k
+        if victim is not None:
+            victim.working = False
+            victim.process.interrupt("preempt")
+
+
+class Server:
+    """One examiner, kiosk or workstation: a SimPy process that follows its roster exactly."""
+
+    def __init__(self, model: "DFUModel", pool: Pool, sid: int, info: ServerInfo,
+                 starts: np.ndarray, ends: np.ndarray, rates: np.ndarray, skills: list[int] | None):
+        self.model, self.pool, self.sid, self.info = model, pool, sid, info
+        self.starts, self.ends, self.rates = starts.tolist(), ends.tolist(), rates.tolist()
+        self.skills = None if skills is None else frozenset(skills)
+        self.groups = pool.queue.groups_for(skills)
+        self.current: Device | None = None
+        self.working = False
+        self.wake: simpy.Event | None = None
+        self.assigned: Device | None = None   # handed over by the pool's dispatch round
+        # Free since (hours): the end of the last job, or the first shift's start before any.
+        self.idle_since = self.starts[0] if self.starts else float("inf")
+        w0, w1 = model.window
+        info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        self.process = model.env.process(self.run())
+
+    def eligible(self, dev: Device) -> bool:
+        return self.skills is None or dev.skill in self.skills
+
+    def on_shift(self, now: float) -> bool:
+        j = bisect_right(self.ends, now)
+        return j < len(self.starts) and self.starts[j] <= now
+
+    def take(self, now: float):
+        """The device this server would start now (removed from the queue), or None."""
+        q = self.pool.queue
+        if isinstance(q, PlannedQueue):
+            dev = q.pop_urgent(self.groups, now) or q.pop_planned(self.sid)
+            if dev is not None:
+                return dev
+        return q.pop(self.groups, now)
+
+    def run(self):
+        env = self.model.env
+        while True:
+            now = env.now
+            j = bisect_right(self.ends, now)
+            if j >= len(self.starts):
+                return  # no more shifts (left, or end of horizon)
+            if now < self.starts[j]:
+                yield env.timeout(self.starts[j] - now)
+                continue
+            # Free on shift. Alone at this instant (no round pending, no other event due now),
+            # the round would hold only this server: take directly, saving an event per job.
+            # Otherwise join this instant's round. With nothing for us, wait for a later round
+            # (a device arriving) or the end of the shift.
+            pool = self.pool
+            self.wake = None
+            if pool._round is None and env.peek() > now:
+                self.assigned = self.take(now)
+                if self.assigned is None:
+                    pool.free.append(self)
+            else:
+                pool.free.append(self)
+                yield pool.dispatch_round()
+            if self.assigned is None:
+                self.wake = env.event()
+                yield self.wake | env.timeout(self.ends[j] - now)
+                if self.assigned is None:      # shift over with nothing to do
+                    pool.free.remove(self)
+                    continue
+            dev, self.assigned = self.assigned, None
+            yield from self.serve(dev)
+            self.idle_since = env.now
+
+    def serve(self, dev: Device):
+        env, rec, s = self.model.env, self.model.rec, self.pool.stage
+        if dev.started_at != s:
+            dev.started_at = s
+            rec.start[dev.i, s] = env.now
+            rec.server[dev.i, s] = self.sid
+        self.current = dev
+        w0, w1 = self.model.window
+        while dev.remaining > EPS:
+            now = env.now
+            j = bisect_right(self.ends, now)
+            if j >= len(self.starts):  # leaving with work in hand: it goes back to the queue
+                self._release(dev)
+                return
+            if now < self.starts[j]:  # paused between shifts; resumes with this server
+                yield env.timeout(self.starts[j] - now)
+                if self.model.preemptive:
+                    best = self.pool.queue.peek_key(self.groups, env.now)
+                    if best is not None and best < self.pool.queue.key(dev, env.now):
+                        self._release(dev)
+                        return
+                continue
+            rate = self.rates[j]
+            finish = now + dev.remaining / rate
+            seg_end = min(self.ends[j], finish)
+            self.working = True
+            # Busy time is booked when a segment starts and refunded if it is interrupted, so a
+            # segment still running when the run stops at the horizon counts (shift ends are
+            # capped at the horizon, and SimPy never processes an event at `until` itself).
+            self.info.busy_hours += _overlap(now, seg_end, w0, w1)
+            try:
+                yield env.timeout(seg_end - now)
+            except simpy.Interrupt:
+                t = env.now
+                dev.remaining -= (t - now) * rate
+                self.info.busy_hours -= _overlap(t, seg_end, w0, w1)
+                self.working = False
+                self._release(dev)
+                return
+            self.working = False
+            dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now) * rate
+        rec.end[dev.i, s] = env.now
+        self.current = None
+        self.model.advance(dev)
+
+    def _release(self, dev: Device) -> None:
+        self.current = None
+        self.pool.put(dev)
+
+
+@dataclass
+class RunOutput:
+    records: Records
+    servers: list[ServerInfo]
+    events: int = 0
+    plan_stats: dict = field(default_factory=dict)
+
+
+class DFUModel:
+    """Builds pools and servers from a scenario, feeds the workload in, runs to the horizon."""
+
+    def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence):
+        self.sc, self.wl = sc, wl
+        self.env = simpy.Environment()
+        self.horizon = sc.calendar.horizon_weeks * HOURS_PER_WEEK
+        self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
+        self.rec = Records.empty(wl.n)
+        self.preemptive = sc.policy.preemptive
+        self.route = [STAGES.index(s) for s in sc.enabled_stages]
+        self.weights = [t.weight for t in sc.tiers]
+        self.targets_h = [t.target_days * 24.0 for t in sc.tiers]
+        key = make_key(sc.policy, self.weights, self.targets_h)
+        n_tiers, n_skills = len(sc.tiers), len(sc.skills)
+        self.type_skill = [sc.skills.index(d.skill) for d in sc.device_types.values()]
+        self.pools: dict[int, Pool] = {}
+        self.server_info: list[ServerInfo] = []
+        self.servers: list[Server] = []
+        for s in self.route:
+            planned = sc.policy.discipline == "weekly-plan" and s == EXAM
+            q = (PlannedQueue if planned else DispatchQueue)(key, n_tiers, n_skills if s == EXAM else None)
+            self.pools[s] = Pool(self, s, q)
+        start_weekday = sc.calendar.start_date.weekday()
+        absence_root = child_seed(seed_seq, 0)
+        for s in self.route:
+            if s == EXAM:
+                continue
+            cfg = getattr(sc.stages, STAGES[s])
+            for k in range(cfg.servers):
+                st, en = shift_table(cfg.roster, start_weekday, self.horizon)
+                self._add_server(s, f"{STAGES[s]}", f"{STAGES[s]}-{k + 1}", st, en, np.ones(len(st)), None)
+        n_days = int(np.ceil(self.horizon / 24.0)) + 2
+        k_global = 0
+        for group in sc.examiners:
+            skills = [sc.skills.index(x) for x in group.skills]
+            for k in range(group.count):
+                # One absence stream per examiner position: adding staff leaves others' days intact.
+                ss = child_seed(absence_root, k_global)
+                k_global += 1
+                absent = np.random.default_rng(ss).random(n_days) < group.absence if group.absence > 0 else None
+                leave_h = group.leave_week * HOURS_PER_WEEK if group.leave_week is not None else None
+                st, en = shift_table(group, start_weekday, self.horizon, absent,
+                                     group.start_week * HOURS_PER_WEEK, leave_h)
+                rates = group.productivity * ramp_factor(group, st)
+                name = group.name if group.count == 1 else f"{group.name} {k + 1}"
+                self._add_server(EXAM, group.name, name, st, en, rates, skills)
+        self.env.process(self._arrivals())
+        self.planner = None
+        if sc.policy.discipline == "weekly-plan":
+            from dfu_sched.sim.weekly_plan import WeeklyPlanner  # optimiser only when asked for
+
+            self.planner = WeeklyPlanner(self)
+            self.env.process(self.planner.run())
+
+    def _add_server(self, stage, group, name, starts, ends, rates, skills) -> None:
+        info = ServerInfo(stage=stage, group=group, name=name)
+        self.server_info.append(info)
+        srv = Server(self, self.pools[stage], len(self.servers), info, starts, ends, rates, skills)
+        self.servers.append(srv)
+        self.pools[stage].servers.append(srv)
+
+    def _arrivals(self):
+        wl, env = self.wl, self.env
+        order = np.argsort(wl.release, kind="stable")
+        release, tier, dtype = wl.release.tolist(), wl.tier.tolist(), wl.dtype.tolist()
+        submit, expedite, first = wl.submit.tolist(), wl.expedite.tolist(), wl.first_stage.tolist()
+        for i in order.tolist():
+            t = release[i]
+            if t >= self.horizon:
+                return
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            tr = tier[i]
+            dev = Device(i, tr, self.type_skill[dtype[i]], submit[i], expedite[i], submit[i] + self.targets_h[tr])
+            dev.stage = self.route.index(first[i])
+            dev.queued_at = dev.started_at = -1
+            self._enter(dev)
+
+    def _enter(self, dev: Device) -> None:
+        s = self.route[dev.stage]
+        hours = self.wl.hours[dev.i, s]
+        if s == EXAM and self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE:
+            hours *= self.sc.stages.triage.quick_path_factor
+        dev.remaining = float(hours)
+        self.pools[s].put(dev)
+
+    def advance(self, dev: Device) -> None:
+        """Move a device on after a stage: next queue, screened out, or done."""
+        s = self.route[dev.stage]
+        if s == TRIAGE and self.wl.triage[dev.i] == SCREENED_OUT:
+            self.rec.screened[dev.i] = True
+            self.rec.done[dev.i] = self.env.now
+            return
+        dev.stage += 1
+        if dev.stage >= len(self.route):
+            self.rec.done[dev.i] = self.env.now
+            return
+        self._enter(dev)
+
+    def run(self) -> RunOutput:
+        self.env.run(until=self.horizon)
+        events = int(repr(self.env._eid)[6:-1])  # SimPy's event counter: for benchmarks only
+        stats = self.planner.stats if self.planner is not None else {}
+        return RunOutput(self.rec, self.server_info, events, stats)
+
+
+def free_order(srv: Server) -> tuple[float, int]:
+    """Who chooses first among free servers: longest idle, then server index (scenario order)."""
+    return (srv.idle_since, srv.sid)
+
+
+def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
+    """Share of full productivity at each shift start: linear from ``ramp_up_start`` to 1."""
+    if group.ramp_up_weeks <= 0:
+        return np.ones(len(starts))
+    weeks_in = (starts - group.start_week * HOURS_PER_WEEK) / HOURS_PER_WEEK
+    frac = np.clip(weeks_in / group.ramp_up_weeks, 0.0, 1.0)
+    return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
+
+
+def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence,
+                  wl: Workload | None = None) -> tuple[RunOutput, Workload]:
+    """One replication: its workload (from the seed, unless given) through the model."""
+    from dfu_sched.sim.workload import generate
+
+    wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
+    wl = generate(sc, wl_seed) if wl is None else wl
+    return DFUModel(sc, wl, model_seed).run(), wl

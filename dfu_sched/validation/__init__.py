@@ -1,0 +1,1 @@
+"""The validation wing: the simulation checked against queueing theory (``theory``, ``checks``)."""
