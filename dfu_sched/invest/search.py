@@ -41,7 +41,7 @@ from dfu_sched.errors import InputError
 from dfu_sched.sim.experiment import default_workers, replication_seed, worker_pool
 from dfu_sched.scenario.levers import (Contract, apply_mix, cost_profile, max_units, mix_cost, mix_label, normalise_mix,
                               outsourcing_contracts, recurring_after_horizon, unit_label)
-from dfu_sched.sim.measures import MONTH_WEEKS, measure
+from dfu_sched.sim.measures import MONTH_WEEKS, label_of, measure
 from dfu_sched.sim.model import EXAM, DFUModel
 from dfu_sched.scenario.schema import HOURS_PER_WEEK, Scenario, format_validation_error
 from dfu_sched.stats import (NON_NEGATIVE, measure_interval, measure_range, paired_difference, t_interval,
@@ -795,43 +795,6 @@ def compare_keys(sc: Scenario) -> list[str]:
     keys += [f"{t}.within_target_pct" for t in sc.tier_names] + [f"{t}.started" for t in sc.tier_names]
     low = sc.tier_names[-1]
     return keys + [f"{low}.waiting_at_end", f"{low}.age_at_end_days.p50"]
-
-
-MEASURE_LABELS = {
-    "overall.wait_to_start_days.p50": "wait to start, median of starts in horizon (days)",
-    "overall.wait_to_start_days.mean": "wait to start, mean of starts in horizon (days)",
-    "invest.wait_at_12m_days": "wait to start in month 12 (days)",
-    "invest.wait_at_end_days": "wait to start at horizon end (days)",
-    "invest.backlog_at_12m": "backlog at 12 months (devices)",
-    "overall.waiting_at_end": "backlog at horizon end (devices)",
-    "overall.exposure": "exposure (tier-weighted device-days)",
-    "overall.started": "examinations started",
-    "invest.outsourced_devices": "devices outsourced",
-    "invest.outsourced_spend_gbp": "outsourcing spend used (GBP)",
-}
-
-
-def label_of(key: str) -> str:
-    if key in MEASURE_LABELS:
-        return MEASURE_LABELS[key]
-    parts = key.split(".")
-    if key.startswith("first_week_below."):
-        return f"first week mean wait < {parts[1]} days"
-    if len(parts) == 3 and parts[1] == "wait_to_start_days":
-        return f"{parts[0]} wait to start, {'median' if parts[2] == 'p50' else parts[2]} (days)"
-    if len(parts) == 2 and parts[1] == "exposure":
-        return f"{parts[0]} exposure"
-    if len(parts) == 2 and parts[1] == "within_target_pct":
-        return f"{parts[0]} started within target (%)"
-    if len(parts) == 2 and parts[1] == "started":
-        return f"{parts[0]} examinations started"
-    if len(parts) == 2 and parts[1] == "waiting_at_end":
-        return f"{parts[0]} still waiting at the end (devices)"
-    if len(parts) == 3 and parts[1] == "age_at_end_days":
-        return f"{parts[0]} still waiting at the end: {'median' if parts[2] == 'p50' else parts[2]} age (days)"
-    if key.startswith("window."):
-        return f"{parts[1]} {parts[2]} wait to start from the target week (days)"
-    return key
 
 
 def measures_block(ev: Evaluator, key: tuple, keys: list[str], n: int) -> dict:

@@ -22,10 +22,10 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
+from dfu_sched.calendar import WEEKDAYS
 from dfu_sched.errors import InputError
 from dfu_sched.plan.risk import RiskModel, RiskResult, assess
 
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 QUEUE_REQUIRED = ["device_id", "case_id", "device_type", "date_submitted"]
 #: The most hours one device may be estimated at (a year of one examiner's full-time work); the

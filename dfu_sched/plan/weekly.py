@@ -25,15 +25,12 @@ from dfu_sched.optimiser.model import (
     UNIT_HOURS, Instance, PlanConfig, PlanDevice, PlanExaminer, WeekPlan, WeightTerms, build_instance,
     weight_terms,
 )
+from dfu_sched.calendar import WEEKDAYS, monday_of
 from dfu_sched.plan.files import QueueRow, StaffRow, TierSpec, TypeSpec, staff_windows
 from dfu_sched.plan.risk import RiskModel
 
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+DAYS = list(WEEKDAYS)
 HIGH_TIERS_COUNT = 2  # the first two tiers (VH, H by default) get past-target warnings
-
-
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def week_label(hours: float) -> str:

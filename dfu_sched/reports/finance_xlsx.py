@@ -82,7 +82,7 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()
-    from dfu_sched.invest.search import label_of
+    from dfu_sched.sim.measures import label_of
 
     # Summary: the explanation a committee reads first
     rows = [[line] for line in out["explanation"]]

@@ -89,7 +89,7 @@ def mixes_table(out: dict) -> str:
 
 def chosen_table(out: dict) -> str:
     """Each measure: doing nothing, the chosen mix, and the paired difference, all with 95% CIs."""
-    from dfu_sched.invest.search import label_of
+    from dfu_sched.sim.measures import label_of
 
     base, ch = out["baseline"]["measures"], out["chosen"]
     rows = [[escape(label_of(k)), _measure_cell(k, base.get(k, {})), _measure_cell(k, v),

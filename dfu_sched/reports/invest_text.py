@@ -12,7 +12,7 @@ def _gbp(x) -> str:
 
 
 def _label(key: str) -> str:
-    from dfu_sched.invest.search import label_of
+    from dfu_sched.sim.measures import label_of
 
     return label_of(key)
 

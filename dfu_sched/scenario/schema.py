@@ -15,15 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS, WORKING_DAYS, Weekday
 from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.levers import Investment, check_investment
 from dfu_sched.yamlfile import read_yaml_mapping
 
-STAGES = ("triage", "extraction", "examination", "report")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-HOURS_PER_WEEK = 168.0
 # Stated ranges: finite, and small enough that the arithmetic (growth, dates, counts) stays exact.
 FIRST_DATE, LAST_DATE = dt.date(1990, 1, 1), dt.date(2100, 12, 31)  #: start dates the calendar computes with
 MAX_WEEKS = 1040                 #: 20 years: horizons, start/lag/ramp-up weeks
@@ -160,7 +157,7 @@ class Roster(Strict):
     """When a pool of stations or staff works: given days, from ``start_hour``, ``hours_per_day``."""
 
     continuous: bool = Field(False, description="Works 24/7 (kit that runs unattended; theory checks).")
-    days: list[Weekday] = Field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
     start_hour: float = Field(8.0, ge=0, lt=24)
     hours_per_day: float = Field(7.5, gt=0, le=24)
 
@@ -197,7 +194,7 @@ class ExaminerGroup(Strict):
     count: int = Field(1, ge=0, le=MAX_STAFF)
     skills: list[str] = Field(min_length=1)
     hours_per_week: float = Field(37.5, gt=0, le=168, description="Rostered hours, spread evenly over ``days``.")
-    days: list[Weekday] = Field(default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
     start_hour: float = Field(8.0, ge=0, lt=24)
     continuous: bool = Field(False, description="Available 24/7 (theory checks).")
     productivity: float = Field(1.0, gt=0, le=10, description="Standard hours of work done per rostered hour at full speed.")

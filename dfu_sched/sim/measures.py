@@ -232,3 +232,42 @@ def first_week_backlog_below(awaiting: np.ndarray, threshold: float, from_week: 
     backlog may grow again afterwards (the weekly series shows whether it does)."""
     below = np.flatnonzero(awaiting[from_week:] < threshold)
     return float(from_week + below[0]) if below.size else np.nan
+
+
+#: Plain-English names of measure keys, for every report and workbook (one place, so reports never
+#: reach into an engine for a label).
+MEASURE_LABELS = {
+    "overall.wait_to_start_days.p50": "wait to start, median of starts in horizon (days)",
+    "overall.wait_to_start_days.mean": "wait to start, mean of starts in horizon (days)",
+    "invest.wait_at_12m_days": "wait to start in month 12 (days)",
+    "invest.wait_at_end_days": "wait to start at horizon end (days)",
+    "invest.backlog_at_12m": "backlog at 12 months (devices)",
+    "overall.waiting_at_end": "backlog at horizon end (devices)",
+    "overall.exposure": "exposure (tier-weighted device-days)",
+    "overall.started": "examinations started",
+    "invest.outsourced_devices": "devices outsourced",
+    "invest.outsourced_spend_gbp": "outsourcing spend used (GBP)",
+}
+
+
+def label_of(key: str) -> str:
+    if key in MEASURE_LABELS:
+        return MEASURE_LABELS[key]
+    parts = key.split(".")
+    if key.startswith("first_week_below."):
+        return f"first week mean wait < {parts[1]} days"
+    if len(parts) == 3 and parts[1] == "wait_to_start_days":
+        return f"{parts[0]} wait to start, {'median' if parts[2] == 'p50' else parts[2]} (days)"
+    if len(parts) == 2 and parts[1] == "exposure":
+        return f"{parts[0]} exposure"
+    if len(parts) == 2 and parts[1] == "within_target_pct":
+        return f"{parts[0]} started within target (%)"
+    if len(parts) == 2 and parts[1] == "started":
+        return f"{parts[0]} examinations started"
+    if len(parts) == 2 and parts[1] == "waiting_at_end":
+        return f"{parts[0]} still waiting at the end (devices)"
+    if len(parts) == 3 and parts[1] == "age_at_end_days":
+        return f"{parts[0]} still waiting at the end: {'median' if parts[2] == 'p50' else parts[2]} age (days)"
+    if key.startswith("window."):
+        return f"{parts[1]} {parts[2]} wait to start from the target week (days)"
+    return key
