@@ -37,9 +37,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Literal
+from typing import IO, Literal
 
 from dfu_sched.errors import InputError
 
@@ -143,9 +144,9 @@ def sweep(folder: str | os.PathLike) -> list[Path]:
         return done
     for entry in entries:
         path = Path(entry.path)
-        if not is_stale(path):
-            continue
         m = _OWN.match(entry.name)
+        if m is None or not is_stale(path):
+            continue
         target = folder / m.group(3)
         with contextlib.suppress(OSError):
             if m.group(1) == "old" and not os.path.lexists(target):
@@ -166,8 +167,7 @@ def _remove(path: Path) -> None:
 
 # ---- swapping a folder in -------------------------------------------------------------------------
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100  # renameat2's flag; "paths relative to the working folder"
 
 
 def _libc():
@@ -229,9 +229,7 @@ class Output:
 
 def _nearest_existing(path: Path) -> Path:
     p = path
-    while not os.path.lexists(p):
-        if p.parent == p:
-            break
+    while not os.path.lexists(p) and p.parent != p:
         p = p.parent
     return p
 
@@ -363,7 +361,7 @@ class Outputs:
         return best
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator["Staging"]:
+    def transaction(self) -> Iterator[Staging]:
         """Stage every output; commit them all on success, remove every temporary on failure."""
         staging = Staging()
         try:
@@ -429,7 +427,7 @@ class Staging:
         self._top.append((out, staged))
 
     def commit(self) -> None:
-        for out, staged in self._top:  # last look: nothing appeared in the way while we worked
+        for out, _staged in self._top:  # last look: nothing appeared in the way while we worked
             if out.kind == "file" and out.path.is_dir():
                 raise InputError(f"{out.label()}: is a folder, not a file")
             if out.kind != "file" and os.path.lexists(out.path) and not out.path.is_dir():

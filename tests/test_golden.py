@@ -26,8 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from dfu_sched.cli import main
-
 from tests.helpers import ROOT
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("DFU_GOLDEN") == "update"
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dfu_sched import io as dio
 from dfu_sched.cli import main
@@ -451,8 +453,6 @@ def test_wheel_ships_every_scenario_file_and_every_package():
 
 
 # ---- the transaction, for any set of outputs and any failure point --------------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 def _snapshot(folder: Path) -> dict[str, str]:

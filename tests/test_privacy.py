@@ -21,9 +21,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tests.helpers import ROOT
 from dfu_sched.cli import main
 from dfu_sched.reports.cells import FORMULA_START, safe_text
+from tests.helpers import ROOT
 
 EX = ROOT / "scenarios" / "examples"
 WEEK = "2024-06-03"
@@ -206,7 +206,8 @@ def test_every_workbook_has_a_styled_frozen_header_and_real_dates(injected_outpu
 # ---- item 2: messages never repeat a cell value ------------------------------------------------------
 
 SECRET = "NY/2024/1007"
-HEADER = "device_id,case_id,device_type,date_submitted,tier,risk_factors,estimated_hours,deadline,victim_device,accreditation"
+HEADER = ("device_id,case_id,device_type,date_submitted,tier,risk_factors,estimated_hours,deadline,victim_device,"
+          "accreditation")
 GOOD = "EX2401,NY/2024/1001,phone,2024-06-01,H,,8,,,"
 STAFF_OK = (EX / "staff.csv").read_text()
 PROBES = {
@@ -218,7 +219,8 @@ PROBES = {
     "tier": (HEADER + "\nEX2401,C9,phone,2024-06-01," + SECRET + ",,8,,,\n", "row 2, column 'tier'"),
     "risk_factors": (HEADER + "\nEX2401,C9,phone,2024-06-01,," + SECRET + ",8,,,\n", "row 2, column 'risk_factors'"),
     "date_submitted": (HEADER + "\nEX2401,C9,phone," + SECRET + ",H,,8,,,\n", "row 2, column 'date_submitted'"),
-    "estimated_hours": (HEADER + "\nEX2401,C9,phone,2024-06-01,H,," + SECRET + ",,,\n", "row 2, column 'estimated_hours'"),
+    "estimated_hours": (HEADER + "\nEX2401,C9,phone,2024-06-01,H,," + SECRET + ",,,\n",
+                        "row 2, column 'estimated_hours'"),
     "deadline": (HEADER + "\nEX2401,C9,phone,2024-06-01,H,,8," + SECRET + ",,\n", "row 2, column 'deadline'"),
     "victim_device": (HEADER + "\nEX2401,C9,phone,2024-06-01,H,,8,," + SECRET + ",\n", "row 2, column 'victim_device'"),
     "accreditation": (HEADER + "\nEX2401,C9,phone,2024-06-01,H,,8,,," + SECRET + "\n", "row 2, column 'accreditation'"),

@@ -52,7 +52,8 @@ class _State:
 
 def _best_insert(st: _State, e: int, base: list[int], room: int, k: int) -> tuple[float | None, int]:
     """Best unassigned device to add to ``base`` on ``e`` within ``room`` slots (first k tried)."""
-    inst, best, tried = st.inst, (None, -1), 0
+    inst, tried = st.inst, 0
+    best: tuple[float | None, int] = (None, -1)
     for u in st.pool:
         if tried >= k:
             break
@@ -146,7 +147,7 @@ def _swap(st: _State) -> bool:
                     s2 = [j for j in st.sets[e2] if j != b] + [a]
                     v1 = st.value(e1, s1)
                     v2 = st.value(e2, s2) if v1 is not None else None
-                    if v2 is not None and v1 + v2 > st.val[e1] + st.val[e2] + EPS:
+                    if v1 is not None and v2 is not None and v1 + v2 > st.val[e1] + st.val[e2] + EPS:
                         st.apply(e1, s1, v1)
                         st.apply(e2, s2, v2)
                         improved = True

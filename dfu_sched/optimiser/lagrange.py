@@ -47,7 +47,9 @@ class _PathDP:
         self.reps = np.array(reps, dtype=np.int64)
         self.caps = np.array([int(inst.cap[e]) for e in reps], dtype=np.int64)
         self.C = int(self.caps.max()) if len(reps) else 0
-        J, G, starts = [], [], []
+        J: list[np.ndarray] = []
+        G: list[np.ndarray] = []
+        starts: list[int] = []
         for g, e in enumerate(reps):
             devs = cand[inst.elig_mask[cand, e]]
             starts.append(sum(x.size for x in J))

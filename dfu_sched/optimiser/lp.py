@@ -90,7 +90,9 @@ def examiner_groups(inst: Instance, aggregate: bool = True) -> list[list[int]]:
 def _columns(inst: Instance, cand: list[int], groups: list[list[int]],
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Columns (device, group, start slot) of the aggregated TI-LP."""
-    J, G, S = [], [], []
+    J: list[np.ndarray] = []
+    G: list[np.ndarray] = []
+    S: list[np.ndarray] = []
     for j in cand:
         for g, members in enumerate(groups):
             rep = members[0]
@@ -99,7 +101,9 @@ def _columns(inst: Instance, cand: list[int], groups: list[list[int]],
             hi = min(int(inst.cap[rep]), int(inst.latest_end[j, rep])) - int(inst.p[j])
             if hi >= 0:
                 s = np.arange(hi + 1)
-                J.append(np.full(s.size, j)), G.append(np.full(s.size, g)), S.append(s)
+                J.append(np.full(s.size, j))
+                G.append(np.full(s.size, g))
+                S.append(s)
     if not J:
         z = np.zeros(0, dtype=np.int64)
         return z, z, z

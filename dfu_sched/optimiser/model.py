@@ -12,8 +12,8 @@ weekend), and it scores ``w * (week_hours - start)``: the risk-hours saved again
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -184,13 +184,13 @@ def examiner_slots(x: PlanExaminer, week_hours: float) -> np.ndarray:
     return np.array(sorted(starts)[:cap], dtype=float)
 
 
-def working_week_end(inst: "Instance") -> float:
+def working_week_end(inst: Instance) -> float:
     """End of the last working slot of any examiner (hours on the week axis; 0 if none)."""
     ends = [float(c[-1]) + UNIT_HOURS for c in inst.clock if len(c)]
     return max(ends) if ends else 0.0
 
 
-def working_hours_tail(inst: "Instance", plan: list[list[int]]) -> float:
+def working_hours_tail(inst: Instance, plan: list[list[int]]) -> float:
     """What the plan's devices earn after the working week ends: ``w (H - end of the working
     week)`` each, whenever in the week they start. The examiners' choices control the rest."""
     rest = max(0.0, inst.H - working_week_end(inst))
@@ -254,7 +254,7 @@ def build_instance(devices: Sequence[PlanDevice], examiners: Sequence[PlanExamin
                          for d in devices], dtype=float)
     due = deadline <= week_hours
     latest_end = np.tile(cap, (n, 1)) if n else np.zeros((0, m), dtype=np.int64)
-    for j in np.flatnonzero(due):
+    for j in np.flatnonzero(due).tolist():
         for e in range(m):
             ends = clock[e] + UNIT_HOURS
             latest_end[j, e] = min(cap[e], int(np.searchsorted(ends, deadline[j] + 1e-9, side="right")))

@@ -81,13 +81,13 @@ def scip_improve(inst: Instance, model, plan: list[list[int]], time_limit_s: flo
         by_group.setdefault(int(model.G[k]), []).append((int(model.S[k]), int(model.J[k])))
     for g, cols in by_group.items():
         members = model.groups[g]
-        free = {e: 0 for e in members}
+        free = dict.fromkeys(members, 0)
         for s, j in sorted(cols):
-            e = min((e for e in members if free[e] <= s), key=lambda e: (free[e], e), default=None)
-            if e is None:
+            who = min((e for e in members if free[e] <= s), key=lambda e: (free[e], e), default=None)
+            if who is None:
                 return None
-            out[e].append(j)
-            free[e] = s + int(inst.p[j])
+            out[who].append(j)
+            free[who] = s + int(inst.p[j])
     # keep the MIP's order (gaps closed) or Smith's, whichever scores better per examiner
     from dfu_sched.optimiser.sequence import score
     final = []

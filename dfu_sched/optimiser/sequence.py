@@ -7,9 +7,9 @@ only ever taking a device next when the remaining deadline devices still fit (Ja
 """
 from __future__ import annotations
 
-import numpy as np
-
 from types import SimpleNamespace
+
+import numpy as np
 
 from dfu_sched.optimiser.model import Instance
 
@@ -69,7 +69,7 @@ def _deadline_aware(inst: Instance, e: int, order: list[int]) -> list[int]:
         # EDD check of the due devices left, computed once per step: taking j first keeps every
         # deadline iff j itself is on time and the due devices other than j pass EDD from t+p_j
         dues = sorted((le[i][e], p[i], i) for i in rest if due[i])
-        for k, j in enumerate(rest):
+        for k, j in enumerate(rest):  # noqa: B007 - the device taken is rest[k] after the break
             tj = t + p[j]
             if due[j] and tj > le[j][e]:
                 continue

@@ -45,7 +45,8 @@ def question_400k(workers: int = 2, replications: int = 32) -> dict:
     out = result_json(res, sc)
     wall = time.perf_counter() - t0
     return {"wall_seconds": round(wall, 1), "chosen": out["chosen"]["label"], "cost_gbp": out["chosen"]["cost_gbp"],
-            **{k: out["run"][k] for k in ("mixes_evaluated", "replications_simulated", "mixes_x_replications_per_minute")},
+            **{k: out["run"][k]
+               for k in ("mixes_evaluated", "replications_simulated", "mixes_x_replications_per_minute")},
             "frontier": [(p["label"], p["cost_gbp"], p["replications"]) for p in out["frontier"]]}
 
 

@@ -22,7 +22,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
 from dfu_sched.optimiser import (  # noqa: E402
-    DEFAULT_SEARCH_BUDGET, DEFAULT_TIME_LIMIT_S, PlanConfig, plan_week,
+    DEFAULT_SEARCH_BUDGET,
+    DEFAULT_TIME_LIMIT_S,
+    PlanConfig,
+    plan_week,
 )
 from dfu_sched.optimiser.synthetic import synthetic_week  # noqa: E402
 

@@ -14,10 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
+from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.experiment import replication_seed, run_experiment
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import DFUModel
-from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.workload import child_seed, generate
 
 ROOT = Path(__file__).resolve().parents[2]

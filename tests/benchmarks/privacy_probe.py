@@ -18,7 +18,6 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import tests.test_privacy as tp  # noqa: E402
-
 from dfu_sched.reports.cells import FORMULA_START  # noqa: E402
 
 
@@ -50,7 +49,7 @@ def main() -> None:
                             live += 1
             print(f"live formula text  {f.relative_to(out)}: {live}")
         leaks = 0
-        for name, (text, _where) in sorted(tp.PROBES.items()):
+        for _name, (text, _where) in sorted(tp.PROBES.items()):
             qf = tmp / "probe.csv"
             qf.write_text(text)
             res = tp.run(["plan", qf, "--staff", tp.EX / "staff.csv", "--week", tp.WEEK])
