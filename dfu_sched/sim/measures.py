@@ -11,12 +11,16 @@ every measure a small pure function that can be checked by hand. Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dfu_sched.sim.model import EXAM, RunOutput
-from dfu_sched.scenario.schema import HOURS_PER_WEEK, STAGES, Scenario
+from dfu_sched.sim.records import EXAM, RunOutput
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.sim.workload import QUICK_PATH, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dfu_sched.scenario.schema import Scenario
 
 PERCENTILES = {"p50": 50, "p90": 90, "p95": 95}
 MONTH_WEEKS = 52.0 / 12.0
