@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dfu_sched.sim.records import EXAM, RunOutput
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
+from dfu_sched.sim.records import EXAM, RunOutput
 from dfu_sched.sim.workload import QUICK_PATH, Workload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +36,7 @@ class ReplicationMeasures:
 
 def _describe(values_days: np.ndarray) -> dict[str, float]:
     if values_days.size == 0:
-        return {"mean": np.nan, **{k: np.nan for k in PERCENTILES}}
+        return {"mean": np.nan, **dict.fromkeys(PERCENTILES, np.nan)}
     out = {"mean": float(values_days.mean())}
     pct = np.percentile(values_days, list(PERCENTILES.values()))
     out.update({k: float(v) for k, v in zip(PERCENTILES, pct)})
@@ -148,7 +148,8 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     exam_rostered = sum(i.rostered_hours for i in out.servers if i.stage == EXAM)
     scal["utilisation.all examiners"] = exam_busy / exam_rostered if exam_rostered > 0 else np.nan
     # Exact time-average number awaiting examination over the window (for Little's law).
-    scal["little.queue_time_avg"] = float(_window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H).sum() / (H - w0))
+    in_queue = _window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H)
+    scal["little.queue_time_avg"] = float(in_queue.sum() / (H - w0))
     return ReplicationMeasures(scal, weekly)
 
 
@@ -181,7 +182,8 @@ def _count_between(a: np.ndarray, b: np.ndarray, times: np.ndarray, released: np
         a = np.maximum(a, released)
     b = np.maximum(np.asarray(b, dtype=float), a)
     a_sorted, b_sorted = np.sort(a), np.sort(b)
-    return (np.searchsorted(a_sorted, times, side="right") - np.searchsorted(b_sorted, times, side="right")).astype(float)
+    entered = np.searchsorted(a_sorted, times, side="right")
+    return (entered - np.searchsorted(b_sorted, times, side="right")).astype(float)
 
 
 def _months_of_work(awaiting: np.ndarray, completions: np.ndarray, trailing: int = 13) -> np.ndarray:

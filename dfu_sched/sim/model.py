@@ -16,11 +16,10 @@ Busy time is booked per working segment as it starts, so work in hand at the hor
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Generator
-from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, EventPriority
 
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
 from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
@@ -42,7 +41,7 @@ class CountingEnvironment(simpy.Environment):
         super().__init__(initial_time)
         self.scheduled = 0
 
-    def schedule(self, event: simpy.Event, priority: int = simpy.core.NORMAL, delay: float = 0) -> None:
+    def schedule(self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         self.scheduled += 1
         super().schedule(event, priority, delay)
 
@@ -55,6 +54,10 @@ class Device(QueuedDevice):
     avoids reading numpy scalars)."""
 
     __slots__ = ("remaining", "stage", "queued_at", "started_at")
+    remaining: float   # work left at the current stage, in working hours at rate 1
+    stage: int         # index into the model's route
+    queued_at: int     # stage whose queue entry was recorded (-1: none yet)
+    started_at: int    # stage whose start was recorded (-1: none yet)
 
 
 # ---- rosters ---------------------------------------------------------------------------------
@@ -104,7 +107,7 @@ class Pool:
     everyone starts at 08:00) the examiner who has waited longest for work chooses first.
     """
 
-    def __init__(self, model: "DFUModel", stage: int, queue: DispatchQueue):
+    def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue):
         self.model = model
         self.stage = stage
         self.queue = queue
@@ -158,7 +161,7 @@ class Pool:
         k_new = key(dev, now)
         victim, victim_key = None, None
         for srv in self.servers:
-            if srv.working and srv.eligible(dev):
+            if srv.working and srv.current is not None and srv.eligible(dev):
                 k = key(srv.current, now)
                 if k > k_new and (victim_key is None or k > victim_key):
                     victim, victim_key = srv, k
@@ -170,7 +173,7 @@ class Pool:
 class Server:
     """One examiner, kiosk or workstation: a SimPy process that follows its roster exactly."""
 
-    def __init__(self, model: "DFUModel", pool: Pool, sid: int, info: ServerInfo,
+    def __init__(self, model: DFUModel, pool: Pool, sid: int, info: ServerInfo,
                  starts: np.ndarray, ends: np.ndarray, rates: np.ndarray, skills: list[int] | None):
         self.model, self.pool, self.sid, self.info = model, pool, sid, info
         self.starts, self.ends, self.rates = starts.tolist(), ends.tolist(), rates.tolist()
@@ -195,7 +198,7 @@ class Server:
 
     def take(self, now: float) -> Device | None:
         """The device this server would start now (removed from the queue), or None."""
-        return self.pool.queue.take_for(self.sid, self.groups, now)  # type: ignore[return-value]
+        return self.pool.queue.take_for(self.sid, self.groups, now)
 
     def run(self):
         env = self.model.env
@@ -377,7 +380,8 @@ class DFUModel:
     def _enter(self, dev: Device) -> None:
         s = self.route[dev.stage]
         hours = self.wl.hours[dev.i, s]
-        if s == EXAM and self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE:
+        quick = self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE
+        if s == EXAM and quick:
             hours *= self.sc.stages.triage.quick_path_factor
         dev.remaining = float(hours)
         self.pools[s].put(dev)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
 
 #: An urgency key: compared as a tuple, smaller = sooner (bools and ints compare as numbers).
 Key = tuple[float, ...]
@@ -38,10 +39,11 @@ class QueuedDevice:
 
 #: The urgency of a waiting device at time ``now`` (hours): a discipline's key function.
 KeyFn = Callable[[QueuedDevice, float], Key]
-_Entry = tuple[float, int, QueuedDevice]
+#: The device type a queue holds (the model's ``Device``; plain ``QueuedDevice`` in tests).
+D = TypeVar("D", bound=QueuedDevice)
 
 
-class DispatchQueue:
+class DispatchQueue(Generic[D]):
     """Waiting devices of one stage, grouped so the policy's best is found in a few comparisons."""
 
     def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None):
@@ -50,10 +52,10 @@ class DispatchQueue:
         self.n_tiers = n_tiers
         self.skilled = n_skills is not None
         self.n_skills = n_skills or 1
-        self.heaps: list[list[_Entry]] = [[] for _ in range(2 * n_tiers * self.n_skills)]
+        self.heaps: list[list[tuple[float, int, D]]] = [[] for _ in range(2 * n_tiers * self.n_skills)]
         self.size = 0
 
-    def group(self, dev: QueuedDevice) -> int:
+    def group(self, dev: D) -> int:
         skill = dev.skill if self.skilled else 0
         return ((0 if dev.expedite else 1) * self.n_tiers + dev.tier) * self.n_skills + skill
 
@@ -65,7 +67,7 @@ class DispatchQueue:
     def __len__(self) -> int:
         return self.size
 
-    def push(self, dev: QueuedDevice) -> None:
+    def push(self, dev: D) -> None:
         dev.in_queue = True
         heapq.heappush(self.heaps[self.group(dev)], (dev.submit, dev.seq, dev))
         self.size += 1
@@ -87,7 +89,7 @@ class DispatchQueue:
         """The most urgent key among ``groups`` (None if nothing waits)."""
         return self._best(groups, now)[1]
 
-    def pop(self, groups: Sequence[int], now: float) -> QueuedDevice | None:
+    def pop(self, groups: Sequence[int], now: float) -> D | None:
         g, _ = self._best(groups, now)
         if g < 0:
             return None
@@ -96,23 +98,23 @@ class DispatchQueue:
         self.size -= 1
         return dev
 
-    def take_for(self, server_id: int, groups: Sequence[int], now: float) -> QueuedDevice | None:
+    def take_for(self, server_id: int, groups: Sequence[int], now: float) -> D | None:
         """The device server ``server_id`` (eligible for ``groups``) starts now, removed; None if none.
 
         The plain queue ignores who asks; a planned queue serves the server's own list first."""
         return self.pop(groups, now)
 
-    def take(self, dev: QueuedDevice) -> None:
+    def take(self, dev: D) -> None:
         """Remove a specific device (the weekly plan chose it); its heap entry is dropped lazily."""
         dev.in_queue = False
         self.size -= 1
 
-    def waiting(self) -> list[QueuedDevice]:
+    def waiting(self) -> list[D]:
         """Every waiting device, in no particular order (for the weekly planner)."""
         return [e[2] for h in self.heaps for e in h if e[2].in_queue]
 
 
-class PlannedQueue(DispatchQueue):
+class PlannedQueue(DispatchQueue[D]):
     """Weekly-plan queue: each server works its planned list first, then falls back to the key.
 
     The plan is rebuilt at the start of every simulated week (``sim/weekly_plan.py``); devices that
@@ -121,19 +123,19 @@ class PlannedQueue(DispatchQueue):
 
     def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None):
         super().__init__(key, n_tiers, n_skills)
-        self.plans: dict[int, list[QueuedDevice]] = {}
+        self.plans: dict[int, list[D]] = {}
         self.planned: set[int] = set()
 
-    def set_plans(self, plans: dict[int, list[QueuedDevice]]) -> None:
+    def set_plans(self, plans: dict[int, list[D]]) -> None:
         self.plans = {k: list(reversed(v)) for k, v in plans.items()}  # pop() from the end
         self.planned = {d.i for v in plans.values() for d in v}
 
-    def take_for(self, server_id: int, groups: Sequence[int], now: float) -> QueuedDevice | None:
+    def take_for(self, server_id: int, groups: Sequence[int], now: float) -> D | None:
         """An urgent unplanned device, else the server's next planned one, else the key's best."""
         dev = self.pop_urgent(groups, now) or self.pop_planned(server_id)
         return dev if dev is not None else self.pop(groups, now)
 
-    def pop_urgent(self, groups: Sequence[int], now: float) -> QueuedDevice | None:
+    def pop_urgent(self, groups: Sequence[int], now: float) -> D | None:
         """An unplanned most-urgent-tier or expedited device jumps the plan: a very-high-risk
         device submitted on Tuesday must not wait for next Monday's plan."""
         g, _ = self._best(groups, now)
@@ -144,7 +146,7 @@ class PlannedQueue(DispatchQueue):
             return self.pop(groups, now)
         return None
 
-    def pop_planned(self, server_id: int) -> QueuedDevice | None:
+    def pop_planned(self, server_id: int) -> D | None:
         plan = self.plans.get(server_id)
         while plan:
             dev = plan.pop()

@@ -75,10 +75,9 @@ def _hours(sc: Scenario, dtype: np.ndarray, u: np.ndarray) -> np.ndarray:
         rows = dtype == t
         if not rows.any():
             continue
-        for s, stage in enumerate(STAGES):
-            dist = spec.service_hours.get(stage)
-            if dist is not None:
-                hours[rows, s] = dist.ppf(u[rows, s])
+        for stage, dist in spec.service_hours.items():  # pure inverse CDFs: order-free
+            s = STAGES.index(stage)
+            hours[rows, s] = dist.ppf(u[rows, s])
     return hours
 
 

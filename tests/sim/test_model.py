@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dfu_sched.scenario.schema import ExaminerGroup
 from dfu_sched.sim.model import shift_table
 from dfu_sched.sim.records import EXAM
-from dfu_sched.scenario.schema import ExaminerGroup
 from tests.helpers import backlog, mini, run
 
 MON_8 = 8.0          # Monday 08:00 in hours from the start (2024-01-01 is a Monday)
