@@ -117,9 +117,9 @@ AGING = Discipline("aging", "largest tier weight x (1 + days waited / aging scal
 EDD = Discipline("edd", "earliest tier deadline (submission + target) first", edd_key)
 WEEKLY_PLAN = Discipline(
     "weekly-plan", "the optimiser plans every simulated Monday; aging between plans", aging_key,
-    # Examiners follow their lists, not submission order, and a list may hold an examiner to a
-    # planned device while another waits, so neither property holds.
-    monotone_in_submission=False, work_conserving=False,
+    # Examiners follow their lists, not submission order; a free examiner whose list is empty
+    # falls back to the aging key, so the plan is still work conserving.
+    monotone_in_submission=False,
     exam_queue=PlannedQueue, planner=WeeklyPlanner, cpu_bound_planner=True,
 )
 
