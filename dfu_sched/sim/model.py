@@ -107,7 +107,7 @@ class Pool:
     everyone starts at 08:00) the examiner who has waited longest for work chooses first.
     """
 
-    def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue):
+    def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue[Device]):
         self.model = model
         self.stage = stage
         self.queue = queue
