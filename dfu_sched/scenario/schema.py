@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS, WORKING_DAYS, Weekday
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WORKING_DAYS, Weekday
 from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.levers import Investment, check_investment
@@ -243,7 +243,8 @@ class Policy(Strict):
     )
     preemptive: bool = Field(False, description="Preemptive-resume: a more urgent device interrupts a running one.")
     expedite_share: float = Field(0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
-    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS, description="Aging scale in days; default each tier's target.")
+    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS,
+                                     description="Aging scale in days; default each tier's target.")
     plan_time_limit_s: float = Field(1.0, gt=0, le=3600, description="Solver time per simulated week for weekly-plan.")
 
     @field_validator("discipline")
