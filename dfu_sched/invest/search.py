@@ -42,7 +42,8 @@ from dfu_sched.sim.experiment import default_workers, replication_seed, worker_p
 from dfu_sched.scenario.levers import (Contract, apply_mix, cost_profile, max_units, mix_cost, mix_label, normalise_mix,
                               outsourcing_contracts, recurring_after_horizon, unit_label)
 from dfu_sched.sim.measures import MONTH_WEEKS, label_of, measure
-from dfu_sched.sim.model import EXAM, DFUModel
+from dfu_sched.sim.model import DFUModel
+from dfu_sched.sim.records import EXAM
 from dfu_sched.scenario.schema import HOURS_PER_WEEK, Scenario, format_validation_error
 from dfu_sched.stats import (NON_NEGATIVE, measure_interval, measure_range, paired_difference, t_interval,
                              t_interval_columns)

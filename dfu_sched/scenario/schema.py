@@ -15,10 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS, WORKING_DAYS, Weekday
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WORKING_DAYS, Weekday
 from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.levers import Investment, check_investment
+from dfu_sched.sim.disciplines import DISCIPLINES
+from dfu_sched.sim.disciplines import describe as describe_disciplines
 from dfu_sched.yamlfile import read_yaml_mapping
 
 # Stated ranges: finite, and small enough that the arithmetic (growth, dates, counts) stays exact.
@@ -230,17 +232,28 @@ class BacklogEntry(Strict):
 
 
 class Policy(Strict):
-    discipline: Literal["fifo", "priority", "aging", "edd", "weekly-plan"] = Field(
+    """The queue rule. ``discipline`` names an entry of ``dfu_sched.sim.disciplines.DISCIPLINES``:
+    the schema looks the names up there (the one arrow from the scenario wing into ``sim``) so a
+    new discipline is one registered object, and the JSON Schema lists exactly what can run."""
+
+    discipline: str = Field(
         "fifo",
-        description=(
-            "fifo: oldest submission first; priority: strict tier order then oldest; aging: largest "
-            "weight x (1 + days waited / aging scale); edd: earliest tier deadline; weekly-plan: the optimiser."
-        ),
+        description=describe_disciplines(),
+        json_schema_extra={"enum": list(DISCIPLINES)},
     )
     preemptive: bool = Field(False, description="Preemptive-resume: a more urgent device interrupts a running one.")
     expedite_share: float = Field(0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
-    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS, description="Aging scale in days; default each tier's target.")
+    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS,
+                                     description="Aging scale in days; default each tier's target.")
     plan_time_limit_s: float = Field(1.0, gt=0, le=3600, description="Solver time per simulated week for weekly-plan.")
+
+    @field_validator("discipline")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        if v not in DISCIPLINES:
+            names = list(DISCIPLINES)
+            raise ValueError(f"unknown discipline '{v}'{_suggest(v, names)} (known: {', '.join(names)})")
+        return v
 
 
 class Measures(Strict):

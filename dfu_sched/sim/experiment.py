@@ -23,6 +23,7 @@ import numpy as np
 
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
+from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import simulate_once
 from dfu_sched.scenario.schema import STAGES, Scenario
@@ -277,7 +278,7 @@ def run_experiment(sc: Scenario, replications: int | None = None, seed: int | No
     check_size(sc, n)  # refuse before starting, never die deep inside
     workers = default_workers() if workers is None else max(1, workers)
     workers = min(workers, n)
-    if sc.policy.discipline == "weekly-plan":
+    if DISCIPLINES[sc.policy.discipline].cpu_bound_planner:
         workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
     t0 = time.perf_counter()
     results: list = [None] * n

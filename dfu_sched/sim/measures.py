@@ -11,12 +11,16 @@ every measure a small pure function that can be checked by hand. Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dfu_sched.sim.model import EXAM, RunOutput
-from dfu_sched.scenario.schema import HOURS_PER_WEEK, STAGES, Scenario
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
+from dfu_sched.sim.records import EXAM, Records, RunOutput
 from dfu_sched.sim.workload import QUICK_PATH, Workload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dfu_sched.scenario.schema import Scenario
 
 PERCENTILES = {"p50": 50, "p90": 90, "p95": 95}
 MONTH_WEEKS = 52.0 / 12.0
@@ -32,7 +36,7 @@ class ReplicationMeasures:
 
 def _describe(values_days: np.ndarray) -> dict[str, float]:
     if values_days.size == 0:
-        return {"mean": np.nan, **{k: np.nan for k in PERCENTILES}}
+        return {"mean": np.nan, **dict.fromkeys(PERCENTILES, np.nan)}
     out = {"mean": float(values_days.mean())}
     pct = np.percentile(values_days, list(PERCENTILES.values()))
     out.update({k: float(v) for k, v in zip(PERCENTILES, pct)})
@@ -53,27 +57,57 @@ def wait_end(rec) -> np.ndarray:
 
 
 def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
+    """Every scalar and weekly measure of one replication (see the module docstring)."""
     rec = out.records
     w0 = sc.calendar.warmup_weeks * HOURS_PER_WEEK
     H = sc.calendar.horizon_weeks * HOURS_PER_WEEK
     weeks = sc.calendar.horizon_weeks
-    t_weeks = np.arange(weeks + 1) * HOURS_PER_WEEK
-    scal: dict[str, float] = {}
-    weekly: dict[str, np.ndarray] = {"week": np.arange(weeks + 1, dtype=float)}
+    start = rec.start[:, EXAM]
+    wait_days = (start - wl.submit) / 24.0
+    wend = wait_end(rec)
+    targets = np.array([t.target_days for t in sc.tiers])
+    within = wait_days <= targets[wl.tier]
+    scopes = [(t.name, wl.tier == k) for k, t in enumerate(sc.tiers)] + [("overall", np.ones(wl.n, bool))]
 
+    scal = _tier_scalars(sc, wl, rec, scopes, wait_days, within, wend)
+    weekly, awaiting = _weekly_series(sc, wl, rec, scopes, wait_days, within, wend)
+    starts_week = np.floor(start / HOURS_PER_WEEK)
+    first_week = int(np.ceil(sc.calendar.warmup_weeks))
+    for thr in sc.measures.wait_thresholds_days:
+        scal[f"first_week_below.{thr:g}"] = _first_week_below(starts_week, wait_days, weeks, thr, first_week)
+    for thr in sc.measures.backlog_thresholds_devices:
+        scal[f"first_week_backlog_below.{threshold_label(thr)}"] = first_week_backlog_below(awaiting, thr, first_week)
+
+    # --- throughput and utilisation
+    window_weeks = (H - w0) / HOURS_PER_WEEK
+    exam_end, submitted = rec.end[:, EXAM], submission_times(wl)
+    scal["throughput.examined_per_week"] = float(((exam_end >= w0) & (exam_end < H)).sum() / window_weeks)
+    scal["throughput.submitted_per_week"] = float(((submitted >= w0) & (submitted < H)).sum() / window_weeks)
+    scal["throughput.screened_out_per_week"] = float(
+        (rec.screened & (rec.done >= w0) & (rec.done < H)).sum() / window_weeks)
+    scal.update(_utilisation(out))
+    # Exact time-average number awaiting examination over the window (for Little's law).
+    in_queue = _window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H)
+    scal["little.queue_time_avg"] = float(in_queue.sum() / (H - w0))
+    return ReplicationMeasures(scal, weekly)
+
+
+Scopes = list[tuple[str, np.ndarray]]
+
+
+def _tier_scalars(sc: Scenario, wl: Workload, rec: Records, scopes: Scopes, wait_days: np.ndarray,
+                  within: np.ndarray, wend: np.ndarray) -> dict[str, float]:
+    """Waits, completion times, exposure and what is left at the end, per tier and overall."""
+    w0 = sc.calendar.warmup_weeks * HOURS_PER_WEEK
+    H = sc.calendar.horizon_weeks * HOURS_PER_WEEK
     start = rec.start[:, EXAM]
     started = (start >= w0) & (start < H)
-    wait_days = (start - wl.submit) / 24.0
-    exam_end = rec.end[:, EXAM]
-    completed = (rec.done >= w0) & (rec.done < H) & ~rec.screened & ~np.isnan(exam_end)
+    completed = (rec.done >= w0) & (rec.done < H) & ~rec.screened & ~np.isnan(rec.end[:, EXAM])
     complete_days = (rec.done - wl.submit) / 24.0
-    wend = wait_end(rec)
     unexamined_days = _window_overlap(wl.submit, wend, w0, H) / 24.0
     targets = np.array([t.target_days for t in sc.tiers])
     weights = np.array([t.weight for t in sc.tiers])
-    within = wait_days <= targets[wl.tier]
-
-    scopes = [(t.name, wl.tier == k) for k, t in enumerate(sc.tiers)] + [("overall", np.ones(wl.n, bool))]
+    scal: dict[str, float] = {}
     for name, rows in scopes:
         s = rows & started
         for stat, v in _describe(wait_days[s]).items():
@@ -92,8 +126,16 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
             scal[f"{name}.age_at_end_days.{stat}"] = v
         scal[f"{name}.past_target_at_end"] = float(
             (waiting_end & ((H - wl.submit) / 24.0 > targets[wl.tier])).sum())
+    return scal
 
-    # --- weekly series
+
+def _weekly_series(sc: Scenario, wl: Workload, rec: Records, scopes: Scopes, wait_days: np.ndarray,
+                   within: np.ndarray, wend: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Series sampled at week boundaries or summed over weeks; also the awaiting count it samples."""
+    H = sc.calendar.horizon_weeks * HOURS_PER_WEEK
+    weeks = sc.calendar.horizon_weeks
+    t_weeks = np.arange(weeks + 1) * HOURS_PER_WEEK
+    weekly: dict[str, np.ndarray] = {"week": np.arange(weeks + 1, dtype=float)}
     awaiting = _count_between(wl.submit, wend, t_weeks, released=wl.release)
     weekly["backlog.awaiting_examination"] = awaiting
     for s in sc.enabled_stages:
@@ -110,28 +152,23 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
         weekly[f"past_target.{t.name}"] = _count_between(late_from, wend[rows], t_weeks, released=wl.release[rows])
 
     bins = np.append(t_weeks[:-1], H)
+    exam_end = rec.end[:, EXAM]
     completions = np.histogram(exam_end[~np.isnan(exam_end)], bins=bins)[0].astype(float)
     weekly["throughput.examined"] = np.append(completions, np.nan)
     submitted = submission_times(wl)
     weekly["throughput.submitted"] = np.append(np.histogram(submitted, bins=bins)[0].astype(float), np.nan)
     weekly["months_of_work"] = _months_of_work(awaiting, completions)
-    starts_week = np.floor(start / HOURS_PER_WEEK)
+    starts_week = np.floor(rec.start[:, EXAM] / HOURS_PER_WEEK)
     for name, rows in scopes:
         mean_wait, share = _weekly_wait(starts_week, wait_days, within, rows, weeks)
         weekly[f"wait_to_start_days.{name}"] = mean_wait
         weekly[f"within_target_share.{name}"] = share
-    first_week = int(np.ceil(sc.calendar.warmup_weeks))
-    for thr in sc.measures.wait_thresholds_days:
-        scal[f"first_week_below.{thr:g}"] = _first_week_below(starts_week, wait_days, weeks, thr, first_week)
-    for thr in sc.measures.backlog_thresholds_devices:
-        scal[f"first_week_backlog_below.{threshold_label(thr)}"] = first_week_backlog_below(awaiting, thr, first_week)
+    return weekly, awaiting
 
-    # --- throughput and utilisation
-    window_weeks = (H - w0) / HOURS_PER_WEEK
-    scal["throughput.examined_per_week"] = float(((exam_end >= w0) & (exam_end < H)).sum() / window_weeks)
-    scal["throughput.submitted_per_week"] = float(((submitted >= w0) & (submitted < H)).sum() / window_weeks)
-    scal["throughput.screened_out_per_week"] = float(
-        (rec.screened & (rec.done >= w0) & (rec.done < H)).sum() / window_weeks)
+
+def _utilisation(out: RunOutput) -> dict[str, float]:
+    """Busy over rostered hours inside the window, by examiner group, by kit stage, and overall."""
+    scal: dict[str, float] = {}
     groups: dict[str, list[float]] = {}
     for info in out.servers:
         key = f"{STAGES[info.stage]} stations" if info.stage != EXAM else info.group
@@ -143,9 +180,7 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     exam_busy = sum(i.busy_hours for i in out.servers if i.stage == EXAM)
     exam_rostered = sum(i.rostered_hours for i in out.servers if i.stage == EXAM)
     scal["utilisation.all examiners"] = exam_busy / exam_rostered if exam_rostered > 0 else np.nan
-    # Exact time-average number awaiting examination over the window (for Little's law).
-    scal["little.queue_time_avg"] = float(_window_overlap(np.maximum(wl.submit, wl.release), wend, w0, H).sum() / (H - w0))
-    return ReplicationMeasures(scal, weekly)
+    return scal
 
 
 def submission_times(wl: Workload) -> np.ndarray:
@@ -177,7 +212,8 @@ def _count_between(a: np.ndarray, b: np.ndarray, times: np.ndarray, released: np
         a = np.maximum(a, released)
     b = np.maximum(np.asarray(b, dtype=float), a)
     a_sorted, b_sorted = np.sort(a), np.sort(b)
-    return (np.searchsorted(a_sorted, times, side="right") - np.searchsorted(b_sorted, times, side="right")).astype(float)
+    entered = np.searchsorted(a_sorted, times, side="right")
+    return (entered - np.searchsorted(b_sorted, times, side="right")).astype(float)
 
 
 def _months_of_work(awaiting: np.ndarray, completions: np.ndarray, trailing: int = 13) -> np.ndarray:

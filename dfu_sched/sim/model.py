@@ -16,18 +16,34 @@ Busy time is booked per working segment as it starts, so work in hand at the hor
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, EventPriority
 
-from dfu_sched.sim.disciplines import DispatchQueue, PlannedQueue, QueuedDevice, make_key
-from dfu_sched.scenario.schema import HOURS_PER_WEEK, STAGES, WEEKDAYS, ExaminerGroup, Roster, Scenario
-from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
+from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
+from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
+from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
+from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
+from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
 
 EPS = 1e-9
-EXAM = STAGES.index("examination")
-TRIAGE = STAGES.index("triage")
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it schedules, through SimPy's public API.
+
+    The count is the run's cost measure (``events`` in the JSON summary): every ``schedule()``
+    call, which is exactly what SimPy's private event-id counter counted before."""
+
+    def __init__(self, initial_time: float = 0) -> None:
+        super().__init__(initial_time)
+        self.scheduled = 0
+
+    def schedule(self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
+        self.scheduled += 1
+        super().schedule(event, priority, delay)
 
 
 class Device(QueuedDevice):
@@ -38,35 +54,10 @@ class Device(QueuedDevice):
     avoids reading numpy scalars)."""
 
     __slots__ = ("remaining", "stage", "queued_at", "started_at")
-
-
-@dataclass
-class Records:
-    """Per-device stage times (hours, NaN = never) and servers: the raw output of a run."""
-
-    qenter: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    server: np.ndarray
-    done: np.ndarray          # left the DFU (examined and reported, or screened out)
-    screened: np.ndarray      # bool
-
-    @classmethod
-    def empty(cls, n: int) -> "Records":
-        shape = (n, len(STAGES))
-        return cls(np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan),
-                   np.full(shape, -1, dtype=np.int64), np.full(n, np.nan), np.zeros(n, bool))
-
-
-@dataclass
-class ServerInfo:
-    """Static facts about one server, for utilisation by group."""
-
-    stage: int
-    group: str
-    name: str
-    rostered_hours: float = 0.0   # inside the measurement window
-    busy_hours: float = 0.0       # inside the measurement window
+    remaining: float   # work left at the current stage, in working hours at rate 1
+    stage: int         # index into the model's route
+    queued_at: int     # stage whose queue entry was recorded (-1: none yet)
+    started_at: int    # stage whose start was recorded (-1: none yet)
 
 
 # ---- rosters ---------------------------------------------------------------------------------
@@ -116,7 +107,7 @@ class Pool:
     everyone starts at 08:00) the examiner who has waited longest for work chooses first.
     """
 
-    def __init__(self, model: "DFUModel", stage: int, queue: DispatchQueue):
+    def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue[Device]):
         self.model = model
         self.stage = stage
         self.queue = queue
@@ -170,7 +161,7 @@ class Pool:
         k_new = key(dev, now)
         victim, victim_key = None, None
         for srv in self.servers:
-            if srv.working and srv.eligible(dev):
+            if srv.working and srv.current is not None and srv.eligible(dev):
                 k = key(srv.current, now)
                 if k > k_new and (victim_key is None or k > victim_key):
                     victim, victim_key = srv, k
@@ -182,7 +173,7 @@ class Pool:
 class Server:
     """One examiner, kiosk or workstation: a SimPy process that follows its roster exactly."""
 
-    def __init__(self, model: "DFUModel", pool: Pool, sid: int, info: ServerInfo,
+    def __init__(self, model: DFUModel, pool: Pool, sid: int, info: ServerInfo,
                  starts: np.ndarray, ends: np.ndarray, rates: np.ndarray, skills: list[int] | None):
         self.model, self.pool, self.sid, self.info = model, pool, sid, info
         self.starts, self.ends, self.rates = starts.tolist(), ends.tolist(), rates.tolist()
@@ -205,14 +196,9 @@ class Server:
         j = bisect_right(self.ends, now)
         return j < len(self.starts) and self.starts[j] <= now
 
-    def take(self, now: float):
+    def take(self, now: float) -> Device | None:
         """The device this server would start now (removed from the queue), or None."""
-        q = self.pool.queue
-        if isinstance(q, PlannedQueue):
-            dev = q.pop_urgent(self.groups, now) or q.pop_planned(self.sid)
-            if dev is not None:
-                return dev
-        return q.pop(self.groups, now)
+        return self.pool.queue.take_for(self.sid, self.groups, now)
 
     def run(self):
         env = self.model.env
@@ -297,46 +283,59 @@ class Server:
         self.pool.put(dev)
 
 
-@dataclass
-class RunOutput:
-    records: Records
-    servers: list[ServerInfo]
-    events: int = 0
-    plan_stats: dict = field(default_factory=dict)
-
-
 class DFUModel:
-    """Builds pools and servers from a scenario, feeds the workload in, runs to the horizon."""
+    """Builds pools and servers from a scenario, feeds the workload in, runs to the horizon.
+
+    The constructor is a list of steps (pools, stations, examiners, arrivals, the discipline's
+    planner) so a new kind of process is one more step; the order of the steps fixes the order in
+    which SimPy starts processes, which the golden results depend on."""
 
     def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence):
         self.sc, self.wl = sc, wl
-        self.env = simpy.Environment()
+        self.env = CountingEnvironment()
         self.horizon = sc.calendar.horizon_weeks * HOURS_PER_WEEK
         self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
         self.rec = Records.empty(wl.n)
+        self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive
         self.route = [STAGES.index(s) for s in sc.enabled_stages]
         self.weights = [t.weight for t in sc.tiers]
         self.targets_h = [t.target_days * 24.0 for t in sc.tiers]
-        key = make_key(sc.policy, self.weights, self.targets_h)
-        n_tiers, n_skills = len(sc.tiers), len(sc.skills)
         self.type_skill = [sc.skills.index(d.skill) for d in sc.device_types.values()]
         self.pools: dict[int, Pool] = {}
         self.server_info: list[ServerInfo] = []
         self.servers: list[Server] = []
+        self._build_pools()
+        self._add_stations()
+        self._add_examiners(child_seed(seed_seq, 0))
+        self.env.process(self._arrivals())
+        self.planner: Planner | None = self.discipline.start(self)
+
+    def _build_pools(self) -> None:
+        """One queue per stage on the route, as the discipline makes them."""
+        sc = self.sc
+        key = self.discipline.make_key(KeyParams(self.weights, self.targets_h, sc.policy.aging_days))
+        n_tiers, n_skills = len(sc.tiers), len(sc.skills)
         for s in self.route:
-            planned = sc.policy.discipline == "weekly-plan" and s == EXAM
-            q = (PlannedQueue if planned else DispatchQueue)(key, n_tiers, n_skills if s == EXAM else None)
+            exam = s == EXAM
+            q = self.discipline.make_queue(key, n_tiers, n_skills if exam else None, examination=exam)
             self.pools[s] = Pool(self, s, q)
-        start_weekday = sc.calendar.start_date.weekday()
-        absence_root = child_seed(seed_seq, 0)
+
+    def _add_stations(self) -> None:
+        """Kit stages (triage kiosks, extraction workstations): identical rostered servers."""
+        start_weekday = self.sc.calendar.start_date.weekday()
         for s in self.route:
             if s == EXAM:
                 continue
-            cfg = getattr(sc.stages, STAGES[s])
+            cfg = getattr(self.sc.stages, STAGES[s])
             for k in range(cfg.servers):
                 st, en = shift_table(cfg.roster, start_weekday, self.horizon)
                 self._add_server(s, f"{STAGES[s]}", f"{STAGES[s]}-{k + 1}", st, en, np.ones(len(st)), None)
+
+    def _add_examiners(self, absence_root: np.random.SeedSequence) -> None:
+        """Examiners by group: skills, roster, absence, start and leave weeks, ramp-up."""
+        sc = self.sc
+        start_weekday = sc.calendar.start_date.weekday()
         n_days = int(np.ceil(self.horizon / 24.0)) + 2
         k_global = 0
         for group in sc.examiners:
@@ -352,15 +351,9 @@ class DFUModel:
                 rates = group.productivity * ramp_factor(group, st)
                 name = group.name if group.count == 1 else f"{group.name} {k + 1}"
                 self._add_server(EXAM, group.name, name, st, en, rates, skills)
-        self.env.process(self._arrivals())
-        self.planner = None
-        if sc.policy.discipline == "weekly-plan":
-            from dfu_sched.sim.weekly_plan import WeeklyPlanner  # optimiser only when asked for
 
-            self.planner = WeeklyPlanner(self)
-            self.env.process(self.planner.run())
-
-    def _add_server(self, stage, group, name, starts, ends, rates, skills) -> None:
+    def _add_server(self, stage: int, group: str, name: str, starts: np.ndarray, ends: np.ndarray,
+                    rates: np.ndarray, skills: list[int] | None) -> None:
         info = ServerInfo(stage=stage, group=group, name=name)
         self.server_info.append(info)
         srv = Server(self, self.pools[stage], len(self.servers), info, starts, ends, rates, skills)
@@ -387,7 +380,8 @@ class DFUModel:
     def _enter(self, dev: Device) -> None:
         s = self.route[dev.stage]
         hours = self.wl.hours[dev.i, s]
-        if s == EXAM and self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE:
+        quick = self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE
+        if s == EXAM and quick:
             hours *= self.sc.stages.triage.quick_path_factor
         dev.remaining = float(hours)
         self.pools[s].put(dev)
@@ -407,9 +401,8 @@ class DFUModel:
 
     def run(self) -> RunOutput:
         self.env.run(until=self.horizon)
-        events = int(repr(self.env._eid)[6:-1])  # SimPy's event counter: for benchmarks only
         stats = self.planner.stats if self.planner is not None else {}
-        return RunOutput(self.rec, self.server_info, events, stats)
+        return RunOutput(self.rec, self.server_info, self.env.scheduled, stats)
 
 
 def free_order(srv: Server) -> tuple[float, int]:
@@ -429,8 +422,6 @@ def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
 def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence,
                   wl: Workload | None = None) -> tuple[RunOutput, Workload]:
     """One replication: its workload (from the seed, unless given) through the model."""
-    from dfu_sched.sim.workload import generate
-
     wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
     wl = generate(sc, wl_seed) if wl is None else wl
     return DFUModel(sc, wl, model_seed).run(), wl

@@ -10,22 +10,30 @@ dry, falls back to the risk-weighted aging rule, so no one idles while work wait
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dfu_sched.scenario.schema import HOURS_PER_WEEK
+from dfu_sched.calendar import HOURS_PER_WEEK
+from dfu_sched.optimiser import PlanConfig, PlanDevice, PlanExaminer, plan_week
+from dfu_sched.sim.queues import PlannedQueue, QueuedDevice
+from dfu_sched.sim.records import EXAM
+from dfu_sched.sim.workload import QUICK_PATH
 
 if TYPE_CHECKING:  # pragma: no cover
-    from dfu_sched.sim.model import DFUModel
+    from dfu_sched.sim.model import DFUModel, Server
 
 
 class WeeklyPlanner:
-    def __init__(self, model: "DFUModel"):
-        from dfu_sched.sim.model import EXAM
+    """The planning process of the weekly-plan discipline (``sim/disciplines.py`` starts it)."""
 
+    def __init__(self, model: DFUModel):
         self.model = model
         self.pool = model.pools[EXAM]
+        queue = self.pool.queue
+        assert isinstance(queue, PlannedQueue), "weekly-plan's examination queue is a PlannedQueue"
+        self.queue: PlannedQueue = queue
         sc = model.sc
         self.skill_names = sc.skills
         self.tiers = sc.tiers
@@ -37,19 +45,19 @@ class WeeklyPlanner:
         self.stats: dict[str, list[float]] = {"objective": [], "greedy_objective": [], "gap": [],
                                               "solve_s": [], "planned": [], "waiting": []}
 
-    def run(self):
+    def run(self) -> Generator[Any, Any, None]:
         env = self.model.env
         while env.now < self.model.horizon:
             self.plan(env.now)
             yield env.timeout(HOURS_PER_WEEK)
 
-    def _examiners(self, now: float):
-        from dfu_sched.optimiser import PlanExaminer
-
+    def _examiners(self, now: float) -> tuple[list[PlanExaminer], dict[str, Server]]:
         end = now + HOURS_PER_WEEK
-        out, by_id = [], {}
+        out: list[PlanExaminer] = []
+        by_id: dict[str, Server] = {}
         for srv in self.pool.servers:
-            windows, hours = [], 0.0
+            windows: list[tuple[float, float]] = []
+            hours = 0.0
             for s, e, r in zip(srv.starts, srv.ends, srv.rates):
                 if e <= now or s >= end:
                     continue
@@ -66,7 +74,8 @@ class WeeklyPlanner:
             by_id[x.id] = srv
         return out, by_id
 
-    def _candidates(self, waiting: list, examiners: list, now: float) -> list:
+    def _candidates(self, waiting: list[QueuedDevice], examiners: list[PlanExaminer],
+                    now: float) -> list[QueuedDevice]:
         """The devices worth planning: per skill, the best by aged weight per expected hour
         until their hours reach 3x the hours of the examiners who have that skill (the
         candidate filter of optimiser.md). Keeps the weekly solve small whatever the backlog."""
@@ -87,16 +96,14 @@ class WeeklyPlanner:
         return out
 
     def plan(self, now: float) -> None:
-        from dfu_sched.optimiser import PlanConfig, PlanDevice, plan_week
-        from dfu_sched.sim.workload import QUICK_PATH
-
         wl = self.model.wl
-        waiting = self.pool.queue.waiting()
+        waiting = self.queue.waiting()
         examiners, by_id = self._examiners(now)
         if not waiting or not examiners:
-            self.pool.queue.set_plans({})
+            self.queue.set_plans({})
             return
-        devices, by_dev = [], {}
+        devices: list[PlanDevice] = []
+        by_dev: dict[str, QueuedDevice] = {}
         for dev in self._candidates(waiting, examiners, now):
             i = dev.i
             tier = self.tiers[dev.tier]
@@ -118,9 +125,9 @@ class WeeklyPlanner:
         self.stats["greedy_objective"].append(plan.greedy_objective)
         self.stats["gap"].append(plan.gap if np.isfinite(plan.gap) else np.nan)
         self.stats["waiting"].append(len(devices))
-        plans = {}
+        plans: dict[int, list[QueuedDevice]] = {}
         for ex_id, rows in plan.assignments.items():
             srv = by_id[ex_id]
             plans[srv.sid] = [by_dev[a.device_id] for a in sorted(rows, key=lambda a: a.start)]
         self.stats["planned"].append(sum(len(v) for v in plans.values()))
-        self.pool.queue.set_plans(plans)
+        self.queue.set_plans(plans)

@@ -9,10 +9,14 @@ a lever that changes one distribution's parameters leaves every other draw untou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dfu_sched.scenario.schema import HOURS_PER_WEEK, STAGES, Scenario
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dfu_sched.scenario.schema import Scenario
 
 #: Triage outcomes.
 NORMAL, SCREENED_OUT, QUICK_PATH = 0, 1, 2
@@ -71,10 +75,9 @@ def _hours(sc: Scenario, dtype: np.ndarray, u: np.ndarray) -> np.ndarray:
         rows = dtype == t
         if not rows.any():
             continue
-        for s, stage in enumerate(STAGES):
-            dist = spec.service_hours.get(stage)
-            if dist is not None:
-                hours[rows, s] = dist.ppf(u[rows, s])
+        for stage, dist in spec.service_hours.items():  # pure inverse CDFs: order-free
+            s = STAGES.index(stage)
+            hours[rows, s] = dist.ppf(u[rows, s])
     return hours
 
 

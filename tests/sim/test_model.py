@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dfu_sched.sim.model import EXAM, shift_table
 from dfu_sched.scenario.schema import ExaminerGroup
+from dfu_sched.sim.model import shift_table
+from dfu_sched.sim.records import EXAM
 from tests.helpers import backlog, mini, run
 
 MON_8 = 8.0          # Monday 08:00 in hours from the start (2024-01-01 is a Monday)
@@ -273,7 +274,7 @@ def test_simulation_matches_lindley_recursion_exactly():
 def test_weekly_plan_policy_follows_the_optimiser():
     """Each examiner's first examination on Monday is the first device of its plan."""
     from dfu_sched.sim.model import DFUModel
-    from dfu_sched.sim.disciplines import PlannedQueue
+    from dfu_sched.sim.queues import PlannedQueue
     from dfu_sched.sim.workload import child_seed, generate
 
     sc = mini(
