@@ -7,10 +7,10 @@ tier, can only rise when a factor rises (the monotonicity the tests check).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 

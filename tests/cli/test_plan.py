@@ -228,7 +228,7 @@ def test_skipped_high_device_says_why_and_what_it_lost_to():
 
 
 def test_rates_that_differ_never_print_equal():
-    from dfu_sched.plan.weekly import num_apart
+    from dfu_sched.plan.reasons import num_apart
 
     assert num_apart(2.0556 / 8, 1.1667 / 4.5) == ("0.257", "0.259")
     a, b = num_apart(0.25691, 0.25694)
@@ -260,7 +260,7 @@ def _staff_rows():
 def test_next_working_time(now, monday, from_hour, first):
     import datetime as dt
 
-    from dfu_sched.plan.weekly import next_working_time
+    from dfu_sched.plan.clock import next_working_time
 
     s = next_working_time(dt.datetime.fromisoformat(now), _staff_rows())
     assert (s.week_start.isoformat(), s.from_hour, s.first_work) == (monday, from_hour, first)

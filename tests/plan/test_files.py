@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from dfu_sched.errors import InputError
-from dfu_sched.plan.files import TierSpec, TypeSpec, read_queue, read_staff, staff_windows
+from dfu_sched.plan.clock import staff_windows
+from dfu_sched.plan.files import TierSpec, TypeSpec, read_queue, read_staff
 from dfu_sched.plan.risk import load_risk_model
 
 EXAMPLES = Path("scenarios/examples")
