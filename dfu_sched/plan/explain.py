@@ -92,7 +92,7 @@ def _device_rows(plan: WeekPlan, queue: Sequence[QueueRow], pdev: dict[str, Plan
     """One row per queued device, planned ones first in each examiner's order, then those waiting."""
     infeasible = set(plan.infeasible_deadlines)
     split_ids = set(plan.split_devices)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for q in queue:
         d = pdev[q.device_id]
         tier = tiers[q.tier]

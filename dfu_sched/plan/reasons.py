@@ -160,6 +160,7 @@ def reason(q: QueueRow, d: PlanDevice, tier: TierSpec, plan: WeekPlan, model: Ri
         if split:
             parts.append("first part this week, continues next week")
         why = "placed to meet its deadline; " if due_now and not infeasible else ""
+        assert start is not None  # a planned device has a start
         parts.append(f"starts {week_label(start)}: {why}{weight}; {rate}" + _ahead_of(ctx, j))
     elif not len(inst.elig[j]):
         parts.append(f"not this week ({status}): no examiner with hours this week has skill '{d.skill}' "
