@@ -40,8 +40,8 @@ def _load_specs(scenario_path: str | None):
 
 def _week(value: str | None) -> dt.date | None:
     """``--week DATE`` -> its Monday; ``None`` when not given."""
-    from dfu_sched.plan.weekly import monday_of
-    from dfu_sched.plan.files import parse_date
+    from dfu_sched.calendar import monday_of
+    from dfu_sched.tables import parse_date
 
     if value is None:
         return None
@@ -66,7 +66,7 @@ def _now(value: str | None) -> dt.datetime:
 
 def _plan_start(week: str | None, now: str | None, staff=()):
     """``--week``: that whole week; otherwise the next working time after ``--now`` (the clock)."""
-    from dfu_sched.plan.weekly import next_working_time, whole_week
+    from dfu_sched.plan.clock import next_working_time, whole_week
 
     if week is not None and now is not None:
         raise InputError("use either --week DATE (a whole week) or --now TIME (from that time), not both")
@@ -122,8 +122,8 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
 
     A tier given in the file wins; if the factors point to another tier the row is flagged.
     """
-    from dfu_sched.plan.weekly import RefMasker
     from dfu_sched.plan.files import read_queue
+    from dfu_sched.plan.masking import RefMasker
     from dfu_sched.plan.risk import load_risk_model
 
     outputs = _outputs([queue, scenario_path, risk_path], outs, RISK_SUFFIXES)
@@ -198,8 +198,10 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     can (and names those it cannot), and is compared with the greedy rule and a proven bound.
     """
     from dfu_sched.optimiser import PlanConfig, plan_week
-    from dfu_sched.plan.weekly import RefMasker, build_report, to_plan_inputs
+    from dfu_sched.plan.explain import build_report
     from dfu_sched.plan.files import read_queue, read_staff
+    from dfu_sched.plan.inputs import to_plan_inputs
+    from dfu_sched.plan.masking import RefMasker
     from dfu_sched.plan.risk import load_risk_model
 
     outputs = _outputs([queue, staff_path, scenario_path, risk_path], outs, OUT_SUFFIXES, report_file, figures_dir)
@@ -312,7 +314,8 @@ def _print_plan(report, tier_order: list[str]) -> None:
     """The plan for the terminal: each examiner's list with reasons, then what waits. The very-high
     and high-risk devices past their target that wait are listed with their reasons too, since
     those are the ones the Monday meeting must account for (the rest are counted by week)."""
-    from dfu_sched.plan.weekly import HIGH_TIERS_COUNT
+    from dfu_sched.plan.explain import HIGH_TIERS_COUNT
+    from dfu_sched.plan.labels import OBJECTIVE_KEY, OBJECTIVE_WORDS
 
     s = report.summary
     click.echo(f"Weekly plan, week of {s['week_start']}: {s['devices_planned']} of {s['devices_in_queue']} "
@@ -324,7 +327,7 @@ def _print_plan(report, tier_order: list[str]) -> None:
         click.echo("No examiner hours this week: nothing can start; see the forecast below.")
     else:
         bound = s["bound"]
-        click.echo(f"Risk-hours saved {s['objective_risk_hours_saved']:,.0f}; greedy rule "
+        click.echo(f"{OBJECTIVE_WORDS} {s[OBJECTIVE_KEY]:,.0f}; greedy rule "
                    f"{s['greedy_objective']:,.0f} ({100 * s['improvement_over_greedy']:+.2f}%); "
                    f"within {100 * s['gap_to_bound']:.2f}% of the best possible"
                    + (f" (bound {bound:,.0f}; {100 * s['gap_to_bound_working_hours']:.2f}% of what the "

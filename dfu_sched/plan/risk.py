@@ -7,12 +7,13 @@ tier, can only rise when a factor rises (the monotonicity the tests check).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from dfu_sched.errors import InputError
 from dfu_sched.yamlfile import parse_yaml, read_text_file
@@ -117,7 +118,7 @@ def load_risk_model(path: str | Path | None = None) -> RiskModel:
         raise InputError(f"{loc}: {err['msg']}{_allowed(err)}", source=source) from None
 
 
-def _allowed(err: dict) -> str:
+def _allowed(err: ErrorDetails) -> str:
     """' (allowed: a finite number from 0 to 1,000,000)' for a number out of range or not finite."""
     from dfu_sched.scenario.schema import _RANGE_ERRORS, _range_phrase, _schema_nodes_at
 
@@ -143,10 +144,13 @@ def assess(model: RiskModel, factors: Mapping[str, float] | None, given_tier: st
     """Combine a given tier and/or factors: a given tier wins; a mismatch is flagged."""
     if factors is None and given_tier is None:
         raise ValueError("need a tier or risk factors")
-    score, parts, computed = None, (), None
+    score: float | None = None
+    parts: tuple[tuple[str, float], ...] = ()
+    computed: str | None = None
     if factors is not None:
         score, parts = score_factors(model, factors)
         computed = model.tier_of(score)
     tier = given_tier if given_tier is not None else computed
+    assert tier is not None  # a tier was given, or factors were scored into one
     return RiskResult(score=score, tier=tier, computed_tier=computed, given_tier=given_tier,
                       contributions=parts)

@@ -4,19 +4,22 @@ A check passes when the theory value lies inside the simulation's 95% interval *
 interval is narrow enough to mean something (relative half-width under ``max_rel_halfwidth``):
 a wide interval would pass anything. The theory side reads its parameters from the very
 scenario file that is simulated, so the two cannot drift apart.
+
+This module returns data (:class:`Check` records) and prints nothing: the ``validate`` command
+(``dfu_sched.cli.validate``) formats them, so the engine never imports a report.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from dfu_sched.validation import theory
-from dfu_sched.sim.experiment import run_experiment
+from dfu_sched.calendar import HOURS_PER_WEEK
 from dfu_sched.paths import shipped
-from dfu_sched.scenario.schema import HOURS_PER_WEEK, Scenario, load_scenario
+from dfu_sched.scenario.schema import Scenario, load_scenario
+from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.stats import Interval, t_interval
-
+from dfu_sched.validation import theory
 
 
 def theory_dir() -> Path:
@@ -170,17 +173,3 @@ def run_validation(replications: int | None = None, seed: int | None = None, wor
         checks.append(little_check("mm1_rho50.yaml", replications, seed, workers, directory=directory))
         checks.append(little_check(baseline_path(), min(replications or 10, 10), seed, workers, band=0.10))
     return checks
-
-
-def format_checks(checks: list[Check]) -> str:
-    from dfu_sched.reports.text import table
-
-    rows = []
-    for c in checks:
-        iv = c.simulated
-        rows.append([c.case, c.measure, f"{c.theory:.5g}", f"{iv.estimate:.5g}", f"[{iv.low:.5g}, {iv.high:.5g}]",
-                     f"{c.rel_halfwidth:.1%}", "PASS" if c.passed else ("FAIL (wide CI)" if c.covered else "FAIL")])
-    n_pass = sum(c.passed for c in checks)
-    return table(["case", "measure", "theory", "simulated", "95% CI", "±rel", "result"], rows,
-                 align="llrrrrl") + f"\n\n{n_pass} passed, {len(checks) - n_pass} failed"
-

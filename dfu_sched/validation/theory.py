@@ -11,7 +11,7 @@ formula with its name, so a reader can check it against any queueing text:
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def erlang_c(servers: int, offered_load: float) -> float:

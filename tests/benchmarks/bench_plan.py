@@ -21,12 +21,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 
-from dfu_sched.optimiser import (  # noqa: E402
-    DEFAULT_SEARCH_BUDGET,
-    DEFAULT_TIME_LIMIT_S,
-    PlanConfig,
-    plan_week,
-)
+from dfu_sched.optimiser import PlanConfig, plan_week  # noqa: E402
+from dfu_sched.optimiser.search import DEFAULT_SEARCH_BUDGET, DEFAULT_TIME_LIMIT_S  # noqa: E402
 from dfu_sched.optimiser.synthetic import synthetic_week  # noqa: E402
 
 DEFAULT_SIZES = ["500x12", "2000x12", "2000x16", "10000x20"]

@@ -56,7 +56,9 @@ def test_all_formats_written(outputs):
 def test_json_stdout_and_csv_xlsx_queue_agree():
     a = json.loads(run(BASE + ["--json"]).output)
     b = json.loads(run(["plan", f"{EX}/queue.xlsx"] + BASE[2:] + ["--json"]).output)
-    strip = lambda doc: [(d["device"], d["examiner"], d["rank"]) for d in doc["devices"]]
+    def strip(doc):
+        return [(d["device"], d["examiner"], d["rank"]) for d in doc["devices"]]
+
     assert strip(a) == strip(b)
 
 
@@ -93,7 +95,8 @@ def test_zero_hours_is_a_valid_explained_plan(tmp_path):
      "queue.csv row 2, column 'date_submitted': cannot read it as a date"),
     ("device_id,case_id,device_type,date_submitted,tier\nD1,C1,phone,2024-01-01,H\nD1,C1,phone,2024-01-01,H\n",
      None, "row 3, column 'device_id': duplicate device id"),
-    ("device_id,case_id,device_type,date_submitted,tier\nD1,C1,drone,2024-01-01,H\n", None, "not a device type of the scenario"),
+    ("device_id,case_id,device_type,date_submitted,tier\nD1,C1,drone,2024-01-01,H\n", None,
+     "not a device type of the scenario"),
     ("device_id,case_id,device_type,date_submitted,tier,estimated_hours\nD1,C1,phone,2024-01-01,H,-2\n", None,
      "column 'estimated_hours': must be more than 0"),
     (None, "examiner_id,skills,hours\nE1,mobile;cloud,30\n", "column 'skills': item 2 is not a skill"),
@@ -160,8 +163,8 @@ def _expected_terms(week: str = "2024-06-03"):
         hours = float(row["estimated_hours"]) if row["estimated_hours"] else types[row["device_type"]].default_hours
         slot_hours = math.ceil(hours / 0.5 - 1e-9) * 0.5
         tw, aging, ex = tiers[tier].weight, 1 + age / 180, 1.5 if row["expedite"] == "yes" else 1.0
-        out[row["device_id"]] = dict(tier=tier, tw=tw, age=age, aging=aging, ex=ex, w=tw * aging * ex,
-                                     hours=slot_hours, rate=tw * aging * ex / slot_hours)
+        out[row["device_id"]] = {"tier": tier, "tw": tw, "age": age, "aging": aging, "ex": ex, "w": tw * aging * ex,
+                                 "hours": slot_hours, "rate": tw * aging * ex / slot_hours}
     return out
 
 
@@ -228,7 +231,7 @@ def test_skipped_high_device_says_why_and_what_it_lost_to():
 
 
 def test_rates_that_differ_never_print_equal():
-    from dfu_sched.plan.weekly import num_apart
+    from dfu_sched.plan.reasons import num_apart
 
     assert num_apart(2.0556 / 8, 1.1667 / 4.5) == ("0.257", "0.259")
     a, b = num_apart(0.25691, 0.25694)
@@ -260,7 +263,7 @@ def _staff_rows():
 def test_next_working_time(now, monday, from_hour, first):
     import datetime as dt
 
-    from dfu_sched.plan.weekly import next_working_time
+    from dfu_sched.plan.clock import next_working_time
 
     s = next_working_time(dt.datetime.fromisoformat(now), _staff_rows())
     assert (s.week_start.isoformat(), s.from_hour, s.first_work) == (monday, from_hour, first)

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from dfu_sched.optimiser import PlanConfig, PlanDevice, PlanExaminer, greedy_week, plan_week
+from dfu_sched.optimiser import PlanConfig, PlanDevice, PlanExaminer, plan_week
+from dfu_sched.optimiser.search import greedy_week
 from dfu_sched.optimiser.synthetic import synthetic_week
 
 
@@ -504,7 +505,7 @@ def test_usable_hours_are_whole_slots():
     """36 h over 5 days is 7.2 h a day: whole 30-minute slots are spread over the days so all
     36 h can be planned; 36.2 h reports 36 h usable."""
     from dfu_sched.optimiser.model import build_instance
-    from dfu_sched.plan.weekly import slot_windows
+    from dfu_sched.plan.clock import slot_windows
     from dfu_sched.plan.files import StaffRow
 
     def staff(hours):

@@ -12,7 +12,6 @@ import pytest
 from dfu_sched.validation import theory
 from dfu_sched.validation.checks import CASES, baseline_path, check_case, little_check
 
-
 # ---- the closed forms themselves, on values from textbooks ----
 
 def test_erlang_c_known_values():
