@@ -6,32 +6,14 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import handles_input_errors, stderr_is_terminal
-
-
-def progress_bar(n: int, label: str, quiet: bool):
-    """A click progress bar on a terminal's stderr; nothing when piped or quiet."""
-    if quiet or not stderr_is_terminal():
-        return _NoBar()
-    return click.progressbar(length=n, label=label, file=click.get_text_stream("stderr"))
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n):
-        pass
+from dfu_sched.cli.common import handles_input_errors, progress_bar, replications_option, seed_option, workers_option
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's run.replications).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's run.seed).")
-@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")
+@replications_option(help="Replications (default: the scenario's run.replications).")
+@seed_option()
+@workers_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Write summary.json, weekly.csv, weekly_replications.csv, replications.csv, "

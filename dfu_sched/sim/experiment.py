@@ -1,8 +1,11 @@
-"""Replicated experiments: independent streams, process parallelism, intervals, CRN comparisons.
+"""Replicated experiments: independent streams, one replication runner, intervals, CRN comparisons.
 
-Replication r of seed s always uses ``SeedSequence(s, spawn_key=(r,))``, whichever worker runs
-it, and results are gathered by replication index, so the numbers are identical for any
-``workers``. Two scenarios run with the same seed see the same devices (see ``workload``), so
+Replication r of seed s always uses ``replication_seed(s, r)`` = ``SeedSequence(s, spawn_key=(r,))``,
+whichever worker runs it, and results are gathered by job index, so the numbers are identical for
+any ``workers``. ``run_replications`` is the one place that fans replications out: scenario runs
+(``run_experiment``) and the investment search (``invest.evaluate.Evaluator``) both hand it a list
+of (task, replication) jobs and an ``Executor`` (``SerialExecutor``, ``ProcessExecutor`` today; a
+cluster executor can be added behind the same seam without touching either caller). Two scenarios run with the same seed see the same devices (see ``workload``), so
 their replication-by-replication differences are paired (common random numbers).
 
 Worker processes die with the process that started them (``worker_pool``): a killed command must
@@ -16,8 +19,9 @@ import os
 import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,6 +29,7 @@ from dfu_sched import __version__
 from dfu_sched.errors import InputError
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import simulate_once
+from dfu_sched.sim.workload import expected_devices
 from dfu_sched.scenario.schema import STAGES, Scenario
 from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
 
@@ -165,8 +170,6 @@ def _shifts_per_week(continuous: bool, days: list[str]) -> int:
 
 def estimate_size(sc: Scenario, replications: int) -> SizeEstimate:
     """Devices and rostered shifts per replication, for ``check_size``."""
-    from dfu_sched.sim.workload import expected_devices
-
     weeks = sc.calendar.horizon_weeks
     per_week = sum(g.count * _shifts_per_week(g.continuous, g.days) for g in sc.examiners)
     servers = sum(g.count for g in sc.examiners)
@@ -206,14 +209,46 @@ def check_size(sc: Scenario, replications: int) -> SizeEstimate:
     return est
 
 
-# ---- running ---------------------------------------------------------------------------------
+# ---- running: one runner, an executor seam ------------------------------------------------------
 
-_WORKER_SCENARIO: Scenario | None = None
+#: A replication job: (task, replication). The task says what to run (``None`` for a scenario's own
+#: replications, a mix key for the investment search); the replication picks the random stream.
+Job = tuple[Hashable, int]
+#: What a job runs: ``fn(context, task, rep)``, a module-level function (it travels to worker processes).
+ReplicationFn = Callable[[Any, Hashable, int], Any]
 
 
-def _init_worker(sc: Scenario) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = sc
+class Executor(Protocol):
+    """Where replication jobs run. ``map_unordered`` yields ``(job index, result)`` in any order;
+    ``run_replications`` puts them back in job order, so no executor can change a number."""
+
+    workers: int
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]: ...
+
+
+class SerialExecutor:
+    """Every job in this process, in order."""
+
+    workers = 1
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        for i, (task, rep) in enumerate(jobs):
+            yield i, fn(context, task, rep)
+
+
+_WORKER: tuple[ReplicationFn, Any] | None = None  # (fn, context) of this worker process
+
+
+def _init_worker(fn: ReplicationFn, context: Any) -> None:
+    global _WORKER
+    _WORKER = (fn, context)
+
+
+def _run_job(i: int, task: Hashable, rep: int) -> tuple[int, Any]:
+    assert _WORKER is not None, "worker not initialised"
+    fn, context = _WORKER
+    return i, fn(context, task, rep)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -247,6 +282,46 @@ def worker_pool(workers: int, initializer: Callable, initargs: tuple = ()) -> Pr
                                initargs=(os.getpid(), initializer, initargs))
 
 
+class ProcessExecutor:
+    """Local worker processes (``worker_pool``), one pool per batch of jobs; the context reaches each
+    worker once, through the pool's initializer. A batch of one job, or one worker, runs in-process."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = default_workers() if workers is None else max(1, workers)
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        workers = min(self.workers, len(jobs))
+        if workers <= 1:
+            yield from SerialExecutor().map_unordered(fn, context, jobs)
+            return
+        with worker_pool(workers, _init_worker, (fn, context)) as pool:
+            futures = [pool.submit(_run_job, i, task, rep) for i, (task, rep) in enumerate(jobs)]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+
+def make_executor(workers: int | None = None) -> Executor:
+    """The default executor for ``workers`` processes (all cores when None)."""
+    workers = default_workers() if workers is None else max(1, workers)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def run_replications(fn: ReplicationFn, context: Any, jobs: Sequence[Job], executor: Executor | None = None,
+                     progress: Callable[[int], None] | None = None) -> list:
+    """Run every job through ``executor`` (serial when None); the results in job order, whatever
+    order the executor completes them in. ``progress(1)`` after each job."""
+    executor = SerialExecutor() if executor is None else executor
+    results: list = [None] * len(jobs)
+    done = [False] * len(jobs)
+    for i, res in executor.map_unordered(fn, context, jobs):
+        results[i], done[i] = res, True
+        if progress:
+            progress(1)
+    if not all(done):
+        raise RuntimeError(f"executor returned {sum(done)} of {len(jobs)} replications")
+    return results
+
+
 def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
     """The stream of replication ``rep``: independent of worker count and of other replications."""
     return np.random.SeedSequence(seed, spawn_key=(rep,))
@@ -260,8 +335,9 @@ def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = Fals
     return rep, m.scalars, m.weekly, out.events, records
 
 
-def _worker(seed: int, rep: int, keep_records: bool):
-    return run_replication(_WORKER_SCENARIO, seed, rep, keep_records)
+def _scenario_replication(context: tuple[Scenario, int, bool], task: Hashable, rep: int):
+    sc, seed, keep_records = context
+    return run_replication(sc, seed, rep, keep_records and rep == 0)
 
 
 def default_workers() -> int:
@@ -270,35 +346,27 @@ def default_workers() -> int:
 
 def run_experiment(sc: Scenario, replications: int | None = None, seed: int | None = None,
                    workers: int | None = None, keep_records: bool = False,
-                   progress: Callable[[int], None] | None = None, source: str | None = None) -> ExperimentResult:
-    """Run replications of a scenario (in parallel when ``workers`` > 1) and gather them in order."""
+                   progress: Callable[[int], None] | None = None, source: str | None = None,
+                   executor: Executor | None = None) -> ExperimentResult:
+    """Run replications of a scenario through ``executor`` (default: ``workers`` local processes)
+    and gather them in replication order."""
     n = replications if replications is not None else sc.run.replications
     seed = sc.run.seed if seed is None else seed
     check_size(sc, n)  # refuse before starting, never die deep inside
-    workers = default_workers() if workers is None else max(1, workers)
-    workers = min(workers, n)
-    if sc.policy.discipline == "weekly-plan":
-        workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+    if executor is None:
+        workers = default_workers() if workers is None else max(1, workers)
+        workers = min(workers, n)
+        if sc.policy.discipline == "weekly-plan":
+            workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+        executor = make_executor(workers)
     t0 = time.perf_counter()
-    results: list = [None] * n
-    if workers == 1:
-        for rep in range(n):
-            results[rep] = run_replication(sc, seed, rep, keep_records and rep == 0)
-            if progress:
-                progress(1)
-    else:
-        with worker_pool(workers, _init_worker, (sc,)) as pool:
-            futures = [pool.submit(_worker, seed, rep, keep_records and rep == 0) for rep in range(n)]
-            for fut in as_completed(futures):
-                res = fut.result()
-                results[res[0]] = res
-                if progress:
-                    progress(1)
+    jobs: list[Job] = [(None, rep) for rep in range(n)]
+    results = run_replications(_scenario_replication, (sc, seed, keep_records), jobs, executor, progress)
     seconds = time.perf_counter() - t0
     scalars = {k: np.array([r[1][k] for r in results]) for k in results[0][1]}
     weekly = {k: np.vstack([r[2][k] for r in results]) for k in results[0][2]}
     return ExperimentResult(sc, seed, n, scalars, weekly, results[0][4], seconds,
-                            sum(r[3] for r in results), workers, source)
+                            sum(r[3] for r in results), min(executor.workers, n), source)
 
 
 def compare(results: list[ExperimentResult], keys: list[str] | None = None) -> dict:

@@ -16,7 +16,9 @@ Busy time is booked per working segment as it starts, so work in hand at the hor
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import simpy
@@ -303,12 +305,23 @@ class RunOutput:
     servers: list[ServerInfo]
     events: int = 0
     plan_stats: dict = field(default_factory=dict)
+    measures: dict[str, float] = field(default_factory=dict)  # contributed by the model's hooks
+
+
+class ModelHook(Protocol):
+    """An addition to a run (e.g. ``sim.outsourcing.Outsourcing``): starts its SimPy processes on the
+    built model, then contributes its measures; the core model knows nothing else about it."""
+
+    def start(self, model: DFUModel) -> None: ...
+
+    def measures(self) -> dict[str, float]: ...
 
 
 class DFUModel:
     """Builds pools and servers from a scenario, feeds the workload in, runs to the horizon."""
 
-    def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence):
+    def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence,
+                 hooks: Sequence[ModelHook] = ()):
         self.sc, self.wl = sc, wl
         self.env = simpy.Environment()
         self.horizon = sc.calendar.horizon_weeks * HOURS_PER_WEEK
@@ -359,6 +372,9 @@ class DFUModel:
 
             self.planner = WeeklyPlanner(self)
             self.env.process(self.planner.run())
+        self.hooks = tuple(hooks)
+        for hook in self.hooks:  # last, so the core's processes keep their order
+            hook.start(self)
 
     def _add_server(self, stage, group, name, starts, ends, rates, skills) -> None:
         info = ServerInfo(stage=stage, group=group, name=name)
@@ -409,7 +425,8 @@ class DFUModel:
         self.env.run(until=self.horizon)
         events = int(repr(self.env._eid)[6:-1])  # SimPy's event counter: for benchmarks only
         stats = self.planner.stats if self.planner is not None else {}
-        return RunOutput(self.rec, self.server_info, events, stats)
+        measures = {k: v for hook in self.hooks for k, v in hook.measures().items()}
+        return RunOutput(self.rec, self.server_info, events, stats, measures)
 
 
 def free_order(srv: Server) -> tuple[float, int]:
@@ -426,11 +443,11 @@ def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
     return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
 
 
-def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence,
-                  wl: Workload | None = None) -> tuple[RunOutput, Workload]:
+def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload | None = None,
+                  hooks: Sequence[ModelHook] = ()) -> tuple[RunOutput, Workload]:
     """One replication: its workload (from the seed, unless given) through the model."""
     from dfu_sched.sim.workload import generate
 
     wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
     wl = generate(sc, wl_seed) if wl is None else wl
-    return DFUModel(sc, wl, model_seed).run(), wl
+    return DFUModel(sc, wl, model_seed, hooks).run(), wl
