@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 import click
+from click._termui_impl import ProgressBar
 
 from dfu_sched.errors import InputError
 
@@ -82,21 +83,23 @@ def stderr_is_terminal() -> bool:
 
 # ---- progress ------------------------------------------------------------------------------------
 
-def progress_bar(n: int, label: str, quiet: bool):
+def progress_bar(n: int, label: str, quiet: bool) -> ProgressBar[int] | _NoBar:
     """A click progress bar on a terminal's stderr; nothing when piped or quiet."""
     if quiet or not stderr_is_terminal():
         return _NoBar()
-    return click.progressbar(length=n, label=label, file=click.get_text_stream("stderr"))
+    return click.progressbar(length=n, label=label, file=sys.stderr)  # click.get_text_stream is deprecated
 
 
 class _NoBar:
-    def __enter__(self):
+    """What ``progress_bar`` gives when there is nothing to show: the same calls, doing nothing."""
+
+    def __enter__(self) -> _NoBar:
         return self
 
-    def __exit__(self, *exc):
-        return False
+    def __exit__(self, *exc: object) -> None:
+        return None
 
-    def update(self, n):
+    def update(self, n: int) -> None:
         pass
 
 

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import (StageCounter, handles_input_errors, progress_bar, replications_option, seed_option,
-                                  workers_option)
+from dfu_sched.cli.common import (
+    StageCounter,
+    handles_input_errors,
+    progress_bar,
+    replications_option,
+    seed_option,
+    workers_option,
+)
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.errors import InputError
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES
@@ -57,13 +63,13 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
-    from dfu_sched.sim.experiment import check_size
     from dfu_sched.invest.compare import compare_scenarios
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     from dfu_sched.reports.files import to_json
     from dfu_sched.reports.finance_xlsx import write_compare_xlsx
     from dfu_sched.reports.invest_text import compare_text, write_compare_dir
     from dfu_sched.scenario.schema import load_scenario
+    from dfu_sched.sim.experiment import check_size
 
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
@@ -122,7 +128,6 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
-    from dfu_sched.sim.experiment import check_size
     from dfu_sched.invest.results import result_json
     from dfu_sched.invest.search import SearchSettings, search
     from dfu_sched.invest.targets import parse_by, parse_target
@@ -131,6 +136,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     from dfu_sched.reports.invest_html import render_invest
     from dfu_sched.reports.invest_text import invest_text, write_invest_dir
     from dfu_sched.scenario.schema import load_scenario
+    from dfu_sched.sim.experiment import check_size
 
     outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
     sc = load_scenario(scenario)

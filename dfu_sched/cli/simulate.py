@@ -35,11 +35,11 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
     """
     from dfu_sched.cli.report import declare_report, tell
-    from dfu_sched.sim.experiment import run_experiment
     from dfu_sched.io import Outputs
     from dfu_sched.reports.files import to_json, write_run_files
     from dfu_sched.reports.text import simulation_text
     from dfu_sched.scenario.schema import load_scenario
+    from dfu_sched.sim.experiment import run_experiment
 
     outs = Outputs(inputs=[scenario])
     outs.folder("--out", out_dir)

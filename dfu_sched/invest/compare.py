@@ -11,15 +11,24 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from dfu_sched import __version__
 from dfu_sched.invest.evaluate import Evaluator, prepare
-from dfu_sched.invest.results import (backlog_months_removed, compare_keys, describe_mix, measures_block,
-                                      monthly_trajectory, monthly_wait, paired_block)
+from dfu_sched.invest.results import (
+    backlog_months_removed,
+    compare_keys,
+    describe_mix,
+    measures_block,
+    monthly_trajectory,
+    monthly_wait,
+    paired_block,
+)
 from dfu_sched.scenario.levers import cost_profile, mix_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor
 from dfu_sched.sim.measures import label_of
+
 
 def _demand(sc: Scenario) -> dict:
     d = sc.model_dump(mode="json", by_alias=True)
@@ -35,7 +44,7 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
     """
     ev = Evaluator(scenarios[0][1], seed, workers, None, progress, executor)
     keys_by = []
-    for i, (path, sc) in enumerate(scenarios):
+    for i, (_, sc) in enumerate(scenarios):
         mix = dict(sc.investment.mix) if sc.investment else {}
         p = prepare(sc, mix)
         keys_by.append(ev.add_prepared(replace(p, key=(f"#{i}",) + p.key), "compare").key)
@@ -62,9 +71,10 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
                            "wait_to_start_days": monthly_wait(ev, k, sc)},
         })
     diffs = []
-    for (path, sc), k, ident in list(zip(scenarios, keys_by, ids))[1:]:
-        block = {"id": ident, "versus": ids[0], "measures": paired_block(ev, keys_by[0], k, keys, replications),
-                 "cost_gbp": round(ev.preps[k].cost - ev.preps[keys_by[0]].cost, 2)}
+    for k, ident in list(zip(keys_by, ids))[1:]:
+        block: dict[str, Any] = {
+            "id": ident, "versus": ids[0], "measures": paired_block(ev, keys_by[0], k, keys, replications),
+            "cost_gbp": round(ev.preps[k].cost - ev.preps[keys_by[0]].cost, 2)}
         bm = backlog_months_removed(ev, keys_by[0], k, replications)
         months, cost = bm["months_removed"]["estimate"], block["cost_gbp"]
         block["backlog_removed"] = bm
@@ -76,7 +86,8 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         "seed": seed,
         "replications": replications,
         "paired": paired,
-        "note": None if paired else "demand, calendar or backlog differ: differences are not common-random-number paired",
+        "note": None if paired else
+        "demand, calendar or backlog differ: differences are not common-random-number paired",
         "measures": keys,
         "labels": {k: label_of(k) for k in keys},
         "scenarios": out_sc,
@@ -133,7 +144,8 @@ def _stem(path: str) -> str:
 
 
 def _unique_ids(stems: list[str]) -> list[str]:
-    out, seen = [], {}
+    out: list[str] = []
+    seen: dict[str, int] = {}
     for s in stems:
         seen[s] = seen.get(s, 0) + 1
         out.append(s if seen[s] == 1 else f"{s}-{seen[s]}")

@@ -21,14 +21,21 @@ from pydantic import ValidationError
 
 from dfu_sched.calendar import HOURS_PER_WEEK
 from dfu_sched.errors import InputError
-from dfu_sched.scenario.levers import (Contract, apply_mix, mix_cost, mix_label, normalise_mix, outsourcing_contracts,
-                                       recurring_after_horizon)
+from dfu_sched.invest.targets import window_measures
+from dfu_sched.scenario.levers import (
+    Contract,
+    apply_mix,
+    mix_cost,
+    mix_label,
+    normalise_mix,
+    outsourcing_contracts,
+    recurring_after_horizon,
+)
 from dfu_sched.scenario.schema import Scenario, format_validation_error
 from dfu_sched.sim.experiment import Executor, Job, make_executor, replication_seed, run_replications
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import EXAM, ModelHook, simulate_once
 from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES, Outsourcing, outsourcing_stream
-from dfu_sched.invest.targets import window_measures
 
 #: Weekly series kept per replication of a mix (for trajectories and charts).
 KEPT_SERIES = ("week", "backlog.awaiting_examination", "backlog.awaiting_examination_hours", "months_of_work",
@@ -52,7 +59,8 @@ def prepare(base: Scenario, mix: dict[str, int]) -> Prepared:
     try:
         sc = apply_mix(base, mix)
     except ValidationError as exc:  # a mix the scenario rules reject (e.g. hours over 24 a day)
-        raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {format_validation_error(exc)}") from None
+        why = format_validation_error(exc)
+        raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {why}") from None
     except ValueError as exc:
         raise InputError(f"the mix {mix_label(mix)} gives an invalid scenario: {exc}") from None
     return Prepared(tuple(mix.values()), mix, sc, outsourcing_contracts(base, mix), mix_cost(base, mix),
@@ -86,7 +94,8 @@ def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -
     return s, {k: wk[k] for k in keep if k in wk}
 
 
-def _mix_replication(context: tuple[dict, int, dict | None], key: Hashable, rep: int) -> tuple[dict, dict]:
+def _mix_replication(context: tuple[dict[Hashable, Prepared], int, dict | None], key: Hashable,
+                     rep: int) -> tuple[dict, dict]:
     """A runner job: replication ``rep`` of the prepared mix ``key`` (context: preps, seed, window)."""
     preps, seed, window = context
     return replicate(preps[key], seed, rep, window)
@@ -121,14 +130,15 @@ class Evaluator:
     def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int]) -> None:
         """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix)."""
         count = (lambda k: n) if isinstance(n, int) else n.__getitem__
-        todo: list[Job] = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
+        wanted = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
+        todo: list[Job] = list(wanted)
         if not todo:
             return
         t0 = time.perf_counter()
-        preps = {k: self.preps[k] for k, _ in todo}
+        preps: dict[Hashable, Prepared] = {k: self.preps[k] for k, _ in wanted}
         results = run_replications(_mix_replication, (preps, self.seed, self.window), todo, self.executor,
                                    self.progress)
-        for (k, r), res in zip(todo, results):
+        for (k, r), res in zip(wanted, results):
             self.runs[k][r] = res
         self.replications_run += len(todo)
         self.seconds += time.perf_counter() - t0

@@ -21,7 +21,15 @@ from dfu_sched.invest.search import SearchResult
 from dfu_sched.scenario.levers import cost_profile, mix_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.measures import MONTH_WEEKS
-from dfu_sched.stats import NON_NEGATIVE, measure_interval, measure_range, paired_difference, t_interval, t_interval_columns
+from dfu_sched.stats import (
+    NON_NEGATIVE,
+    measure_interval,
+    measure_range,
+    paired_difference,
+    t_interval,
+    t_interval_columns,
+)
+
 
 def interval(values: np.ndarray) -> dict:
     return t_interval(values).as_dict()
@@ -91,7 +99,9 @@ def monthly_wait(ev: Evaluator, key: tuple, sc: Scenario, scope: str = "overall"
                 warnings.simplefilter("ignore", RuntimeWarning)
                 per_rep = np.nanmean(m[:, w0:w1], axis=1)
         iv = t_interval(per_rep, bounds=NON_NEGATIVE)  # a wait is never negative
-        mean.append(_r(iv.estimate)); lo.append(_r(iv.low)); hi.append(_r(iv.high))
+        mean.append(_r(iv.estimate))
+        lo.append(_r(iv.low))
+        hi.append(_r(iv.high))
     return {"month": list(range(1, months + 1)), "mean": mean, "ci95_low": lo, "ci95_high": hi}
 
 
@@ -148,7 +158,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     base, ch = res.baseline, res.chosen
     primary = OBJECTIVES[st.objective].measure
     evaluated = []
-    for k, p in sorted(res.points.items(), key=lambda kv: (kv[1]["cost_gbp"], kv[1]["label"])):
+    for p in sorted(res.points.values(), key=lambda p: (p["cost_gbp"], p["label"])):
         evaluated.append({
             "mix": p["mix"], "label": p["label"], "cost_gbp": round(p["cost_gbp"], 2), "stage": p["stage"],
             "replications": p["replications"], "on_frontier": p.get("on_frontier", False),
@@ -161,7 +171,8 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,
                  "objectives": {o: _r(ev.mean(k, OBJECTIVES[o].measure)) for o in OBJECTIVES}, "target_value": None,
                  "dominated_by": mix_label(ev.preps[q].mix)}
-                for k, q in sorted(res.dropped.items(), key=lambda kv: (ev.preps[kv[0]].cost, mix_label(ev.preps[kv[0]].mix)))]
+                for k, q in sorted(res.dropped.items(),
+                                   key=lambda kv: (ev.preps[kv[0]].cost, mix_label(ev.preps[kv[0]].mix)))]
     front = [e for e in evaluated if e["on_frontier"]]
     prep = ev.preps[ch]
     bm = backlog_months_removed(ev, base, ch, nf)
@@ -169,7 +180,8 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     devices = bm["devices_removed"]["estimate"]
     chosen = {
         "mix": prep.mix, "label": mix_label(prep.mix), "actions": describe_mix(sc, prep.mix),
-        "cost_gbp": round(prep.cost, 2), "budget_gbp": st.budget, "within_budget": st.budget is None or prep.cost <= st.budget + 1e-6,
+        "cost_gbp": round(prep.cost, 2), "budget_gbp": st.budget,
+        "within_budget": st.budget is None or prep.cost <= st.budget + 1e-6,
         "recurring_gbp_per_year_after_horizon": prep.recurring, "replications": nf,
         "measures": measures_block(ev, ch, keys, nf),
         "vs_baseline": paired_block(ev, base, ch, keys, nf),
@@ -261,7 +273,8 @@ def cheaper_mix_sentences(out: dict) -> list[str]:
             continue
         share = math.floor(100 * (b0 - v) / (b0 - best)) / 100
         words = OBJECTIVES[name].words
-        lines = [f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets {share:.0%} of the chosen "
+        lines = [f"A cheaper mix on the frontier, {p['label']} at {_gbp(p['cost_gbp'])}, gets {share:.0%} "
+                 "of the chosen "
                  f"mix's reduction in {words}."]
         worse = []
         for o, obj in OBJECTIVES.items():
@@ -322,8 +335,10 @@ def explain(out: dict, sc: Scenario) -> list[str]:
         lo, hi = e["ci95"]
         rng = ""
         if lo is not None and hi is not None:
-            rng = f" (95% CI {-hi / base['overall.exposure']['estimate']:.0%} to {-lo / base['overall.exposure']['estimate']:.0%})"
-        lines.append(f"Child-safeguarding exposure (risk-weighted days devices wait unexamined) falls by {pct:.0%}{rng}.")
+            b_exp = base["overall.exposure"]["estimate"]
+            rng = f" (95% CI {-hi / b_exp:.0%} to {-lo / b_exp:.0%})"
+        lines.append("Child-safeguarding exposure (risk-weighted days devices wait unexamined) "
+                     f"falls by {pct:.0%}{rng}.")
     for thr in sc.measures.wait_thresholds_days:
         k = f"first_week_below.{thr:g}"
         name = "72 hours" if abs(thr - 3) < 1e-9 else f"{thr:g} days"

@@ -73,23 +73,23 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
     banned = [dict(e) for e in (exclude or [])]
     for _ in range(top):
         m = cp_model.CpModel()
-        x = {n: [m.NewBoolVar(f"{n}_{l}") for l in range(len(costs[n]))] for n in names}
+        x = {n: [m.new_bool_var(f"{n}_{l}") for l in range(len(costs[n]))] for n in names}
         for n in names:
-            m.AddExactlyOne(x[n])
-        m.Add(sum(costs[n][l] * x[n][l] for n in names for l in range(len(costs[n]))) <= int(math.floor(budget + 1e-6)))
+            m.add_exactly_one(x[n])
+        m.add(sum(costs[n][l] * x[n][l] for n in names for l in range(len(costs[n]))) <= int(math.floor(budget + 1e-6)))
         for b in banned:
-            m.AddBoolOr([x[n][b.get(n, 0)].Not() for n in names])
+            m.add_bool_or([x[n][b.get(n, 0)].Not() for n in names])
         value = sum(int(round(values[n][l] * scale)) * x[n][l] for n in names for l in range(len(costs[n])))
         cost = sum(costs[n][l] * x[n][l] for n in names for l in range(len(costs[n])))
-        m.Maximize(value * cost_cap - cost)
+        m.maximize(value * cost_cap - cost)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
         solver.parameters.max_time_in_seconds = 5.0
-        status = solver.Solve(m)
+        status = solver.solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
-        sol = {n: next(l for l in range(len(costs[n])) if solver.Value(x[n][l])) for n in names}
+        sol = {n: next(l for l in range(len(costs[n])) if solver.value(x[n][l])) for n in names}
         out.append(sol)
         banned.append(sol)
     return out
@@ -295,7 +295,8 @@ def screen(run: _Run) -> Screening:
     singles: dict[str, dict[int, tuple]] = {}
     for r in table:
         if r["max_affordable_units"] > 0:
-            singles[r["name"]] = {u: ev.add({r["name"]: u}, "screen").key for u in screen_levels(r["max_affordable_units"])}
+            levels = screen_levels(r["max_affordable_units"])
+            singles[r["name"]] = {u: ev.add({r["name"]: u}, "screen").key for u in levels}
     n1 = run.settings.screen_reps
     ev.ensure([run.zero] + [k for lv in singles.values() for k in lv.values()], n1)
     keys_for_effect = FRONTIER_KEYS + ([tgt.result_key] if tgt else [])
@@ -333,7 +334,7 @@ def surrogate(scr: Screening, measure_weights: dict[str, float]) -> dict[str, li
         for k, w in measure_weights.items():
             scale = abs(np.nanmean(scr.base_vals[k])) or 1.0
             vals += w * np.asarray(scr.effects[name][k]) / scale
-        out[name] = list(vals)
+        out[name] = [float(v) for v in vals]
     return out
 
 
@@ -344,7 +345,7 @@ def propose_candidates(run: _Run, scr: Screening) -> None:
     proposals: list[dict[str, int]] = []
     if scr.effects:
         fractions = (0.25, 0.5, 0.75, 1.0) if tgt is None else tuple(np.linspace(0.1, 1.0, 10))
-        families = [{k: 1.0} for k in FRONTIER_KEYS] + [{k: 1.0 for k in FRONTIER_KEYS}]
+        families = [{k: 1.0} for k in FRONTIER_KEYS] + [dict.fromkeys(FRONTIER_KEYS, 1.0)]
         if tgt is not None:
             families = [{tgt.result_key: 1.0}, {tgt.result_key: 1.0, primary: 0.5}] + families[:1]
         for fam in families:

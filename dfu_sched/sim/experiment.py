@@ -5,8 +5,9 @@ whichever worker runs it, and results are gathered by job index, so the numbers 
 any ``workers``. ``run_replications`` is the one place that fans replications out: scenario runs
 (``run_experiment``) and the investment search (``invest.evaluate.Evaluator``) both hand it a list
 of (task, replication) jobs and an ``Executor`` (``SerialExecutor``, ``ProcessExecutor`` today; a
-cluster executor can be added behind the same seam without touching either caller). Two scenarios run with the same seed see the same devices (see ``workload``), so
-their replication-by-replication differences are paired (common random numbers).
+cluster executor can be added behind the same seam without touching either caller). Two scenarios
+run with the same seed see the same devices (see ``workload``), so their replication-by-replication
+differences are paired (common random numbers).
 
 Worker processes die with the process that started them (``worker_pool``): a killed command must
 not leave workers running on, holding a copy of the queue's data.
@@ -18,8 +19,8 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,10 +28,10 @@ import numpy as np
 
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.schema import STAGES, Scenario
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import simulate_once
 from dfu_sched.sim.workload import expected_devices
-from dfu_sched.scenario.schema import STAGES, Scenario
 from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
 
 
@@ -104,7 +105,8 @@ class ExperimentResult:
         out = {}
         for k, v in self.scalars.items():
             if k.startswith(measure_name + "."):
-                out[k.split(".", 1)[1]] = {**self.interval(k).as_dict(), "reached_share": float(np.mean(np.isfinite(v)))}
+                reached = float(np.mean(np.isfinite(v)))
+                out[k.split(".", 1)[1]] = {**self.interval(k).as_dict(), "reached_share": reached}
         return out
 
     def weekly_summary(self) -> dict:
@@ -164,15 +166,17 @@ class SizeEstimate:
         return self.events_per_replication * self.replications
 
 
-def _shifts_per_week(continuous: bool, days: list[str]) -> int:
+def _shifts_per_week(continuous: bool, days: Sequence[str]) -> int:
     return 1 if continuous else len(set(days))
 
 
 def estimate_size(sc: Scenario, replications: int) -> SizeEstimate:
     """Devices and rostered shifts per replication, for ``check_size``."""
     weeks = sc.calendar.horizon_weeks
-    per_week = sum(g.count * _shifts_per_week(g.continuous, g.days) for g in sc.examiners)
-    servers = sum(g.count for g in sc.examiners)
+    per_week, servers = 0, 0
+    for g in sc.examiners:
+        per_week += g.count * _shifts_per_week(g.continuous, g.days)
+        servers += g.count
     for name in sc.enabled_stages:
         stage = getattr(sc.stages, name, None)
         if stage is not None and name != "examination":

@@ -17,11 +17,14 @@ stream the core uses, so adding a contract never changes the devices or the abse
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
+from typing import Any, cast
 
 import numpy as np
+import simpy
 
 from dfu_sched.calendar import HOURS_PER_WEEK
+from dfu_sched.scenario.distributions import Distribution
 from dfu_sched.scenario.levers import Contract
 from dfu_sched.sim.model import EXAM, DFUModel
 from dfu_sched.sim.workload import child_seed
@@ -58,10 +61,11 @@ class Outsourcing:
         return {"invest.outsourced_devices": float(np.isfinite(self.sent).sum()),
                 "invest.outsourced_spend_gbp": float(self.price.sum())}
 
-    def _contract(self, model: DFUModel, c: Contract) -> Iterator:
+    def _contract(self, model: DFUModel, c: Contract) -> Generator[simpy.Event, Any, None]:
         env, wl, rec, horizon = model.env, model.wl, model.rec, model.horizon
         queue = model.pools[EXAM].queue
         types, tiers = set(c.types), set(c.tiers)
+        turnaround = cast(Distribution, c.turnaround)
         w = math.ceil(c.start_week - 1e-9)
         while w < c.end_week:
             t = w * HOURS_PER_WEEK + 9.0
@@ -74,7 +78,7 @@ class Outsourcing:
             for dev in waiting[: c.slots_per_week]:
                 queue.take(dev)
                 i = dev.i
-                back = t + max(float(c.turnaround.ppf(np.array([self.u[i]]))[0]) * 24.0, c.start_delay_h)
+                back = t + max(float(turnaround.ppf(np.array([self.u[i]]))[0]) * 24.0, c.start_delay_h)
                 self.sent[i] = t
                 self.price[i] = c.prices[int(wl.dtype[i])]
                 if t + c.start_delay_h < horizon:

@@ -7,8 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dfu_sched.sim.experiment import (ProcessExecutor, SerialExecutor, replication_seed, run_experiment,
-                                      run_replications)
+from dfu_sched.sim.experiment import ProcessExecutor, SerialExecutor, replication_seed, run_experiment, run_replications
 from tests.helpers import small
 
 
