@@ -18,8 +18,20 @@ from dfu_sched.cli.common import (
 )
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.errors import InputError
+from dfu_sched.invest.compare import compare_scenarios
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES
+from dfu_sched.invest.results import result_json
+from dfu_sched.invest.search import SearchSettings, search
+from dfu_sched.invest.targets import parse_by, parse_target
+from dfu_sched.io import Outputs
+from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
+from dfu_sched.reports.files import to_json
+from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
+from dfu_sched.reports.invest_html import render_invest
+from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
 from dfu_sched.scenario.levers import MAX_GBP
+from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.experiment import check_size
 
 
 def _common(func):
@@ -37,7 +49,6 @@ def _common(func):
 def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: Path | None,
              figures_dir: Path | None):
     """Every output of compare/invest, declared together so all are checked before the simulations."""
-    from dfu_sched.io import Outputs
 
     outs = Outputs(inputs=inputs)
     outs.folder("--out", out_dir)
@@ -63,14 +74,6 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
-    from dfu_sched.invest.compare import compare_scenarios
-    from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
-    from dfu_sched.reports.files import to_json
-    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
-    from dfu_sched.reports.invest_text import compare_text, write_compare_dir
-    from dfu_sched.scenario.schema import load_scenario
-    from dfu_sched.sim.experiment import check_size
-
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     outs = _outputs(scenarios, out_dir, xlsx_file, report_file, figures_dir)
@@ -128,16 +131,6 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
-    from dfu_sched.invest.results import result_json
-    from dfu_sched.invest.search import SearchSettings, search
-    from dfu_sched.invest.targets import parse_by, parse_target
-    from dfu_sched.reports.files import to_json
-    from dfu_sched.reports.finance_xlsx import write_invest_xlsx
-    from dfu_sched.reports.invest_html import render_invest
-    from dfu_sched.reports.invest_text import invest_text, write_invest_dir
-    from dfu_sched.scenario.schema import load_scenario
-    from dfu_sched.sim.experiment import check_size
-
     outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
     sc = load_scenario(scenario)
     if sc.investment is None or not sc.investment.options:

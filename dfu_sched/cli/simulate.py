@@ -7,6 +7,13 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors, progress_bar, replications_option, seed_option, workers_option
+from dfu_sched.cli.report import declare_report, tell, write_report
+from dfu_sched.io import Outputs
+from dfu_sched.reports.files import to_json, write_run_files
+from dfu_sched.reports.html import render_simulation
+from dfu_sched.reports.text import simulation_text
+from dfu_sched.scenario.schema import load_scenario, scenario_json_schema
+from dfu_sched.sim.experiment import run_experiment
 
 
 @click.command()
@@ -34,13 +41,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     Example:
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
     """
-    from dfu_sched.cli.report import declare_report, tell
-    from dfu_sched.io import Outputs
-    from dfu_sched.reports.files import to_json, write_run_files
-    from dfu_sched.reports.text import simulation_text
-    from dfu_sched.scenario.schema import load_scenario
-    from dfu_sched.sim.experiment import run_experiment
-
     outs = Outputs(inputs=[scenario])
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
@@ -57,9 +57,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             names = write_run_files(result, stage[out_dir], scenario)
             said.append(f"wrote {out_dir}/ ({', '.join(names)})")
         if report_file is not None or figures_dir is not None:
-            from dfu_sched.cli.report import write_report
-            from dfu_sched.reports.html import render_simulation
-
             clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))
@@ -73,8 +70,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
 @handles_input_errors
 def schema(out_file):
     """Print the JSON Schema of scenario files (point your editor's YAML plugin at it)."""
-    from dfu_sched.io import Outputs
-    from dfu_sched.scenario.schema import scenario_json_schema
 
     outs = Outputs()
     outs.file("--out", out_file, (".json",))
