@@ -236,7 +236,7 @@ def _primary(settings: SearchSettings) -> str:
 # ---- the phases of one search ------------------------------------------------------------------
 
 @dataclass
-class _Run:
+class SearchRun:
     """What every phase of one search shares: the base scenario, the settings, the budget cap,
     the evaluator (every mix's replications so far), the do-nothing key and the result so far."""
 
@@ -274,7 +274,7 @@ class Screening:
     costs: dict[str, list[int]]
 
 
-def _start(base: Scenario, settings: SearchSettings) -> _Run:
+def _start(base: Scenario, settings: SearchSettings) -> SearchRun:
     """Check the budget and register the do-nothing mix."""
     opts = base.investment.options if base.investment else []
     cap = settings.budget if settings.budget is not None else sum(mix_cost(base, {o.name: max_units(o, base)})
@@ -284,11 +284,11 @@ def _start(base: Scenario, settings: SearchSettings) -> _Run:
     ev = Evaluator(base, settings.seed, settings.workers, window_request(settings.target), settings.progress,
                    settings.executor)
     zero = ev.add({}, "baseline").key
-    return _Run(base, settings, cap, ev, zero, SearchResult(settings, ev, zero, zero, option_table=table),
+    return SearchRun(base, settings, cap, ev, zero, SearchResult(settings, ev, zero, zero, option_table=table),
                 settings.log or (lambda s: None))
 
 
-def screen(run: _Run) -> Screening:
+def screen(run: SearchRun) -> Screening:
     """Phase 1: each option alone at a few affordable levels, few replications, common random numbers;
     options with no measurable improvement on any objective are dropped (never chosen)."""
     ev, tgt, table = run.ev, run.tgt, run.res.option_table
@@ -338,7 +338,7 @@ def surrogate(scr: Screening, measure_weights: dict[str, float]) -> dict[str, li
     return out
 
 
-def propose_candidates(run: _Run, scr: Screening) -> None:
+def propose_candidates(run: SearchRun, scr: Screening) -> None:
     """Phase 2: CP-SAT proposals along the cost frontier, for several objectives and budget
     fractions plus the runners-up of the main one, evaluated at the candidate replications."""
     tgt, primary = run.tgt, run.primary
@@ -359,7 +359,7 @@ def propose_candidates(run: _Run, scr: Screening) -> None:
     run.log(f"proposed {len(set(cand))} candidate mixes")
 
 
-def neighbours(run: _Run, scr: Screening, mix: dict[str, int]) -> list[dict[str, int]]:
+def neighbours(run: SearchRun, scr: Screening, mix: dict[str, int]) -> list[dict[str, int]]:
     """Mixes one step from ``mix``: one unit less, an option dropped, one unit moved to another
     option (then filled up to the budget), one unit more."""
     base, cap, costs = run.base, run.cap, scr.costs
@@ -390,7 +390,7 @@ def neighbours(run: _Run, scr: Screening, mix: dict[str, int]) -> list[dict[str,
     return out
 
 
-def incumbent(run: _Run, points: dict) -> dict:
+def incumbent(run: SearchRun, points: dict) -> dict:
     """The best affordable point so far: on the main objective (budget mode), the cheapest meeting the
     target, or (no mix meets it) the closest to meeting it."""
     tgt, primary = run.tgt, run.primary
@@ -404,7 +404,7 @@ def incumbent(run: _Run, points: dict) -> dict:
                                     p["cost_gbp"]))
 
 
-def local_search(run: _Run, scr: Screening, rounds: int = 3) -> None:
+def local_search(run: SearchRun, scr: Screening, rounds: int = 3) -> None:
     """Phase 3: evaluate the incumbent's neighbours (queueing effects do not add up), while it changes."""
     ev, n2 = run.ev, run.settings.candidate_reps
     for _ in range(rounds):
@@ -419,7 +419,7 @@ def local_search(run: _Run, scr: Screening, rounds: int = 3) -> None:
     run.log(f"local search: {len(ev.preps)} mixes evaluated")
 
 
-def successive_halving(run: _Run) -> tuple:
+def successive_halving(run: SearchRun) -> tuple:
     """Target mode: among the cheapest mixes meeting the target, double replications and keep the
     better half until the final replications; never a finalist another finalist dominates."""
     ev, tgt, st = run.ev, run.tgt, run.settings
@@ -449,7 +449,7 @@ def successive_halving(run: _Run) -> tuple:
     return (undominated or ranked)[0]
 
 
-def settle(run: _Run, scr: Screening) -> None:
+def settle(run: SearchRun, scr: Screening) -> None:
     """Phase 4: the chosen mix and the frontier, both at the final replications.
 
     Every affordable mix that could be on the frontier is evaluated with the chosen mix's
