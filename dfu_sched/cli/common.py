@@ -1,11 +1,17 @@
-"""What every command shares: one-line errors with exit code 2, and quiet-aware output."""
+"""What every command shares: one-line errors with exit code 2, quiet-aware progress, common options.
+
+Commands stay thin: the replications/seed/workers options and the progress display are defined
+once here, so every command spells and explains them the same way.
+"""
 from __future__ import annotations
 
 import functools
 import sys
-from typing import Callable, NoReturn
+from collections.abc import Callable
+from typing import NoReturn
 
 import click
+from click._termui_impl import ProgressBar
 
 from dfu_sched.errors import InputError
 
@@ -73,3 +79,69 @@ class OneLineGroup(click.Group):
 def stderr_is_terminal() -> bool:
     """Progress bars only on a terminal: piped output stays clean."""
     return sys.stderr.isatty()
+
+
+# ---- progress ------------------------------------------------------------------------------------
+
+def progress_bar(n: int, label: str, quiet: bool) -> ProgressBar[int] | _NoBar:
+    """A click progress bar on a terminal's stderr; nothing when piped or quiet."""
+    if quiet or not stderr_is_terminal():
+        return _NoBar()
+    return click.progressbar(length=n, label=label, file=sys.stderr)  # click.get_text_stream is deprecated
+
+
+class _NoBar:
+    """What ``progress_bar`` gives when there is nothing to show: the same calls, doing nothing."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int) -> None:
+        pass
+
+
+class StageCounter:
+    """Progress on a terminal's stderr when the total is not known up front (the investment search):
+    count replications and name the stage."""
+
+    def __init__(self, label: str, quiet: bool, stage: str):
+        self.label = label
+        self.on = not quiet and stderr_is_terminal()
+        self.done = 0
+        self.stage = stage
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.on:
+            click.echo(f"\r{self.label}: {self.stage}: {self.done} replications", err=True, nl=False)
+
+    def log(self, text: str) -> None:
+        self.stage = text.split(":")[0].split(" ")[0]
+        if self.on:
+            click.echo(f"\r{text}" + " " * 20, err=True)
+
+    def close(self) -> None:
+        if self.on:
+            click.echo("", err=True)
+
+
+# ---- shared options ----------------------------------------------------------------------------------
+
+def replications_option(minimum: int = 1, default: int | None = None, help: str = "Replications.") -> Callable:
+    """``-n/--replications``: at least ``minimum``."""
+    return click.option("-n", "--replications", type=click.IntRange(min=minimum), default=default,
+                        show_default=default is not None, help=help)
+
+
+def seed_option(whose: str = "the scenario's") -> Callable:
+    """``--seed``: the root seed (default: the scenario's ``run.seed``)."""
+    return click.option("--seed", type=click.IntRange(min=0), help=f"Root seed (default: {whose} run.seed).")
+
+
+def workers_option() -> Callable:
+    """``--workers``: local processes; results never depend on it."""
+    return click.option("--workers", type=click.IntRange(min=1),
+                        help="Processes (default: all cores). Results do not depend on it.")

@@ -8,13 +8,30 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import handles_input_errors
+from dfu_sched.cli.common import (
+    StageCounter,
+    handles_input_errors,
+    progress_bar,
+    replications_option,
+    seed_option,
+    workers_option,
+)
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
-from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
+from dfu_sched.invest.compare import compare_scenarios
+from dfu_sched.invest.objectives import OBJECTIVE_NAMES
+from dfu_sched.invest.results import result_json
+from dfu_sched.invest.search import SearchSettings, search
+from dfu_sched.invest.targets import parse_by, parse_target
+from dfu_sched.io import Outputs
+from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
+from dfu_sched.reports.files import to_json
+from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
+from dfu_sched.reports.invest_html import render_invest
+from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
 from dfu_sched.scenario.levers import MAX_GBP
-
-OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
+from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.experiment import check_size
 
 
 def _common(func):
@@ -24,15 +41,14 @@ def _common(func):
     func = click.option("--out", "out_dir", type=click.Path(path_type=Path),
                         help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
-    func = click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")(func)
-    func = click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the first scenario's run.seed).")(func)
+    func = workers_option()(func)
+    func = seed_option("the first scenario's")(func)
     return func
 
 
 def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: Path | None,
              figures_dir: Path | None):
     """Every output of compare/invest, declared together so all are checked before the simulations."""
-    from dfu_sched.io import Outputs
 
     outs = Outputs(inputs=inputs)
     outs.folder("--out", out_dir)
@@ -43,7 +59,7 @@ def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: 
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications of each (default: the first scenario's run.replications).")
+@replications_option(2, help="Replications of each (default: the first scenario's run.replications).")
 @_common
 @report_options
 @handles_input_errors
@@ -58,14 +74,6 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
     """
-    from dfu_sched.sim.experiment import check_size
-    from dfu_sched.invest.search import compare_scenarios
-    from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
-    from dfu_sched.reports.files import to_json
-    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
-    from dfu_sched.reports.invest_text import compare_text, write_compare_dir
-    from dfu_sched.scenario.schema import load_scenario
-
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
     outs = _outputs(scenarios, out_dir, xlsx_file, report_file, figures_dir)
@@ -106,8 +114,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @click.option("--objective", type=click.Choice(OBJECTIVE_NAMES), default="exposure", show_default=True,
               help="What 'best' means: exposure (risk-weighted days waited), wait-12m (wait to start in month 12), "
                    "backlog (devices waiting at the end).")
-@click.option("-n", "--replications", type=click.IntRange(min=4), default=32, show_default=True,
-              help="Replications for the chosen mix (screening uses n/8, candidates n/4).")
+@replications_option(4, 32, help="Replications for the chosen mix (screening uses n/8, candidates n/4).")
 @_common
 @report_options
 @handles_input_errors
@@ -124,14 +131,6 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
     """
-    from dfu_sched.sim.experiment import check_size
-    from dfu_sched.invest.search import SearchSettings, parse_by, parse_target, result_json, search
-    from dfu_sched.reports.files import to_json
-    from dfu_sched.reports.finance_xlsx import write_invest_xlsx
-    from dfu_sched.reports.invest_html import render_invest
-    from dfu_sched.reports.invest_text import invest_text, write_invest_dir
-    from dfu_sched.scenario.schema import load_scenario
-
     outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
     sc = load_scenario(scenario)
     if sc.investment is None or not sc.investment.options:
@@ -148,7 +147,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
                               seed=sc.run.seed if seed is None else seed,
                               screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
     outs.check()
-    bar = _Counter(quiet)
+    bar = StageCounter("invest", quiet, "screening")
     settings.progress = bar.update
     settings.log = bar.log
     try:
@@ -191,31 +190,6 @@ def _parse_gbp(text: str) -> float:
     if not math.isfinite(value) or value > MAX_GBP:  # inf and nan are not money either
         raise InputError(f"--budget: must be an amount from £0 to £{MAX_GBP:,.0f} (got {text})")
     return value
-
-
-class _Counter:
-    """Progress on a terminal's stderr: the search's total is not known up front, so count and stage."""
-
-    def __init__(self, quiet: bool):
-        from dfu_sched.cli.common import stderr_is_terminal
-
-        self.on = not quiet and stderr_is_terminal()
-        self.done = 0
-        self.stage = "screening"
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.on:
-            click.echo(f"\rinvest: {self.stage}: {self.done} replications", err=True, nl=False)
-
-    def log(self, text: str) -> None:
-        self.stage = text.split(":")[0].split(" ")[0]
-        if self.on:
-            click.echo(f"\r{text}" + " " * 20, err=True)
-
-    def close(self) -> None:
-        if self.on:
-            click.echo("", err=True)
 
 
 COMMANDS = [compare, invest]

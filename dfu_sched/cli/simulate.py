@@ -6,32 +6,21 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import handles_input_errors, stderr_is_terminal
-
-
-def progress_bar(n: int, label: str, quiet: bool):
-    """A click progress bar on a terminal's stderr; nothing when piped or quiet."""
-    if quiet or not stderr_is_terminal():
-        return _NoBar()
-    return click.progressbar(length=n, label=label, file=click.get_text_stream("stderr"))
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n):
-        pass
+from dfu_sched.cli.common import handles_input_errors, progress_bar, replications_option, seed_option, workers_option
+from dfu_sched.cli.report import declare_report, tell, write_report
+from dfu_sched.io import Outputs
+from dfu_sched.reports.files import to_json, write_run_files
+from dfu_sched.reports.html import render_simulation
+from dfu_sched.reports.text import simulation_text
+from dfu_sched.scenario.schema import load_scenario, scenario_json_schema
+from dfu_sched.sim.experiment import run_experiment
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's run.replications).")
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's run.seed).")
-@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: all cores). Results do not depend on it.")
+@replications_option(help="Replications (default: the scenario's run.replications).")
+@seed_option()
+@workers_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Write summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
@@ -52,13 +41,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     Example:
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
     """
-    from dfu_sched.cli.report import declare_report, tell
-    from dfu_sched.sim.experiment import run_experiment
-    from dfu_sched.io import Outputs
-    from dfu_sched.reports.files import to_json, write_run_files
-    from dfu_sched.reports.text import simulation_text
-    from dfu_sched.scenario.schema import load_scenario
-
     outs = Outputs(inputs=[scenario])
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
@@ -75,9 +57,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             names = write_run_files(result, stage[out_dir], scenario)
             said.append(f"wrote {out_dir}/ ({', '.join(names)})")
         if report_file is not None or figures_dir is not None:
-            from dfu_sched.cli.report import write_report
-            from dfu_sched.reports.html import render_simulation
-
             clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))
@@ -91,8 +70,6 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
 @handles_input_errors
 def schema(out_file):
     """Print the JSON Schema of scenario files (point your editor's YAML plugin at it)."""
-    from dfu_sched.io import Outputs
-    from dfu_sched.scenario.schema import scenario_json_schema
 
     outs = Outputs()
     outs.file("--out", out_file, (".json",))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dfu_sched.sim.experiment import ExperimentResult
+from dfu_sched.sim.result import ExperimentResult
 from dfu_sched.io import atomic_dir
 from dfu_sched.reports.cells import write_csv_rows
 

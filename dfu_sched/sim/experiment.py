@@ -1,9 +1,13 @@
-"""Replicated experiments: independent streams, process parallelism, intervals, CRN comparisons.
+"""Replicated experiments: independent streams, one replication runner, intervals, CRN comparisons.
 
-Replication r of seed s always uses ``SeedSequence(s, spawn_key=(r,))``, whichever worker runs
-it, and results are gathered by replication index, so the numbers are identical for any
-``workers``. Two scenarios run with the same seed see the same devices (see ``workload``), so
-their replication-by-replication differences are paired (common random numbers).
+Replication r of seed s always uses ``replication_seed(s, r)`` = ``SeedSequence(s, spawn_key=(r,))``,
+whichever worker runs it, and results are gathered by job index, so the numbers are identical for
+any ``workers``. ``run_replications`` is the one place that fans replications out: scenario runs
+(``run_experiment``) and the investment search (``invest.evaluate.Evaluator``) both hand it a list
+of (task, replication) jobs and an ``Executor`` (``SerialExecutor``, ``ProcessExecutor`` today; a
+cluster executor can be added behind the same seam without touching either caller). Two scenarios
+run with the same seed see the same devices (see ``workload``), so their replication-by-replication
+differences are paired (common random numbers).
 
 Worker processes die with the process that started them (``worker_pool``): a killed command must
 not leave workers running on, holding a copy of the queue's data.
@@ -15,108 +19,21 @@ import multiprocessing as mp
 import os
 import signal
 import time
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
-from dfu_sched import __version__
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.schema import STAGES, Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import simulate_once
-from dfu_sched.scenario.schema import STAGES, Scenario
-from dfu_sched.stats import Interval, measure_interval, measure_range, paired_difference, t_interval_columns
-
-
-@dataclass
-class ExperimentResult:
-    """Per-replication measures of one scenario, with what is needed to reproduce them."""
-
-    scenario: Scenario
-    seed: int
-    replications: int
-    scalars: dict[str, np.ndarray]          # measure -> value per replication
-    weekly: dict[str, np.ndarray]           # series -> [replications, weeks + 1]
-    records: dict[str, np.ndarray] | None   # per-device table of replication 0 (optional)
-    seconds: float = 0.0
-    events: int = 0
-    workers: int = 1
-    source: str | None = None
-    extra: dict = field(default_factory=dict)
-
-    def interval(self, key: str) -> Interval:
-        """The replications' mean of a measure with its 95% interval, inside the measure's range."""
-        return measure_interval(self.scalars[key], key)
-
-    def summary(self) -> dict:
-        """The JSON summary (keys documented in the README and pinned by a test)."""
-        sc = self.scenario
-        out: dict = {
-            "kind": "simulation",
-            "scenario": sc.name,
-            "scenario_file": self.source,
-            "version": __version__,
-            "replications": self.replications,
-            "seed": self.seed,
-            "policy": sc.policy.discipline,
-            "preemptive": sc.policy.preemptive,
-            "horizon_weeks": sc.calendar.horizon_weeks,
-            "warmup_weeks": sc.calendar.warmup_weeks,
-            "start_date": sc.calendar.start_date.isoformat(),
-            "tiers": {},
-        }
-        for scope in sc.tier_names + ["overall"]:
-            block: dict = {}
-            for measure_name in ("wait_to_start_days", "time_to_complete_days", "age_at_end_days"):
-                block[measure_name] = {
-                    stat: self.interval(f"{scope}.{measure_name}.{stat}").as_dict()
-                    for stat in ("mean", "p50", "p90", "p95")
-                }
-            for m in ("within_target_share", "exposure", "started", "completed", "waiting_at_end",
-                      "past_target_at_end"):
-                block[m] = self.interval(f"{scope}.{m}").as_dict()
-            if scope == "overall":
-                out["overall"] = block
-            else:
-                tier = sc.tier(scope)
-                block["target_days"] = tier.target_days
-                block["weight"] = tier.weight
-                out["tiers"][scope] = block
-        out["utilisation"] = {k.split(".", 1)[1]: self.interval(k).as_dict()
-                              for k in self.scalars if k.startswith("utilisation.")}
-        out["throughput_per_week"] = {k.split(".", 1)[1].removesuffix("_per_week"): self.interval(k).as_dict()
-                                      for k in self.scalars if k.startswith("throughput.")}
-        out["first_week_below"] = self._first_weeks("first_week_below")
-        out["first_week_backlog_below"] = self._first_weeks("first_week_backlog_below")
-        out["backlog_weekly"] = self.weekly_summary()
-        out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
-        return out
-
-    def _first_weeks(self, measure_name: str) -> dict:
-        """``{threshold: {estimate, ci95, n, reached_share}}``: the interval is over the
-        replications that got there (NaN-aware), and ``reached_share`` says how many did."""
-        out = {}
-        for k, v in self.scalars.items():
-            if k.startswith(measure_name + "."):
-                out[k.split(".", 1)[1]] = {**self.interval(k).as_dict(), "reached_share": float(np.mean(np.isfinite(v)))}
-        return out
-
-    def weekly_summary(self) -> dict:
-        """Weekly series: mean and 95% band per week, for charts and spreadsheets."""
-        out: dict = {"week": self.weekly["week"][0].astype(int).tolist()}
-        for key, m in self.weekly.items():
-            if key == "week":
-                continue
-            mean, lo, hi = t_interval_columns(m, bounds=measure_range(key))
-            out[key] = {"mean": _clean(mean), "ci95_low": _clean(lo), "ci95_high": _clean(hi)}
-        return out
-
-
-def _clean(a: np.ndarray) -> list:
-    return [None if not np.isfinite(x) else round(float(x), 4) for x in a]
-
+from dfu_sched.sim.result import ExperimentResult
+from dfu_sched.sim.workload import expected_devices
+from dfu_sched.stats import paired_difference
 
 # ---- size guard --------------------------------------------------------------------------------
 
@@ -160,17 +77,17 @@ class SizeEstimate:
         return self.events_per_replication * self.replications
 
 
-def _shifts_per_week(continuous: bool, days: list[str]) -> int:
+def _shifts_per_week(continuous: bool, days: Sequence[str]) -> int:
     return 1 if continuous else len(set(days))
 
 
 def estimate_size(sc: Scenario, replications: int) -> SizeEstimate:
     """Devices and rostered shifts per replication, for ``check_size``."""
-    from dfu_sched.sim.workload import expected_devices
-
     weeks = sc.calendar.horizon_weeks
-    per_week = sum(g.count * _shifts_per_week(g.continuous, g.days) for g in sc.examiners)
-    servers = sum(g.count for g in sc.examiners)
+    per_week, servers = 0, 0
+    for g in sc.examiners:
+        per_week += g.count * _shifts_per_week(g.continuous, g.days)
+        servers += g.count
     for name in sc.enabled_stages:
         stage = getattr(sc.stages, name, None)
         if stage is not None and name != "examination":
@@ -207,14 +124,46 @@ def check_size(sc: Scenario, replications: int) -> SizeEstimate:
     return est
 
 
-# ---- running ---------------------------------------------------------------------------------
+# ---- running: one runner, an executor seam ------------------------------------------------------
 
-_WORKER_SCENARIO: Scenario | None = None
+#: A replication job: (task, replication). The task says what to run (``None`` for a scenario's own
+#: replications, a mix key for the investment search); the replication picks the random stream.
+Job = tuple[Hashable, int]
+#: What a job runs: ``fn(context, task, rep)``, a module-level function (it travels to worker processes).
+ReplicationFn = Callable[[Any, Hashable, int], Any]
 
 
-def _init_worker(sc: Scenario) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = sc
+class Executor(Protocol):
+    """Where replication jobs run. ``map_unordered`` yields ``(job index, result)`` in any order;
+    ``run_replications`` puts them back in job order, so no executor can change a number."""
+
+    workers: int
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]: ...
+
+
+class SerialExecutor:
+    """Every job in this process, in order."""
+
+    workers = 1
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        for i, (task, rep) in enumerate(jobs):
+            yield i, fn(context, task, rep)
+
+
+_WORKER: tuple[ReplicationFn, Any] | None = None  # (fn, context) of this worker process
+
+
+def _init_worker(fn: ReplicationFn, context: Any) -> None:
+    global _WORKER
+    _WORKER = (fn, context)
+
+
+def _run_job(i: int, task: Hashable, rep: int) -> tuple[int, Any]:
+    assert _WORKER is not None, "worker not initialised"
+    fn, context = _WORKER
+    return i, fn(context, task, rep)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -248,6 +197,46 @@ def worker_pool(workers: int, initializer: Callable, initargs: tuple = ()) -> Pr
                                initargs=(os.getpid(), initializer, initargs))
 
 
+class ProcessExecutor:
+    """Local worker processes (``worker_pool``), one pool per batch of jobs; the context reaches each
+    worker once, through the pool's initializer. A batch of one job, or one worker, runs in-process."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = default_workers() if workers is None else max(1, workers)
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        workers = min(self.workers, len(jobs))
+        if workers <= 1:
+            yield from SerialExecutor().map_unordered(fn, context, jobs)
+            return
+        with worker_pool(workers, _init_worker, (fn, context)) as pool:
+            futures = [pool.submit(_run_job, i, task, rep) for i, (task, rep) in enumerate(jobs)]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+
+def make_executor(workers: int | None = None) -> Executor:
+    """The default executor for ``workers`` processes (all cores when None)."""
+    workers = default_workers() if workers is None else max(1, workers)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def run_replications(fn: ReplicationFn, context: Any, jobs: Sequence[Job], executor: Executor | None = None,
+                     progress: Callable[[int], None] | None = None) -> list:
+    """Run every job through ``executor`` (serial when None); the results in job order, whatever
+    order the executor completes them in. ``progress(1)`` after each job."""
+    executor = SerialExecutor() if executor is None else executor
+    results: list = [None] * len(jobs)
+    done = [False] * len(jobs)
+    for i, res in executor.map_unordered(fn, context, jobs):
+        results[i], done[i] = res, True
+        if progress:
+            progress(1)
+    if not all(done):
+        raise RuntimeError(f"executor returned {sum(done)} of {len(jobs)} replications")
+    return results
+
+
 def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
     """The stream of replication ``rep``: independent of worker count and of other replications."""
     return np.random.SeedSequence(seed, spawn_key=(rep,))
@@ -261,8 +250,9 @@ def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = Fals
     return rep, m.scalars, m.weekly, out.events, records
 
 
-def _worker(seed: int, rep: int, keep_records: bool):
-    return run_replication(_WORKER_SCENARIO, seed, rep, keep_records)
+def _scenario_replication(context: tuple[Scenario, int, bool], task: Hashable, rep: int):
+    sc, seed, keep_records = context
+    return run_replication(sc, seed, rep, keep_records and rep == 0)
 
 
 def default_workers() -> int:
@@ -271,35 +261,27 @@ def default_workers() -> int:
 
 def run_experiment(sc: Scenario, replications: int | None = None, seed: int | None = None,
                    workers: int | None = None, keep_records: bool = False,
-                   progress: Callable[[int], None] | None = None, source: str | None = None) -> ExperimentResult:
-    """Run replications of a scenario (in parallel when ``workers`` > 1) and gather them in order."""
+                   progress: Callable[[int], None] | None = None, source: str | None = None,
+                   executor: Executor | None = None) -> ExperimentResult:
+    """Run replications of a scenario through ``executor`` (default: ``workers`` local processes)
+    and gather them in replication order."""
     n = replications if replications is not None else sc.run.replications
     seed = sc.run.seed if seed is None else seed
     check_size(sc, n)  # refuse before starting, never die deep inside
-    workers = default_workers() if workers is None else max(1, workers)
-    workers = min(workers, n)
-    if DISCIPLINES[sc.policy.discipline].cpu_bound_planner:
-        workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+    if executor is None:
+        workers = default_workers() if workers is None else max(1, workers)
+        workers = min(workers, n)
+        if DISCIPLINES[sc.policy.discipline].cpu_bound_planner:
+            workers = min(workers, default_workers())  # CP-SAT/LP threads are single here
+        executor = make_executor(workers)
     t0 = time.perf_counter()
-    results: list = [None] * n
-    if workers == 1:
-        for rep in range(n):
-            results[rep] = run_replication(sc, seed, rep, keep_records and rep == 0)
-            if progress:
-                progress(1)
-    else:
-        with worker_pool(workers, _init_worker, (sc,)) as pool:
-            futures = [pool.submit(_worker, seed, rep, keep_records and rep == 0) for rep in range(n)]
-            for fut in as_completed(futures):
-                res = fut.result()
-                results[res[0]] = res
-                if progress:
-                    progress(1)
+    jobs: list[Job] = [(None, rep) for rep in range(n)]
+    results = run_replications(_scenario_replication, (sc, seed, keep_records), jobs, executor, progress)
     seconds = time.perf_counter() - t0
     scalars = {k: np.array([r[1][k] for r in results]) for k in results[0][1]}
     weekly = {k: np.vstack([r[2][k] for r in results]) for k in results[0][2]}
     return ExperimentResult(sc, seed, n, scalars, weekly, results[0][4], seconds,
-                            sum(r[3] for r in results), workers, source)
+                            sum(r[3] for r in results), min(executor.workers, n), source)
 
 
 def compare(results: list[ExperimentResult], keys: list[str] | None = None) -> dict:

@@ -16,6 +16,8 @@ Busy time is booked per working segment as it starts, so work in hand at the hor
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import simpy
@@ -283,6 +285,15 @@ class Server:
         self.pool.put(dev)
 
 
+class ModelHook(Protocol):
+    """An addition to a run (e.g. ``sim.outsourcing.Outsourcing``): starts its SimPy processes on the
+    built model, then contributes its measures; the core model knows nothing else about it."""
+
+    def start(self, model: DFUModel) -> None: ...
+
+    def measures(self) -> dict[str, float]: ...
+
+
 class DFUModel:
     """Builds pools and servers from a scenario, feeds the workload in, runs to the horizon.
 
@@ -290,7 +301,8 @@ class DFUModel:
     planner) so a new kind of process is one more step; the order of the steps fixes the order in
     which SimPy starts processes, which the golden results depend on."""
 
-    def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence):
+    def __init__(self, sc: Scenario, wl: Workload, seed_seq: np.random.SeedSequence,
+                 hooks: Sequence[ModelHook] = ()):
         self.sc, self.wl = sc, wl
         self.env = CountingEnvironment()
         self.horizon = sc.calendar.horizon_weeks * HOURS_PER_WEEK
@@ -310,6 +322,9 @@ class DFUModel:
         self._add_examiners(child_seed(seed_seq, 0))
         self.env.process(self._arrivals())
         self.planner: Planner | None = self.discipline.start(self)
+        self.hooks = tuple(hooks)
+        for hook in self.hooks:  # last, so the core's processes keep their order
+            hook.start(self)
 
     def _build_pools(self) -> None:
         """One queue per stage on the route, as the discipline makes them."""
@@ -402,7 +417,8 @@ class DFUModel:
     def run(self) -> RunOutput:
         self.env.run(until=self.horizon)
         stats = self.planner.stats if self.planner is not None else {}
-        return RunOutput(self.rec, self.server_info, self.env.scheduled, stats)
+        measures = {k: v for hook in self.hooks for k, v in hook.measures().items()}
+        return RunOutput(self.rec, self.server_info, self.env.scheduled, stats, measures)
 
 
 def free_order(srv: Server) -> tuple[float, int]:
@@ -419,9 +435,9 @@ def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
     return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
 
 
-def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence,
-                  wl: Workload | None = None) -> tuple[RunOutput, Workload]:
+def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload | None = None,
+                  hooks: Sequence[ModelHook] = ()) -> tuple[RunOutput, Workload]:
     """One replication: its workload (from the seed, unless given) through the model."""
     wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
     wl = generate(sc, wl_seed) if wl is None else wl
-    return DFUModel(sc, wl, model_seed).run(), wl
+    return DFUModel(sc, wl, model_seed, hooks).run(), wl

@@ -55,3 +55,4 @@ class RunOutput:
     servers: list[ServerInfo]
     events: int = 0           # events SimPy scheduled (a cost measure, for benchmarks)
     plan_stats: dict[str, list[float]] = field(default_factory=dict)
+    measures: dict[str, float] = field(default_factory=dict)  # contributed by the model's hooks

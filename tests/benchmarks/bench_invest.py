@@ -20,7 +20,7 @@ FLOOR_S, GOAL_S = 600.0, 120.0
 
 
 def throughput(workers: int = 2, mixes: int = 6, reps: int = 10) -> dict:
-    from dfu_sched.invest.search import Evaluator
+    from dfu_sched.invest.evaluate import Evaluator
     from dfu_sched.scenario.schema import load_scenario
 
     sc = load_scenario(SCENARIO)
@@ -35,7 +35,8 @@ def throughput(workers: int = 2, mixes: int = 6, reps: int = 10) -> dict:
 
 
 def question_400k(workers: int = 2, replications: int = 32) -> dict:
-    from dfu_sched.invest.search import SearchSettings, result_json, search
+    from dfu_sched.invest.results import result_json
+    from dfu_sched.invest.search import SearchSettings, search
     from dfu_sched.scenario.schema import load_scenario
 
     sc = load_scenario(SCENARIO)

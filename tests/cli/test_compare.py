@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from tests.helpers import raw, small, to_yaml
 from dfu_sched.cli import main
+from tests.helpers import raw, small, to_yaml
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,8 @@ def test_compare_report_titles_use_scenario_names(files, policy_file, tmp_path):
     assert r.exit_code == 0, r.output
     html = page.read_text(encoding="utf-8")
     title = html[html.index("<title>") + 7: html.index("</title>")]
-    assert "strict tier priority" in title and "North Yorkshire 2022 with £400K to invest" in title.replace("&#x27;", "'")
+    assert "strict tier priority" in title
+    assert "North Yorkshire 2022 with £400K to invest" in title.replace("&#x27;", "'")
     assert "a vs p" not in title and "do nothing" not in html
     assert "Differences against North Yorkshire 2022 with £400K to invest" in html
 

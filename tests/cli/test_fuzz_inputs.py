@@ -306,7 +306,7 @@ def test_fuzz_risk_model(tmp_path_factory, text, values):
 @given(text=mutated({**BASE, "investment": INVESTMENT}, ("investment",)),
        units=st.lists(st.integers(0, 3), min_size=6, max_size=6))
 def test_fuzz_investment_options(tmp_path_factory, text, units):
-    from dfu_sched.invest.search import prepare
+    from dfu_sched.invest.evaluate import prepare
     from dfu_sched.scenario.levers import cost_profile, max_units
 
     sc = load_text(tmp_path_factory.mktemp("inv"), text)

@@ -10,8 +10,8 @@ import yaml
 from click.testing import CliRunner
 
 from dfu_sched.cli import main
-from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.sim.workload import generate
 from tests.helpers import BASELINE, short_baseline_file
 
@@ -110,12 +110,13 @@ def test_first_week_backlog_below_in_the_json_and_the_table(short_baseline, tmp_
 @pytest.mark.parametrize("value", ["[-5]", "[.nan]", "[.inf]"])
 def test_a_bad_backlog_threshold_is_one_line_exit_2(tmp_path, value):
     data = yaml.safe_load(BASELINE.read_text())
-    text = yaml.safe_dump(data) + f"\n"
+    text = yaml.safe_dump(data) + "\n"
     text = text.replace("measures:\n", f"measures:\n  backlog_thresholds_devices: {value}\n")
     res, out = _bad(tmp_path, text)
     assert res.exit_code == 2, res.output
     assert len(res.stderr.strip().splitlines()) == 1
-    assert "bad.yaml: measures.backlog_thresholds_devices[0]: must be a finite number from 0" in res.stderr and "Traceback" not in res.output
+    assert "bad.yaml: measures.backlog_thresholds_devices[0]: must be a finite number from 0" in res.stderr
+    assert "Traceback" not in res.output
     assert not out.exists()
 
 
@@ -127,7 +128,8 @@ def test_same_seed_same_numbers_on_any_worker_count(short_baseline):
     for k in a.scalars:
         np.testing.assert_array_equal(a.scalars[k], b.scalars[k], err_msg=k)
     c = run_experiment(sc, 4, 12, workers=1)
-    assert not np.array_equal(a.scalars["overall.wait_to_start_days.mean"], c.scalars["overall.wait_to_start_days.mean"])
+    key = "overall.wait_to_start_days.mean"
+    assert not np.array_equal(a.scalars[key], c.scalars[key])
 
 
 def test_common_random_numbers_give_the_same_devices(short_baseline):
@@ -178,8 +180,10 @@ def _mutate(fn) -> str:
 
 
 @pytest.mark.parametrize("text, expected", [
-    (_mutate(lambda d: d["examiners"][0].update(skils=["mobile"])), "examiners[0].skils: unknown key 'skils' (did you mean 'skills'?)"),
-    (_mutate(lambda d: d["arrivals"].update(cases_per_week=-3)), "arrivals.cases_per_week: must be a finite number from 0 to 100,000"),
+    (_mutate(lambda d: d["examiners"][0].update(skils=["mobile"])),
+     "examiners[0].skils: unknown key 'skils' (did you mean 'skills'?)"),
+    (_mutate(lambda d: d["arrivals"].update(cases_per_week=-3)),
+     "arrivals.cases_per_week: must be a finite number from 0 to 100,000"),
     (_mutate(lambda d: d["arrivals"]["tier_mix"].update(VX=0.0)), "arrivals.tier_mix: unknown tier 'VX'"),
     (_mutate(lambda d: d["backlog"][0].update(tier="Medium")), "backlog[0].tier: unknown tier 'Medium'"),
     (_mutate(lambda d: d["examiners"][0].update(skills=["mobil"])), "unknown skill 'mobil' (did you mean 'mobile'?)"),

@@ -4,33 +4,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import small
 from dfu_sched.errors import InputError
-from dfu_sched.sim.experiment import run_experiment
-from dfu_sched.invest.search import (SearchSettings, dominates, frontier, interpolate_effects, parse_by, parse_target,
-                              propose, result_json, screen_levels, search)
+from dfu_sched.invest.evaluate import prepare
+from dfu_sched.invest.frontier import FRONTIER_TOLERANCE, dominates
+from dfu_sched.invest.objectives import FRONTIER_KEYS, OBJECTIVES
+from dfu_sched.invest.results import result_json
+from dfu_sched.invest.search import SearchSettings, interpolate_effects, propose, screen_levels, search
+from dfu_sched.invest.targets import parse_target
 from dfu_sched.scenario.levers import mix_cost
-
-FAST = dict(seed=3, screen_reps=2, candidate_reps=3, final_reps=6, workers=2)
-
-#: An option that changes nothing: no time saved.
-USELESS = {"name": "placebo_software", "kind": "automation", "licence_gbp_per_year": 1000,
-           "time_saved_share": 0.0, "applies_to_share": 1.0}
-#: The contract examiner again at three times the price: every mix using it is dominated.
-DEAR_CLONE = {"name": "dear_contractor", "kind": "hire_examiners", "annual_cost_gbp": 255000, "lag_weeks": 6,
-              "ramp_up_weeks": 8, "ramp_up_start": 0.5, "skills": ["mobile", "computer"], "max_count": 3,
-              "fixed_term_weeks": 52, "absence": 0.10}
-
-
-@pytest.fixture(scope="module")
-def scenario():
-    return small(extra_options=[USELESS, DEAR_CLONE], budget=120_000)
-
-
-@pytest.fixture(scope="module")
-def result(scenario):
-    res = search(scenario, SearchSettings(budget=120_000, **FAST))
-    return res, result_json(res, scenario)
+from dfu_sched.sim.experiment import run_experiment
+from tests.helpers import small
+from tests.invest.builders import FAST
 
 
 def test_budget_is_respected_and_costs_add_up(result, scenario):
@@ -81,7 +65,8 @@ def test_zero_budget_is_the_baseline(scenario):
     assert not any(out["chosen"]["mix"].values()) and out["chosen"]["cost_gbp"] == 0
     ref = run_experiment(scenario, FAST["final_reps"], FAST["seed"], workers=1)
     for key in ("overall.exposure", "overall.waiting_at_end", "overall.wait_to_start_days.p50"):
-        assert out["chosen"]["measures"][key]["estimate"] == pytest.approx(float(np.nanmean(ref.scalars[key])), rel=1e-12)
+        expected = float(np.nanmean(ref.scalars[key]))
+        assert out["chosen"]["measures"][key]["estimate"] == pytest.approx(expected, rel=1e-12)
         assert out["chosen"]["vs_baseline"][key]["estimate"] == 0
 
 
@@ -110,18 +95,6 @@ def test_target_mode_finds_a_cheap_mix_that_meets_it():
         out["chosen"]["label"] in [e["label"] for e in meeting]
 
 
-def test_target_parsing():
-    sc = small()
-    t = parse_target("high-risk-week", sc, parse_by("2023-03-06", sc))
-    assert t.key == "VH+H.wait_to_start_days.p90" and t.value == 7 and t.from_week == 9
-    assert t.result_key == "window.VH+H.p90" and t.met(6.9) and not t.met(7.1)
-    for bad in ("VX.wait_to_start_days.p90<=7", "nonsense", "overall.wait_to_start_days.p42<=1"):
-        with pytest.raises(InputError):
-            parse_target(bad, sc, 0)
-    with pytest.raises(InputError):
-        parse_by("2030-01-01", sc)
-
-
 def test_surrogate_pieces():
     assert screen_levels(1) == [1] and screen_levels(8) == [3, 5, 8]
     assert interpolate_effects({2: 10.0, 4: 5.0}, 4) == [0.0, 5.0, 10.0, 10.0, 10.0]  # monotone, concave-ish
@@ -131,15 +104,6 @@ def test_surrogate_pieces():
     assert propose(costs, vals, 100) == [{"a": 2, "b": 0}]
     top = propose(costs, vals, 200, top=3)
     assert top[0] == {"a": 2, "b": 1} and len(top) == 3 and len({tuple(t.values()) for t in top}) == 3
-
-
-def test_frontier_drops_dominated():
-    def p(cost, *obj):
-        return {"cost_gbp": cost, "objectives": dict(zip(["overall.exposure", "invest.wait_at_12m_days",
-                                                          "overall.waiting_at_end"], obj))}
-    a, b, c = p(0, 10, 10, 10), p(100, 5, 5, 5), p(150, 6, 5, 5)
-    assert [q["cost_gbp"] for q in frontier([a, b, c])] == [0, 100]
-    assert dominates(b, c) and not dominates(a, b)
 
 
 # ---- the frontier: every mix on it has the chosen mix's replications (issue 8, item 13) -------------
@@ -154,8 +118,6 @@ def _paired_low(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_frontier_is_fully_evaluated_and_nothing_undominated_is_dropped(result, scenario):
-    from dfu_sched.invest.search import FRONTIER_KEYS, FRONTIER_TOLERANCE, OBJECTIVES, prepare
-
     res, out = result
     ev, nf = res.evaluator, FAST["final_reps"]
     assert out["frontier"] and all(f["replications"] == nf for f in out["frontier"])
@@ -163,14 +125,14 @@ def test_frontier_is_fully_evaluated_and_nothing_undominated_is_dropped(result, 
     for f in out["frontier"]:
         key = prepare(scenario, f["mix"]).key
         assert ev.n(key) >= nf
-        for o, (m, _) in OBJECTIVES.items():
-            assert f["objectives"][o] == pytest.approx(ev.mean(key, m, nf), abs=1e-3)
+        for o, obj in OBJECTIVES.items():
+            assert f["objectives"][o] == pytest.approx(ev.mean(key, obj.measure, nf), abs=1e-3)
     zero = prepare(scenario, {}).key
     tol = {k: FRONTIER_TOLERANCE * abs(ev.mean(zero, k, nf)) for k in FRONTIER_KEYS}
     by_label = {mix_label_of(e): e for e in out["evaluated"]}
     shown = {e["label"] for e in out["evaluated"]} | {e["label"] for e in out["screened"]}
     # every affordable mix the search simulated is either evaluated fully or dropped with a reason
-    for k, p in ev.preps.items():
+    for p in ev.preps.values():
         if p.cost <= 120_000 + 1e-6:
             assert mix_label_of({"mix": p.mix}) in shown
     for s in out["screened"]:
@@ -191,65 +153,3 @@ def mix_label_of(row: dict) -> str:
     return mix_label(row["mix"])
 
 
-def test_do_nothing_is_one_evaluation_with_one_number(result):
-    from dfu_sched.reports.invest_text import invest_text
-
-    _, out = result
-    base = out["baseline"]["measures"]
-    rows = [e for e in out["evaluated"] + out["frontier"] if not any(e["mix"].values())]
-    assert rows
-    for row in rows:
-        assert row["replications"] == out["replications"]["final"] == out["baseline"]["replications"]
-        assert row["objectives"]["exposure"] == pytest.approx(base["overall.exposure"]["estimate"], abs=1e-3)
-        assert row["objectives"]["backlog"] == pytest.approx(base["overall.waiting_at_end"]["estimate"], abs=1e-3)
-    text = invest_text(out)
-    exposure = f"{base['overall.exposure']['estimate']:,.0f}"
-    line = next(ln for ln in text.splitlines() if ln.startswith("do nothing"))
-    assert exposure in line
-
-
-# ---- headline claims name their measure and do not hide a worse one (item 14) ----------------------
-
-def _with_frontier(out: dict, cheap_objectives: dict, chosen_objectives: dict) -> dict:
-    import copy
-
-    o = copy.deepcopy(out)
-    ch = o["chosen"]
-    b = o["baseline"]["measures"]
-    zero = {"mix": {}, "label": "do nothing", "cost_gbp": 0.0, "objectives": {
-        "exposure": b["overall.exposure"]["estimate"], "wait-12m": b["invest.wait_at_12m_days"]["estimate"],
-        "backlog": b["overall.waiting_at_end"]["estimate"]}}
-    cheap = {"mix": {"x": 1}, "label": "cheap mix", "cost_gbp": ch["cost_gbp"] / 2, "objectives": cheap_objectives}
-    chosen = {"mix": ch["mix"], "label": ch["label"], "cost_gbp": ch["cost_gbp"], "objectives": chosen_objectives}
-    ch["measures"]["overall.exposure"]["estimate"] = chosen_objectives["exposure"]
-    o["frontier"] = [zero, cheap, chosen]
-    return o
-
-
-def test_cheaper_mix_claim_names_its_measure_and_a_worse_wait(result, scenario):
-    from dfu_sched.invest.search import explain
-
-    _, out = result
-    b0 = out["baseline"]["measures"]["overall.exposure"]["estimate"]
-    best = 0.2 * b0
-    cheap_exposure = b0 - 0.9 * (b0 - best)
-    o = _with_frontier(out, {"exposure": cheap_exposure, "wait-12m": 99.4, "backlog": 9.0},
-                       {"exposure": best, "wait-12m": 1.4, "backlog": 9.0})
-    lines = explain(o, scenario)
-    i = next(j for j, ln in enumerate(lines) if "cheaper mix" in ln)
-    claim, after = lines[i], lines[i + 1]
-    assert "cheap mix" in claim and "90%" in claim and "exposure" in claim
-    assert "month 12" in after and "99" in after and "1.4" in after and "worse" in after
-    assert "backlog" not in after  # 9 against 9 is no worse
-
-
-def test_cheaper_mix_claim_says_when_nothing_is_worse(result, scenario):
-    from dfu_sched.invest.search import explain
-
-    _, out = result
-    b0 = out["baseline"]["measures"]["overall.exposure"]["estimate"]
-    o = _with_frontier(out, {"exposure": b0 * 0.3, "wait-12m": 1.5, "backlog": 9.0},
-                       {"exposure": b0 * 0.25, "wait-12m": 1.4, "backlog": 9.0})
-    lines = explain(o, scenario)
-    i = next(j for j, ln in enumerate(lines) if "cheaper mix" in ln)
-    assert "exposure" in lines[i] and "no worse" in lines[i + 1]
