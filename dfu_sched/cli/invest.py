@@ -12,7 +12,7 @@ from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.cli.simulate import progress_bar
 from dfu_sched.errors import InputError
-from dfu_sched.scenario.levers import MAX_GBP
+from dfu_sched.scenario.lever_base import MAX_GBP
 
 OBJECTIVE_NAMES = ["exposure", "wait-12m", "backlog"]
 

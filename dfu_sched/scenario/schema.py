@@ -11,13 +11,15 @@ import difflib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS, WORKING_DAYS, Weekday
-from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS, WORKING_DAYS, Weekday  # noqa: F401 (*)
+
+# (*) HOURS_PER_WEEK and WEEKDAYS are still imported from here by sim/, invest/ and validation/.
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
 from dfu_sched.scenario.levers import Investment, check_investment
 from dfu_sched.yamlfile import read_yaml_mapping
 
@@ -43,10 +45,11 @@ class Strict(BaseModel):
 class Calendar(Strict):
     """Simulation clock: hour 0 is 00:00 on ``start_date``; week w spans hours [168w, 168(w+1))."""
 
-    start_date: dt.date = Field(dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
+    start_date: dt.date = Field(default=dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
                                 f"rosters), from {FIRST_DATE} to {LAST_DATE}.")
-    horizon_weeks: int = Field(104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
-    warmup_weeks: float = Field(0.0, ge=0, description="Weeks discarded before measuring (0 when starting from today's backlog).")
+    horizon_weeks: int = Field(default=104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
+    warmup_weeks: float = Field(default=0.0, ge=0,
+                                description="Weeks discarded before measuring (0 when starting from today's backlog).")
 
     @field_validator("start_date")
     @classmethod
@@ -63,8 +66,8 @@ class Calendar(Strict):
 
 
 class RunDefaults(Strict):
-    replications: int = Field(20, ge=1, le=10_000, description="Replications when -n is not given.")
-    seed: int = Field(2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
+    replications: int = Field(default=20, ge=1, le=10_000, description="Replications when -n is not given.")
+    seed: int = Field(default=2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
 
 
 class Tier(Strict):
@@ -153,26 +156,34 @@ class DeviceType(Strict):
         return self.service_hours
 
 
+def _working_days() -> list[Weekday]:
+    """Monday to Friday, typed as weekday names (``calendar.WORKING_DAYS`` is plain strings)."""
+    return [d for d in get_args(Weekday) if d in WORKING_DAYS]
+
+
 class Roster(Strict):
     """When a pool of stations or staff works: given days, from ``start_hour``, ``hours_per_day``."""
 
-    continuous: bool = Field(False, description="Works 24/7 (kit that runs unattended; theory checks).")
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
-    start_hour: float = Field(8.0, ge=0, lt=24)
-    hours_per_day: float = Field(7.5, gt=0, le=24)
+    continuous: bool = Field(default=False, description="Works 24/7 (kit that runs unattended; theory checks).")
+    days: list[Weekday] = Field(default_factory=lambda: _working_days())
+    start_hour: float = Field(default=8.0, ge=0, lt=24)
+    hours_per_day: float = Field(default=7.5, gt=0, le=24)
 
 
 class Stage(Strict):
     enabled: bool = True
-    servers: int = Field(1, ge=1, le=MAX_STAFF, description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
+    servers: int = Field(default=1, ge=1, le=MAX_STAFF,
+                         description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
     roster: Roster = Field(default_factory=Roster)
 
 
 class TriageStage(Stage):
     enabled: bool = False
-    screen_out_share: float = Field(0.0, ge=0, le=1, description="Share of devices triage removes from full examination.")
-    quick_path_share: float = Field(0.0, ge=0, le=1, description="Share sent to a quicker examination.")
-    quick_path_factor: float = Field(0.3, gt=0, le=1, description="Examination hours multiplier on the quick path.")
+    screen_out_share: float = Field(default=0.0, ge=0, le=1,
+                                    description="Share of devices triage removes from full examination.")
+    quick_path_share: float = Field(default=0.0, ge=0, le=1, description="Share sent to a quicker examination.")
+    quick_path_factor: float = Field(default=0.3, gt=0, le=1,
+                                     description="Examination hours multiplier on the quick path.")
 
     @model_validator(mode="after")
     def _shares(self):
@@ -194,10 +205,11 @@ class ExaminerGroup(Strict):
     count: int = Field(1, ge=0, le=MAX_STAFF)
     skills: list[str] = Field(min_length=1)
     hours_per_week: float = Field(37.5, gt=0, le=168, description="Rostered hours, spread evenly over ``days``.")
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
+    days: list[Weekday] = Field(default_factory=lambda: _working_days())
     start_hour: float = Field(8.0, ge=0, lt=24)
     continuous: bool = Field(False, description="Available 24/7 (theory checks).")
-    productivity: float = Field(1.0, gt=0, le=10, description="Standard hours of work done per rostered hour at full speed.")
+    productivity: float = Field(1.0, gt=0, le=10,
+                                description="Standard hours of work done per rostered hour at full speed.")
     start_week: float = Field(0.0, ge=0, le=MAX_WEEKS, description="First week in post (recruitment lag).")
     ramp_up_weeks: float = Field(0.0, ge=0, le=MAX_WEEKS, description="Weeks from start to full productivity (linear).")
     ramp_up_start: float = Field(0.25, ge=0, le=1, description="Share of full productivity on the first day.")
@@ -288,7 +300,8 @@ class Scenario(Strict):
             for skill in group.skills:
                 if skill not in skills:
                     raise ValueError(
-                        f"examiners[{i}].skills: unknown skill '{skill}'{_suggest(skill, skills)} (known: {', '.join(skills)})"
+                        f"examiners[{i}].skills: unknown skill '{skill}'{_suggest(skill, skills)} "
+                        f"(known: {', '.join(skills)})"
                     )
             if group.count > 0:
                 covered.update(group.skills)
@@ -324,7 +337,7 @@ class Scenario(Strict):
     def tier(self, name: str) -> Tier:
         return next(t for t in self.tiers if t.name == name)
 
-    def with_updates(self, updates: dict[str, Any]) -> "Scenario":
+    def with_updates(self, updates: dict[str, Any]) -> Scenario:
         """A validated copy with nested keys replaced (``{"policy": {"discipline": "priority"}}``)."""
         data = _deep_merge(self.model_dump(mode="json", by_alias=True), updates)
         return Scenario.model_validate(data)
@@ -416,7 +429,7 @@ def format_validation_error(exc: ValidationError, schema: dict | None = None) ->
     # A misspelt key shows up twice (unknown key + required key missing): name the misspelling.
     errors.sort(key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
-    loc = [p for p in first["loc"]]
+    loc = list(first["loc"])
     path = _format_loc(loc, schema)
     msg = first["msg"].splitlines()[0] if first["msg"] else "invalid value"
     if msg.startswith("Value error, "):
@@ -429,18 +442,21 @@ def format_validation_error(exc: ValidationError, schema: dict | None = None) ->
     elif first["type"] == "missing":
         msg = "required key is missing"
     elif first["type"] == "union_tag_invalid":
-        msg = msg.replace("Input tag", "dist").replace("found using 'dist' does not match any of the expected tags", "is not a known distribution; use one of")
+        msg = msg.replace("Input tag", "dist").replace(
+            "found using 'dist' does not match any of the expected tags", "is not a known distribution; use one of")
     elif first["type"] in _RANGE_ERRORS:
         allowed = _range_phrase(_schema_nodes_at(loc, schema))
         if allowed:
-            msg = f"must be {allowed}" + (" (.inf and .nan are not numbers here)" if first["type"] == "finite_number" else "")
+            not_finite = " (.inf and .nan are not numbers here)" if first["type"] == "finite_number" else ""
+            msg = f"must be {allowed}{not_finite}"
     text = f"{path}: {msg}" if path and not msg.startswith(path) else msg
     if len(errors) > 1:
         text += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return text
 
 
-def _num(x: float) -> str:
+def _num(x: float | None) -> str:
+    assert x is not None  # _range_phrase only asks for bounds it has
     return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 

@@ -7,15 +7,23 @@ import math
 import numpy as np
 import pytest
 
-from tests.helpers import NY400K, raw, small
 from dfu_sched.errors import InputError
-from dfu_sched.sim.experiment import replication_seed, run_replication
 from dfu_sched.invest.search import OutsourcingModel, prepare, replicate
-from dfu_sched.sim.model import EXAM
-from dfu_sched.scenario.levers import (apply_mix, cost_items, cost_profile, financial_year, max_units, mix_cost,
-                              outsourcing_contracts, recurring_after_horizon)
+from dfu_sched.scenario.levers import (
+    apply_mix,
+    cost_items,
+    cost_profile,
+    financial_year,
+    max_units,
+    mix_cost,
+    outsourcing_contracts,
+    recurring_after_horizon,
+)
 from dfu_sched.scenario.schema import Scenario, load_scenario, parse_scenario
+from dfu_sched.sim.experiment import replication_seed, run_replication
+from dfu_sched.sim.model import EXAM
 from dfu_sched.sim.workload import generate
+from tests.helpers import NY400K, raw, small
 
 
 @pytest.fixture(scope="module")
