@@ -10,11 +10,10 @@ import copy
 from pathlib import Path
 
 import numpy as np
-
 import yaml
 
-from dfu_sched.sim.model import DFUModel
 from dfu_sched.scenario.schema import Scenario, _deep_merge, load_scenario, parse_scenario
+from dfu_sched.sim.model import DFUModel
 from dfu_sched.sim.workload import child_seed, generate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from dfu_sched.reports.files import to_json
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.invest_html import render_invest
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
-from dfu_sched.scenario.levers import MAX_GBP
+from dfu_sched.scenario.lever_base import MAX_GBP
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.experiment import check_size
 

@@ -18,7 +18,7 @@ from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import FRONTIER_TOLERANCE
 from dfu_sched.invest.objectives import OBJECTIVES
 from dfu_sched.invest.search import SearchResult
-from dfu_sched.scenario.levers import cost_profile, mix_label
+from dfu_sched.scenario.levers import cost_profile, describe_mix, mix_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.measures import MONTH_WEEKS
 from dfu_sched.stats import (
@@ -123,31 +123,6 @@ def backlog_months_removed(ev: Evaluator, base: tuple, key: tuple, n: int) -> di
     months = devices / per_month
     return {"devices_removed": interval(devices), "months_removed": interval(months),
             "baseline_devices_examined_per_month": interval(per_month)}
-
-
-def describe_mix(sc: Scenario, mix: dict[str, int]) -> list[str]:
-    out = []
-    for o in sc.investment.options if sc.investment else []:
-        u = mix.get(o.name, 0)
-        if not u:
-            continue
-        if o.kind == "hire_examiners":
-            term = f"{o.fixed_term_weeks:g}-week fixed term" if o.fixed_term_weeks else "permanent"
-            out.append(f"hire {u} {o.name.replace('_', ' ')}{'s' if u > 1 else ''} ({term}, in post after "
-                       f"{o.lag_weeks:g} weeks, fully productive {o.ramp_up_weeks:g} weeks later)")
-        elif o.kind == "overtime":
-            out.append(f"{u * o.step_hours_per_week:g} overtime hours a week for {o.weeks:g} weeks ({o.name})")
-        elif o.kind == "outsourcing":
-            out.append(f"outsource up to {u * o.step_devices_per_week} devices a week for {o.contract_weeks:g} weeks "
-                       f"({o.name}: {', '.join(o.price_gbp_by_type)})")
-        elif o.kind == "triage_kit":
-            out.append(f"{u} triage kit{'s' if u > 1 else ''} ({u * o.servers_per_unit} stations; {o.name})")
-        elif o.kind == "automation":
-            out.append(f"automation software ({o.name}: {o.time_saved_share:.0%} time saved on "
-                       f"{o.applies_to_share:.0%} of examinations)")
-        elif o.kind == "training":
-            out.append(f"train {u} examiner{'s' if u > 1 else ''} ({o.name}, +{o.productivity_gain:.0%} productivity)")
-    return out or ["do nothing"]
 
 
 def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> dict:

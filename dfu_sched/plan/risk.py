@@ -120,11 +120,11 @@ def load_risk_model(path: str | Path | None = None) -> RiskModel:
 
 def _allowed(err: ErrorDetails) -> str:
     """' (allowed: a finite number from 0 to 1,000,000)' for a number out of range or not finite."""
-    from dfu_sched.scenario.schema import _RANGE_ERRORS, _range_phrase, _schema_nodes_at
+    from dfu_sched.scenario.input_errors import RANGE_ERRORS, range_phrase, schema_nodes_at
 
-    if err["type"] not in _RANGE_ERRORS:
+    if err["type"] not in RANGE_ERRORS:
         return ""
-    phrase = _range_phrase(_schema_nodes_at(list(err["loc"]), RiskModel.model_json_schema()))
+    phrase = range_phrase(schema_nodes_at(list(err["loc"]), RiskModel.model_json_schema()))
     return f" (allowed: {phrase})" if phrase else ""
 
 

@@ -12,9 +12,9 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import matplotlib
 

@@ -9,16 +9,29 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
+from dfu_sched.reports.html import (
+    RenderedReport,
+    aggregate_privacy,
+    assumptions_body,
+    ci_text,
+    est,
+    facts,
+    headline_box,
+    num,
+    numbered_figures,
+    page,
+    report_footer,
+    section,
+    table,
+)
 from dfu_sched.reports.invest_text import scenario_title, what_changes
-from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, ci_text, est, facts,
-                                    headline_box, num, numbered_figures, page, report_footer, section, table)
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
 HEADLINE_MEASURES = [

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dfu_sched.sim.result import ExperimentResult
 from dfu_sched.io import atomic_dir
 from dfu_sched.reports.cells import write_csv_rows
+from dfu_sched.sim.result import ExperimentResult
 
 
 def to_json(obj) -> str:

@@ -69,11 +69,11 @@ def _cost_sheets(wb, profile: dict, prefix: str = "") -> None:
     _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + opts + ["total"],
            [[_date(m["month"]), m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]]
             for m in profile["by_month"]],
-           {0: MONTH, **{j: GBP for j in range(2, len(opts) + 3)}})
+           {0: MONTH, **dict.fromkeys(range(2, len(opts) + 3), GBP)})
     _sheet(wb, f"{prefix}Cost by financial year", ["financial year"] + opts + ["total"],
            [[y["financial_year"]] + [y.get(o, 0.0) for o in opts] + [y["total"]] for y in profile["by_financial_year"]]
            + [["total"] + [profile["by_option"].get(o, 0.0) for o in opts] + [profile["total_gbp"]]],
-           {j: GBP for j in range(1, len(opts) + 2)},
+           dict.fromkeys(range(1, len(opts) + 2), GBP),
            note=f"Recurring after the horizon: £{profile['recurring_after_horizon_gbp_per_year']:,.0f} a year")
 
 
@@ -137,7 +137,7 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
               ["£ per device removed from the queue", None, ch["gbp_per_device_removed"]]]
     _sheet(wb, "Chosen mix", ["measure", "do nothing", "chosen mix", "95% CI low", "95% CI high",
                               "difference", "diff. 95% CI low", "diff. 95% CI high"], crows,
-           {j: NUM for j in range(1, 8)}, note="Chosen: " + "; ".join(ch["actions"]))
+           dict.fromkeys(range(1, 8), NUM), note="Chosen: " + "; ".join(ch["actions"]))
 
     _cost_sheets(wb, out["cost_profile"])
     _trajectory_sheet(wb, {"do nothing": out["trajectory"]["baseline"], "chosen mix": out["trajectory"]["chosen"]})
@@ -158,7 +158,7 @@ def _trajectory_sheet(wb, trajectories: dict[str, dict]) -> None:
         hdr += [f"{n}: wait to start in month (days)", f"{n}: wait CI low", f"{n}: wait CI high"]
         cols += [[None] + w["mean"], [None] + w["ci95_low"], [None] + w["ci95_high"]]
     rows = [[m, wk] + [c[i] if i < len(c) else None for c in cols] for i, (m, wk) in enumerate(zip(first["month"], first["week"]))]
-    _sheet(wb, "Backlog and waits by month", hdr, rows, {j: NUM for j in range(2, len(hdr))},
+    _sheet(wb, "Backlog and waits by month", hdr, rows, dict.fromkeys(range(2, len(hdr)), NUM),
            note="Backlog at each month boundary; wait = mean wait to start of examinations starting in that month.")
 
 
@@ -179,7 +179,7 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
     rows.append(["cost in horizon (£)"] + sum([[s["cost_gbp"], None, None] for s in sc], []))
     rows.append(["recurring after horizon (£/year)"] + sum([[s["recurring_gbp_per_year_after_horizon"], None, None] for s in sc], []))
     hdr = ["measure"] + sum([[s["id"], f"{s['id']} CI low", f"{s['id']} CI high"] for s in sc], [])
-    _sheet(wb, "Measures", hdr, rows, {j: NUM for j in range(1, len(hdr))},
+    _sheet(wb, "Measures", hdr, rows, dict.fromkeys(range(1, len(hdr)), NUM),
            note=f"{out['replications']} replications, seed {out['seed']}; "
                 + ("common random numbers (paired)" if out["paired"] else out["note"]))
     drows = []
@@ -197,6 +197,6 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
         by = {y["financial_year"]: y["total"] for y in s["cost_profile"]["by_financial_year"]}
         crow.append([s["id"], s["label"]] + [by.get(y, 0.0) for y in fy] + [s["cost_gbp"]])
     _sheet(wb, "Cost by financial year", ["scenario", "mix"] + fy + ["total"], crow,
-           {j: GBP for j in range(2, len(fy) + 3)})
+           dict.fromkeys(range(2, len(fy) + 3), GBP))
     _trajectory_sheet(wb, {s["id"]: s["trajectory"] for s in sc})
     return _save(wb, path)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import json
 import math
 import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Callable, Sequence
 
 from dfu_sched.errors import InputError
 from dfu_sched.reports.text import small_n_note
@@ -260,8 +259,13 @@ def assumptions_section(scenario_yaml: str | None, scenario_model: dict | None =
 
 def assumptions_body(scenario_yaml: str | None, scenario_model: dict | None = None) -> str:
     """The inside of an assumptions section for one scenario file (reports of several files repeat it)."""
-    from dfu_sched.reports.assumptions import (defaults_not_in_file, group_rows, header_comment,
-                                               parse_assumptions, status_counts)
+    from dfu_sched.reports.assumptions import (
+        defaults_not_in_file,
+        group_rows,
+        header_comment,
+        parse_assumptions,
+        status_counts,
+    )
 
     if not scenario_yaml:
         return ('<p class="note">The run folder has no copy of the scenario file (scenario.yaml), so the '

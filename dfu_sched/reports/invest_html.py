@@ -13,8 +13,19 @@ from pathlib import Path
 
 from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
-from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, facts, headline_box, num,
-                                    numbered_figures, page, report_footer, section, table)
+from dfu_sched.reports.html import (
+    RenderedReport,
+    aggregate_privacy,
+    assumptions_body,
+    facts,
+    headline_box,
+    num,
+    numbered_figures,
+    page,
+    report_footer,
+    section,
+    table,
+)
 
 OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
                      ("backlog", "backlog at end (devices)", 0)]

@@ -7,12 +7,11 @@ lever that scales a device's hours moves every sample the same way.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
-
 
 #: Largest parameter of a distribution of hours or days (~11 years): finite, and products stay finite.
 MAX_VALUE = 100_000.0
@@ -152,7 +151,7 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Union[Exponential, LogNormal, Gamma, Fixed, Uniform, Empirical], Field(discriminator="dist")
+    Exponential | LogNormal | Gamma | Fixed | Uniform | Empirical, Field(discriminator="dist")
 ]
 
 
@@ -225,5 +224,5 @@ class EmpiricalCount(BaseModel):
 
 
 CountDistribution = Annotated[
-    Union[FixedCount, OnePlusPoisson, Geometric, EmpiricalCount], Field(discriminator="dist")
+    FixedCount | OnePlusPoisson | Geometric | EmpiricalCount, Field(discriminator="dist")
 ]

@@ -7,17 +7,17 @@ unambiguously. Unknown keys are rejected with their key path and a suggestion, c
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WORKING_DAYS, Weekday
-from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
+from dfu_sched.calendar import STAGES, WORKING_DAYS, Weekday
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
+from dfu_sched.scenario.input_errors import one_line, suggest
 from dfu_sched.scenario.levers import Investment, check_investment
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.disciplines import describe as describe_disciplines
@@ -45,10 +45,11 @@ class Strict(BaseModel):
 class Calendar(Strict):
     """Simulation clock: hour 0 is 00:00 on ``start_date``; week w spans hours [168w, 168(w+1))."""
 
-    start_date: dt.date = Field(dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
+    start_date: dt.date = Field(default=dt.date(2023, 1, 2), description="First simulated day (its weekday anchors "
                                 f"rosters), from {FIRST_DATE} to {LAST_DATE}.")
-    horizon_weeks: int = Field(104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
-    warmup_weeks: float = Field(0.0, ge=0, description="Weeks discarded before measuring (0 when starting from today's backlog).")
+    horizon_weeks: int = Field(default=104, gt=0, le=MAX_WEEKS, description="Length of each replication, weeks.")
+    warmup_weeks: float = Field(default=0.0, ge=0,
+                                description="Weeks discarded before measuring (0 when starting from today's backlog).")
 
     @field_validator("start_date")
     @classmethod
@@ -65,8 +66,8 @@ class Calendar(Strict):
 
 
 class RunDefaults(Strict):
-    replications: int = Field(20, ge=1, le=10_000, description="Replications when -n is not given.")
-    seed: int = Field(2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
+    replications: int = Field(default=20, ge=1, le=10_000, description="Replications when -n is not given.")
+    seed: int = Field(default=2022, ge=0, le=MAX_SEED, description="Root seed when --seed is not given.")
 
 
 class Tier(Strict):
@@ -155,26 +156,34 @@ class DeviceType(Strict):
         return self.service_hours
 
 
+def _working_days() -> list[Weekday]:
+    """Monday to Friday, typed as weekday names (``calendar.WORKING_DAYS`` is plain strings)."""
+    return [d for d in get_args(Weekday) if d in WORKING_DAYS]
+
+
 class Roster(Strict):
     """When a pool of stations or staff works: given days, from ``start_hour``, ``hours_per_day``."""
 
-    continuous: bool = Field(False, description="Works 24/7 (kit that runs unattended; theory checks).")
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
-    start_hour: float = Field(8.0, ge=0, lt=24)
-    hours_per_day: float = Field(7.5, gt=0, le=24)
+    continuous: bool = Field(default=False, description="Works 24/7 (kit that runs unattended; theory checks).")
+    days: list[Weekday] = Field(default_factory=lambda: _working_days())
+    start_hour: float = Field(default=8.0, ge=0, lt=24)
+    hours_per_day: float = Field(default=7.5, gt=0, le=24)
 
 
 class Stage(Strict):
     enabled: bool = True
-    servers: int = Field(1, ge=1, le=MAX_STAFF, description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
+    servers: int = Field(default=1, ge=1, le=MAX_STAFF,
+                         description="Stations (kiosks, workstations, QA reviewers) working in parallel.")
     roster: Roster = Field(default_factory=Roster)
 
 
 class TriageStage(Stage):
     enabled: bool = False
-    screen_out_share: float = Field(0.0, ge=0, le=1, description="Share of devices triage removes from full examination.")
-    quick_path_share: float = Field(0.0, ge=0, le=1, description="Share sent to a quicker examination.")
-    quick_path_factor: float = Field(0.3, gt=0, le=1, description="Examination hours multiplier on the quick path.")
+    screen_out_share: float = Field(default=0.0, ge=0, le=1,
+                                    description="Share of devices triage removes from full examination.")
+    quick_path_share: float = Field(default=0.0, ge=0, le=1, description="Share sent to a quicker examination.")
+    quick_path_factor: float = Field(default=0.3, gt=0, le=1,
+                                     description="Examination hours multiplier on the quick path.")
 
     @model_validator(mode="after")
     def _shares(self):
@@ -196,10 +205,11 @@ class ExaminerGroup(Strict):
     count: int = Field(1, ge=0, le=MAX_STAFF)
     skills: list[str] = Field(min_length=1)
     hours_per_week: float = Field(37.5, gt=0, le=168, description="Rostered hours, spread evenly over ``days``.")
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKING_DAYS))
+    days: list[Weekday] = Field(default_factory=lambda: _working_days())
     start_hour: float = Field(8.0, ge=0, lt=24)
     continuous: bool = Field(False, description="Available 24/7 (theory checks).")
-    productivity: float = Field(1.0, gt=0, le=10, description="Standard hours of work done per rostered hour at full speed.")
+    productivity: float = Field(1.0, gt=0, le=10,
+                                description="Standard hours of work done per rostered hour at full speed.")
     start_week: float = Field(0.0, ge=0, le=MAX_WEEKS, description="First week in post (recruitment lag).")
     ramp_up_weeks: float = Field(0.0, ge=0, le=MAX_WEEKS, description="Weeks from start to full productivity (linear).")
     ramp_up_start: float = Field(0.25, ge=0, le=1, description="Share of full productivity on the first day.")
@@ -301,7 +311,8 @@ class Scenario(Strict):
             for skill in group.skills:
                 if skill not in skills:
                     raise ValueError(
-                        f"examiners[{i}].skills: unknown skill '{skill}'{_suggest(skill, skills)} (known: {', '.join(skills)})"
+                        f"examiners[{i}].skills: unknown skill '{skill}'{suggest(skill, skills)} "
+                        f"(known: {', '.join(skills)})"
                     )
             if group.count > 0:
                 covered.update(group.skills)
@@ -337,7 +348,7 @@ class Scenario(Strict):
     def tier(self, name: str) -> Tier:
         return next(t for t in self.tiers if t.name == name)
 
-    def with_updates(self, updates: dict[str, Any]) -> "Scenario":
+    def with_updates(self, updates: dict[str, Any]) -> Scenario:
         """A validated copy with nested keys replaced (``{"policy": {"discipline": "priority"}}``)."""
         data = _deep_merge(self.model_dump(mode="json", by_alias=True), updates)
         return Scenario.model_validate(data)
@@ -354,14 +365,9 @@ def _deep_merge(base: dict, updates: dict) -> dict:
     return out
 
 
-def _suggest(word: str, options) -> str:
-    close = difflib.get_close_matches(word, [o for o in options if o != word], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _known_one(path: str, value: str, options: list[str], what: str) -> None:
     if value not in options:
-        raise ValueError(f"{path}: unknown {what} '{value}'{_suggest(value, options)} (known: {', '.join(options)})")
+        raise ValueError(f"{path}: unknown {what} '{value}'{suggest(value, options)} (known: {', '.join(options)})")
 
 
 def _known(path: str, mapping: dict, options: list[str], what: str) -> None:
@@ -413,149 +419,9 @@ def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
         raise InputError(format_validation_error(exc), source=source) from None
 
 
-#: pydantic error types about a number's value or range: rewritten to state the allowed range.
-_RANGE_ERRORS = {"finite_number", "greater_than", "greater_than_equal", "less_than", "less_than_equal",
-                 "int_parsing_size", "float_parsing", "float_type", "int_parsing", "int_type"}
-
-
 def format_validation_error(exc: ValidationError, schema: dict | None = None) -> str:
-    """First error as ``key.path: message`` (+ how many more), with a spelling suggestion.
-
-    A number out of range or not finite is told the whole allowed range, read from the JSON
-    Schema (``schema``: the scenario's unless given), so one fix is enough.
-    """
-    schema = scenario_json_schema() if schema is None else schema
-    errors = exc.errors(include_url=False)
-    # A misspelt key shows up twice (unknown key + required key missing): name the misspelling.
-    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    loc = [p for p in first["loc"]]
-    path = _format_loc(loc, schema)
-    msg = first["msg"].splitlines()[0] if first["msg"] else "invalid value"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-    if first["type"] == "extra_forbidden":
-        siblings = _schema_fields_at(loc[:-1], schema)
-        msg = f"unknown key '{loc[-1]}'{_suggest(str(loc[-1]), siblings)}"
-        if siblings:
-            msg += f" (allowed: {', '.join(sorted(siblings))})"
-    elif first["type"] == "missing":
-        msg = "required key is missing"
-    elif first["type"] == "union_tag_invalid":
-        msg = msg.replace("Input tag", "dist").replace("found using 'dist' does not match any of the expected tags", "is not a known distribution; use one of")
-    elif first["type"] in _RANGE_ERRORS:
-        allowed = _range_phrase(_schema_nodes_at(loc, schema))
-        if allowed:
-            msg = f"must be {allowed}" + (" (.inf and .nan are not numbers here)" if first["type"] == "finite_number" else "")
-    text = f"{path}: {msg}" if path and not msg.startswith(path) else msg
-    if len(errors) > 1:
-        text += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return text
-
-
-def _num(x: float) -> str:
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
-
-
-def _range_phrase(nodes: list[dict]) -> str:
-    """'a finite number from 0 to 1,040' from a JSON Schema number node ('' when none is found)."""
-    node = next((n for n in nodes if n.get("type") in ("number", "integer")), None)
-    if node is None:
-        return ""
-    kind = "a whole number" if node["type"] == "integer" else "a finite number"
-    lo = ("from", node["minimum"]) if "minimum" in node else ("more than", node.get("exclusiveMinimum"))
-    hi = ("to", node["maximum"]) if "maximum" in node else ("below", node.get("exclusiveMaximum"))
-    if lo[1] is None and hi[1] is None:
-        return kind
-    if lo[1] is None:
-        return f"{kind} {'at most' if hi[0] == 'to' else 'below'} {_num(hi[1])}"
-    if hi[1] is None:
-        return f"{kind} {'at least' if lo[0] == 'from' else 'more than'} {_num(lo[1])}"
-    if lo[0] == "from" and hi[0] == "to":
-        return f"{kind} from {_num(lo[1])} to {_num(hi[1])}"
-    left = f"at least {_num(lo[1])}" if lo[0] == "from" else f"more than {_num(lo[1])}"
-    right = f"at most {_num(hi[1])}" if hi[0] == "to" else f"below {_num(hi[1])}"
-    return f"{kind} {left} and {right}"
-
-
-def _union_tags(schema: dict) -> set[str]:
-    """Every discriminator value in the schema: pydantic puts the union branch in error paths."""
-    tags: set[str] = set()
-
-    def visit(node):
-        if isinstance(node, dict):
-            tags.update(node.get("discriminator", {}).get("mapping", {}))
-            for v in node.values():
-                visit(v)
-        elif isinstance(node, list):
-            for v in node:
-                visit(v)
-
-    visit(schema.get("$defs", {}))
-    visit(schema.get("properties", {}))
-    return tags
-
-
-def _format_loc(loc: list, schema: dict) -> str:
-    out = ""
-    tags = _union_tags(schema)
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in tags:
-            continue  # pydantic names the union branch; users never wrote it
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _schema_fields_at(loc: list, schema: dict) -> set[str]:
-    """Property names allowed at a key path, found by walking the JSON Schema."""
-    return {name for node in _schema_nodes_at(loc, schema) for name in node.get("properties", {})}
-
-
-def _schema_nodes_at(loc: list, schema: dict) -> list[dict]:
-    """The JSON Schema nodes (unions resolved) that describe the value at a key path."""
-    defs = schema.get("$defs", {})
-
-    def resolve(node: dict, tag: str | None = None) -> list[dict]:
-        if "$ref" in node:
-            return resolve(defs[node["$ref"].split("/")[-1]], tag)
-        mapping = node.get("discriminator", {}).get("mapping", {})
-        if tag is not None and tag in mapping:  # the union branch pydantic names in the path
-            return resolve(defs[mapping[tag].split("/")[-1]])
-        for key in ("anyOf", "oneOf", "allOf"):
-            if key in node:
-                return [n for sub in node[key] for n in resolve(sub, tag)]
-        return [node]
-
-    def _shallow(node: dict) -> list[dict]:
-        """Follow $ref and plain unions, but keep discriminated unions whole for the tag."""
-        if "$ref" in node:
-            return _shallow(defs[node["$ref"].split("/")[-1]])
-        if "discriminator" in node:
-            return [node]
-        for key in ("anyOf", "oneOf", "allOf"):
-            if key in node:
-                return [n for sub in node[key] for n in _shallow(sub)]
-        return [node]
-
-    nodes = resolve(schema)
-    for part in loc:
-        if isinstance(part, str) and any(part in n.get("discriminator", {}).get("mapping", {}) for n in nodes):
-            nodes = [r for n in nodes for r in resolve(n, part)]
-            continue
-        nxt: list[dict] = []
-        for node in nodes:
-            if isinstance(part, int) and "items" in node:
-                nxt += resolve(node["items"])
-            elif isinstance(part, str):
-                if part in node.get("properties", {}):
-                    nxt += _shallow(node["properties"][part])
-                elif isinstance(node.get("additionalProperties"), dict):
-                    nxt += _shallow(node["additionalProperties"])
-        nodes = nxt or nodes
-    return [r for n in nodes for r in resolve(n)]
+    """First error as ``key.path: message``, read against the scenario's JSON Schema unless given."""
+    return one_line(exc, scenario_json_schema() if schema is None else schema)
 
 
 _SCHEMA_CACHE: dict | None = None

@@ -26,8 +26,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dfu_sched.calendar import STAGES
 from dfu_sched.errors import InputError
-from dfu_sched.scenario.schema import STAGES, Scenario
+from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import simulate_once

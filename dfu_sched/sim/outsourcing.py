@@ -25,7 +25,7 @@ import simpy
 
 from dfu_sched.calendar import HOURS_PER_WEEK
 from dfu_sched.scenario.distributions import Distribution
-from dfu_sched.scenario.levers import Contract
+from dfu_sched.scenario.lever_base import Contract
 from dfu_sched.sim.model import DFUModel
 from dfu_sched.sim.records import EXAM
 from dfu_sched.sim.workload import child_seed

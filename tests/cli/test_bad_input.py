@@ -17,14 +17,13 @@ from click.testing import CliRunner
 
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
-from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.plan.clock import week_label
 from dfu_sched.plan.risk import load_risk_model
 from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.stats import t_interval, t_interval_columns
-from tests.helpers import BASELINE, MINI, short_baseline_file
+from tests.helpers import BASELINE, MINI, ROOT, short_baseline_file
 
-from tests.helpers import ROOT
 INVEST = ROOT / "scenarios" / "north_yorkshire_400k.yaml"
 
 

@@ -214,8 +214,8 @@ def assert_finite_tree(node, where="") -> None:
 
 def run_accepted_scenario(sc) -> None:
     """An accepted scenario sizes, runs (when small) and gives finite results."""
-    from dfu_sched.sim.experiment import check_size, run_experiment
     from dfu_sched.reports.text import simulation_text
+    from dfu_sched.sim.experiment import check_size, run_experiment
 
     try:
         est = check_size(sc, 2)
