@@ -262,7 +262,7 @@ class Policy(Strict):
     def _registered(cls, v: str) -> str:
         if v not in DISCIPLINES:
             names = list(DISCIPLINES)
-            raise ValueError(f"unknown discipline '{v}'{_suggest(v, names)} (known: {', '.join(names)})")
+            raise ValueError(f"unknown discipline '{v}'{suggest(v, names)} (known: {', '.join(names)})")
         return v
 
 
