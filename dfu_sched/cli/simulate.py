@@ -76,7 +76,7 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             said.append(f"wrote {out_dir}/ ({', '.join(names)})")
         if report_file is not None or figures_dir is not None:
             from dfu_sched.cli.report import write_report
-            from dfu_sched.reports.html import render_simulation
+            from dfu_sched.reports.simulate_html import render_simulation
 
             clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,

@@ -16,9 +16,12 @@ from typing import Sequence
 
 import yaml
 
-from dfu_sched.reports.invest_text import scenario_title, what_changes
-from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, ci_text, est, facts,
-                                    headline_box, num, numbered_figures, page, report_footer, section, table)
+from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.compare import COMPARE_CHARTS
+from dfu_sched.reports.page import (RenderedReport, aggregate_privacy, assumptions_body, diff_cell, est, facts,
+                                    headline_box, measure_cell, num, numbered_figures, page, report_footer, section,
+                                    table)
+from dfu_sched.reports.text import scenario_title, what_changes
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
 HEADLINE_MEASURES = [
@@ -155,53 +158,6 @@ def start_date(files: Sequence[ScenarioFile]) -> str | None:
 
 # ---- words ----------------------------------------------------------------------------------------
 
-def _digits(v: float | None) -> int:
-    return 0 if v is None or abs(v) >= 10 else 1
-
-
-def _fmt(v, digits: int | None = None) -> str:
-    return num(v, _digits(v) if digits is None else digits)
-
-
-def _excludes_zero(block: dict) -> bool | None:
-    lo, hi = (block or {}).get("ci95", [None, None])
-    if lo is None or hi is None:
-        return None
-    return lo > 0 or hi < 0
-
-
-def _measure_cell(key: str, block: dict) -> str:
-    """Estimate over its CI on a second line (narrow columns for several scenarios); HTML."""
-    if key.startswith("first_week_below."):
-        share = block.get("reached_share", 1.0)
-        if not share:
-            return "never"
-        main = f"week {_fmt(est(block), 0)}"
-        note = ci_text(block, 0) + (f"; reached in {share:.0%}" if share < 1 else "")
-        return f'{main}<br><span class="note">{escape(note)}</span>'
-    v = est(block)
-    ci = (block or {}).get("ci95", [None, None])
-    digits = _digits(v)
-    if ci[0] is None or ci[1] is None:
-        return escape(num(v, digits))
-    return f'{escape(num(v, digits))}<br><span class="note">{escape(num(ci[0], digits))} to {escape(num(ci[1], digits))}</span>'
-
-
-def _diff_cell(block: dict) -> str:
-    v = est(block)
-    ci = (block or {}).get("ci95", [None, None])
-    if v is None:
-        return "–"
-    digits = 0 if abs(v) >= 100 else 1
-    main = escape(f"{v:+,.{digits}f}".replace("-", "−"))
-    if _excludes_zero(block):
-        main = f"<strong>{main}</strong>"
-    if ci[0] is None or ci[1] is None:
-        return main
-    lo, hi = (f"{x:+,.{digits}f}".replace("-", "−") for x in ci)
-    return f'{main}<br><span class="note">{escape(lo)} to {escape(hi)}</span>'
-
-
 def _gbp(x) -> str:
     return "–" if x is None else f"£{x:,.0f}"
 
@@ -288,7 +244,7 @@ def scenarios_table(compare: dict) -> str:
 
 def measures_table(compare: dict) -> str:
     sc = compare["scenarios"]
-    rows = [[escape(compare["labels"].get(k, k))] + [_measure_cell(k, s["measures"].get(k, {})) for s in sc]
+    rows = [[escape(compare["labels"].get(k, k))] + [measure_cell(k, s["measures"].get(k, {})) for s in sc]
             for k in compare["measures"]]
     rows.append(["cost in horizon (£)"] + [escape(_gbp(s.get("cost_gbp"))) for s in sc])
     return table(["measure (mean over replications; 95% CI below)"] + [escape(scenario_title(s)) for s in sc], rows,
@@ -300,13 +256,13 @@ def differences_table(compare: dict) -> str:
     titles = {s["id"]: scenario_title(s) for s in compare["scenarios"]}
     head = ["measure"] + [f"{escape(titles.get(d['id'], d['id']))} minus {escape(titles.get(d['versus'], d['versus']))}"
                           for d in diffs]
-    rows = [[escape(compare["labels"].get(k, k))] + [_diff_cell(d["measures"].get(k, {})) for d in diffs]
+    rows = [[escape(compare["labels"].get(k, k))] + [diff_cell(d["measures"].get(k, {})) for d in diffs]
             for k in compare["measures"] if not k.startswith("first_week_below.")]
     rows.append(["extra cost in horizon (£)"] + [escape(_gbp(d.get("cost_gbp"))) for d in diffs])
     rows.append(["backlog removed at the end (devices)"]
-                + [_diff_cell(d.get("backlog_removed", {}).get("devices_removed", {})) for d in diffs])
+                + [diff_cell(d.get("backlog_removed", {}).get("devices_removed", {})) for d in diffs])
     rows.append(["backlog removed (months of work)"]
-                + [_diff_cell(d.get("backlog_removed", {}).get("months_removed", {})) for d in diffs])
+                + [diff_cell(d.get("backlog_removed", {}).get("months_removed", {})) for d in diffs])
     rows.append(["£ per month of backlog removed"] + [escape(_gbp(d.get("gbp_per_month_of_backlog_removed")))
                                                      for d in diffs])
     return table(head, rows, raw=True)
@@ -351,8 +307,6 @@ def reproduce_part(compare: dict) -> str:
 
 def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise: bool = False) -> RenderedReport:
     """The compare report and its charts (for ``--figures``)."""
-    from dfu_sched.reports.charts import COMPARE_CHARTS, render_charts
-
     for k in ("scenarios", "differences", "measures", "labels"):
         if k not in compare:
             raise KeyError(k)

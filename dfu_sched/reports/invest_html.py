@@ -12,12 +12,13 @@ from html import escape
 from pathlib import Path
 
 from dfu_sched.reports.assumptions import classify
-from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
-from dfu_sched.reports.html import (RenderedReport, aggregate_privacy, assumptions_body, facts, headline_box, num,
-                                    numbered_figures, page, report_footer, section, table)
-
-OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
-                     ("backlog", "backlog at end (devices)", 0)]
+from dfu_sched.invest.objectives import OBJECTIVES
+from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.invest import INVEST_CHARTS
+from dfu_sched.reports.page import (RenderedReport, aggregate_privacy, assumptions_body, diff_cell, facts,
+                                    headline_box, measure_cell, num, numbered_figures, page, report_footer, section,
+                                    table)
+from dfu_sched.sim.measures import label_of
 
 
 def _gbp(x) -> str:
@@ -77,23 +78,22 @@ def mixes_table(out: dict) -> str:
         if mark == "chosen":
             label = f"<strong>{label}</strong>"
         row = [label, escape(_gbp(p["cost_gbp"]))]
-        row += [escape(num(p["objectives"].get(k), d)) for k, _, d in OBJECTIVE_COLUMNS]
+        row += [escape(num(p["objectives"].get(o.name), o.decimals)) for o in OBJECTIVES.values()]
         if target:
             row.append("yes" if p.get("meets_target") else "no")
         row.append(escape(mark))
         rows.append(row)
-    head = ["mix", "cost"] + [h for _, h, _ in OBJECTIVE_COLUMNS] + (["meets target"] if target else []) + [""]
-    return table(head, rows, numeric=[False, True, True, True, True] + ([False] if target else []) + [False],
+    head = ["mix", "cost"] + [o.column for o in OBJECTIVES.values()] + (["meets target"] if target else []) + [""]
+    numeric = [False, True] + [True] * len(OBJECTIVES) + ([False] if target else []) + [False]
+    return table(head, rows, numeric=numeric,
                  raw=True)
 
 
 def chosen_table(out: dict) -> str:
     """Each measure: doing nothing, the chosen mix, and the paired difference, all with 95% CIs."""
-    from dfu_sched.sim.measures import label_of
-
     base, ch = out["baseline"]["measures"], out["chosen"]
-    rows = [[escape(label_of(k)), _measure_cell(k, base.get(k, {})), _measure_cell(k, v),
-             "" if k.startswith("first_week_below.") else _diff_cell(ch["vs_baseline"].get(k, {}))]
+    rows = [[escape(label_of(k)), measure_cell(k, base.get(k, {})), measure_cell(k, v),
+             "" if k.startswith("first_week_below.") else diff_cell(ch["vs_baseline"].get(k, {}))]
             for k, v in ch["measures"].items()]
     return table(["measure (mean; 95% CI below)", "doing nothing", "chosen mix", "chosen minus doing nothing"],
                  rows, raw=True)
@@ -158,8 +158,6 @@ def reproduce_part(out: dict) -> str:
 
 def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = False) -> RenderedReport:
     """The invest report and its charts (for ``--figures``)."""
-    from dfu_sched.reports.charts import INVEST_CHARTS, render_charts
-
     for k in ("chosen", "baseline", "cost_profile", "trajectory", "evaluated"):
         if k not in out:
             raise KeyError(k)
@@ -187,7 +185,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
     body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
     screened = out.get("screened", [])
     reps = sorted({p["replications"] for p in screened})
-    reps_text = f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}"
+    reps_text = (f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}") if reps else ""
     body.append(section("Options and mixes evaluated",
                         "<h3>The options (levers)</h3>" + options_table(out)
                         + f"<h3>Mixes evaluated fully, with {out.get('replications', {}).get('final')} replications "

@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
 from dfu_sched.reports.files import to_json, write_csv
-from dfu_sched.reports.text import fmt, fmt_ci, small_n_note, table
+from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
+from dfu_sched.reports.text import fmt, fmt_ci, scenario_title, small_n_note, table, what_changes
+from dfu_sched.sim.measures import label_of
 
 
 def _gbp(x) -> str:
     return "-" if x is None else f"£{x:,.0f}"
-
-
-def _label(key: str) -> str:
-    from dfu_sched.sim.measures import label_of
-
-    return label_of(key)
 
 
 def _first_week(block: dict) -> str:
@@ -29,17 +26,6 @@ def _cell(key: str, block: dict) -> str:
     if key.startswith("first_week_below."):
         return _first_week(block)
     return fmt_ci(block, 0 if abs(block.get("estimate") or 0) >= 100 else 1)
-
-
-def scenario_title(s: dict) -> str:
-    """A compared scenario as people know it: its name (older compare.json files: the file id)."""
-    return s.get("title") or s["id"]
-
-
-def what_changes(s: dict, first: bool) -> list[str]:
-    """What a compared scenario changes against the first: inputs set differently, then what it buys."""
-    lead = ["the reference: differences are against it"] if first else list(s.get("changes") or [])
-    return lead + list(s.get("actions") or [])
 
 
 def compare_text(out: dict) -> str:
@@ -79,15 +65,15 @@ def invest_text(out: dict) -> str:
     lines += [f"  {s}" for s in out["explanation"]]
     ch, base = out["chosen"], out["baseline"]["measures"]
     lines += ["", "Chosen mix against doing nothing (mean [95% CI]; difference is paired)"]
-    rows = [[_label(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
+    rows = [[label_of(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
     lines += ["", f"Efficient frontier (cost against the three objectives; every mix with {out['replications']['final']} "
                   "replications, as the chosen mix)"]
-    obj = list(out["objective"] and ["exposure", "wait-12m", "backlog"])
-    rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o], 0 if o != "wait-12m" else 1) for o in obj]
+    objectives = list(OBJECTIVES.values())
+    rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals) for o in objectives]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
-    lines.append(table(["mix", "cost", "exposure", "wait month 12 (d)", "backlog at end"]
+    lines.append(table(["mix", "cost"] + [o.column for o in objectives]
                        + (["meets target"] if out["target"] else []), rows))
     cp = out["cost_profile"]
     lines += ["", "Cost by financial year (£)"]
@@ -115,10 +101,8 @@ def invest_text(out: dict) -> str:
 
 def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
     """invest.json, CSVs and invest.xlsx into a (temporary) folder; returns the file names."""
-    from dfu_sched.reports.finance_xlsx import write_invest_xlsx
-
     (tmp / "invest.json").write_text(to_json(out), encoding="utf-8")
-    obj = ["exposure", "wait-12m", "backlog"]
+    obj = OBJECTIVE_NAMES
     rows = [[e["label"], round(e["cost_gbp"], 2), e["stage"], e["replications"], int(bool(e.get("on_frontier")))]
             + [_n(e["objectives"][o]) for o in obj] for e in out["evaluated"] + out.get("screened", [])]
     write_csv(tmp / "evaluated.csv", ["mix", "cost_gbp", "stage", "replications", "on_frontier"] + obj, rows)
@@ -138,8 +122,6 @@ def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
 
 
 def write_compare_dir(out: dict, tmp: Path) -> list[str]:
-    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
-
     (tmp / "compare.json").write_text(to_json(out), encoding="utf-8")
     sc = out["scenarios"]
     write_csv(tmp / "measures.csv", ["measure"] + sum([[s["id"], f"{s['id']}_ci95_low", f"{s['id']}_ci95_high"] for s in sc], []),

@@ -302,8 +302,8 @@ def _plan_summary_numbers(v, path):
 
 INVEST = obj({"kind": text}, rest=anything)  # invest pages guard their own keys; numbers checked below
 
-SCHEMAS: dict[str, Check] = {"simulation": SIMULATION, "compare": COMPARE, "invest": INVEST,
-                             "plan": all_of(PLAN, _plan_summary_numbers)}
+#: The whole plan document (its rows, and the summary's numbers); each report kind names its schema.
+PLAN_DOCUMENT = all_of(PLAN, _plan_summary_numbers)
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -348,9 +348,8 @@ def read_json_file(path: Path) -> Any:
     return parse_json_text(raw, str(path))
 
 
-def validate_run_document(doc: Any, kind: str, source: str) -> None:
-    """Check ``doc`` against the schema of ``kind``; one InputError (file, key path) on the first problem."""
-    schema = SCHEMAS.get(kind, anything)
+def validate_run_document(doc: Any, schema: Check, kind: str, source: str) -> None:
+    """Check ``doc`` against ``schema`` (the one of ``kind``); one InputError (file, key path) on the first problem."""
     try:
         schema(doc, "")
         finite_everywhere(doc)
