@@ -21,7 +21,8 @@ import datetime as dt
 import json
 import math
 import re
-from typing import IO, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
 
 #: What a spreadsheet may read as the start of a formula (OWASP CSV injection list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

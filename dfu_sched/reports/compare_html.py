@@ -9,18 +9,31 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
-from dfu_sched.reports.page import (RenderedReport, aggregate_privacy, assumptions_body, diff_cell, est, facts,
-                                    headline_box, measure_cell, num, numbered_figures, page, report_footer, section,
-                                    table)
+from dfu_sched.reports.page import (
+    RenderedReport,
+    aggregate_privacy,
+    assumptions_body,
+    diff_cell,
+    est,
+    facts,
+    headline_box,
+    measure_cell,
+    num,
+    numbered_figures,
+    page,
+    report_footer,
+    section,
+    table,
+)
 from dfu_sched.reports.text import scenario_title, what_changes
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
@@ -152,7 +165,7 @@ def start_date(files: Sequence[ScenarioFile]) -> str | None:
             except ValueError:
                 return None
         nxt = cur.extends_id or (Path(cur.extends).name if cur.extends else None)
-        cur = by_label.get(nxt) or by_file.get(nxt or "")
+        cur = by_label.get(nxt or "") or by_file.get(nxt or "")
     return None
 
 

@@ -11,13 +11,25 @@ import shlex
 from html import escape
 from pathlib import Path
 
-from dfu_sched.reports.assumptions import classify
 from dfu_sched.invest.objectives import OBJECTIVES
+from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.invest import INVEST_CHARTS
-from dfu_sched.reports.page import (RenderedReport, aggregate_privacy, assumptions_body, diff_cell, facts,
-                                    headline_box, measure_cell, num, numbered_figures, page, report_footer, section,
-                                    table)
+from dfu_sched.reports.page import (
+    RenderedReport,
+    aggregate_privacy,
+    assumptions_body,
+    diff_cell,
+    facts,
+    headline_box,
+    measure_cell,
+    num,
+    numbered_figures,
+    page,
+    report_footer,
+    section,
+    table,
+)
 from dfu_sched.sim.measures import label_of
 
 
@@ -136,7 +148,8 @@ def reproduce_part(out: dict) -> str:
             "--seed", str(out.get("seed"))]
     run = out.get("run", {})
     pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),
-             ("question", "best mix within the budget" if out.get("mode") == "budget" else "least cost to meet the target"),
+             ("question", "best mix within the budget" if out.get("mode") == "budget"
+              else "least cost to meet the target"),
              ("objective", str(out.get("objective", {}).get("meaning", "–"))),
              ("replications", f"{reps.get('screen')} to screen, {reps.get('candidates')} per candidate, "
                               f"{reps.get('final')} for the chosen mix and doing nothing"),

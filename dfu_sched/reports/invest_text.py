@@ -68,8 +68,8 @@ def invest_text(out: dict) -> str:
     rows = [[label_of(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
-    lines += ["", f"Efficient frontier (cost against the three objectives; every mix with {out['replications']['final']} "
-                  "replications, as the chosen mix)"]
+    lines += ["", "Efficient frontier (cost against the three objectives; every mix with "
+                  f"{out['replications']['final']} replications, as the chosen mix)"]
     objectives = list(OBJECTIVES.values())
     rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals) for o in objectives]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
@@ -94,8 +94,8 @@ def invest_text(out: dict) -> str:
     lines.append(table(["", "backlog: nothing", "backlog: chosen", "wait: nothing", "wait: chosen"], rows))
     run = out["run"]
     lines += ["", f"{run['mixes_evaluated']} mixes, {run['replications_simulated']} replications simulated in "
-                  f"{run['seconds']:.0f} s on {run['workers']} worker(s) ({run['mixes_x_replications_per_minute']:,.0f} "
-                  "mix-replications a minute)"]
+                  f"{run['seconds']:.0f} s on {run['workers']} worker(s) "
+                  f"({run['mixes_x_replications_per_minute']:,.0f} mix-replications a minute)"]
     return "\n".join(lines)
 
 
@@ -111,8 +111,7 @@ def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
     ch = out["chosen"]
     write_csv(tmp / "chosen.csv", ["measure", "baseline", "chosen", "chosen_ci95_low", "chosen_ci95_high",
                                    "difference", "difference_ci95_low", "difference_ci95_high"],
-              [[k, _n(out["baseline"]["measures"][k]["estimate"]), _n(v["estimate"]), _n(v["ci95"][0]), _n(v["ci95"][1]),
-                _n(ch["vs_baseline"][k]["estimate"]), _n(ch["vs_baseline"][k]["ci95"][0]), _n(ch["vs_baseline"][k]["ci95"][1])]
+              [[k, _n(out["baseline"]["measures"][k]["estimate"]), *_interval(v), *_interval(ch["vs_baseline"][k])]
                for k, v in ch["measures"].items()])
     _cost_csvs(out["cost_profile"], tmp)
     _trajectory_csv({"baseline": out["trajectory"]["baseline"], "chosen": out["trajectory"]["chosen"]}, tmp)
@@ -124,9 +123,9 @@ def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
 def write_compare_dir(out: dict, tmp: Path) -> list[str]:
     (tmp / "compare.json").write_text(to_json(out), encoding="utf-8")
     sc = out["scenarios"]
-    write_csv(tmp / "measures.csv", ["measure"] + sum([[s["id"], f"{s['id']}_ci95_low", f"{s['id']}_ci95_high"] for s in sc], []),
-              [[k] + sum([[_n(s["measures"][k]["estimate"]), _n(s["measures"][k]["ci95"][0]), _n(s["measures"][k]["ci95"][1])]
-                          for s in sc], []) for k in out["measures"]]
+    write_csv(tmp / "measures.csv",
+              ["measure"] + sum([[s["id"], f"{s['id']}_ci95_low", f"{s['id']}_ci95_high"] for s in sc], []),
+              [[k] + sum([_interval(s["measures"][k]) for s in sc], []) for k in out["measures"]]
               + [["cost_gbp"] + sum([[s["cost_gbp"], "", ""] for s in sc], [])])
     write_csv(tmp / "differences.csv", ["scenario", "versus", "measure", "difference", "ci95_low", "ci95_high"],
               [[d["id"], d["versus"], k, _n(d["measures"][k]["estimate"]), _n(d["measures"][k]["ci95"][0]),
@@ -138,6 +137,11 @@ def write_compare_dir(out: dict, tmp: Path) -> list[str]:
 
 def _n(x):
     return "" if x is None else round(float(x), 4)
+
+
+def _interval(block: dict) -> list:
+    """Estimate, 95% low, 95% high of an interval block, as CSV cells."""
+    return [_n(block["estimate"]), _n(block["ci95"][0]), _n(block["ci95"][1])]
 
 
 def _cost_csvs(cp: dict, tmp: Path) -> None:

@@ -21,8 +21,15 @@ from dfu_sched.reports.charts.invest import INVEST_CHARTS
 from dfu_sched.reports.charts.plan import PLAN_CHARTS
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.page import RenderedReport
-from dfu_sched.reports.run_files import (COMPARE, INVEST, PLAN_DOCUMENT, SIMULATION, Check, read_json_file,
-                                         validate_run_document)
+from dfu_sched.reports.run_files import (
+    COMPARE,
+    INVEST,
+    PLAN_DOCUMENT,
+    SIMULATION,
+    Check,
+    read_json_file,
+    validate_run_document,
+)
 
 #: ``render(run_dir, summary, pseudonymise=..., salt=...)``: the page of one kind.
 Render = Callable[..., RenderedReport]

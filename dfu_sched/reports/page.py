@@ -14,10 +14,15 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dfu_sched.reports.assumptions import (defaults_not_in_file, group_rows, header_comment, parse_assumptions,
-                                           status_counts)
+from dfu_sched.reports.assumptions import (
+    defaults_not_in_file,
+    group_rows,
+    header_comment,
+    parse_assumptions,
+    status_counts,
+)
 from dfu_sched.reports.charts.palette import ink_on, tier_colour
 
 if TYPE_CHECKING:  # the type only: a page without charts (risk) needs no matplotlib
@@ -274,7 +279,8 @@ def assumptions_body(scenario_yaml: str | None, scenario_model: dict | None = No
         parts.append("<h3>What the scenario file says about itself</h3>")
         parts.append(f'<div class="header-comment">{escape(head)}</div>')
     parts.append(
-        f"<p>The scenario file sets {len(rows_stated)} inputs (one row each below): <strong>{counts.get('sourced', 0)} sourced [S]</strong> "
+        f"<p>The scenario file sets {len(rows_stated)} inputs (one row each below): "
+        f"<strong>{counts.get('sourced', 0)} sourced [S]</strong> "
         f"(a public source is named in the file), <strong>{counts.get('estimate', 0)} estimates [E]</strong>, "
         f"{counts.get('comment', 0)} with a comment but no marker and {counts.get('not annotated', 0)} not "
         "annotated. An input without its own comment takes the comment of the key it sits under "
@@ -332,7 +338,8 @@ def measure_cell(key: str, block: dict) -> str:
     digits = _digits(v)
     if ci[0] is None or ci[1] is None:
         return escape(num(v, digits))
-    return f'{escape(num(v, digits))}<br><span class="note">{escape(num(ci[0], digits))} to {escape(num(ci[1], digits))}</span>'
+    low, high = escape(num(ci[0], digits)), escape(num(ci[1], digits))
+    return f'{escape(num(v, digits))}<br><span class="note">{low} to {high}</span>'
 
 
 def diff_cell(block: dict) -> str:

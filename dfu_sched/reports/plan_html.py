@@ -18,7 +18,6 @@ from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.plan import PLAN_CHARTS, examiner_strip, plan_tiers, working_day_span
 from dfu_sched.reports.page import RenderedReport, facts, figure, headline_box, page, section, table, tier_tag
 
-
 # ---- the plan in the shared report format (``dfu-sched report plan.json``, ``plan --report``) ------
 
 
@@ -164,7 +163,8 @@ def method_part(doc: dict, pseudonymised: str) -> str:
     pairs = [("week", f"Monday {s['week_start']}"),
              ("plan start", f"{s['plan_start']}: {s.get('plan_start_note', '')}" if s.get("plan_start") else "–"),
              ("method", str(s.get("method", "–"))),
-             ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination starts"),
+             ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination "
+                           "starts"),
              ("aging", str(s.get("aging", "–"))), ("expedite factor", f"{s.get('expedite_factor', '–')}"),
              ("risk model", f"{s.get('risk_model', '–')} (KIRAT-like factor model, not KIRAT)"),
              ("greedy rule", f"{s.get('greedy_objective', 0):,.0f} risk-hours"),
@@ -190,7 +190,8 @@ def replan_command(doc: dict) -> str:
     parts += (["--now", str(inp["now"])] if inp.get("now")
               else ["--week", str(inp.get("week") or doc["summary"]["week_start"])])
     for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
-                      ("--search-budget", "search_budget"), ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
+                      ("--search-budget", "search_budget"), ("--lookahead", "lookahead"),
+                      ("--aging-days", "aging_days"), ("--seed", "seed")):
         if inp.get(key) is not None:
             parts += [flag, str(inp[key])]
     if inp.get("scip"):

@@ -18,9 +18,10 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from dfu_sched.errors import InputError
 
@@ -216,7 +217,8 @@ TRAJECTORY = obj({"month": Opt(list_of(integer)), "week": Opt(list_of(integer)),
                                                         "ci95_high": Opt(list_of(opt_num))}),
                                                    same_lengths("month", "mean", "ci95_low", "ci95_high")))})
 COST_ROW = obj({"total": Opt(opt_num)}, rest=anything)
-COST_PROFILE = nullable(obj({"total_gbp": Opt(opt_num), "options": Opt(list_of(anything)), "items": Opt(list_of(anything)),
+COST_PROFILE = nullable(obj({"total_gbp": Opt(opt_num), "options": Opt(list_of(anything)),
+                             "items": Opt(list_of(anything)),
                              "by_month": Opt(list_of(all_of(obj({"month": text}), COST_ROW))),
                              "by_financial_year": Opt(list_of(all_of(obj({"financial_year": text}), COST_ROW))),
                              "recurring_after_horizon_gbp_per_year": Opt(opt_num)}))

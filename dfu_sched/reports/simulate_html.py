@@ -15,11 +15,27 @@ from pathlib import Path
 from dfu_sched.errors import InputError
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
-from dfu_sched.reports.page import (RenderedReport, aggregate_privacy, assumptions_section, ci_text, est, facts,
-                                    headline_box, num, numbered_figures, page, pct, report_footer, section, table,
-                                    week_date, with_ci)
+from dfu_sched.reports.page import (
+    RenderedReport,
+    aggregate_privacy,
+    assumptions_section,
+    ci_text,
+    est,
+    facts,
+    headline_box,
+    num,
+    numbered_figures,
+    page,
+    pct,
+    report_footer,
+    section,
+    table,
+    week_date,
+    with_ci,
+)
 from dfu_sched.reports.run_files import parse_json_text
 from dfu_sched.reports.text import small_n_note
+
 
 def reproduce_command(summary: dict, report_path: str | None = None) -> str:
     """The command line that re-runs this experiment exactly (the worker count does not matter)."""
@@ -190,7 +206,8 @@ def simulation_tables(summary: dict) -> str:
         out += ["<h3>Backlog awaiting examination, quarter by quarter</h3>",
                 table(["", "date", "devices", "months of work"], rows, numeric=[False, False, True, True])]
     rows = [[k, with_ci(v, 0, percent=True)] for k, v in summary.get("utilisation", {}).items()]
-    rows += [[f"{k.replace('_', ' ')} per week", with_ci(v, 1)] for k, v in summary.get("throughput_per_week", {}).items()]
+    rows += [[f"{k.replace('_', ' ')} per week", with_ci(v, 1)]
+             for k, v in summary.get("throughput_per_week", {}).items()]
     out += ["<h3>Utilisation and throughput</h3>", table(["measure", "value"], rows)]
     return "\n".join(out)
 

@@ -8,7 +8,8 @@ week's calendar, the deadline), so the sheet sorts and filters by time. Every ce
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from dfu_sched.reports.cells import write_sheet
 

@@ -93,7 +93,8 @@ def simulation_text(summary: dict) -> str:
     out.append(table(["measure", "value"], rows))
     run = summary.get("run", {})
     if run:
-        out += ["", f"{run.get('events', 0):,} events in {run.get('seconds', 0):.1f} s on {run.get('workers', 1)} worker(s)"]
+        out += ["", f"{run.get('events', 0):,} events in {run.get('seconds', 0):.1f} s "
+                    f"on {run.get('workers', 1)} worker(s)"]
     return "\n".join(out)
 
 

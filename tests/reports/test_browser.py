@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.browser_cdp import Browser, find_chromium
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.kinds import render_report
+from tests.reports.browser_cdp import Browser, find_chromium
 from tests.reports.test_reports import make_run_dir
 
 A4_MM = (210.0, 297.0)

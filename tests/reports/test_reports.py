@@ -10,19 +10,28 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import ROOT
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
-from dfu_sched.sim.experiment import run_experiment
-from dfu_sched.reports.assumptions import (DEFAULT, ESTIMATE, NONE, SOURCED, defaults_not_in_file,
-                                           group_rows, header_comment, line_comments, parse_assumptions)
+from dfu_sched.privacy import Pseudonymiser, pseudonymise_column
+from dfu_sched.reports.assumptions import (
+    DEFAULT,
+    ESTIMATE,
+    NONE,
+    SOURCED,
+    defaults_not_in_file,
+    group_rows,
+    header_comment,
+    line_comments,
+    parse_assumptions,
+)
 from dfu_sched.reports.charts.common import render_charts, save_figures
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.files import write_run_dir
 from dfu_sched.reports.kinds import render_report
 from dfu_sched.reports.simulate_html import render_simulation_report
-from dfu_sched.privacy import Pseudonymiser, pseudonymise_column
 from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.experiment import run_experiment
+from tests.helpers import ROOT
 
 BASELINE = ROOT / "scenarios" / "north_yorkshire_2022.yaml"
 SVG_NS = "{http://www.w3.org/2000/svg}"

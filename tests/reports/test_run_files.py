@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from dfu_sched.cli import main
-
 from tests.helpers import ROOT
+
 EXAMPLES = ROOT / "scenarios" / "examples"
 BASELINE = ROOT / "scenarios" / "north_yorkshire_2022.yaml"
 PRIORITY = ROOT / "scenarios" / "north_yorkshire_2022_priority.yaml"
@@ -48,7 +48,7 @@ PYTHON_TEXT = re.compile(r"Traceback|Error:|Exception|KeyError|TypeError|IndexEr
 NON_FINITE = re.compile(r">\s*-?(nan|inf|NaN|Infinity|None)\s*<|\bnan\b|\binf\b|Infinity")
 
 
-def _run(args) -> "tuple[int, str, str]":
+def _run(args) -> tuple[int, str, str]:
     res = CliRunner().invoke(main, [str(a) for a in args])
     if res.exception is not None and not isinstance(res.exception, SystemExit):
         raise AssertionError(f"report raised {type(res.exception).__name__}: {res.exception}") from res.exception
@@ -260,7 +260,8 @@ FIELDS = ["devices.device", "devices.case", "devices.examiner", "examiners.exami
           "summary.infeasible_deadlines", "warnings", "inputs"]
 
 
-@pytest.mark.parametrize("forged", [True, {"salt": SCRIPT}, {"key_fingerprint": "forged"}, {"key_fingerprint": SCRIPT, "fields": FIELDS},
+@pytest.mark.parametrize("forged", [True, {"salt": SCRIPT}, {"key_fingerprint": "forged"},
+                                    {"key_fingerprint": SCRIPT, "fields": FIELDS},
                                     {"key_fingerprint": "0" * 16, "fields": ["devices.device"]}])
 def test_forged_pseudonymised_marker(made, tmp_path, forged):
     """A plan whose marker claims it was pseudonymised is either refused (the marker is not what

@@ -30,7 +30,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from dfu_sched.io import Outputs  # noqa: E402
 
-RC: dict[str, Any] = {
+RC: dict[Any, Any] = {  # matplotlib types its keys as Literal names; plain strings here
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
     "font.size": 9.0,

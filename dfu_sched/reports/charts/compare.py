@@ -8,14 +8,25 @@ invest report.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from dfu_sched.reports.charts.common import (RC, SQUAT, ChartSpec, ci, estimate, gbp_axis, legend_below, new_figure,
-                                             short_number, trajectories_chart)
+from dfu_sched.reports.charts.common import (
+    RC,
+    SQUAT,
+    ChartSpec,
+    ci,
+    estimate,
+    gbp_axis,
+    legend_below,
+    new_figure,
+    short_number,
+    trajectories_chart,
+)
 from dfu_sched.reports.charts.palette import GREY, scenario_style
 from dfu_sched.reports.text import scenario_title
 
@@ -59,7 +70,7 @@ def compare_forest_chart(d: dict) -> Figure | None:
     with matplotlib.rc_context(RC):
         fig = Figure(figsize=(7.6, (0.5 + 0.2 * rows) * len(keys) + 0.35 * rows + 0.3), layout="constrained")
         axes = fig.subplots(len(keys), 1, squeeze=False)[:, 0]
-    handles = []
+    handles: list[Any] = []
     for ax, key in zip(axes, keys):
         blocks = [x["measures"].get(key, {}) for x in diffs]
         for j, (diff, b) in enumerate(zip(diffs, blocks)):

@@ -12,10 +12,29 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from dfu_sched.reports.charts.common import (SQUAT, WIDE, ChartSpec, ci, estimate, gbp_axis, legend_below, new_figure,
-                                             short_number, trajectories_chart)
-from dfu_sched.reports.charts.palette import (BASELINE_STYLE, CHOSEN, GREY, INK, LEVER_COLOURS, LIGHT_GREY, SERIES,
-                                              TARGET, TIER_COLOURS)
+from dfu_sched.reports.charts.common import (
+    SQUAT,
+    WIDE,
+    ChartSpec,
+    ci,
+    estimate,
+    gbp_axis,
+    legend_below,
+    new_figure,
+    short_number,
+    trajectories_chart,
+)
+from dfu_sched.reports.charts.palette import (
+    BASELINE_STYLE,
+    CHOSEN,
+    GREY,
+    INK,
+    LEVER_COLOURS,
+    LIGHT_GREY,
+    SERIES,
+    TARGET,
+    TIER_COLOURS,
+)
 
 
 def frontier_chart(d: dict) -> Figure | None:

@@ -21,6 +21,7 @@ from dfu_sched.calendar import WEEKDAYS
 from dfu_sched.reports.charts.common import ChartSpec, new_figure
 from dfu_sched.reports.charts.palette import LIGHT_GREY, WORKING_HOURS, ink_on, tier_colour, tier_label, tier_style
 
+
 def working_day_span(examiners: Sequence[dict]) -> tuple[float, float]:
     """Earliest start and latest end of a working day (hours after midnight) across the examiners."""
     wins = [w for ex in examiners for w in ex.get("windows", [])]

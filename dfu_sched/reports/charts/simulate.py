@@ -14,13 +14,33 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
-from dfu_sched.reports.charts.common import (SQUAT, Band, ChartSpec, band, band_of, ci, date_axis, estimate,
-                                             legend_below, new_figure, rolling_mean, thousands)
+from dfu_sched.reports.charts.common import (
+    SQUAT,
+    Band,
+    ChartSpec,
+    band,
+    band_of,
+    ci,
+    date_axis,
+    estimate,
+    legend_below,
+    new_figure,
+    rolling_mean,
+    thousands,
+)
 from dfu_sched.reports.charts.palette import GREY, INK, SERIES, STAGE_STYLES, TARGET, tier_label, tier_style
 
 
 def _series(summary: dict, key: str) -> Band | None:
     return band_of(summary.get("backlog_weekly", {}).get(key))
+
+
+def _series_needed(summary: dict, key: str) -> Band:
+    """A series the chart cannot do without (a missing one is a malformed summary)."""
+    s = _series(summary, key)
+    if s is None:
+        raise KeyError(key)
+    return s
 
 
 def week_dates(summary: dict) -> np.ndarray:
@@ -58,7 +78,7 @@ def backlog_chart(summary: dict) -> Figure | None:
         if key.startswith("backlog.waiting."):
             stage = key.rsplit(".", 1)[1]
             colour, dash = STAGE_STYLES.get(stage, (GREY, ":"))
-            band(ax, x, *_series(summary, key), colour, f"Queueing for {stage}",
+            band(ax, x, *_series_needed(summary, key), colour, f"Queueing for {stage}",
                   linewidth=1.3, linestyle=dash)
     target = backlog_target(summary)
     if target is not None:
@@ -114,7 +134,7 @@ def wait_by_tier_chart(summary: dict) -> Figure | None:
     ymax = len(tiers) - 1
     values: list[float] = []
     text_rows: list[tuple[float, str]] = []
-    for i, (name, b) in enumerate(tiers):
+    for i, (_name, b) in enumerate(tiers):
         y = ymax - i
         st = tier_style(i)
         w = b.get("wait_to_start_days", {})
@@ -155,8 +175,8 @@ def wait_by_tier_chart(summary: dict) -> Figure | None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.set_xlabel("days from submission to start of examination (log scale)")
     trans = ax.get_yaxis_transform()  # x in axes fraction, y in data
-    for y, text in text_rows:
-        ax.text(1.02, y, text, transform=trans, va="center", fontsize=7.5, color=INK)
+    for row_y, text in text_rows:
+        ax.text(1.02, row_y, text, transform=trans, va="center", fontsize=7.5, color=INK)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=5, handletextpad=0.3, columnspacing=1.2)
     return fig
 
@@ -199,7 +219,7 @@ def past_target_chart(summary: dict) -> Figure | None:
         target = summary["tiers"][name].get("target_days")
         label = f"{tier_label(name)}: waiting over {target:g} day{'s' if target != 1 else ''}" if target \
             else tier_label(name)
-        band(ax, x, *_series(summary, f"past_target.{name}"), st["color"], label,
+        band(ax, x, *_series_needed(summary, f"past_target.{name}"), st["color"], label,
               linewidth=1.8, linestyle=st["linestyle"])
     ax.set_ylabel("devices past target")
     ax.set_ylim(bottom=0)
