@@ -248,19 +248,14 @@ def test_report_command_writes_default_file_and_figures(run_dir, tmp_path):
     assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "r.html").exists()
 
 
-def test_plan_reports_delegate_when_available(tmp_path):
+def test_a_summary_json_of_kind_plan_is_checked_as_a_plan(tmp_path):
+    """Every kind renders through the registry (no module looked up by name): a summary.json that
+    says "plan" but is no plan is refused by the plan schema with one line, nothing rendered."""
     run = tmp_path / "plan"
     run.mkdir()
     (run / "summary.json").write_text('{"kind": "plan"}')
-    try:
-        import dfu_sched.reports.plan_html as plan_html  # noqa: F401
-    except ModuleNotFoundError:
-        with pytest.raises(InputError, match="not available"):
-            render_report(run)
-    else:
-        if not hasattr(plan_html, "render_run_dir"):
-            with pytest.raises(InputError, match="not available"):
-                render_report(run)
+    with pytest.raises(InputError, match="malformed plan summary"):
+        render_report(run)
 
 
 # ---- compare, invest and plan reports ------------------------------------------------------------
@@ -385,6 +380,16 @@ def test_invest_report_on_synthetic_frontier_marks_dominated_and_budget(invest_r
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "efficient frontier" in labels and "chosen mix (95% CI)" in labels
     assert any(t.startswith("budget £150,000") for t in labels)
+
+
+def test_invest_report_when_no_mix_was_screened_out(invest_run):
+    """A search that screened nothing out (every mix fully evaluated) still gets its page: the note
+    about screened mixes is left out instead of failing on an empty list."""
+    from dfu_sched.reports.invest_html import render_invest
+
+    data = json.loads((invest_run[0] / "invest.json").read_text())
+    page = render_invest({**data, "screened": []}, None).html
+    assert "Mixes evaluated fully" in page and "were dropped after" not in page
 
 
 def test_lever_sources_are_classified():
