@@ -25,6 +25,7 @@ from dfu_sched.reports.page import (
     diff_cell,
     est,
     facts,
+    gbp,
     headline_box,
     measure_cell,
     num,
@@ -171,10 +172,6 @@ def start_date(files: Sequence[ScenarioFile]) -> str | None:
 
 # ---- words ----------------------------------------------------------------------------------------
 
-def _gbp(x) -> str:
-    return "–" if x is None else f"£{x:,.0f}"
-
-
 def _name(s: dict) -> str:
     return f"<strong>{escape(scenario_title(s))}</strong>"
 
@@ -227,8 +224,8 @@ def compare_headline(compare: dict) -> list[str]:
                          f"{num(best_v, digits)} {escape(unit)}: {difference_phrase(d, unit, digits)} than "
                          f"{_name(first)}{share}.")
     costs = "; ".join(
-        f"{_name(s)} {_gbp(s['cost_gbp'])}"
-        + (f" (then {_gbp(s['recurring_gbp_per_year_after_horizon'])} a year)"
+        f"{_name(s)} {gbp(s['cost_gbp'])}"
+        + (f" (then {gbp(s['recurring_gbp_per_year_after_horizon'])} a year)"
            if s.get("recurring_gbp_per_year_after_horizon") else "") for s in sc)
     items.append(f"Cost inside the horizon: {costs}.")
     by_id = {s["id"]: s for s in sc}
@@ -236,7 +233,7 @@ def compare_headline(compare: dict) -> list[str]:
         if d.get("gbp_per_month_of_backlog_removed"):
             versus = scenario_title(by_id.get(d["versus"], {"id": d["versus"]}))
             items.append(f"{_name(by_id.get(d['id'], {'id': d['id']}))} removes backlog at "
-                         f"{_gbp(d['gbp_per_month_of_backlog_removed'])} per month of work taken off the queue "
+                         f"{gbp(d['gbp_per_month_of_backlog_removed'])} per month of work taken off the queue "
                          f"(at {escape(versus)}'s examination rate).")
     if not compare.get("paired", True):
         items.append(f"<strong>Not paired:</strong> {escape(compare.get('note') or 'the scenarios differ in demand')}; "
@@ -249,7 +246,7 @@ def compare_headline(compare: dict) -> list[str]:
 def scenarios_table(compare: dict) -> str:
     rows = [[escape(scenario_title(s)), escape(s.get("file") or s["id"]),
              "<br>".join(escape(a) for a in what_changes(s, i == 0)),
-             escape(_gbp(s.get("cost_gbp"))), escape(_gbp(s.get("recurring_gbp_per_year_after_horizon")))]
+             escape(gbp(s.get("cost_gbp"))), escape(gbp(s.get("recurring_gbp_per_year_after_horizon")))]
             for i, s in enumerate(compare["scenarios"])]
     return table(["scenario", "file", "what it changes against the first", "cost in horizon", "a year after"], rows,
                  numeric=[False, False, False, True, True], raw=True)
@@ -259,7 +256,7 @@ def measures_table(compare: dict) -> str:
     sc = compare["scenarios"]
     rows = [[escape(compare["labels"].get(k, k))] + [measure_cell(k, s["measures"].get(k, {})) for s in sc]
             for k in compare["measures"]]
-    rows.append(["cost in horizon (£)"] + [escape(_gbp(s.get("cost_gbp"))) for s in sc])
+    rows.append(["cost in horizon (£)"] + [escape(gbp(s.get("cost_gbp"))) for s in sc])
     return table(["measure (mean over replications; 95% CI below)"] + [escape(scenario_title(s)) for s in sc], rows,
                  raw=True)
 
@@ -271,12 +268,12 @@ def differences_table(compare: dict) -> str:
                           for d in diffs]
     rows = [[escape(compare["labels"].get(k, k))] + [diff_cell(d["measures"].get(k, {})) for d in diffs]
             for k in compare["measures"] if not k.startswith("first_week_below.")]
-    rows.append(["extra cost in horizon (£)"] + [escape(_gbp(d.get("cost_gbp"))) for d in diffs])
+    rows.append(["extra cost in horizon (£)"] + [escape(gbp(d.get("cost_gbp"))) for d in diffs])
     rows.append(["backlog removed at the end (devices)"]
                 + [diff_cell(d.get("backlog_removed", {}).get("devices_removed", {})) for d in diffs])
     rows.append(["backlog removed (months of work)"]
                 + [diff_cell(d.get("backlog_removed", {}).get("months_removed", {})) for d in diffs])
-    rows.append(["£ per month of backlog removed"] + [escape(_gbp(d.get("gbp_per_month_of_backlog_removed")))
+    rows.append(["£ per month of backlog removed"] + [escape(gbp(d.get("gbp_per_month_of_backlog_removed")))
                                                      for d in diffs])
     return table(head, rows, raw=True)
 

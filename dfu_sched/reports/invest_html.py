@@ -21,6 +21,7 @@ from dfu_sched.reports.page import (
     assumptions_body,
     diff_cell,
     facts,
+    gbp,
     headline_box,
     measure_cell,
     num,
@@ -31,10 +32,6 @@ from dfu_sched.reports.page import (
     table,
 )
 from dfu_sched.sim.measures import label_of
-
-
-def _gbp(x) -> str:
-    return "–" if x is None else f"£{x:,.0f}"
 
 
 def lever_status(source: str | None) -> str:
@@ -66,7 +63,7 @@ def options_table(out: dict) -> str:
     rows = []
     for o in out.get("options", []):
         rows.append([escape(o["name"]), escape(o.get("kind", "").replace("_", " ")), escape(o.get("unit", "")),
-                     escape(_gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
+                     escape(gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
                      escape(str(o.get("max_affordable_units", ""))), f"<strong>{mix.get(o['name'], 0)}</strong>"
                      if mix.get(o["name"]) else "0",
                      _lever_tag(lever_status(o.get("source"))) + "<br>" + escape(o.get("source") or "")])
@@ -89,7 +86,7 @@ def mixes_table(out: dict) -> str:
         label = escape(p["label"])
         if mark == "chosen":
             label = f"<strong>{label}</strong>"
-        row = [label, escape(_gbp(p["cost_gbp"]))]
+        row = [label, escape(gbp(p["cost_gbp"]))]
         row += [escape(num(p["objectives"].get(o.name), o.decimals)) for o in OBJECTIVES.values()]
         if target:
             row.append("yes" if p.get("meets_target") else "no")
@@ -114,13 +111,13 @@ def chosen_table(out: dict) -> str:
 def cost_table(out: dict) -> str:
     cp = out["cost_profile"]
     opts = cp.get("options", [])
-    rows = [[f"FY {y['financial_year']}"] + [_gbp(y.get(o, 0.0)) for o in opts] + [_gbp(y["total"])]
+    rows = [[f"FY {y['financial_year']}"] + [gbp(y.get(o, 0.0)) for o in opts] + [gbp(y["total"])]
             for y in cp.get("by_financial_year", [])]
-    rows.append(["total"] + [_gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts] + [_gbp(cp.get("total_gbp"))])
+    rows.append(["total"] + [gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts] + [gbp(cp.get("total_gbp"))])
     extra = ""
     if cp.get("recurring_after_horizon_gbp_per_year"):
         extra = (f'<p class="note">After the horizon the mix keeps costing '
-                 f"{escape(_gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
+                 f"{escape(gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
                  "running costs).</p>")
     return table(["financial year"] + opts + ["total"], rows) + extra
 
@@ -185,11 +182,11 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                 "replaced with the force's own figures before money is committed.</p>")
     body.append(section("What the money buys", fig("invest_frontier") + "<h3>The chosen mix</h3><ul>"
                         + "".join(f"<li>{escape(a)}</li>" for a in ch.get("actions", [])) + "</ul>"
-                        + f"<p>Cost inside the horizon <strong>{escape(_gbp(ch.get('cost_gbp')))}</strong>"
-                        + (f" of a {escape(_gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
-                        + (f"; then {escape(_gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
+                        + f"<p>Cost inside the horizon <strong>{escape(gbp(ch.get('cost_gbp')))}</strong>"
+                        + (f" of a {escape(gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
+                        + (f"; then {escape(gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
                            if ch.get("recurring_gbp_per_year_after_horizon") else "")
-                        + (f"; {escape(_gbp(ch['gbp_per_month_of_backlog_removed']))} per month of backlog removed"
+                        + (f"; {escape(gbp(ch['gbp_per_month_of_backlog_removed']))} per month of backlog removed"
                            if ch.get("gbp_per_month_of_backlog_removed") else "") + ".</p>",
                         anchor="frontier"))
     body.append(section("The chosen mix against doing nothing",
@@ -213,7 +210,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         + assumptions_body(scenario_yaml), anchor="assumptions", new_page=True))
     body.append(reproduce_part(out))
     privacy = aggregate_privacy("an investment report", pseudonymise)
-    question = (f"best use of {_gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
+    question = (f"best use of {gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
                 else f"least cost to meet {out.get('target', {}).get('expression')}")
     title = f"Investment options: {out.get('scenario', '')}"
     subtitle = (f"{question} · {out.get('horizon_weeks')} weeks from {out.get('start_date')} · "

@@ -38,6 +38,11 @@ def num(x, digits: int = 0) -> str:
     return f"{x:,.{digits}f}"
 
 
+def gbp(x: float | None) -> str:
+    """``£12,345``; a dash for a missing amount."""
+    return "–" if x is None else f"£{x:,.0f}"
+
+
 def pct(x, digits: int = 0) -> str:
     return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{100 * x:.{digits}f}%"
 
