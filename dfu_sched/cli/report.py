@@ -7,6 +7,10 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import handles_input_errors
+from dfu_sched.io import Outputs
+
+# The report modules import matplotlib (about half a second): imported inside the functions that
+# draw, so every other command starts fast.
 
 PSEUDONYMISE_HELP = ("Replace case and device references with keyed pseudonyms (C-3f9a1c). "
                      "Simulation, compare and invest reports hold no references, so there it changes nothing.")
@@ -24,7 +28,7 @@ def declare_report(outs, report_file: Path | None, figures_dir: Path | None, opt
 
 def write_report(report, out_file: Path | None, figures_dir: Path | None, stage) -> list[str]:
     """Write the HTML and the chart files into their staged paths; return what to tell a human."""
-    from dfu_sched.reports.charts import write_figures
+    from dfu_sched.reports.charts.common import write_figures
 
     said = []
     if out_file is not None:
@@ -54,7 +58,7 @@ def report_from_output(out_dir: Path | None, render_in_memory, report_file: Path
     if report_file is None and figures_dir is None:
         return []
     if out_dir is not None:
-        from dfu_sched.reports.html import build_report
+        from dfu_sched.reports.kinds import build_report
 
         rendered = build_report(stage[out_dir], pseudonymise=pseudonymise, salt=salt)
     else:
@@ -92,8 +96,7 @@ def report(run_dir: Path, out_file, figures_dir, pseudonymise, salt, quiet):
       dfu-sched report runs/baseline --figures runs/baseline/figures
       dfu-sched report runs/week23/plan.json --pseudonymise --salt "$KEY"
     """
-    from dfu_sched.io import Outputs
-    from dfu_sched.reports.html import build_report, default_report_path, locate_run
+    from dfu_sched.reports.kinds import build_report, default_report_path, locate_run
 
     t0 = time.perf_counter()
     outs = Outputs(inputs=[locate_run(run_dir)[1]])

@@ -10,7 +10,6 @@ from dfu_sched.cli.common import handles_input_errors, progress_bar, replication
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files
-from dfu_sched.reports.html import render_simulation
 from dfu_sched.reports.text import simulation_text
 from dfu_sched.scenario.schema import load_scenario, scenario_json_schema
 from dfu_sched.sim.experiment import run_experiment
@@ -57,6 +56,8 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             names = write_run_files(result, stage[out_dir], scenario)
             said.append(f"wrote {out_dir}/ ({', '.join(names)})")
         if report_file is not None or figures_dir is not None:
+            from dfu_sched.reports.simulate_html import render_simulation  # matplotlib: only when asked for
+
             clean = json.loads(to_json(summary))  # exactly what `dfu-sched report` reads from summary.json
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))

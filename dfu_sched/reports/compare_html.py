@@ -16,14 +16,18 @@ from pathlib import Path
 
 import yaml
 
-from dfu_sched.reports.html import (
+from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.compare import COMPARE_CHARTS
+from dfu_sched.reports.page import (
     RenderedReport,
     aggregate_privacy,
     assumptions_body,
-    ci_text,
+    diff_cell,
     est,
     facts,
+    gbp,
     headline_box,
+    measure_cell,
     num,
     numbered_figures,
     page,
@@ -31,7 +35,7 @@ from dfu_sched.reports.html import (
     section,
     table,
 )
-from dfu_sched.reports.invest_text import scenario_title, what_changes
+from dfu_sched.reports.text import scenario_title, what_changes
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
 HEADLINE_MEASURES = [
@@ -162,62 +166,11 @@ def start_date(files: Sequence[ScenarioFile]) -> str | None:
             except ValueError:
                 return None
         nxt = cur.extends_id or (Path(cur.extends).name if cur.extends else None)
-        cur = by_label.get(nxt) or by_file.get(nxt or "")
+        cur = by_label.get(nxt or "") or by_file.get(nxt or "")
     return None
 
 
 # ---- words ----------------------------------------------------------------------------------------
-
-def _digits(v: float | None) -> int:
-    return 0 if v is None or abs(v) >= 10 else 1
-
-
-def _fmt(v, digits: int | None = None) -> str:
-    return num(v, _digits(v) if digits is None else digits)
-
-
-def _excludes_zero(block: dict) -> bool | None:
-    lo, hi = (block or {}).get("ci95", [None, None])
-    if lo is None or hi is None:
-        return None
-    return lo > 0 or hi < 0
-
-
-def _measure_cell(key: str, block: dict) -> str:
-    """Estimate over its CI on a second line (narrow columns for several scenarios); HTML."""
-    if key.startswith("first_week_below."):
-        share = block.get("reached_share", 1.0)
-        if not share:
-            return "never"
-        main = f"week {_fmt(est(block), 0)}"
-        note = ci_text(block, 0) + (f"; reached in {share:.0%}" if share < 1 else "")
-        return f'{main}<br><span class="note">{escape(note)}</span>'
-    v = est(block)
-    ci = (block or {}).get("ci95", [None, None])
-    digits = _digits(v)
-    if ci[0] is None or ci[1] is None:
-        return escape(num(v, digits))
-    return f'{escape(num(v, digits))}<br><span class="note">{escape(num(ci[0], digits))} to {escape(num(ci[1], digits))}</span>'
-
-
-def _diff_cell(block: dict) -> str:
-    v = est(block)
-    ci = (block or {}).get("ci95", [None, None])
-    if v is None:
-        return "–"
-    digits = 0 if abs(v) >= 100 else 1
-    main = escape(f"{v:+,.{digits}f}".replace("-", "−"))
-    if _excludes_zero(block):
-        main = f"<strong>{main}</strong>"
-    if ci[0] is None or ci[1] is None:
-        return main
-    lo, hi = (f"{x:+,.{digits}f}".replace("-", "−") for x in ci)
-    return f'{main}<br><span class="note">{escape(lo)} to {escape(hi)}</span>'
-
-
-def _gbp(x) -> str:
-    return "–" if x is None else f"£{x:,.0f}"
-
 
 def _name(s: dict) -> str:
     return f"<strong>{escape(scenario_title(s))}</strong>"
@@ -271,8 +224,8 @@ def compare_headline(compare: dict) -> list[str]:
                          f"{num(best_v, digits)} {escape(unit)}: {difference_phrase(d, unit, digits)} than "
                          f"{_name(first)}{share}.")
     costs = "; ".join(
-        f"{_name(s)} {_gbp(s['cost_gbp'])}"
-        + (f" (then {_gbp(s['recurring_gbp_per_year_after_horizon'])} a year)"
+        f"{_name(s)} {gbp(s['cost_gbp'])}"
+        + (f" (then {gbp(s['recurring_gbp_per_year_after_horizon'])} a year)"
            if s.get("recurring_gbp_per_year_after_horizon") else "") for s in sc)
     items.append(f"Cost inside the horizon: {costs}.")
     by_id = {s["id"]: s for s in sc}
@@ -280,7 +233,7 @@ def compare_headline(compare: dict) -> list[str]:
         if d.get("gbp_per_month_of_backlog_removed"):
             versus = scenario_title(by_id.get(d["versus"], {"id": d["versus"]}))
             items.append(f"{_name(by_id.get(d['id'], {'id': d['id']}))} removes backlog at "
-                         f"{_gbp(d['gbp_per_month_of_backlog_removed'])} per month of work taken off the queue "
+                         f"{gbp(d['gbp_per_month_of_backlog_removed'])} per month of work taken off the queue "
                          f"(at {escape(versus)}'s examination rate).")
     if not compare.get("paired", True):
         items.append(f"<strong>Not paired:</strong> {escape(compare.get('note') or 'the scenarios differ in demand')}; "
@@ -293,7 +246,7 @@ def compare_headline(compare: dict) -> list[str]:
 def scenarios_table(compare: dict) -> str:
     rows = [[escape(scenario_title(s)), escape(s.get("file") or s["id"]),
              "<br>".join(escape(a) for a in what_changes(s, i == 0)),
-             escape(_gbp(s.get("cost_gbp"))), escape(_gbp(s.get("recurring_gbp_per_year_after_horizon")))]
+             escape(gbp(s.get("cost_gbp"))), escape(gbp(s.get("recurring_gbp_per_year_after_horizon")))]
             for i, s in enumerate(compare["scenarios"])]
     return table(["scenario", "file", "what it changes against the first", "cost in horizon", "a year after"], rows,
                  numeric=[False, False, False, True, True], raw=True)
@@ -301,9 +254,9 @@ def scenarios_table(compare: dict) -> str:
 
 def measures_table(compare: dict) -> str:
     sc = compare["scenarios"]
-    rows = [[escape(compare["labels"].get(k, k))] + [_measure_cell(k, s["measures"].get(k, {})) for s in sc]
+    rows = [[escape(compare["labels"].get(k, k))] + [measure_cell(k, s["measures"].get(k, {})) for s in sc]
             for k in compare["measures"]]
-    rows.append(["cost in horizon (£)"] + [escape(_gbp(s.get("cost_gbp"))) for s in sc])
+    rows.append(["cost in horizon (£)"] + [escape(gbp(s.get("cost_gbp"))) for s in sc])
     return table(["measure (mean over replications; 95% CI below)"] + [escape(scenario_title(s)) for s in sc], rows,
                  raw=True)
 
@@ -313,14 +266,14 @@ def differences_table(compare: dict) -> str:
     titles = {s["id"]: scenario_title(s) for s in compare["scenarios"]}
     head = ["measure"] + [f"{escape(titles.get(d['id'], d['id']))} minus {escape(titles.get(d['versus'], d['versus']))}"
                           for d in diffs]
-    rows = [[escape(compare["labels"].get(k, k))] + [_diff_cell(d["measures"].get(k, {})) for d in diffs]
+    rows = [[escape(compare["labels"].get(k, k))] + [diff_cell(d["measures"].get(k, {})) for d in diffs]
             for k in compare["measures"] if not k.startswith("first_week_below.")]
-    rows.append(["extra cost in horizon (£)"] + [escape(_gbp(d.get("cost_gbp"))) for d in diffs])
+    rows.append(["extra cost in horizon (£)"] + [escape(gbp(d.get("cost_gbp"))) for d in diffs])
     rows.append(["backlog removed at the end (devices)"]
-                + [_diff_cell(d.get("backlog_removed", {}).get("devices_removed", {})) for d in diffs])
+                + [diff_cell(d.get("backlog_removed", {}).get("devices_removed", {})) for d in diffs])
     rows.append(["backlog removed (months of work)"]
-                + [_diff_cell(d.get("backlog_removed", {}).get("months_removed", {})) for d in diffs])
-    rows.append(["£ per month of backlog removed"] + [escape(_gbp(d.get("gbp_per_month_of_backlog_removed")))
+                + [diff_cell(d.get("backlog_removed", {}).get("months_removed", {})) for d in diffs])
+    rows.append(["£ per month of backlog removed"] + [escape(gbp(d.get("gbp_per_month_of_backlog_removed")))
                                                      for d in diffs])
     return table(head, rows, raw=True)
 
@@ -364,8 +317,6 @@ def reproduce_part(compare: dict) -> str:
 
 def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise: bool = False) -> RenderedReport:
     """The compare report and its charts (for ``--figures``)."""
-    from dfu_sched.reports.charts import COMPARE_CHARTS, render_charts
-
     for k in ("scenarios", "differences", "measures", "labels"):
         if k not in compare:
             raise KeyError(k)

@@ -14,12 +14,28 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from dfu_sched.io import atomic_dir
 from dfu_sched.reports.cells import write_csv_rows
 from dfu_sched.sim.result import ExperimentResult
+
+
+class RunResult(Protocol):
+    """What a run folder is written from (``sim.experiment.ExperimentResult`` has this shape); a
+    protocol, so reports read the data without importing the simulation engine."""
+
+    replications: int
+    weekly: dict[str, np.ndarray]
+    scalars: dict[str, np.ndarray]
+    records: dict[str, Any] | None
+    scenario: Any
+
+    def summary(self) -> dict[str, Any]: ...
+
+    def weekly_summary(self) -> dict[str, Any]: ...
 
 
 def to_json(obj) -> str:
@@ -41,7 +57,7 @@ def _finite(obj):
     return obj
 
 
-def weekly_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
+def weekly_rows(result: RunResult) -> tuple[list[str], list[list]]:
     """One row per week: each series' mean and 95% band."""
     summary = result.weekly_summary()
     weeks = summary.pop("week")
@@ -55,7 +71,7 @@ def weekly_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def weekly_replication_rows(result: ExperimentResult) -> tuple[list[str], list[list]]:
+def weekly_replication_rows(result: RunResult) -> tuple[list[str], list[list]]:
     """Long format: one row per (replication, week), one column per weekly series."""
     keys = [k for k in result.weekly if k != "week"]
     weeks = result.weekly["week"][0].astype(int).tolist()
@@ -71,7 +87,7 @@ def write_csv(path: Path, header: list[str], rows) -> None:
         write_csv_rows(fh, header, rows)
 
 
-def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:
+def write_run_dir(result: RunResult, out_dir: str | Path, scenario_file: str | Path | None = None) -> Path:
     """Write a complete run folder atomically (replacing any earlier one whole) and return its path."""
     out_dir = Path(out_dir)
     with atomic_dir(out_dir) as tmp:
@@ -79,7 +95,7 @@ def write_run_dir(result: ExperimentResult, out_dir: str | Path, scenario_file: 
     return out_dir
 
 
-def write_run_files(result: ExperimentResult, folder: Path, scenario_file: str | Path | None = None) -> list[str]:
+def write_run_files(result: RunResult, folder: Path, scenario_file: str | Path | None = None) -> list[str]:
     """The files of a run folder, written into ``folder`` (a staged one); returns their names."""
     names = ["summary.json", "weekly.csv", "weekly_replications.csv", "replications.csv"]
     (folder / "summary.json").write_text(to_json(result.summary()), encoding="utf-8")

@@ -86,8 +86,9 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
 
     # Summary: the explanation a committee reads first
     rows = [[line] for line in out["explanation"]]
-    _sheet(wb, "Summary", [f"{out['scenario']}: {'budget £' + format(out['budget_gbp'], ',.0f') if out['budget_gbp'] is not None else ''}"
-                           f"{' target ' + out['target']['expression'] if out['target'] else ''}"], rows)
+    budget = "budget £" + format(out["budget_gbp"], ",.0f") if out["budget_gbp"] is not None else ""
+    target = " target " + out["target"]["expression"] if out["target"] else ""
+    _sheet(wb, "Summary", [f"{out['scenario']}: {budget}{target}"], rows)
     wb["Summary"].column_dimensions["A"].width = 120
 
     # Assumptions: every option with its figures and source
@@ -102,7 +103,7 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
     arows += [["(run)", "", "seed", out["seed"], ""], ["(run)", "", "horizon_weeks", out["horizon_weeks"], ""],
               ["(run)", "", "start_date", _date(out["start_date"]), ""],
               ["(run)", "", "replications (screen / candidates / final)",
-               f"{out['replications']['screen']} / {out['replications']['candidates']} / {out['replications']['final']}", ""]]
+               " / ".join(str(out["replications"][k]) for k in ("screen", "candidates", "final")), ""]]
     _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows, {3: DATE})
 
     # Options: levels and costs
@@ -123,7 +124,8 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
 
     # Frontier
     frows = [[p["label"], p["cost_gbp"]] + [p["objectives"][o] for o in obj] for p in out["frontier"]]
-    _sheet(wb, "Frontier", ["mix", "cost in horizon (£)"] + obj, frows, {1: GBP, **{2 + j: NUM for j in range(len(obj))}},
+    _sheet(wb, "Frontier", ["mix", "cost in horizon (£)"] + obj, frows,
+           {1: GBP, **{2 + j: NUM for j in range(len(obj))}},
            note="Non-dominated mixes: no other mix is cheaper and at least as good on every measure.")
 
     # Chosen mix
@@ -157,7 +159,8 @@ def _trajectory_sheet(wb, trajectories: dict[str, dict]) -> None:
         w = t["wait_to_start_days"]
         hdr += [f"{n}: wait to start in month (days)", f"{n}: wait CI low", f"{n}: wait CI high"]
         cols += [[None] + w["mean"], [None] + w["ci95_low"], [None] + w["ci95_high"]]
-    rows = [[m, wk] + [c[i] if i < len(c) else None for c in cols] for i, (m, wk) in enumerate(zip(first["month"], first["week"]))]
+    rows = [[m, wk] + [c[i] if i < len(c) else None for c in cols]
+            for i, (m, wk) in enumerate(zip(first["month"], first["week"]))]
     _sheet(wb, "Backlog and waits by month", hdr, rows, dict.fromkeys(range(2, len(hdr)), NUM),
            note="Backlog at each month boundary; wait = mean wait to start of examinations starting in that month.")
 
@@ -177,7 +180,8 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
         rows.append(row)
     rows.append([])
     rows.append(["cost in horizon (£)"] + sum([[s["cost_gbp"], None, None] for s in sc], []))
-    rows.append(["recurring after horizon (£/year)"] + sum([[s["recurring_gbp_per_year_after_horizon"], None, None] for s in sc], []))
+    rows.append(["recurring after horizon (£/year)"]
+                + sum([[s["recurring_gbp_per_year_after_horizon"], None, None] for s in sc], []))
     hdr = ["measure"] + sum([[s["id"], f"{s['id']} CI low", f"{s['id']} CI high"] for s in sc], [])
     _sheet(wb, "Measures", hdr, rows, dict.fromkeys(range(1, len(hdr)), NUM),
            note=f"{out['replications']} replications, seed {out['seed']}; "
@@ -188,7 +192,8 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
             v = d["measures"][k]
             drows.append([f"{d['id']} - {d['versus']}", out["labels"][k], _est(v), _lo(v), _hi(v)])
         drows.append([f"{d['id']} - {d['versus']}", "extra cost in horizon (£)", d["cost_gbp"], None, None])
-        drows.append([f"{d['id']} - {d['versus']}", "£ per month of backlog removed", d["gbp_per_month_of_backlog_removed"], None, None])
+        drows.append([f"{d['id']} - {d['versus']}", "£ per month of backlog removed",
+                      d["gbp_per_month_of_backlog_removed"], None, None])
     _sheet(wb, "Differences", ["comparison", "measure", "difference", "95% CI low", "95% CI high"], drows,
            {2: NUM, 3: NUM, 4: NUM})
     fy = sorted({y["financial_year"] for s in sc for y in s["cost_profile"]["by_financial_year"]})

@@ -11,14 +11,19 @@ import shlex
 from html import escape
 from pathlib import Path
 
+from dfu_sched.invest.objectives import OBJECTIVES
 from dfu_sched.reports.assumptions import classify
-from dfu_sched.reports.compare_html import _diff_cell, _measure_cell
-from dfu_sched.reports.html import (
+from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.invest import INVEST_CHARTS
+from dfu_sched.reports.page import (
     RenderedReport,
     aggregate_privacy,
     assumptions_body,
+    diff_cell,
     facts,
+    gbp,
     headline_box,
+    measure_cell,
     num,
     numbered_figures,
     page,
@@ -26,13 +31,7 @@ from dfu_sched.reports.html import (
     section,
     table,
 )
-
-OBJECTIVE_COLUMNS = [("exposure", "exposure (weighted device-days)", 0), ("wait-12m", "wait month 12 (days)", 0),
-                     ("backlog", "backlog at end (devices)", 0)]
-
-
-def _gbp(x) -> str:
-    return "–" if x is None else f"£{x:,.0f}"
+from dfu_sched.sim.measures import label_of
 
 
 def lever_status(source: str | None) -> str:
@@ -64,7 +63,7 @@ def options_table(out: dict) -> str:
     rows = []
     for o in out.get("options", []):
         rows.append([escape(o["name"]), escape(o.get("kind", "").replace("_", " ")), escape(o.get("unit", "")),
-                     escape(_gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
+                     escape(gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
                      escape(str(o.get("max_affordable_units", ""))), f"<strong>{mix.get(o['name'], 0)}</strong>"
                      if mix.get(o["name"]) else "0",
                      _lever_tag(lever_status(o.get("source"))) + "<br>" + escape(o.get("source") or "")])
@@ -87,24 +86,23 @@ def mixes_table(out: dict) -> str:
         label = escape(p["label"])
         if mark == "chosen":
             label = f"<strong>{label}</strong>"
-        row = [label, escape(_gbp(p["cost_gbp"]))]
-        row += [escape(num(p["objectives"].get(k), d)) for k, _, d in OBJECTIVE_COLUMNS]
+        row = [label, escape(gbp(p["cost_gbp"]))]
+        row += [escape(num(p["objectives"].get(o.name), o.decimals)) for o in OBJECTIVES.values()]
         if target:
             row.append("yes" if p.get("meets_target") else "no")
         row.append(escape(mark))
         rows.append(row)
-    head = ["mix", "cost"] + [h for _, h, _ in OBJECTIVE_COLUMNS] + (["meets target"] if target else []) + [""]
-    return table(head, rows, numeric=[False, True, True, True, True] + ([False] if target else []) + [False],
+    head = ["mix", "cost"] + [o.column for o in OBJECTIVES.values()] + (["meets target"] if target else []) + [""]
+    numeric = [False, True] + [True] * len(OBJECTIVES) + ([False] if target else []) + [False]
+    return table(head, rows, numeric=numeric,
                  raw=True)
 
 
 def chosen_table(out: dict) -> str:
     """Each measure: doing nothing, the chosen mix, and the paired difference, all with 95% CIs."""
-    from dfu_sched.sim.measures import label_of
-
     base, ch = out["baseline"]["measures"], out["chosen"]
-    rows = [[escape(label_of(k)), _measure_cell(k, base.get(k, {})), _measure_cell(k, v),
-             "" if k.startswith("first_week_below.") else _diff_cell(ch["vs_baseline"].get(k, {}))]
+    rows = [[escape(label_of(k)), measure_cell(k, base.get(k, {})), measure_cell(k, v),
+             "" if k.startswith("first_week_below.") else diff_cell(ch["vs_baseline"].get(k, {}))]
             for k, v in ch["measures"].items()]
     return table(["measure (mean; 95% CI below)", "doing nothing", "chosen mix", "chosen minus doing nothing"],
                  rows, raw=True)
@@ -113,13 +111,13 @@ def chosen_table(out: dict) -> str:
 def cost_table(out: dict) -> str:
     cp = out["cost_profile"]
     opts = cp.get("options", [])
-    rows = [[f"FY {y['financial_year']}"] + [_gbp(y.get(o, 0.0)) for o in opts] + [_gbp(y["total"])]
+    rows = [[f"FY {y['financial_year']}"] + [gbp(y.get(o, 0.0)) for o in opts] + [gbp(y["total"])]
             for y in cp.get("by_financial_year", [])]
-    rows.append(["total"] + [_gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts] + [_gbp(cp.get("total_gbp"))])
+    rows.append(["total"] + [gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts] + [gbp(cp.get("total_gbp"))])
     extra = ""
     if cp.get("recurring_after_horizon_gbp_per_year"):
         extra = (f'<p class="note">After the horizon the mix keeps costing '
-                 f"{escape(_gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
+                 f"{escape(gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
                  "running costs).</p>")
     return table(["financial year"] + opts + ["total"], rows) + extra
 
@@ -147,7 +145,8 @@ def reproduce_part(out: dict) -> str:
             "--seed", str(out.get("seed"))]
     run = out.get("run", {})
     pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),
-             ("question", "best mix within the budget" if out.get("mode") == "budget" else "least cost to meet the target"),
+             ("question", "best mix within the budget" if out.get("mode") == "budget"
+              else "least cost to meet the target"),
              ("objective", str(out.get("objective", {}).get("meaning", "–"))),
              ("replications", f"{reps.get('screen')} to screen, {reps.get('candidates')} per candidate, "
                               f"{reps.get('final')} for the chosen mix and doing nothing"),
@@ -169,8 +168,6 @@ def reproduce_part(out: dict) -> str:
 
 def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = False) -> RenderedReport:
     """The invest report and its charts (for ``--figures``)."""
-    from dfu_sched.reports.charts import INVEST_CHARTS, render_charts
-
     for k in ("chosen", "baseline", "cost_profile", "trajectory", "evaluated"):
         if k not in out:
             raise KeyError(k)
@@ -185,11 +182,11 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                 "replaced with the force's own figures before money is committed.</p>")
     body.append(section("What the money buys", fig("invest_frontier") + "<h3>The chosen mix</h3><ul>"
                         + "".join(f"<li>{escape(a)}</li>" for a in ch.get("actions", [])) + "</ul>"
-                        + f"<p>Cost inside the horizon <strong>{escape(_gbp(ch.get('cost_gbp')))}</strong>"
-                        + (f" of a {escape(_gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
-                        + (f"; then {escape(_gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
+                        + f"<p>Cost inside the horizon <strong>{escape(gbp(ch.get('cost_gbp')))}</strong>"
+                        + (f" of a {escape(gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
+                        + (f"; then {escape(gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
                            if ch.get("recurring_gbp_per_year_after_horizon") else "")
-                        + (f"; {escape(_gbp(ch['gbp_per_month_of_backlog_removed']))} per month of backlog removed"
+                        + (f"; {escape(gbp(ch['gbp_per_month_of_backlog_removed']))} per month of backlog removed"
                            if ch.get("gbp_per_month_of_backlog_removed") else "") + ".</p>",
                         anchor="frontier"))
     body.append(section("The chosen mix against doing nothing",
@@ -198,7 +195,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
     body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
     screened = out.get("screened", [])
     reps = sorted({p["replications"] for p in screened})
-    reps_text = f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}"
+    reps_text = (f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}") if reps else ""
     body.append(section("Options and mixes evaluated",
                         "<h3>The options (levers)</h3>" + options_table(out)
                         + f"<h3>Mixes evaluated fully, with {out.get('replications', {}).get('final')} replications "
@@ -213,7 +210,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         + assumptions_body(scenario_yaml), anchor="assumptions", new_page=True))
     body.append(reproduce_part(out))
     privacy = aggregate_privacy("an investment report", pseudonymise)
-    question = (f"best use of {_gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
+    question = (f"best use of {gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
                 else f"least cost to meet {out.get('target', {}).get('expression')}")
     title = f"Investment options: {out.get('scenario', '')}"
     subtitle = (f"{question} · {out.get('horizon_weeks')} weeks from {out.get('start_date')} · "

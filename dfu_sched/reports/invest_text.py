@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
 from dfu_sched.reports.files import to_json, write_csv
-from dfu_sched.reports.text import fmt, fmt_ci, small_n_note, table
+from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
+from dfu_sched.reports.text import fmt, fmt_ci, scenario_title, small_n_note, table, what_changes
+from dfu_sched.sim.measures import label_of
 
 
 def _gbp(x) -> str:
     return "-" if x is None else f"£{x:,.0f}"
-
-
-def _label(key: str) -> str:
-    from dfu_sched.sim.measures import label_of
-
-    return label_of(key)
 
 
 def _first_week(block: dict) -> str:
@@ -29,17 +26,6 @@ def _cell(key: str, block: dict) -> str:
     if key.startswith("first_week_below."):
         return _first_week(block)
     return fmt_ci(block, 0 if abs(block.get("estimate") or 0) >= 100 else 1)
-
-
-def scenario_title(s: dict) -> str:
-    """A compared scenario as people know it: its name (older compare.json files: the file id)."""
-    return s.get("title") or s["id"]
-
-
-def what_changes(s: dict, first: bool) -> list[str]:
-    """What a compared scenario changes against the first: inputs set differently, then what it buys."""
-    lead = ["the reference: differences are against it"] if first else list(s.get("changes") or [])
-    return lead + list(s.get("actions") or [])
 
 
 def compare_text(out: dict) -> str:
@@ -79,15 +65,15 @@ def invest_text(out: dict) -> str:
     lines += [f"  {s}" for s in out["explanation"]]
     ch, base = out["chosen"], out["baseline"]["measures"]
     lines += ["", "Chosen mix against doing nothing (mean [95% CI]; difference is paired)"]
-    rows = [[_label(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
+    rows = [[label_of(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
-    lines += ["", f"Efficient frontier (cost against the three objectives; every mix with {out['replications']['final']} "
-                  "replications, as the chosen mix)"]
-    obj = list(out["objective"] and ["exposure", "wait-12m", "backlog"])
-    rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o], 0 if o != "wait-12m" else 1) for o in obj]
+    lines += ["", "Efficient frontier (cost against the three objectives; every mix with "
+                  f"{out['replications']['final']} replications, as the chosen mix)"]
+    objectives = list(OBJECTIVES.values())
+    rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals) for o in objectives]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
-    lines.append(table(["mix", "cost", "exposure", "wait month 12 (d)", "backlog at end"]
+    lines.append(table(["mix", "cost"] + [o.column for o in objectives]
                        + (["meets target"] if out["target"] else []), rows))
     cp = out["cost_profile"]
     lines += ["", "Cost by financial year (£)"]
@@ -108,17 +94,15 @@ def invest_text(out: dict) -> str:
     lines.append(table(["", "backlog: nothing", "backlog: chosen", "wait: nothing", "wait: chosen"], rows))
     run = out["run"]
     lines += ["", f"{run['mixes_evaluated']} mixes, {run['replications_simulated']} replications simulated in "
-                  f"{run['seconds']:.0f} s on {run['workers']} worker(s) ({run['mixes_x_replications_per_minute']:,.0f} "
-                  "mix-replications a minute)"]
+                  f"{run['seconds']:.0f} s on {run['workers']} worker(s) "
+                  f"({run['mixes_x_replications_per_minute']:,.0f} mix-replications a minute)"]
     return "\n".join(lines)
 
 
 def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
     """invest.json, CSVs and invest.xlsx into a (temporary) folder; returns the file names."""
-    from dfu_sched.reports.finance_xlsx import write_invest_xlsx
-
     (tmp / "invest.json").write_text(to_json(out), encoding="utf-8")
-    obj = ["exposure", "wait-12m", "backlog"]
+    obj = OBJECTIVE_NAMES
     rows = [[e["label"], round(e["cost_gbp"], 2), e["stage"], e["replications"], int(bool(e.get("on_frontier")))]
             + [_n(e["objectives"][o]) for o in obj] for e in out["evaluated"] + out.get("screened", [])]
     write_csv(tmp / "evaluated.csv", ["mix", "cost_gbp", "stage", "replications", "on_frontier"] + obj, rows)
@@ -127,8 +111,7 @@ def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
     ch = out["chosen"]
     write_csv(tmp / "chosen.csv", ["measure", "baseline", "chosen", "chosen_ci95_low", "chosen_ci95_high",
                                    "difference", "difference_ci95_low", "difference_ci95_high"],
-              [[k, _n(out["baseline"]["measures"][k]["estimate"]), _n(v["estimate"]), _n(v["ci95"][0]), _n(v["ci95"][1]),
-                _n(ch["vs_baseline"][k]["estimate"]), _n(ch["vs_baseline"][k]["ci95"][0]), _n(ch["vs_baseline"][k]["ci95"][1])]
+              [[k, _n(out["baseline"]["measures"][k]["estimate"]), *_interval(v), *_interval(ch["vs_baseline"][k])]
                for k, v in ch["measures"].items()])
     _cost_csvs(out["cost_profile"], tmp)
     _trajectory_csv({"baseline": out["trajectory"]["baseline"], "chosen": out["trajectory"]["chosen"]}, tmp)
@@ -138,13 +121,11 @@ def write_invest_dir(out: dict, tmp: Path, scenario=None) -> list[str]:
 
 
 def write_compare_dir(out: dict, tmp: Path) -> list[str]:
-    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
-
     (tmp / "compare.json").write_text(to_json(out), encoding="utf-8")
     sc = out["scenarios"]
-    write_csv(tmp / "measures.csv", ["measure"] + sum([[s["id"], f"{s['id']}_ci95_low", f"{s['id']}_ci95_high"] for s in sc], []),
-              [[k] + sum([[_n(s["measures"][k]["estimate"]), _n(s["measures"][k]["ci95"][0]), _n(s["measures"][k]["ci95"][1])]
-                          for s in sc], []) for k in out["measures"]]
+    write_csv(tmp / "measures.csv",
+              ["measure"] + sum([[s["id"], f"{s['id']}_ci95_low", f"{s['id']}_ci95_high"] for s in sc], []),
+              [[k] + sum([_interval(s["measures"][k]) for s in sc], []) for k in out["measures"]]
               + [["cost_gbp"] + sum([[s["cost_gbp"], "", ""] for s in sc], [])])
     write_csv(tmp / "differences.csv", ["scenario", "versus", "measure", "difference", "ci95_low", "ci95_high"],
               [[d["id"], d["versus"], k, _n(d["measures"][k]["estimate"]), _n(d["measures"][k]["ci95"][0]),
@@ -156,6 +137,11 @@ def write_compare_dir(out: dict, tmp: Path) -> list[str]:
 
 def _n(x):
     return "" if x is None else round(float(x), 4)
+
+
+def _interval(block: dict) -> list:
+    """Estimate, 95% low, 95% high of an interval block, as CSV cells."""
+    return [_n(block["estimate"]), _n(block["ci95"][0]), _n(block["ci95"][1])]
 
 
 def _cost_csvs(cp: dict, tmp: Path) -> None:

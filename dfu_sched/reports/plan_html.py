@@ -2,57 +2,21 @@
 
 One renderer for every way a plan becomes a page: ``plan --out x.html``, ``plan --report`` and
 ``dfu-sched report plan.json`` all call :func:`render_plan_report` on the plan's JSON document, so
-they give the same bytes, with one tier palette (``charts.TIER_COLOURS``, Okabe-Ito) and one
-week geometry (``charts.week_x``) for the week chart and each examiner's strip. A4 landscape.
+they give the same bytes, with one tier palette (``charts.palette.TIER_COLOURS``, Okabe-Ito) and
+one Gantt geometry (``charts.plan``: the week chart and each examiner's strip). A4 landscape.
 """
 from __future__ import annotations
 
 import re
+import secrets
+import shlex
 from html import escape
-from typing import Any
+from pathlib import Path
 
-
-def _gantt(rows: list[dict[str, Any]], windows: list[list[float]], tiers: list[str],
-           day_from: float, day_to: float) -> str:
-    """One examiner's week as inline SVG: five day columns of working hours, a bar per device part.
-
-    Same axis as the week chart (``charts.week_x``) and the same tier colours.
-    """
-    from dfu_sched.reports.charts import WEEKDAYS, ink_on, tier_colour, week_x
-
-    width, height, left, top = 900, 54, 4, 16
-    day_w = (width - left) / 5
-
-    def x(hour: float) -> float:
-        return left + week_x(hour, day_from, day_to) * day_w
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="week timeline">']
-    for d in range(5):
-        x0 = left + d * day_w
-        parts.append(f'<rect x="{x0:.1f}" y="{top}" width="{day_w:.1f}" height="{height - top - 4}" '
-                     'fill="#fafafa" stroke="#ccc"/>')
-        parts.append(f'<text x="{x0 + 4:.1f}" y="12" font-size="11" fill="#555">{WEEKDAYS[d]}</text>')
-    for a, b in windows:
-        if int(a // 24) < 5:
-            parts.append(f'<rect x="{x(a):.1f}" y="{top}" width="{max(x(b) - x(a), 0):.1f}" '
-                         f'height="{height - top - 4}" fill="#EEF3EA"/>')
-    for r in rows:
-        s, e = r["start_hour"], r["end_hour"]
-        colour = tier_colour(r["tier"], tiers)
-        for a, b in windows:
-            lo, hi = max(a, s), min(b, e)
-            if hi > lo and int(lo // 24) < 5:
-                parts.append(f'<rect x="{x(lo):.1f}" y="{top + 3}" width="{max(x(hi) - x(lo) - 1, 1):.1f}" '
-                             f'height="{height - top - 10}" fill="{colour}" stroke="#333" stroke-width="0.5">'
-                             f'<title>{escape(str(r["rank"]))}. {escape(r["device"])} ({escape(r["tier"])}) '
-                             f'{escape(r["start"])}-{escape(r["end"])}</title></rect>')
-                if x(hi) - x(lo) > 18:
-                    parts.append(f'<text x="{x(lo) + 2:.1f}" y="{top + 22}" font-size="10" '
-                                 f'fill="{ink_on(colour)}">{r["rank"]}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
+from dfu_sched.privacy import FILE_PLACEHOLDER, PLAN_FIELDS, Pseudonymiser, is_marked, marker
+from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.plan import PLAN_CHARTS, examiner_strip, plan_tiers, working_day_span
+from dfu_sched.reports.page import RenderedReport, facts, figure, headline_box, page, section, table, tier_tag
 
 # ---- the plan in the shared report format (``dfu-sched report plan.json``, ``plan --report``) ------
 
@@ -74,8 +38,6 @@ def already_pseudonymised(doc: dict) -> bool:
     Decided from the file's own record (key fingerprint and fields), never from the look of the
     values: real references such as ``D-240101`` can look exactly like pseudonyms.
     """
-    from dfu_sched.privacy import is_marked
-
     return is_marked(doc)
 
 
@@ -86,10 +48,6 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     the warnings and the reasons name devices in free text, so whole references are replaced there too.
     The copy carries the pseudonymiser's record (key fingerprint, fields).
     """
-    import secrets
-
-    from dfu_sched.privacy import FILE_PLACEHOLDER, PLAN_FIELDS, Pseudonymiser, marker
-
     key = salt if salt else secrets.token_bytes(32)
     rows = doc.get("devices", [])
     dev = Pseudonymiser(key, prefix="D-").mapping(str(r["device"]) for r in rows)
@@ -97,13 +55,13 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     exs = Pseudonymiser(key, prefix="E-").mapping(
         [str(e["examiner"]) for e in doc.get("examiners", []) if e.get("examiner")]
         + [str(r["examiner"]) for r in rows if r.get("examiner")])
-    table = {**exs, **case, **dev}  # warnings and reasons name devices, cases and examiners
+    names = {**exs, **case, **dev}  # warnings and reasons name devices, cases and examiners
     pattern = (re.compile("|".join(rf"(?<![\w/-]){re.escape(k)}(?![\w/-])"
-                                   for k in sorted(table, key=len, reverse=True) if k))
-               if table else None)
+                                   for k in sorted(names, key=len, reverse=True) if k))
+               if names else None)
 
     def text(s: str) -> str:
-        return pattern.sub(lambda m: table[m.group(0)], s) if pattern else s
+        return pattern.sub(lambda m: names[m.group(0)], s) if pattern else s
 
     def ex(r) -> str:
         return exs.get(str(r).strip(), "") if r else r
@@ -125,12 +83,6 @@ def pseudonymise_plan(doc: dict, salt: str | None) -> dict:
     return out
 
 
-def _tiertag(tier: str, tiers: list[str]) -> str:
-    from dfu_sched.reports.html import tier_tag
-
-    return tier_tag(tier, tiers)
-
-
 def _n(x, digits: int = 0) -> str:
     return "" if x is None else f"{x:,.{digits}f}" if isinstance(x, (int, float)) else escape(str(x))
 
@@ -146,7 +98,7 @@ def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
     for t in tiers:
         in_t = [r for r in rows if r["tier"] == t]
         done = sum(r["status"] == "planned" for r in in_t)
-        by.append(f"{_tiertag(t, tiers)} {done} of {len(in_t)}")
+        by.append(f"{tier_tag(t, tiers)} {done} of {len(in_t)}")
     if by:
         items.append("Planned by risk tier: " + " · ".join(by) + ".")
     if s.get("devices_planned"):
@@ -171,21 +123,19 @@ def plan_headline(doc: dict, tiers: list[str]) -> list[str]:
 
 
 def examiner_part(doc: dict, ex: dict, tiers: list[str], day_from: float, day_to: float, show_case: bool) -> str:
-    """One examiner: the week strip (plan_html's Gantt) and the ranked list with the reason for each."""
+    """One examiner: the week strip (``charts.plan.examiner_strip``) and the ranked list with the reason for each."""
     rows = [r for r in doc.get("devices", []) if r["status"] == "planned" and r["examiner"] == ex["examiner"]]
     head = (f'<div class="examiner-head"><h3>{escape(str(ex["examiner"]))} '
             f'<span class="note">{escape(", ".join(ex.get("skills", [])))} · level {ex.get("accreditation")} · '
             f'{ex.get("hours", 0):g} h available · {ex.get("planned_hours", 0):g} h planned · {len(rows)} device(s)'
-            f"</span></h3>{_gantt(rows, ex.get('windows', []), tiers, day_from, day_to)}</div>")
+            f"</span></h3>{examiner_strip(rows, ex.get('windows', []), tiers, day_from, day_to)}</div>")
     if not rows:
         return head + "<p>No devices planned" + (" (no hours this week)." if not ex.get("hours") else ".") + "</p>"
-    from dfu_sched.reports.html import table
-
     header = ["#", "start", "end", "device"] + (["case"] if show_case else []) + \
              ["type", "tier", "score", "waited / target (d)", "hours", "why this device, now"]
     body = [[_n(r["rank"]), escape(r["start"]), escape(r["end"]), escape(str(r["device"]))]
             + ([escape(str(r.get("case", "")))] if show_case else [])
-            + [escape(str(r.get("device_type", ""))), _tiertag(r["tier"], tiers), _n(r.get("score"), 0),
+            + [escape(str(r.get("device_type", ""))), tier_tag(r["tier"], tiers), _n(r.get("score"), 0),
                f"{_n(r.get('days_waited'))} / {_n(r.get('target_days'))}", _n(r.get("hours"), 1),
                escape(str(r.get("reason", "")))] for r in rows]
     numeric = [True, False, False, False] + ([False] if show_case else []) + [False, False, True, True, True, False]
@@ -193,8 +143,6 @@ def examiner_part(doc: dict, ex: dict, tiers: list[str], day_from: float, day_to
 
 
 def later_part(doc: dict, tiers: list[str], show_case: bool) -> str:
-    from dfu_sched.reports.html import table
-
     later = [r for r in doc.get("devices", []) if r["status"] != "planned"]
     if not later:
         return "<p>Every device in the queue is planned this week.</p>"
@@ -203,7 +151,7 @@ def later_part(doc: dict, tiers: list[str], show_case: bool) -> str:
     header = ["device"] + (["case"] if show_case else []) + ["type", "tier", "waited / target (d)",
                                                              "expected start", "why not this week"]
     body = [[escape(str(r["device"]))] + ([escape(str(r.get("case", "")))] if show_case else [])
-            + [escape(str(r.get("device_type", ""))), _tiertag(r["tier"], tiers),
+            + [escape(str(r.get("device_type", ""))), tier_tag(r["tier"], tiers),
                f"{_n(r.get('days_waited'))} / {_n(r.get('target_days'))}", escape(str(r["status"])),
                escape(str(r.get("reason", "")))] for r in later[:LATER_ROWS]]
     numeric = [False] + ([False] if show_case else []) + [False, False, True, False, False]
@@ -211,13 +159,12 @@ def later_part(doc: dict, tiers: list[str], show_case: bool) -> str:
 
 
 def method_part(doc: dict, pseudonymised: str) -> str:
-    from dfu_sched.reports.html import facts, section
-
     s = doc["summary"]
     pairs = [("week", f"Monday {s['week_start']}"),
              ("plan start", f"{s['plan_start']}: {s.get('plan_start_note', '')}" if s.get("plan_start") else "–"),
              ("method", str(s.get("method", "–"))),
-             ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination starts"),
+             ("objective", "risk-hours saved: tier weight × aging × hours left in the week when the examination "
+                           "starts"),
              ("aging", str(s.get("aging", "–"))), ("expedite factor", f"{s.get('expedite_factor', '–')}"),
              ("risk model", f"{s.get('risk_model', '–')} (KIRAT-like factor model, not KIRAT)"),
              ("greedy rule", f"{s.get('greedy_objective', 0):,.0f} risk-hours"),
@@ -234,10 +181,6 @@ def method_part(doc: dict, pseudonymised: str) -> str:
 def replan_command(doc: dict) -> str:
     """The command that gives this plan again (file names as recorded; placeholders if absent or
     pseudonymised, since a file name can name a case)."""
-    import shlex
-
-    from dfu_sched.privacy import FILE_PLACEHOLDER
-
     recorded = doc.get("inputs") or {}
     placeholders = {"queue": "QUEUE.csv", "staff": "STAFF.csv", "scenario": "SCENARIO.yaml",
                     "risk_model": "RISK_MODEL.yaml"}
@@ -247,7 +190,8 @@ def replan_command(doc: dict) -> str:
     parts += (["--now", str(inp["now"])] if inp.get("now")
               else ["--week", str(inp.get("week") or doc["summary"]["week_start"])])
     for flag, key in (("--scenario", "scenario"), ("--risk-model", "risk_model"), ("--time-limit", "time_limit_s"),
-                      ("--search-budget", "search_budget"), ("--lookahead", "lookahead"), ("--aging-days", "aging_days"), ("--seed", "seed")):
+                      ("--search-budget", "search_budget"), ("--lookahead", "lookahead"),
+                      ("--aging-days", "aging_days"), ("--seed", "seed")):
         if inp.get(key) is not None:
             parts += [flag, str(inp[key])]
     if inp.get("scip"):
@@ -255,17 +199,12 @@ def replan_command(doc: dict) -> str:
     return " ".join(shlex.quote(p) for p in parts) + " --out plan.json --report plan-report.html"
 
 
-def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | None = None):
+def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | None = None) -> RenderedReport:
     """The weekly plan in the shared report format: headline, week chart, a ranked list per examiner."""
-    from dfu_sched.reports.charts import PLAN_CHARTS, render_charts, working_day_span
-    from dfu_sched.reports.html import RenderedReport, figure, headline_box, page, section
-
     for k in ("week_start", "devices_planned", "devices_in_queue"):
         if k not in doc["summary"]:
             raise KeyError(k)
     if already_pseudonymised(doc):  # same page with or without the flag: nothing left to replace
-        from dfu_sched.privacy import Pseudonymiser
-
         state = "yes (in the plan file)"
         if salt and doc["pseudonymised"]["key_fingerprint"] != Pseudonymiser(salt).fingerprint():
             state = "yes (in the plan file, under another key than --salt: pseudonyms will not match)"
@@ -274,7 +213,7 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
         state = "yes (keyed pseudonyms" + (", --salt given)" if salt else ", a one-off key)")
     else:
         state = "no"
-    tiers = plan_tiers_of(doc)
+    tiers = plan_tiers(doc)
     charts = render_charts(doc, PLAN_CHARTS)
     day_from, day_to = working_day_span(doc.get("examiners", []))
     show_case = any(r.get("case") for r in doc.get("devices", []))
@@ -299,13 +238,8 @@ def render_plan_report(doc: dict, *, pseudonymise: bool = False, salt: str | Non
                                extra_css=REPORT_CSS), charts)
 
 
-def plan_tiers_of(doc: dict) -> list[str]:
-    from dfu_sched.reports.charts import plan_tiers
-
-    return plan_tiers(doc)
-
-
-def render_run_dir(run_dir, summary: dict, *, pseudonymise: bool = False, salt: str | None = None):
+def render_run_dir(run_dir: Path, summary: dict, *, pseudonymise: bool = False, salt: str | None = None
+                   ) -> RenderedReport:
     """``dfu-sched report`` on a plan's JSON (``summary`` is the whole plan document)."""
     doc = {k: v for k, v in summary.items() if k != "kind"}
     return render_plan_report(doc, pseudonymise=pseudonymise, salt=salt)

@@ -1,6 +1,6 @@
 """``dfu-sched risk --out scores.html``: the risk scores of a queue as one self-contained page.
 
-Same building blocks as every other report (``html.page``, ``table``, ``tier_tag``), so a tier
+Same building blocks as every other report (``page.page``, ``table``, ``tier_tag``), so a tier
 has the same colour here as in the plan and the simulation pages. The page shows only what
 ``risk`` prints: references (pseudonyms with ``--pseudonymise``), tier, score and factors.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from html import escape
 
+from dfu_sched.reports.page import headline_box, page, section, table, tier_tag
+
 
 def render_risk_html(doc: dict, tiers: list[str], *, pseudonymised: bool) -> str:
     """The page for the document ``risk`` writes as JSON (``risk_model``, ``disclaimer``, ``devices``)."""
-    from dfu_sched.reports.html import headline_box, page, section, table, tier_tag
-
     rows = doc.get("devices", [])
     counts = [f"{tier_tag(t, tiers)} {sum(r['tier'] == t for r in rows)}" for t in tiers]
     mismatch = [r for r in rows if r.get("mismatch")]

@@ -217,7 +217,8 @@ TRAJECTORY = obj({"month": Opt(list_of(integer)), "week": Opt(list_of(integer)),
                                                         "ci95_high": Opt(list_of(opt_num))}),
                                                    same_lengths("month", "mean", "ci95_low", "ci95_high")))})
 COST_ROW = obj({"total": Opt(opt_num)}, rest=anything)
-COST_PROFILE = nullable(obj({"total_gbp": Opt(opt_num), "options": Opt(list_of(anything)), "items": Opt(list_of(anything)),
+COST_PROFILE = nullable(obj({"total_gbp": Opt(opt_num), "options": Opt(list_of(anything)),
+                             "items": Opt(list_of(anything)),
                              "by_month": Opt(list_of(all_of(obj({"month": text}), COST_ROW))),
                              "by_financial_year": Opt(list_of(all_of(obj({"financial_year": text}), COST_ROW))),
                              "recurring_after_horizon_gbp_per_year": Opt(opt_num)}))
@@ -303,8 +304,8 @@ def _plan_summary_numbers(v, path):
 
 INVEST = obj({"kind": text}, rest=anything)  # invest pages guard their own keys; numbers checked below
 
-SCHEMAS: dict[str, Check] = {"simulation": SIMULATION, "compare": COMPARE, "invest": INVEST,
-                             "plan": all_of(PLAN, _plan_summary_numbers)}
+#: The whole plan document (its rows, and the summary's numbers); each report kind names its schema.
+PLAN_DOCUMENT = all_of(PLAN, _plan_summary_numbers)
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -349,9 +350,8 @@ def read_json_file(path: Path) -> Any:
     return parse_json_text(raw, str(path))
 
 
-def validate_run_document(doc: Any, kind: str, source: str) -> None:
-    """Check ``doc`` against the schema of ``kind``; one InputError (file, key path) on the first problem."""
-    schema = SCHEMAS.get(kind, anything)
+def validate_run_document(doc: Any, schema: Check, kind: str, source: str) -> None:
+    """Check ``doc`` against ``schema`` (the one of ``kind``); one InputError (file, key path) on the first problem."""
     try:
         schema(doc, "")
         finite_everywhere(doc)

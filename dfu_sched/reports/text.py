@@ -93,5 +93,17 @@ def simulation_text(summary: dict) -> str:
     out.append(table(["measure", "value"], rows))
     run = summary.get("run", {})
     if run:
-        out += ["", f"{run.get('events', 0):,} events in {run.get('seconds', 0):.1f} s on {run.get('workers', 1)} worker(s)"]
+        out += ["", f"{run.get('events', 0):,} events in {run.get('seconds', 0):.1f} s "
+                    f"on {run.get('workers', 1)} worker(s)"]
     return "\n".join(out)
+
+
+def scenario_title(s: dict) -> str:
+    """A compared scenario as people know it: its name (older compare.json files: the file id)."""
+    return s.get("title") or s["id"]
+
+
+def what_changes(s: dict, first: bool) -> list[str]:
+    """What a compared scenario changes against the first: inputs set differently, then what it buys."""
+    lead = ["the reference: differences are against it"] if first else list(s.get("changes") or [])
+    return lead + list(s.get("actions") or [])

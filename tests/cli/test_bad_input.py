@@ -343,7 +343,7 @@ def _percent_cells(text: str) -> list[str]:
 
 def test_report_says_n_is_too_small(tmp_path):
     path = short_baseline_file(tmp_path, 20)
-    from dfu_sched.reports.html import render_simulation
+    from dfu_sched.reports.simulate_html import render_simulation
 
     summary = run_experiment(load_scenario(path), 2, 1, 1).summary()
     page = render_simulation(summary, path.read_text()).html

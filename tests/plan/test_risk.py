@@ -87,7 +87,7 @@ def test_risk_cli_writes_an_html_page(tmp_path):
     """Issue 8 item 8: `risk --out x.html` was promised but failed with "unsupported type"."""
     import re
 
-    from dfu_sched.reports.charts import TIER_COLOURS
+    from dfu_sched.reports.charts.palette import TIER_COLOURS
 
     out, masked = tmp_path / "risk.html", tmp_path / "masked.html"
     r = CliRunner().invoke(main, ["risk", f"{EXAMPLES}/queue.csv", "--week", "2024-06-03", "--out", str(out)])

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from dfu_sched.reports.charts import SIMULATION_CHARTS
-from dfu_sched.reports.html import render_report
+from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
+from dfu_sched.reports.kinds import render_report
 from tests.reports.browser_cdp import Browser, find_chromium
 from tests.reports.test_reports import make_run_dir
 
 A4_MM = (210.0, 297.0)
-PAGE_MARGIN_MM = (13.0, 14.0, 16.0)  # left/right, top, bottom: must match @page in reports/html.py
+PAGE_MARGIN_MM = (13.0, 14.0, 16.0)  # left/right, top, bottom: must match @page in reports/page.py
 PX_PER_MM = 96 / 25.4
 
 

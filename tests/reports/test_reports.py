@@ -24,9 +24,11 @@ from dfu_sched.reports.assumptions import (
     line_comments,
     parse_assumptions,
 )
-from dfu_sched.reports.charts import SIMULATION_CHARTS, render_charts, save_figures
+from dfu_sched.reports.charts.common import render_charts, save_figures
+from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.files import write_run_dir
-from dfu_sched.reports.html import render_report, render_simulation_report
+from dfu_sched.reports.kinds import render_report
+from dfu_sched.reports.simulate_html import render_simulation_report
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.experiment import run_experiment
 from tests.helpers import ROOT
@@ -59,7 +61,7 @@ def summary(run_dir) -> dict:
 # ---- charts ------------------------------------------------------------------------------------
 
 def test_every_chart_is_valid_scalable_svg_with_drawing(summary):
-    charts = render_charts(summary)
+    charts = render_charts(summary, SIMULATION_CHARTS)
     assert [c.spec.name for c in charts] == [s.name for s in SIMULATION_CHARTS]
     all_ids: list[str] = []
     for c in charts:
@@ -78,12 +80,12 @@ def test_every_chart_is_valid_scalable_svg_with_drawing(summary):
 
 def test_charts_skip_missing_data_instead_of_drawing_empty(summary):
     thin = {k: v for k, v in summary.items() if k not in ("backlog_weekly", "utilisation")}
-    names = [c.spec.name for c in render_charts(thin)]
+    names = [c.spec.name for c in render_charts(thin, SIMULATION_CHARTS)]
     assert names == ["wait_by_tier"]
 
 
 def test_figures_export_png_and_svg(summary, tmp_path):
-    charts = render_charts(summary)[:2]
+    charts = render_charts(summary, SIMULATION_CHARTS)[:2]
     files = save_figures(charts, tmp_path / "fig", dpi=50)
     assert sorted(p.name for p in files) == sorted(
         f"{c.spec.name}.{ext}" for c in charts for ext in ("png", "svg"))
@@ -246,19 +248,14 @@ def test_report_command_writes_default_file_and_figures(run_dir, tmp_path):
     assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "r.html").exists()
 
 
-def test_plan_reports_delegate_when_available(tmp_path):
+def test_a_summary_json_of_kind_plan_is_checked_as_a_plan(tmp_path):
+    """Every kind renders through the registry (no module looked up by name): a summary.json that
+    says "plan" but is no plan is refused by the plan schema with one line, nothing rendered."""
     run = tmp_path / "plan"
     run.mkdir()
     (run / "summary.json").write_text('{"kind": "plan"}')
-    try:
-        import dfu_sched.reports.plan_html as plan_html  # noqa: F401
-    except ModuleNotFoundError:
-        with pytest.raises(InputError, match="not available"):
-            render_report(run)
-    else:
-        if not hasattr(plan_html, "render_run_dir"):
-            with pytest.raises(InputError, match="not available"):
-                render_report(run)
+    with pytest.raises(InputError, match="malformed plan summary"):
+        render_report(run)
 
 
 # ---- compare, invest and plan reports ------------------------------------------------------------
@@ -349,7 +346,7 @@ def test_compare_report_reads_in_plain_words_with_paired_intervals(compare_run):
 
 
 def test_compare_cost_chart_appears_when_a_scenario_costs_money(compare_run):
-    from dfu_sched.reports.charts import COMPARE_CHARTS, render_charts
+    from dfu_sched.reports.charts.compare import COMPARE_CHARTS
 
     data = json.loads((compare_run[0] / "compare.json").read_text())
     s = data["scenarios"][1]
@@ -376,13 +373,23 @@ def test_invest_report_from_a_small_real_run(invest_run):
 
 
 def test_invest_report_on_synthetic_frontier_marks_dominated_and_budget(invest_run):
-    from dfu_sched.reports.charts import frontier_chart
+    from dfu_sched.reports.charts.invest import frontier_chart
 
     data = json.loads((invest_run[0] / "invest.json").read_text())
     fig = frontier_chart(data)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "efficient frontier" in labels and "chosen mix (95% CI)" in labels
     assert any(t.startswith("budget £150,000") for t in labels)
+
+
+def test_invest_report_when_no_mix_was_screened_out(invest_run):
+    """A search that screened nothing out (every mix fully evaluated) still gets its page: the note
+    about screened mixes is left out instead of failing on an empty list."""
+    from dfu_sched.reports.invest_html import render_invest
+
+    data = json.loads((invest_run[0] / "invest.json").read_text())
+    page = render_invest({**data, "screened": []}, None).html
+    assert "Mixes evaluated fully" in page and "were dropped after" not in page
 
 
 def test_lever_sources_are_classified():
@@ -446,7 +453,7 @@ def test_plan_out_html_and_report_are_one_page_with_one_palette(tmp_path):
     """Issue 8 item 8: `plan --out x.html` and `plan --report` gave two pages with two tier palettes
     (a red-blue diverging one, not colour-blind safe, and Okabe-Ito). Now: the same bytes, and every
     tier colour on the page (tags, week chart, examiner strips) comes from charts.TIER_COLOURS."""
-    from dfu_sched.reports.charts import TIER_COLOURS
+    from dfu_sched.reports.charts.palette import TIER_COLOURS
 
     out, rep = tmp_path / "plan.html", tmp_path / "plan-report.html"
     res = _run(["plan", str(EXAMPLES / "queue.csv"), "--staff", str(EXAMPLES / "staff.csv"), "--week", "2024-06-03",

@@ -260,7 +260,8 @@ FIELDS = ["devices.device", "devices.case", "devices.examiner", "examiners.exami
           "summary.infeasible_deadlines", "warnings", "inputs"]
 
 
-@pytest.mark.parametrize("forged", [True, {"salt": SCRIPT}, {"key_fingerprint": "forged"}, {"key_fingerprint": SCRIPT, "fields": FIELDS},
+@pytest.mark.parametrize("forged", [True, {"salt": SCRIPT}, {"key_fingerprint": "forged"},
+                                    {"key_fingerprint": SCRIPT, "fields": FIELDS},
                                     {"key_fingerprint": "0" * 16, "fields": ["devices.device"]}])
 def test_forged_pseudonymised_marker(made, tmp_path, forged):
     """A plan whose marker claims it was pseudonymised is either refused (the marker is not what
