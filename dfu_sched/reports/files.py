@@ -20,7 +20,6 @@ import numpy as np
 
 from dfu_sched.io import atomic_dir
 from dfu_sched.reports.cells import write_csv_rows
-from dfu_sched.sim.result import ExperimentResult
 
 
 class RunResult(Protocol):

@@ -247,15 +247,17 @@ class Policy(Strict):
     new discipline is one registered object, and the JSON Schema lists exactly what can run."""
 
     discipline: str = Field(
-        "fifo",
+        default="fifo",
         description=describe_disciplines(),
         json_schema_extra={"enum": list(DISCIPLINES)},
     )
-    preemptive: bool = Field(False, description="Preemptive-resume: a more urgent device interrupts a running one.")
-    expedite_share: float = Field(0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
-    aging_days: float | None = Field(None, gt=0, le=MAX_DAYS,
+    preemptive: bool = Field(default=False,
+                             description="Preemptive-resume: a more urgent device interrupts a running one.")
+    expedite_share: float = Field(default=0.0, ge=0, le=1, description="Share of devices flagged to jump the queue.")
+    aging_days: float | None = Field(default=None, gt=0, le=MAX_DAYS,
                                      description="Aging scale in days; default each tier's target.")
-    plan_time_limit_s: float = Field(1.0, gt=0, le=3600, description="Solver time per simulated week for weekly-plan.")
+    plan_time_limit_s: float = Field(default=1.0, gt=0, le=3600,
+                                     description="Solver time per simulated week for weekly-plan.")
 
     @field_validator("discipline")
     @classmethod

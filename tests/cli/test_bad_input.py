@@ -188,16 +188,21 @@ def test_extends_cycle_through_two_files(tmp_path):
 
 NON_FINITE = [
     ({"arrivals": {**MINI["arrivals"], "cases_per_week": float("inf")}}, "arrivals.cases_per_week: must be"),
-    ({"arrivals": {**MINI["arrivals"], "annual_growth": 1e308}}, "arrivals.annual_growth: must be a finite number more than -1 and at most 1"),
-    ({"tiers": [{"name": n, "weight": float("nan") if n == "VH" else 1, "target_days": 1} for n in ("VH", "H", "M", "L")]},
+    ({"arrivals": {**MINI["arrivals"], "annual_growth": 1e308}},
+     "arrivals.annual_growth: must be a finite number more than -1 and at most 1"),
+    ({"tiers": [{"name": n, "weight": float("nan") if n == "VH" else 1, "target_days": 1}
+                for n in ("VH", "H", "M", "L")]},
      "tiers[0].weight: must be a finite number"),
     ({"device_types": {**MINI["device_types"],
-                       "phone": {"skill": "mobile", "service_hours": {"examination": {"dist": "exponential", "mean": float("inf")}}}}},
+                       "phone": {"skill": "mobile",
+                                 "service_hours": {"examination": {"dist": "exponential", "mean": float("inf")}}}}},
      "device_types.phone.service_hours.examination.mean: must be a finite number from 0.001 to 100,000"),
     ({"device_types": {**MINI["device_types"],
-                       "phone": {"skill": "mobile", "service_hours": {"examination": {"dist": "lognormal", "mean": 1e-300, "sd": 1}}}}},
+                       "phone": {"skill": "mobile",
+                                 "service_hours": {"examination": {"dist": "lognormal", "mean": 1e-300, "sd": 1}}}}},
      "examination.mean: must be a finite number from 0.001"),
-    ({"measures": {"wait_thresholds_days": [float("nan")]}}, "measures.wait_thresholds_days[0]: must be a finite number"),
+    ({"measures": {"wait_thresholds_days": [float("nan")]}},
+     "measures.wait_thresholds_days[0]: must be a finite number"),
     ({"examiners": [{"name": "ann", "skills": ["mobile", "computer"], "start_week": float("inf")}]},
      "examiners[0].start_week: must be a finite number from 0 to 1,040"),
     ({"arrivals": {**MINI["arrivals"], "tier_mix": {"VH": float("nan"), "H": 0.5, "M": 0.25, "L": 0.25}}},
@@ -229,7 +234,8 @@ def test_ten_million_device_backlog_is_refused_at_once_with_the_estimate(tmp_pat
     backlog = [{"device_type": "phone", "tier": "H", "count": 10_000_000, "age_days": {"dist": "fixed", "value": 1}}]
     path = write_mini(tmp_path, backlog=backlog)
     t0 = time.perf_counter()
-    err = assert_one_line_exit_2(run_cli("simulate", path, "-n", "20"), "too big to simulate", "10,000,000 devices", "GB")
+    err = assert_one_line_exit_2(run_cli("simulate", path, "-n", "20"), "too big to simulate", "10,000,000 devices",
+                                 "GB")
     assert "shorten calendar.horizon_weeks" in err
     assert time.perf_counter() - t0 < 10
 
