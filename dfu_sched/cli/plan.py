@@ -219,36 +219,51 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     pseudo = (RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows],
                         [s.examiner_id for s in staff]) if pseudonymise else None)
     report = build_report(result, rows, devices, staff, tiers, model, start, pseudo, cfg, examiners)
+    options = {"time_limit_s": time_limit, "lookahead": lookahead, "aging_days": aging_days, "seed": seed,
+               "scip": bool(scip), "search_budget": search_budget}
+    doc = _plan_document(report, start, pseudo, [queue, staff_path, scenario_path, risk_path], options)
+    _write_plan_outputs(outputs, outs, doc, report, start, report_file, figures_dir, pseudonymise, salt)
+    if as_json:
+        click.echo(json.dumps(doc, indent=2, default=str))
+    else:
+        _print_plan(report, list(tiers))
+
+
+def _plan_document(report, start, pseudo, files: list, options: dict) -> dict:
+    """The plan's JSON: summary, warnings, lists, and what reproduces it (file names only: folders can
+    name a case; with pseudonymisation not even those, and the record says what was done)."""
+    queue, staff, scenario, risk = (Path(f).name if f else None for f in files)
     doc = {"summary": report.summary, "warnings": report.warnings, "examiners": report.examiners,
            "devices": report.rows,
-           # What reproduces the plan: file names only (folders can name a case), and the options.
-           "inputs": {"queue": Path(queue).name, "staff": Path(staff_path).name,
-                      "scenario": Path(scenario_path).name if scenario_path else None,
-                      "risk_model": Path(risk_path).name if risk_path else None,
+           "inputs": {"queue": queue, "staff": staff, "scenario": scenario, "risk_model": risk,
                       "week": start.week_start.isoformat() if start.now is None else None,
                       "now": None if start.now is None else f"{start.now:%Y-%m-%d %H:%M}",
-                      "time_limit_s": time_limit, "lookahead": lookahead,
-                      "aging_days": aging_days, "seed": seed, "scip": bool(scip),
-                      "search_budget": search_budget}}
-    if pseudo:  # file names can name a case too; the record tells `report` what was done
+                      **options}}
+    if pseudo:
         from dfu_sched.privacy import FILE_PLACEHOLDER
 
         for k in ("queue", "staff", "scenario", "risk_model"):
             if doc["inputs"][k] is not None:
                 doc["inputs"][k] = FILE_PLACEHOLDER
         doc["pseudonymised"] = pseudo.marker
+    return doc
+
+
+def _write_plan_outputs(outputs, outs, doc: dict, report, start, report_file, figures_dir, pseudonymise,
+                        salt) -> None:
+    """Every requested file in one transaction: tables by suffix, and one HTML page for ``--out x.html``
+    and ``--report`` (the page ``dfu-sched report plan.json`` makes)."""
     page = None
     if report_file is not None or figures_dir is not None or any(Path(o).suffix.lower() == ".html" for o in outs):
         from dfu_sched.reports.plan_html import render_plan_report
 
-        # One page for --out x.html and --report: the one `dfu-sched report plan.json` makes.
         clean = json.loads(json.dumps(doc, default=str))  # exactly what `dfu-sched report plan.json` reads
         page = render_plan_report(clean, pseudonymise=pseudonymise, salt=salt)
     said = []
     with outputs.transaction() as stage:
         for o in outs:
             path = Path(o)
-            if path.suffix.lower() == ".html":
+            if page is not None and path.suffix.lower() == ".html":
                 stage[path].write_text(page.html, encoding="utf-8")
             else:
                 _write_table(path, stage[path], report.rows, doc, title="Weekly plan",
@@ -259,10 +274,6 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
             said = write_report(page, report_file, figures_dir, stage)
     for line in said:
         click.echo(line, err=True)
-    if as_json:
-        click.echo(json.dumps(doc, indent=2, default=str))
-    else:
-        _print_plan(report, list(tiers))
 
 
 def _aging(value: str) -> float | None:
