@@ -1,6 +1,6 @@
 """Forecast beyond week 1: which week each remaining device is expected to start.
 
-optimiser.md §3: over a continuous multi-week horizon WSPT list scheduling is within 1% of the
+docs/optimiser.md §3: over a continuous multi-week horizon WSPT list scheduling is within 1% of the
 flow bound, so weeks 2+ are a greedy forecast, re-planned every Monday, never a commitment.
 Later weeks are whole weeks even when this one started mid-week (``Instance.later_cap``).
 """

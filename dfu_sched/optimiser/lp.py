@@ -1,5 +1,5 @@
 """The time-indexed LP (GLOP) on candidate devices, its priced bound over the whole queue, and
-LP rounding (optimiser.md §2 steps 2-4).
+LP rounding (docs/optimiser.md §2 steps 2-4).
 
 Column (j, e, s): device j starts at slot s of examiner e, worth ``w_j (H - clock_e[s])``.
 Rows: each device at most once (exactly once when it has a hard deadline this week); each slot

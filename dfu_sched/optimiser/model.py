@@ -5,7 +5,7 @@ these dataclasses, so the plan can be tested and audited on its own.
 
 Time axis: hours from the start of the planning week (0 = Monday 00:00 for the CLI), length
 ``week_hours``. Each examiner works in ``windows`` on that axis; work is cut into 30-minute
-slots (optimiser.md: coarser units keep the time-indexed model small, finer ones blow it up).
+slots (docs/optimiser.md: coarser units keep the time-indexed model small, finer ones blow it up).
 A device occupies consecutive *available* slots of one examiner (it may run over a night or a
 weekend), and it scores ``w * (week_hours - start)``: the risk-hours saved against deferring it.
 """
@@ -67,7 +67,7 @@ class Assignment:
 
 @dataclass(frozen=True)
 class PlanConfig:
-    """Objective settings; the defaults follow optimiser.md.
+    """Objective settings; the defaults follow docs/optimiser.md.
 
     ``aging_days``: weight multiplier is ``1 + age_days / aging_days``; ``None`` ages each device
     relative to its own tier target instead (``1 + max(0, age - target) / target``), which makes

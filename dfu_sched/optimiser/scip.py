@@ -1,5 +1,5 @@
 """Optional SCIP step (``PlanConfig.scip``, mode "full"): the time-indexed MIP over the LP's
-columns, warm-started with the best plan found (optimiser.md §2 step 5).
+columns, warm-started with the best plan found (docs/optimiser.md §2 step 5).
 
 The MIP is the final TI-LP of :class:`lp.TiLP` (flow form, aggregated examiner groups, candidate
 and priced-in devices) with integral columns. A solution of an aggregated group is split over

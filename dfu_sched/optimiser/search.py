@@ -3,7 +3,7 @@
 Why it is its own module: the package's ``__init__`` only names the public API; this is where the
 phases of ``plan_week`` live, so each can be read (and timed) on its own.
 
-Objective (optimiser.md): a device started at hour S of the week scores ``w (H - S)``, the
+Objective (docs/optimiser.md): a device started at hour S of the week scores ``w (H - S)``, the
 risk-hours saved against leaving it to next week, with ``w = tier weight x aging x expedite``
 (see :class:`PlanConfig`). Maximising the sum is minimising child-safeguarding exposure.
 

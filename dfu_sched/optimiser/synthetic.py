@@ -1,4 +1,4 @@
-"""Reproducible synthetic weeks for tests and the benchmark (the setting of optimiser.md §4).
+"""Reproducible synthetic weeks for tests and the benchmark (the setting of docs/optimiser.md §4).
 
 Examiners work Mon-Fri 08:00-15:30 on a 168-hour week axis, skills mobile/computer/video,
 accreditation 1 or 2; devices are mostly phones (3-12 h), some computers (15-60 h) and video,

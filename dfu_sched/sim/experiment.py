@@ -39,7 +39,7 @@ from dfu_sched.stats import paired_difference
 # ---- size guard --------------------------------------------------------------------------------
 
 #: Memory one replication holds per device (workload, records, SimPy processes): ~630 bytes
-#: measured with a 400,000-device backlog (``tests/test_bad_input.py`` pins the estimate).
+#: measured with a 400,000-device backlog (``tests/cli/test_bad_input.py`` pins the estimate).
 BYTES_PER_DEVICE = 700
 #: SimPy events per device (arrival, queue, start, end, per stage) and per rostered shift;
 #: the baseline makes 18,257 events for 3,537 devices and 4,160 shifts, well under this estimate.

@@ -78,7 +78,7 @@ class WeeklyPlanner:
                     now: float) -> list[QueuedDevice]:
         """The devices worth planning: per skill, the best by aged weight per expected hour
         until their hours reach 3x the hours of the examiners who have that skill (the
-        candidate filter of optimiser.md). Keeps the weekly solve small whatever the backlog."""
+        candidate filter of docs/optimiser.md). Keeps the weekly solve small whatever the backlog."""
         wl = self.model.wl
         scale = (self.aging_days or 180.0) * 24.0
         capacity = {k: 3.0 * sum(x.hours for x in examiners if name in x.skills)

@@ -148,7 +148,7 @@ def little_check(filename: str | Path, replications: int | None = None, seed: in
     """Little's law, L = lambda W, for the examination queue.
 
     On a stationary theory case the interval of L / (lambda W) must cover 1. On the baseline,
-    whose backlog drifts slowly over a finite window, the law holds approximately (domain.md:
+    whose backlog drifts slowly over a finite window, the law holds approximately (docs/domain.md:
     backlog ~ throughput x wait), so the whole interval must lie within 1 +/- ``band``.
     """
     path = Path(filename)
