@@ -19,7 +19,7 @@ from dfu_sched.cli.common import (
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.errors import InputError
 from dfu_sched.invest.compare import compare_scenarios
-from dfu_sched.invest.objectives import OBJECTIVE_NAMES
+from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVE_NAMES
 from dfu_sched.invest.results import result_json
 from dfu_sched.invest.search import SearchSettings, search
 from dfu_sched.invest.targets import parse_by, parse_target
@@ -111,7 +111,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @click.option("--target", type=str, help="Least-cost question, e.g. 'VH+H.wait_to_start_days.p90<=7' or a name: "
                                          "high-risk-week, vh-day, 72h, 30d.")
 @click.option("--by", "by", type=str, help="With --target: date (YYYY-MM-DD) or week from which the target must hold.")
-@click.option("--objective", type=click.Choice(OBJECTIVE_NAMES), default="exposure", show_default=True,
+@click.option("--objective", type=click.Choice(OBJECTIVE_NAMES), default=DEFAULT_OBJECTIVE, show_default=True,
               help="What 'best' means: exposure (risk-weighted days waited), wait-12m (wait to start in month 12), "
                    "backlog (devices waiting at the end).")
 @replications_option(4, 32, help="Replications for the chosen mix (screening uses n/8, candidates n/4).")

@@ -31,7 +31,7 @@ import numpy as np
 from dfu_sched.errors import InputError
 from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import dominates, frontier, inf_if_unknown, tolerances
-from dfu_sched.invest.objectives import FRONTIER_KEYS, OBJECTIVES
+from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, FRONTIER_KEYS, OBJECTIVES
 from dfu_sched.invest.targets import Target, target_value_or_worst, window_request
 from dfu_sched.scenario.levers import max_units, mix_cost, mix_label, unit_label
 from dfu_sched.scenario.schema import Scenario
@@ -165,7 +165,7 @@ def settle_frontier(ev: Evaluator, keys: list[tuple], n_full: int, tol: dict[str
 class SearchSettings:
     budget: float | None = None
     target: Target | None = None
-    objective: str = "exposure"
+    objective: str = DEFAULT_OBJECTIVE
     seed: int = 2022
     screen_reps: int = 4
     candidate_reps: int = 8

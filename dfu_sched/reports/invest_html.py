@@ -11,7 +11,7 @@ import shlex
 from html import escape
 from pathlib import Path
 
-from dfu_sched.invest.objectives import OBJECTIVES
+from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
 from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.invest import INVEST_CHARTS
@@ -141,7 +141,7 @@ def reproduce_part(out: dict) -> str:
     elif out.get("budget_gbp") is not None:
         cmd += ["--budget", f"{out['budget_gbp']:.0f}"]
     reps = out.get("replications", {})
-    cmd += ["--objective", str(out.get("objective", {}).get("name", "exposure")), "-n", str(reps.get("final")),
+    cmd += ["--objective", str(out.get("objective", {}).get("name", DEFAULT_OBJECTIVE)), "-n", str(reps.get("final")),
             "--seed", str(out.get("seed"))]
     run = out.get("run", {})
     pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),

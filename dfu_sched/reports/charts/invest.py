@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from dfu_sched.invest.objectives import OBJECTIVES
+from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
 from dfu_sched.reports.charts.common import (
     SQUAT,
     WIDE,
@@ -40,7 +40,7 @@ from dfu_sched.reports.charts.palette import (
 
 def frontier_chart(d: dict) -> Figure | None:
     """Cost against the objective for every mix evaluated: frontier joined, dominated grey, chosen starred."""
-    key = d.get("objective", {}).get("name", "exposure")
+    key = d.get("objective", {}).get("name", DEFAULT_OBJECTIVE)
     pts = [p for p in d.get("evaluated", []) if p["objectives"].get(key) is not None]
     if not pts:
         return None
@@ -76,16 +76,10 @@ def frontier_chart(d: dict) -> Figure | None:
     ax.set_ylim(bottom=0)
     gbp_axis(ax, "x")
     ax.set_xlabel("cost inside the horizon")
-    ax.set_ylabel(OBJECTIVE_AXIS.get(key) or (OBJECTIVES[key].column if key in OBJECTIVES else key))
+    ax.set_ylabel(OBJECTIVES[key].axis if key in OBJECTIVES else key)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: short_number(v)))
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=3, handlelength=2.2)
     return fig
-
-
-#: Axis words for the frontier where they read better than the objective's table column
-#: (:data:`OBJECTIVES`); an objective not listed here is labelled by its column.
-OBJECTIVE_AXIS = {"exposure": "exposure (weighted device-days)", "wait-12m": "wait to start in month 12 (days)",
-                  "backlog": "devices waiting at the end"}
 
 
 def _invest_named(d: dict) -> list[tuple[str, dict, dict]]:
