@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables")
 
 #: The wings: sub-packages of ``dfu_sched``.
-WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "reports", "cli")
+WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "calibrate", "reports", "cli")
 
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
@@ -266,7 +266,8 @@ RULES = (
          "only the weekly-plan discipline calls the optimiser",
          exceptions=(("sim.weekly_plan", "optimiser", "the weekly-plan discipline plans each simulated Monday"),)),
     Rule("sim-imports-no-plan-invest-reports-cli-validation", ("sim",),
-         ("plan", "invest", "reports", "cli", "validation"), "the simulation is an engine that others drive"),
+         ("plan", "invest", "reports", "cli", "validation", "calibrate"),
+         "the simulation is an engine that others drive"),
     Rule("optimiser-is-pure", ("optimiser",), ("*",),
          "pure algorithms on plain data: no file reader, report, plan, CLI or io module", allowed=("optimiser",)),
     Rule("plan-imports-no-sim-invest-reports-cli", ("plan",), ("sim", "invest", "reports", "cli"),
@@ -275,8 +276,11 @@ RULES = (
          "the investment engine returns data; reports and commands present it"),
     Rule("validation-imports-no-reports-cli", ("validation",), ("reports", "cli"),
          "the theory checks return data; reports and commands present it"),
+    Rule("calibrate-imports-no-reports-cli-invest", ("calibrate",), ("reports", "cli", "invest"),
+         "calibration reads a history and returns a scenario and data; reports and commands present them"),
     Rule("reports-import-no-engine-internals", ("reports",),
-         ("sim.model", "sim.experiment", "sim.workload", "invest", "optimiser", "plan.files", "cli"),
+         ("sim.model", "sim.experiment", "sim.workload", "invest", "optimiser", "plan.files", "calibrate.history",
+          "cli"),
          "reports read data shapes and labels (sim.measures, invest.objectives, calendar), never engines",
          allowed=("invest.objectives",)),
     Rule("only-cli-imports-cli", ("*",), ("cli",), "the command line is the top floor", source_except=("cli",)),
