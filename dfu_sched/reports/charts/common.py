@@ -99,6 +99,14 @@ def legend_below(ax: Axes, ncol: int = 2) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=ncol, handlelength=2.6)
 
 
+def finish_spend_axes(ax: Axes) -> None:
+    """The money charts' common finish: pounds on y, no vertical grid, the legend below."""
+    ax.grid(axis="x", visible=False)
+    gbp_axis(ax)
+    ax.set_ylabel("spend")
+    legend_below(ax, ncol=2)
+
+
 def band(ax: Axes, x: Any, mean: np.ndarray, low: np.ndarray, high: np.ndarray, color: str, label: str | None,
          **line_kw: Any) -> None:
     """A mean line with its shaded 95% band (the band only where both ends are known)."""

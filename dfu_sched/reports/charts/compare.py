@@ -21,8 +21,7 @@ from dfu_sched.reports.charts.common import (
     ChartSpec,
     ci,
     estimate,
-    gbp_axis,
-    legend_below,
+    finish_spend_axes,
     new_figure,
     short_number,
     trajectories_chart,
@@ -131,10 +130,7 @@ def compare_cost_chart(d: dict) -> Figure | None:
         ax.bar(xs, [by.get(y, 0.0) for y in years], width=width * 0.92, color=scenario_style(i)["color"],
                label=f"{scenario_title(s)}: £{s['cost_gbp']:,.0f} in all", alpha=0.9)
     ax.set_xticks(range(len(years)), [f"FY {y}" for y in years])
-    ax.grid(axis="x", visible=False)
-    gbp_axis(ax)
-    ax.set_ylabel("spend")
-    legend_below(ax, ncol=2)
+    finish_spend_axes(ax)
     return fig
 
 

@@ -19,8 +19,8 @@ from dfu_sched.reports.charts.common import (
     ChartSpec,
     ci,
     estimate,
+    finish_spend_axes,
     gbp_axis,
-    legend_below,
     new_figure,
     short_number,
     trajectories_chart,
@@ -118,10 +118,7 @@ def invest_cost_chart(d: dict) -> Figure | None:
                     fontsize=7.5)
     ax.set_xticks(x, [f"FY {y['financial_year']}" for y in years])
     ax.set_ylim(0, max(bottom.max() * 1.15, 1))
-    ax.grid(axis="x", visible=False)
-    gbp_axis(ax)
-    ax.set_ylabel("spend")
-    legend_below(ax, ncol=2)
+    finish_spend_axes(ax)
     return fig
 
 
