@@ -96,7 +96,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     outs.check()
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
-    said = _record_queue(out, started)
+    said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_compare_dir(out, stage[out_dir])
@@ -109,7 +109,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
                                                                    pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else compare_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + compare_text(out))
 
 
 @click.command()
@@ -165,7 +165,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     finally:
         bar.close()
     out = result_json(res, sc, str(scenario))
-    said = _record_queue(out, started)
+    said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_invest_dir(out, stage[out_dir], sc)
@@ -180,15 +180,20 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
                                                                   pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else invest_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + invest_text(out))
 
 
-def _record_queue(out: dict, started) -> list[str]:
-    """With ``--queue``: record where the backlog came from under the output's ``inputs``; the line to tell."""
+def _record_queue(out: dict, started, as_json: bool) -> list[str]:
+    """With ``--queue``: record where the backlog came from under the output's ``inputs``; the line to
+    tell on stderr when stdout is the JSON (the tables lead with it otherwise, see ``_lead``)."""
     if started is None:
         return []
     out["inputs"] = {**out.get("inputs", {}), **started.inputs()}
-    return [started.note()]
+    return [started.note()] if as_json else []
+
+
+def _lead(started) -> str:
+    return f"{started.note()}\n" if started is not None else ""
 
 
 def _parse_gbp(text: str) -> float:

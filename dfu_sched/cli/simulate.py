@@ -76,10 +76,11 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))
             said += write_report(rendered, report_file, figures_dir, stage)
-    if started is not None:
-        said.insert(0, started.note())
+    if started is not None and as_json:
+        said.insert(0, started.note())  # stdout is the JSON (it records the queue under "inputs")
     tell(said, quiet)
-    click.echo(to_json(summary) if as_json else simulation_text(summary))
+    lead = f"{started.note()}\n" if started is not None else ""
+    click.echo(to_json(summary) if as_json else lead + simulation_text(summary))
 
 
 @click.command()

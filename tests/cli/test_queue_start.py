@@ -122,7 +122,20 @@ def test_queue_name_is_a_placeholder_when_pseudonymised(short, tmp_path) -> None
              "--pseudonymise", "--report", report, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["inputs"]["queue"] == "(pseudonymised)"
-    assert "1007" not in r.output and "1007" not in report.read_text(encoding="utf-8")
+    page = report.read_text(encoding="utf-8")
+    assert "1007" not in r.output and "1007" not in page
+    assert "36 devices from the queue file (pseudonymised)" in page and "--queue QUEUE.csv --as-of 2024-06-03" in page
+
+
+def test_reports_and_tables_say_the_backlog_came_from_the_queue(short, tmp_path) -> None:
+    report = tmp_path / "r.html"
+    r = _run("simulate", short, "--queue", QUEUE, "--as-of", "2024-06-03", "-n", "2", "--workers", "1",
+             "--report", report, "-q")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("backlog: 36 devices from queue file queue.csv as of 2024-06-03")
+    page = report.read_text(encoding="utf-8")
+    assert "36 devices from the queue file queue.csv as of 2024-06-03 (32 with estimated hours)" in page
+    assert "--queue queue.csv --as-of 2024-06-03" in page
 
 
 def _bad_queue(tmp_path, column: str, value: str, row: int = 3):
@@ -169,7 +182,7 @@ def tiny(tmp_path_factory):
     return to_yaml(base, d / "a.yaml"), to_yaml(Scenario.model_validate(data), d / "b.yaml")
 
 
-def test_compare_with_queue(tiny) -> None:
+def test_compare_with_queue(tiny, tmp_path) -> None:
     r = _run("compare", *tiny, "--queue", QUEUE, "--as-of", "2024-06-03", "-n", "2", "--seed", "3",
              "--workers", "1", "--json", "-q")
     assert r.exit_code == 0, r.output
@@ -179,12 +192,18 @@ def test_compare_with_queue(tiny) -> None:
     plain = json.loads(_run("compare", *tiny, "-n", "2", "--seed", "3", "--workers", "1", "--json", "-q").stdout)
     assert "inputs" not in plain
     assert out["scenarios"][0]["measures"] != plain["scenarios"][0]["measures"]  # 36 devices, not the backlog:
+    report = tmp_path / "c.html"
+    r = _run("compare", *tiny, "--queue", QUEUE, "--as-of", "2024-06-03", "-n", "2", "--seed", "3",
+             "--workers", "1", "--report", report, "-q")
+    assert r.exit_code == 0 and r.stdout.startswith("backlog: 36 devices from queue file queue.csv"), r.output
+    assert "--queue queue.csv --as-of 2024-06-03" in report.read_text(encoding="utf-8")
 
 
 def test_invest_with_queue(tiny) -> None:
     r = _run("invest", tiny[0], "--budget", "30k", "--queue", QUEUE, "--as-of", "2024-06-03", "-n", "4",
-             "--seed", "3", "--workers", "1", "--json", "-q")
+             "--seed", "3", "--workers", "1", "--json")
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["kind"] == "invest" and out["inputs"]["as_of"] == "2024-06-03"
-    assert out["inputs"]["queue_devices"] == 36
+    assert out["inputs"]["queue_devices"] == 36 and out["start_date"] == "2024-06-03"
+    assert "backlog: 36 devices from queue file queue.csv" in r.stderr  # stdout is the JSON
