@@ -62,15 +62,17 @@ class QueueStart:
 
 def queue_devices(rows: Iterable[QueueRow], as_of: dt.date) -> list[BacklogDevice]:
     """One ``BacklogDevice`` per queue row: age ``as_of - date_submitted`` in days, the row's tier
-    and type, and its examination hours when the file gave them (``None``: drawn from the type's
-    distribution, as the scenario's own backlog is)."""
+    and type, its examination hours when the file gave them (``None``: drawn from the type's
+    distribution, as the scenario's own backlog is), and its expedite flag as ``plan`` reads it
+    (blank = not expedited: the queue is today's record, not a share to draw from)."""
     out = []
     for r in rows:
         age = (as_of - r.date_submitted).days
         if age < 0:
             raise InputError(f"row {r.row}, column 'date_submitted': is after the start day {as_of.isoformat()}",
                              source="queue")
-        out.append(BacklogDevice(r.device_type, r.tier, float(age), r.estimated_hours if r.hours_given else None))
+        out.append(BacklogDevice(r.device_type, r.tier, float(age), r.estimated_hours if r.hours_given else None,
+                                 r.expedite))
     return out
 
 

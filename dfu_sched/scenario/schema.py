@@ -245,6 +245,10 @@ class BacklogEntry(Strict):
         description="Fixed examination hours of each of these devices (e.g. a queue file's estimated_hours); "
                     "unset = drawn from the device type's distribution. Other stages' hours are still drawn.",
     )
+    expedite: bool | None = Field(
+        None, description="Whether these devices jump the queue (e.g. a queue file's expedite flag); "
+                          "unset = flagged at random with policy.expedite_share.",
+    )
 
 
 class Policy(Strict):

@@ -156,7 +156,8 @@ def _backlog(sc: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
         parts["dtype"].append(np.full(n, types.index(entry.device_type)))
         parts["stage"].append(np.full(n, STAGES.index(stage)))
         parts["u"].append(rng.random((n, len(STAGES))))
-        parts["expedite"].append(rng.random(n) < sc.policy.expedite_share)
+        drawn = rng.random(n) < sc.policy.expedite_share  # drawn even when fixed: the streams stay as they were
+        parts["expedite"].append(drawn if entry.expedite is None else np.full(n, entry.expedite))
         parts["triage"].append(_triage(sc, rng.random(n)))
         parts["exam_hours"].append(np.full(n, np.nan if entry.exam_hours is None else entry.exam_hours))
     if not sc.backlog:

@@ -80,6 +80,10 @@ def test_example_queue_is_exactly_the_initial_backlog(short) -> None:
     assert got_all == expected_all
     assert got_fixed == Counter({k: n for k, n in expected.items() if k[3] is not None})
     assert sum(got_fixed.values()) == 32  # four rows give no estimate: their hours are drawn
+    flagged = [(r.tier, line["device_type"]) for r, line in zip(rows, raw) if line["expedite"] == "yes"]
+    assert len(flagged) == 1 and wl.expedite[b].sum() == 1  # the queue's flag, not policy.expedite_share
+    i = np.flatnonzero(b & wl.expedite)[0]
+    assert (tiers[wl.tier[i]], types[wl.dtype[i]]) == flagged[0]
     info = queue_start(QUEUE, started)
     assert (info.devices, info.fixed_hours, info.file, info.as_of) == (36, 32, "queue.csv", AS_OF)
 

@@ -1,7 +1,8 @@
-"""``backlog[].exam_hours``: fixed examination hours honoured, every other draw untouched (CRN)."""
+"""``backlog[].exam_hours`` and ``expedite``: fixed values honoured, every other draw untouched (CRN)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dfu_sched.calendar import STAGES
 from dfu_sched.scenario.levers import apply_mix
@@ -42,6 +43,19 @@ def test_fixed_hours_replace_only_the_examination_draw_of_their_entry() -> None:
     assert np.array_equal(fixed.hours[mask], drawn.hours[mask])
     assert (fixed.hours[:7, STAGES.index("triage")] > 0).all()  # triage hours still drawn
     for name in ("submit", "release", "case", "tier", "dtype", "expedite", "triage", "first_stage", "backlog"):
+        assert np.array_equal(getattr(fixed, name), getattr(drawn, name)), name
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_fixed_expedite_flags_replace_only_their_entry(flag: bool) -> None:
+    seed = child_seed(np.random.SeedSequence(5), 0)
+    drawn_sc = mini(**DRAWN, backlog=_with_hours(None))
+    entries = _with_hours(None)
+    entries[1]["expedite"] = flag
+    drawn, fixed = generate(drawn_sc, seed), generate(mini(**DRAWN, backlog=entries), seed)
+    assert (fixed.expedite[:7] == flag).all()
+    assert np.array_equal(fixed.expedite[7:], drawn.expedite[7:]) and 0 < drawn.expedite.sum()
+    for name in ("submit", "tier", "dtype", "triage", "hours", "first_stage"):
         assert np.array_equal(getattr(fixed, name), getattr(drawn, name)), name
 
 
