@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from dfu_sched import tables
 from dfu_sched.calendar import STAGES
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
@@ -211,3 +212,13 @@ def test_invest_with_queue(tiny) -> None:
     assert out["kind"] == "invest" and out["inputs"]["as_of"] == "2024-06-03"
     assert out["inputs"]["queue_devices"] == 36 and out["start_date"] == "2024-06-03"
     assert "backlog: 36 devices from queue file queue.csv" in r.stderr  # stdout is the JSON
+
+
+@pytest.mark.skipif(hasattr(tables, "load_column_map"), reason="the column map exists: --columns is passed through")
+def test_columns_without_the_column_map_is_refused_in_one_line(short, tmp_path) -> None:
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text("Exhibit Ref: device_id\n", encoding="utf-8")
+    out = tmp_path / "never"
+    r = _run("simulate", short, "--queue", QUEUE, "--columns", cmap, "--as-of", "2024-06-03", "--out", out, "-q")
+    assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0 and "--columns" in r.stderr, r.output
+    assert not out.exists()
