@@ -5,9 +5,12 @@ once here, so every command spells and explains them the same way.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -145,3 +148,60 @@ def workers_option() -> Callable:
     """``--workers``: local processes; results never depend on it."""
     return click.option("--workers", type=click.IntRange(min=1),
                         help="Processes (default: all cores). Results do not depend on it.")
+
+
+# ---- starting from today's queue (simulate, compare, invest) -------------------------------------
+
+def queue_options(func: Callable) -> Callable:
+    """``--queue``, ``--columns``, ``--as-of``, ``--queue-stage``, ``--risk-model``: start the run from a
+    real queue file (the one ``plan`` reads) instead of the scenario's ``backlog:`` entries."""
+    func = click.option("--risk-model", "risk_model", type=click.Path(dir_okay=False, path_type=Path),
+                        help="With --queue: risk model for rows that give factors, not a tier "
+                             "(default: the shipped KIRAT-like model, as plan uses).")(func)
+    func = click.option("--queue-stage", type=click.Choice(["first", "triage", "extraction", "examination"]),
+                        default="first", show_default=True,
+                        help="With --queue: the queue the devices wait in ('first' = the first enabled stage; "
+                             "'examination' if they are already triaged and extracted).")(func)
+    func = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                        help="With --queue: the run's first day (YYYY-MM-DD); ages are this day minus "
+                             "date_submitted (default: the scenario's calendar.start_date).")(func)
+    func = click.option("--columns", "columns", type=click.Path(dir_okay=False, path_type=Path),
+                        help="With --queue: a column map (YAML) for a queue exported with other headers.")(func)
+    func = click.option("--queue", "queue", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Start from this queue file (CSV/XLSX, as plan reads): its devices, with their "
+                             "ages, tiers, types and estimated hours, replace the scenario's backlog.")(func)
+    return func
+
+
+@dataclass(frozen=True)
+class QueueArgs:
+    """The values of ``queue_options``, checked: what a command needs to start from a queue."""
+
+    queue: Path | None
+    columns: Path | None
+    as_of: dt.date | None
+    stage: str
+    risk_model: Path | None
+
+    @classmethod
+    def of(cls, queue, columns, as_of, queue_stage, risk_model) -> QueueArgs:
+        if queue is None:
+            for name, value in (("--columns", columns), ("--as-of", as_of), ("--risk-model", risk_model)):
+                if value is not None:
+                    raise InputError(f"{name} needs --queue")
+        return cls(queue, columns, as_of.date() if as_of is not None else None, queue_stage, risk_model)
+
+    @property
+    def files(self) -> list[Path]:
+        """Input files (never overwritten by an output)."""
+        return [p for p in (self.queue, self.columns, self.risk_model) if p is not None]
+
+    def apply(self, sc, pseudonymise: bool = False):
+        """``(scenario, QueueStart)`` started from the queue, or ``(sc, None)`` without ``--queue``."""
+        if self.queue is None:
+            return sc, None
+        from dfu_sched.plan.backlog import queue_start, read_queue_for, scenario_with_queue
+
+        rows = read_queue_for(sc, self.queue, self.as_of, self.risk_model, self.columns)
+        started = scenario_with_queue(sc, rows, self.as_of, self.stage)
+        return started, queue_start(self.queue, started, pseudonymise)

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from dfu_sched.cli.common import (
+    QueueArgs,
     StageCounter,
     handles_input_errors,
     progress_bar,
+    queue_options,
     replications_option,
     seed_option,
     workers_option,
@@ -43,6 +45,7 @@ def _common(func):
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
     func = workers_option()(func)
     func = seed_option("the first scenario's")(func)
+    func = queue_options(func)
     return func
 
 
@@ -64,7 +67,7 @@ def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: 
 @report_options
 @handles_input_errors
 def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet, report_file, figures_dir,
-            pseudonymise):
+            pseudonymise, queue, columns, as_of, queue_stage, risk_model):
     """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
 
     Each scenario's investment.mix, if any, is applied and costed. Differences are against the
@@ -73,11 +76,16 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     \b
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
+      dfu-sched compare A.yaml B.yaml --queue queue.csv --as-of 2024-06-03   (every scenario starts from the queue)
     """
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
-    outs = _outputs(scenarios, out_dir, xlsx_file, report_file, figures_dir)
-    loaded = [(str(p), load_scenario(p)) for p in scenarios]
+    start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
+    outs = _outputs([*scenarios, *start.files], out_dir, xlsx_file, report_file, figures_dir)
+    loaded, started = [], None
+    for p in scenarios:  # each scenario reads the queue against its own tiers and types
+        sc, started = start.apply(load_scenario(p), pseudonymise)
+        loaded.append((str(p), sc))
     first = loaded[0][1]
     n = replications or first.run.replications
     if n < 2:
@@ -88,7 +96,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     outs.check()
     with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
         out = compare_scenarios(loaded, n, seed, workers, bar.update)
-    said = []
+    said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_compare_dir(out, stage[out_dir])
@@ -101,7 +109,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
                                                                    pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else compare_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + compare_text(out))
 
 
 @click.command()
@@ -119,7 +127,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @report_options
 @handles_input_errors
 def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet,
-           report_file, figures_dir, pseudonymise):
+           report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage, risk_model):
     """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
 
     Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
@@ -130,9 +138,11 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     Examples:
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
+      dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400k --queue queue.csv --as-of 2024-06-03
     """
-    outs = _outputs([scenario], out_dir, xlsx_file, report_file, figures_dir)
-    sc = load_scenario(scenario)
+    start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
+    outs = _outputs([scenario, *start.files], out_dir, xlsx_file, report_file, figures_dir)
+    sc, started = start.apply(load_scenario(scenario), pseudonymise)
     if sc.investment is None or not sc.investment.options:
         raise InputError(f"{scenario}: no investment options (add an 'investment:' section with options)")
     budget_gbp = _parse_gbp(budget) if budget is not None else None
@@ -155,7 +165,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     finally:
         bar.close()
     out = result_json(res, sc, str(scenario))
-    said = []
+    said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_invest_dir(out, stage[out_dir], sc)
@@ -170,7 +180,20 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
                                                                   pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else invest_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + invest_text(out))
+
+
+def _record_queue(out: dict, started, as_json: bool) -> list[str]:
+    """With ``--queue``: record where the backlog came from under the output's ``inputs``; the line to
+    tell on stderr when stdout is the JSON (the tables lead with it otherwise, see ``_lead``)."""
+    if started is None:
+        return []
+    out["inputs"] = {**out.get("inputs", {}), **started.inputs()}
+    return [started.note()] if as_json else []
+
+
+def _lead(started) -> str:
+    return f"{started.note()}\n" if started is not None else ""
 
 
 def _parse_gbp(text: str) -> float:

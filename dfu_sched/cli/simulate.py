@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import handles_input_errors, progress_bar, replications_option, seed_option, workers_option
+from dfu_sched.cli.common import (
+    QueueArgs,
+    handles_input_errors,
+    progress_bar,
+    queue_options,
+    replications_option,
+    seed_option,
+    workers_option,
+)
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files
@@ -29,26 +37,32 @@ from dfu_sched.sim.experiment import run_experiment
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each report chart as PNG and SVG into this folder.")
 @click.option("--pseudonymise", is_flag=True,
-              help="Accepted for symmetry with plan reports; simulation reports hold no case references.")
+              help="Simulation outputs hold no case references; with --queue the queue file's name is "
+                   "replaced by a placeholder.")
+@queue_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
 def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, report_file, figures_dir,
-             pseudonymise, quiet):
+             pseudonymise, queue, columns, as_of, queue_stage, risk_model, quiet):
     """Simulate SCENARIO: backlog and waits by risk tier with 95% intervals.
 
     \b
     Example:
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
+      dfu-sched simulate scenarios/north_yorkshire_2022.yaml --queue queue.csv --as-of 2024-06-03
     """
-    outs = Outputs(inputs=[scenario])
+    start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
+    outs = Outputs(inputs=[scenario, *start.files])
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
-    sc = load_scenario(scenario)
+    sc, started = start.apply(load_scenario(scenario), pseudonymise)
     outs.check()  # every output path, before the simulation runs
     n = replications or sc.run.replications
     with progress_bar(n, f"{sc.name}: replications", quiet) as bar:
         result = run_experiment(sc, n, seed, workers, keep_records=out_dir is not None,
                                 progress=bar.update, source=str(scenario))
+    if started is not None:
+        result.extra["inputs"] = started.inputs()
     summary = result.summary()
     said = []
     with outs.transaction() as stage:
@@ -62,8 +76,11 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))
             said += write_report(rendered, report_file, figures_dir, stage)
+    if started is not None and as_json:
+        said.insert(0, started.note())  # stdout is the JSON (it records the queue under "inputs")
     tell(said, quiet)
-    click.echo(to_json(summary) if as_json else simulation_text(summary))
+    lead = f"{started.note()}\n" if started is not None else ""
+    click.echo(to_json(summary) if as_json else lead + simulation_text(summary))
 
 
 @click.command()

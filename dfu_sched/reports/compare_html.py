@@ -35,6 +35,7 @@ from dfu_sched.reports.page import (
     section,
     table,
 )
+from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.text import scenario_title, what_changes
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
@@ -293,15 +294,17 @@ def assumptions_part(files: Sequence[ScenarioFile]) -> str:
     return "\n".join(parts)
 
 
-def reproduce_part(compare: dict) -> str:
+def reproduce_part(compare: dict, pseudonymise: bool = False) -> str:
     files = [s.get("file") or f"{s['id']}.yaml" for s in compare["scenarios"]]
-    cmd = (["dfu-sched", "compare", *files, "-n", str(compare.get("replications")), "--seed", str(compare.get("seed"))])
+    cmd = (["dfu-sched", "compare", *files, "-n", str(compare.get("replications")), "--seed", str(compare.get("seed")),
+            *queue_arguments(compare, pseudonymise)])
     run = compare.get("run", {})
     pairs = [("scenario files", ", ".join(files)), ("replications", str(compare.get("replications"))),
              ("seed", str(compare.get("seed"))), ("dfu-sched version", str(compare.get("version", "–"))),
              ("paired (common random numbers)", "yes" if compare.get("paired") else "no"),
              ("run time", f"{run.get('seconds', 0):.1f} s, {run.get('replications_simulated', 0)} replications, "
-                          f"{run.get('workers', 1)} worker(s)" if run else "–")]
+                          f"{run.get('workers', 1)} worker(s)" if run else "–"),
+             *queue_facts(compare, pseudonymise)]
     body = facts(pairs)
     body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result), run the same "
              "files with the same seed and replications; copies of the files are kept in the run folder under "
@@ -345,7 +348,7 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
         body.append(section("Costs", cost, anchor="costs"))
     body.append(section("Assumptions: every input of each scenario, and where it comes from",
                         assumptions_part(files), anchor="assumptions", new_page=True))
-    body.append(reproduce_part(compare))
+    body.append(reproduce_part(compare, pseudonymise))
     privacy = aggregate_privacy("a comparison", pseudonymise)
     title = "Scenario comparison: " + " vs ".join(ids)
     subtitle = (f"{len(ids)} scenarios · {compare.get('replications')} replications each · seed {compare.get('seed')}"

@@ -31,6 +31,7 @@ from dfu_sched.reports.page import (
     section,
     table,
 )
+from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.sim.measures import label_of
 
 
@@ -130,7 +131,7 @@ def invest_headline(out: dict) -> list[str]:
     return lines
 
 
-def reproduce_part(out: dict) -> str:
+def reproduce_part(out: dict, pseudonymise: bool = False) -> str:
     cmd = ["dfu-sched", "invest", str(out.get("scenario_file") or "SCENARIO.yaml")]
     if out.get("target"):
         cmd += ["--target", str(out["target"]["expression"])]
@@ -142,7 +143,7 @@ def reproduce_part(out: dict) -> str:
         cmd += ["--budget", f"{out['budget_gbp']:.0f}"]
     reps = out.get("replications", {})
     cmd += ["--objective", str(out.get("objective", {}).get("name", DEFAULT_OBJECTIVE)), "-n", str(reps.get("final")),
-            "--seed", str(out.get("seed"))]
+            "--seed", str(out.get("seed")), *queue_arguments(out, pseudonymise)]
     run = out.get("run", {})
     pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),
              ("question", "best mix within the budget" if out.get("mode") == "budget"
@@ -153,7 +154,8 @@ def reproduce_part(out: dict) -> str:
              ("seed", str(out.get("seed"))), ("dfu-sched version", str(out.get("version", "–"))),
              ("period", f"{out.get('horizon_weeks')} weeks from {out.get('start_date')}"),
              ("search", f"{run.get('mixes_evaluated', '–')} mixes, {run.get('replications_simulated', '–')} "
-                        f"replications in {run.get('seconds', 0):.0f} s on {run.get('workers', 1)} worker(s)")]
+                        f"replications in {run.get('seconds', 0):.0f} s on {run.get('workers', 1)} worker(s)"),
+             *queue_facts(out, pseudonymise)]
     body = facts(pairs)
     body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result); a copy of the "
              "scenario file is kept in the run folder as <code>scenario.yaml</code>:</p>")
@@ -208,7 +210,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         "<p>The levers' costs and effects are listed with their sources above; below, every input "
                         "of the scenario file, with whether the file marks it as sourced [S] or an estimate [E].</p>"
                         + assumptions_body(scenario_yaml), anchor="assumptions", new_page=True))
-    body.append(reproduce_part(out))
+    body.append(reproduce_part(out, pseudonymise))
     privacy = aggregate_privacy("an investment report", pseudonymise)
     question = (f"best use of {gbp(out.get('budget_gbp'))}" if out.get("mode") == "budget"
                 else f"least cost to meet {out.get('target', {}).get('expression')}")

@@ -33,15 +33,16 @@ from dfu_sched.reports.page import (
     week_date,
     with_ci,
 )
+from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.run_files import parse_json_text
 from dfu_sched.reports.text import small_n_note
 
 
-def reproduce_command(summary: dict, report_path: str | None = None) -> str:
+def reproduce_command(summary: dict, report_path: str | None = None, pseudonymised: bool = False) -> str:
     """The command line that re-runs this experiment exactly (the worker count does not matter)."""
     scen = summary.get("scenario_file") or "scenario.yaml"
     cmd = ["dfu-sched", "simulate", str(scen), "-n", str(summary.get("replications")),
-           "--seed", str(summary.get("seed"))]
+           "--seed", str(summary.get("seed")), *queue_arguments(summary, pseudonymised)]
     cmd += ["--out", "RUN_DIR"]
     if report_path:
         cmd += ["--report", report_path]
@@ -61,6 +62,7 @@ def reproduce_section(summary: dict, *, pseudonymised: bool = False, extra: Sequ
                    f" (warm-up {num(summary.get('warmup_weeks'), 0)} weeks)"),
         ("run time", f"{run.get('seconds', 0):.1f} s, {run.get('events', 0):,} events, "
                      f"{run.get('workers', 1)} worker(s)" if run else "–"),
+        *queue_facts(summary, pseudonymised),
         *extra,
         ("pseudonymised", "yes" if pseudonymised else "no"),
     ]
@@ -68,7 +70,7 @@ def reproduce_section(summary: dict, *, pseudonymised: bool = False, extra: Sequ
     body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result), run "
              "the scenario file with the same seed and replications; a copy of the file is kept in the "
              "run folder as <code>scenario.yaml</code>:</p>")
-    body += f"<pre>{escape(reproduce_command(summary))}</pre>"
+    body += f"<pre>{escape(reproduce_command(summary, pseudonymised=pseudonymised))}</pre>"
     body += ("<p class=\"note\">Intervals are two-sided 95% Student-t confidence intervals of the mean over "
              f"replications; each replication is an independent {summary.get('horizon_weeks')}-week history of "
              "the same DFU with "

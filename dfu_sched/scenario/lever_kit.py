@@ -121,6 +121,9 @@ class Automation(Lever):
         for t in self.types_in(draft.sc):
             hours = draft.data["device_types"][t]["service_hours"]
             hours["examination"] = scale_distribution(hours["examination"], factor)
+        for entry in draft.data.get("backlog", []):  # a queue's fixed estimates are sped up too
+            if entry.get("device_type") in self.types_in(draft.sc) and entry.get("exam_hours") is not None:
+                entry["exam_hours"] = entry["exam_hours"] * factor
         return None
 
     def cost_items(self, units: int, horizon_weeks: float) -> list[CostItem]:

@@ -29,6 +29,7 @@ MAX_WEEKS = 1040                 #: 20 years: horizons, start/lag/ramp-up weeks
 MAX_DAYS = 3650.0                #: 10 years: targets, thresholds, aging scales
 MAX_CASES_PER_WEEK = 100_000.0   #: demand (the size guard refuses runs too big long before this)
 MAX_STAFF = 100_000              #: people or stations in one group
+MAX_DEVICE_EXAM_HOURS = 2000.0   #: a year of one examiner's full-time work (as a queue file's estimate)
 MAX_BACKLOG = 100_000_000        #: devices in one backlog entry (the size guard refuses far fewer)
 MAX_SEED = 2**63 - 1
 #: Longest chain of ``extends:`` files (a variant of a variant of ...).
@@ -238,6 +239,15 @@ class BacklogEntry(Strict):
     age_days: Distribution = Field(description="Days each device has already waited at hour 0.")
     stage: Literal["first", "triage", "extraction", "examination", "report"] = Field(
         "first", description="Queue the devices wait in ('first' = first enabled stage)."
+    )
+    exam_hours: float | None = Field(
+        None, gt=0, le=MAX_DEVICE_EXAM_HOURS,
+        description="Fixed examination hours of each of these devices (e.g. a queue file's estimated_hours); "
+                    "unset = drawn from the device type's distribution. Other stages' hours are still drawn.",
+    )
+    expedite: bool | None = Field(
+        None, description="Whether these devices jump the queue (e.g. a queue file's expedite flag); "
+                          "unset = flagged at random with policy.expedite_share.",
     )
 
 

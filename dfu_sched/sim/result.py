@@ -52,6 +52,8 @@ class ExperimentResult:
             "start_date": sc.calendar.start_date.isoformat(),
             "tiers": {},
         }
+        if "inputs" in self.extra:  # e.g. the queue file the backlog came from (simulate --queue)
+            out["inputs"] = self.extra["inputs"]
         for scope in sc.tier_names + ["overall"]:
             block: dict = {}
             for measure_name in ("wait_to_start_days", "time_to_complete_days", "age_at_end_days"):

@@ -129,7 +129,7 @@ def generate(sc: Scenario, seed_seq: np.random.SeedSequence) -> Workload:
         dtype=np.concatenate([b["dtype"], dtype]).astype(np.int64),
         expedite=np.concatenate([b["expedite"], expedite]),
         triage=np.concatenate([b["triage"], triage]),
-        hours=np.vstack([_hours(sc, b["dtype"], b["u"]), hours]) if nb else hours,
+        hours=np.vstack([_backlog_hours(sc, b), hours]) if nb else hours,
         first_stage=np.concatenate([b["stage"], np.full(n_new, first_enabled)]).astype(np.int64),
         backlog=np.concatenate([np.ones(nb, bool), np.zeros(n_new, bool)]),
     )
@@ -145,7 +145,8 @@ def _triage(sc: Scenario, u: np.ndarray) -> np.ndarray:
 
 def _backlog(sc: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
     tiers, types = sc.tier_names, list(sc.device_types)
-    parts: dict[str, list] = {k: [] for k in ("submit", "tier", "dtype", "stage", "u", "expedite", "triage")}
+    parts: dict[str, list] = {k: [] for k in ("submit", "tier", "dtype", "stage", "u", "expedite", "triage",
+                                              "exam_hours")}
     for entry in sc.backlog:
         n = entry.count
         age_days = entry.age_days.ppf(rng.random(n))
@@ -155,13 +156,25 @@ def _backlog(sc: Scenario, rng: np.random.Generator) -> dict[str, np.ndarray]:
         parts["dtype"].append(np.full(n, types.index(entry.device_type)))
         parts["stage"].append(np.full(n, STAGES.index(stage)))
         parts["u"].append(rng.random((n, len(STAGES))))
-        parts["expedite"].append(rng.random(n) < sc.policy.expedite_share)
+        drawn = rng.random(n) < sc.policy.expedite_share  # drawn even when fixed: the streams stay as they were
+        parts["expedite"].append(drawn if entry.expedite is None else np.full(n, entry.expedite))
         parts["triage"].append(_triage(sc, rng.random(n)))
+        parts["exam_hours"].append(np.full(n, np.nan if entry.exam_hours is None else entry.exam_hours))
     if not sc.backlog:
         return {"submit": np.zeros(0), "tier": np.zeros(0, int), "dtype": np.zeros(0, int),
                 "stage": np.zeros(0, int), "u": np.zeros((0, len(STAGES))),
-                "expedite": np.zeros(0, bool), "triage": np.zeros(0, np.int8)}
+                "expedite": np.zeros(0, bool), "triage": np.zeros(0, np.int8), "exam_hours": np.zeros(0)}
     out = {k: np.concatenate(v) for k, v in parts.items()}
     # Oldest first, so equal-key ties resolve by age, as a DFU queue would.
     order = np.argsort(out["submit"], kind="stable")
     return {k: v[order] for k, v in out.items()}
+
+
+def _backlog_hours(sc: Scenario, b: dict[str, np.ndarray]) -> np.ndarray:
+    """The backlog's hours per stage: drawn as for new devices (the uniforms were drawn whether or
+    not an entry fixes its examination hours, so the streams are consumed exactly as without), then
+    the examination hours of entries that give them (a queue file's estimates) replace the draw."""
+    hours = _hours(sc, b["dtype"], b["u"])
+    fixed = ~np.isnan(b["exam_hours"])
+    hours[fixed, STAGES.index("examination")] = b["exam_hours"][fixed]
+    return hours
