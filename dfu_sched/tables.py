@@ -179,7 +179,7 @@ def apply_column_names(names: list[str], cmap: ColumnMap, spec: TableSpec) -> li
     spec does not have, is one line naming the map and the header (the map's own text)."""
     known = set(spec.names)
     for export, target in cmap.columns.items():
-        if target not in known:
+        if target not in known and not spec.is_extra(target):
             raise InputError(f"header '{short_key(export)}' is mapped to '{short_key(target)}', not a column of a "
                              f"{spec.what} (known: {', '.join(spec.names)})", source=f"column map {cmap.source}")
         if export not in names:

@@ -173,7 +173,7 @@ def read_history(path: str | Path, columns: ColumnMap | None = None, strict: boo
     seen: set[tuple] = set()
     cells = []
     for c in table.cells():
-        key = tuple(sorted((k, _norm(v)) for k, v in c.values.items()))
+        key = tuple(_norm(v) for v in c.values.values())  # every row has the same columns, in order
         if key in seen:
             summary.add("duplicate rows dropped")
             continue
