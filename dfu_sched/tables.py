@@ -439,12 +439,14 @@ class Cell:
         if isinstance(v, dt.date):
             return dt.datetime.combine(v, dt.time())
         s = str(v).strip()
-        for fmt in DATETIME_FORMATS:
+        mapped = self.date_formats.get(col)  # the column map's formats replace the defaults
+        for fmt in mapped or DATETIME_FORMATS:
             try:
                 return dt.datetime.strptime(s, fmt)
             except ValueError:
                 pass
-        d = parse_date(s)
+        d = None if mapped else parse_date(s)
         if d is None:
-            raise self.fail(col, "cannot read it as a date or date-time (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+            said = " or ".join(mapped[:3]) if mapped else "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+            raise self.fail(col, f"cannot read it as a date or date-time (use {said})")
         return dt.datetime.combine(d, dt.time())

@@ -331,7 +331,7 @@ _yaml_value = st.recursive(_yaml_leaf, lambda inner: st.one_of(
 _map_key = st.sampled_from(["columns", "dates", "values", "unknown_columns", "queue", "staff", "history", "x"])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(_yaml_value, st.dictionaries(_map_key, _yaml_value, max_size=4),
                       st.dictionaries(_map_key, st.dictionaries(_map_key, _yaml_value, max_size=3), max_size=3)))
 def test_fuzzed_map_shapes_load_or_fail_in_one_line(tmp_path, data):
@@ -374,3 +374,43 @@ def test_risk_reads_an_export_through_the_map_and_warns_once(tmp_path):
     assert r.exit_code == 0, r.output
     assert "2 device(s) scored" in r.output
     assert r.output.count("unknown column(s) ignored") == 1 and "SECRET" not in r.output
+
+
+def test_workbook_codes_and_map_date_times(tmp_path):
+    import openpyxl
+
+    from dfu_sched.tables import ColumnMap
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Case", "device_type", "date_submitted", "Priority", "deadline"])
+    ws.append(["SECRET-1", "SECRET-C", "phone", dt.date(2024, 5, 1), 1, "05/06/2024 14:30"])
+    ws.append(["SECRET-2", "SECRET-C", "phone", dt.date(2024, 5, 1), 4.0, "nonsense SECRET"])
+    wb.save(tmp_path / "q.xlsx")
+    cmap = ColumnMap("m.yaml", columns={"ref": "device_id", "case": "case_id", "priority": "tier"},
+                     dates={"deadline": ("%d/%m/%Y %H:%M",)}, values={"tier": {"1": "VH", "4": "L"}})
+    t = read_table(tmp_path / "q.xlsx", QUEUE_TABLE, cmap)
+    cells = list(t.cells())
+    assert [c.text("tier") for c in cells] == ["VH", "L"]  # a workbook's numbers are codes too
+    assert cells[0].date_as("date_submitted") == (dt.date(2024, 5, 1), "workbook date")
+    assert cells[0].datetime("deadline") == dt.datetime(2024, 6, 5, 14, 30)
+    with pytest.raises(InputError) as exc:
+        cells[1].datetime("deadline")
+    assert str(exc.value) == ("q.xlsx row 3, column 'deadline': cannot read it as a date or date-time "
+                              "(use %d/%m/%Y %H:%M)")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(_map_key, _yaml_value, max_size=3))
+def test_fuzzed_maps_through_the_cli_exit_0_or_one_line_exit_2(tmp_path, data):
+    import yaml
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+
+    (tmp_path / "fuzz.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    r = CliRunner().invoke(main, ["risk", "scenarios/examples/queue.csv", "--columns", str(tmp_path / "fuzz.yaml"),
+                                  "--week", "2024-06-03", "--json"])
+    assert r.exit_code in (0, 2), r.output
+    if r.exit_code == 2:
+        assert len(r.output.strip().splitlines()) == 1 and r.output.startswith("error: ")
