@@ -418,7 +418,7 @@ class Cell:
         if isinstance(v, dt.date):
             return v, WORKBOOK_DATE
         formats = self.date_formats.get(col)
-        found = parse_date_as(str(v).strip(), formats or DATE_FORMATS)
+        found = parse_date_as(str(v).strip(), tuple(formats) if formats else DATE_FORMATS)
         if found is None:
             said = " or ".join(formats[:3]) if formats else "YYYY-MM-DD or DD/MM/YYYY"
             raise self.fail(col, f"cannot read it as a date (use {said})")

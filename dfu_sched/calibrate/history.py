@@ -93,7 +93,9 @@ class HistoryDevice:
 class ReadSummary:
     """Every repair the reader made, counted (never silently dropped). ``counts`` keys are short
     phrases ("duplicate rows dropped", "blank tiers", "unknown device types", ...) so that the
-    terminal, the fit report and the app print the same summary."""
+    terminal, the fit report and the app print the same summary. ``ignored_columns`` holds the
+    header positions (as text, e.g. "12") of unknown columns ignored: positions, never names, since a
+    file without its header has case references there."""
 
     rows_read: int = 0
     devices: int = 0
