@@ -13,22 +13,30 @@ position in the header, but never the text that was found. Rows are numbered as 
 numbers them: the header is row 1.
 
 Extension: a :class:`Column` carries everything known about one column (today its name, whether it
-is required, and other header spellings that mean it); per-column date formats or value maps belong
-there too. ``TableSpec.unknown`` chooses between refusing an unknown column (the default: it may be
-a misspelt one, or a missing header) and ignoring unknown columns with one counted warning.
+is required, and other header spellings that mean it). ``TableSpec.unknown`` chooses between
+refusing an unknown column (the default: it may be a misspelt one, or a missing header) and
+ignoring unknown columns with one counted warning.
+
+A unit's own export has its own headers, date spellings and codes, so a column map
+(``dfu_sched.columnmap``, re-exported here) says what they mean. It is applied here, before the
+spec's header check and cell parsing, so every reader (queue, staff, history) gets it for free.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import difflib
+import functools
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from dfu_sched.columnmap import ColumnMap, load_column_map, short_key
 from dfu_sched.errors import InputError
+
+__all__ = ["Cell", "Column", "ColumnMap", "Row", "Table", "TableSpec", "load_column_map", "read_table"]
 
 #: The largest file a table may be (bytes): far above any weekly queue, small enough to read at once.
 MAX_TABLE_BYTES = 50 * 1024 * 1024
@@ -39,6 +47,8 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%Y/%m/%d")
 #: Date-time spellings accepted in a date-time cell before falling back to a date alone.
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S")
+#: How :meth:`Cell.date_as` says a date came from a workbook's own date cell, not from text.
+WORKBOOK_DATE = "workbook date"
 TRUE_WORDS = ("1", "1.0", "y", "yes", "true", "t", "x")
 FALSE_WORDS = ("0", "0.0", "n", "no", "false", "f")
 
@@ -88,6 +98,11 @@ class TableSpec:
     def is_extra(self, name: str) -> bool:
         return name in self.free_columns or any(name.startswith(p) for p in self.extra_prefixes)
 
+    @property
+    def section(self) -> str:
+        """The column-map section for this table: the first word of ``what`` ("staff list" -> staff)."""
+        return self.what.split()[0].lower() if self.what.strip() else ""
+
 
 @dataclass(frozen=True)
 class Row:
@@ -100,29 +115,45 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as read: the file's name (never its folder), normalised header, rows and warnings."""
+    """A table as read: the file's name (never its folder), normalised header, rows and warnings.
+
+    ``ignored`` holds the header positions of unknown columns that were dropped (positions, never
+    names: a file without its header has case references there); ``date_formats`` the column map's
+    date formats per column, handed to each :class:`Cell`.
+    """
 
     source: str
     header: list[str]
     rows: list[Row]
     warnings: list[str] = field(default_factory=list)
+    ignored: tuple[int, ...] = ()
+    date_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def cells(self) -> Iterator[Cell]:
         """Each row as a :class:`Cell` parser naming this file."""
         for r in self.rows:
-            yield Cell(self.source, r.number, r.values)
+            yield Cell(self.source, r.number, r.values, self.date_formats)
 
 
-def read_table(path: str | Path, spec: TableSpec) -> Table:
+def read_table(path: str | Path, spec: TableSpec, columns: ColumnMap | None = None) -> Table:
     """Read ``path`` (CSV by UTF-8 text, or the first sheet of a workbook) and check its header.
 
-    Raises :class:`InputError` for a missing, unreadable or too large file, no header, a row with
-    values past the header, and a header that does not fit ``spec`` (a repeated or unknown column,
-    a missing required one). A header with no rows is a valid, empty table.
+    With ``columns`` (a :class:`ColumnMap`, flat or with a section for ``spec``) export headers are
+    renamed before the check, value codes are mapped and the map's date formats are used; unknown
+    columns follow the map's ``unknown_columns``. Raises :class:`InputError` for a missing,
+    unreadable or too large file, no header, a row with values past the header, a header that does
+    not fit ``spec`` (a repeated or unknown column, a missing required one), and a map naming a
+    header the file lacks or a column the spec does not have. A header with no rows is a valid,
+    empty table.
     """
     path = Path(path)
+    cmap = columns.for_file(spec.section) if columns is not None else None
+    if cmap is not None:
+        spec = replace(spec, unknown=cmap.unknown_columns)
     header, raw_rows = _read_raw(path, spec)
     names = [normalise_header(h) for h in header]
+    if cmap is not None:
+        names = apply_column_names(names, cmap, spec)
     rows: list[Row] = []
     for i, values in enumerate(raw_rows, start=2):
         if all(is_blank(v) for v in values):
@@ -137,7 +168,41 @@ def read_table(path: str | Path, spec: TableSpec) -> Table:
         renamed = dict(zip(names, keep, strict=True))
         rows = [Row(r.number, {renamed[n]: v for n, v in r.values.items() if renamed[n] in wanted})
                 for r in rows]
-    return Table(path.name, keep, rows, warnings)
+    ignored = tuple(pos for pos, (n, k) in enumerate(zip(names, keep, strict=True), start=1) if n and not k)
+    if cmap is not None and cmap.values:
+        rows = [Row(r.number, map_values(r.values, cmap.values)) for r in rows]
+    return Table(path.name, keep, rows, warnings, ignored, dict(cmap.dates) if cmap is not None else {})
+
+
+def apply_column_names(names: list[str], cmap: ColumnMap, spec: TableSpec) -> list[str]:
+    """The header renamed by the map. A map entry for a header the file lacks, or onto a column the
+    spec does not have, is one line naming the map and the header (the map's own text)."""
+    known = set(spec.names)
+    for export, target in cmap.columns.items():
+        if target not in known and not spec.is_extra(target):
+            raise InputError(f"header '{short_key(export)}' is mapped to '{short_key(target)}', not a column of a "
+                             f"{spec.what} (known: {', '.join(spec.names)})", source=f"column map {cmap.source}")
+        if export not in names:
+            raise InputError(f"header '{short_key(export)}' is not in the {spec.what} file",
+                             source=f"column map {cmap.source}")
+    for col in list(cmap.dates) + list(cmap.values):
+        if col not in known:
+            raise InputError(f"'{short_key(col)}' is not a column of a {spec.what} (known: {', '.join(spec.names)})",
+                             source=f"column map {cmap.source}")
+    return [cmap.columns.get(n, n) for n in names]
+
+
+def map_values(values: dict[str, Any], maps: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+    """A row's cells with the map's value codes applied (compared trimmed, ignoring case)."""
+    out = dict(values)
+    for col, codes in maps.items():
+        v = out.get(col)
+        if v is None or is_blank(v):
+            continue
+        key = (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip().lower()
+        if key in codes:
+            out[col] = codes[key]
+    return out
 
 
 def normalise_header(value: Any) -> str:
@@ -245,9 +310,17 @@ def is_blank(v: Any) -> bool:
 
 def parse_date(s: str) -> dt.date | None:
     """A date in one of :data:`DATE_FORMATS`, or None."""
-    for fmt in DATE_FORMATS:
+    found = parse_date_as(s, DATE_FORMATS)
+    return None if found is None else found[0]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def parse_date_as(s: str, formats: tuple[str, ...]) -> tuple[dt.date, str] | None:
+    """The date and the first of ``formats`` that reads ``s``, or None. Cached: an export of five
+    years repeats a few thousand distinct dates, and strptime is the slow part of reading it."""
+    for fmt in formats:
         try:
-            return dt.datetime.strptime(s, fmt).date()
+            return dt.datetime.strptime(s, fmt).date(), fmt
         except ValueError:
             pass
     return None
@@ -262,8 +335,10 @@ def suggest(value: str, options: list[str]) -> str:
 class Cell:
     """Parsers of one row's cells that raise one-line errors naming file, row and column."""
 
-    def __init__(self, source: str, row: int, values: dict[str, Any]):
+    def __init__(self, source: str, row: int, values: dict[str, Any],
+                 date_formats: Mapping[str, tuple[str, ...]] | None = None):
         self.source, self.row, self.values = source, row, values
+        self.date_formats = date_formats or {}
 
     def fail(self, col: str, msg: str) -> InputError:
         return InputError(f"{self.source} row {self.row}, column '{col}': {msg}")
@@ -327,19 +402,27 @@ class Cell:
         raise self.fail(col, "cannot read it as yes/no (use yes/no, y/n, true/false or 1/0)")
 
     def date(self, col: str, required: bool = False) -> dt.date | None:
+        return self.date_as(col, required)[0]
+
+    def date_as(self, col: str, required: bool = False) -> tuple[dt.date | None, str | None]:
+        """The cell's date and how it was written: the strptime format that read it, or
+        :data:`WORKBOOK_DATE` for a workbook's own date cell; ``(None, None)`` when empty.
+        The column map's formats for ``col`` replace :data:`DATE_FORMATS` (tried in order)."""
         v = self.raw(col)
         if v is None:
             if required:
                 raise self.fail(col, "is empty")
-            return None
+            return None, None
         if isinstance(v, dt.datetime):
-            return v.date()
+            return v.date(), WORKBOOK_DATE
         if isinstance(v, dt.date):
-            return v
-        d = parse_date(str(v).strip())
-        if d is None:
-            raise self.fail(col, "cannot read it as a date (use YYYY-MM-DD or DD/MM/YYYY)")
-        return d
+            return v, WORKBOOK_DATE
+        formats = self.date_formats.get(col)
+        found = parse_date_as(str(v).strip(), tuple(formats) if formats else DATE_FORMATS)
+        if found is None:
+            said = " or ".join(formats[:3]) if formats else "YYYY-MM-DD or DD/MM/YYYY"
+            raise self.fail(col, f"cannot read it as a date (use {said})")
+        return found
 
     def required_date(self, col: str) -> dt.date:
         """The cell's date; an empty cell is an error."""
@@ -356,12 +439,14 @@ class Cell:
         if isinstance(v, dt.date):
             return dt.datetime.combine(v, dt.time())
         s = str(v).strip()
-        for fmt in DATETIME_FORMATS:
+        mapped = self.date_formats.get(col)  # the column map's formats replace the defaults
+        for fmt in mapped or DATETIME_FORMATS:
             try:
                 return dt.datetime.strptime(s, fmt)
             except ValueError:
                 pass
-        d = parse_date(s)
+        d = None if mapped else parse_date(s)
         if d is None:
-            raise self.fail(col, "cannot read it as a date or date-time (use YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+            said = " or ".join(mapped[:3]) if mapped else "YYYY-MM-DD or YYYY-MM-DD HH:MM"
+            raise self.fail(col, f"cannot read it as a date or date-time (use {said})")
         return dt.datetime.combine(d, dt.time())

@@ -37,7 +37,7 @@ PACKAGE = "dfu_sched"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 #: The shared ground floor: top-level modules every wing may use and that use no wing.
-GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables")
+GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables", "columnmap")
 
 #: The wings: sub-packages of ``dfu_sched``.
 WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "calibrate", "reports", "cli")

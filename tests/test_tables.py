@@ -189,3 +189,228 @@ def test_fuzz_the_reader_never_echoes_a_cell(tmp_path, header, rows, unknown):
     for r in t.rows:
         assert r.number >= 2 and set(r.values) <= {"a", "b", "c", "x_n"}
     assert all(SECRET.lower() not in w for w in t.warnings)
+
+
+# ---- the column map -----------------------------------------------------------------------------
+
+MAP_EXAMPLE = """\
+columns:                 # export header -> dfu_sched column
+  Exhibit Ref: device_id
+  Case Number: case_id
+  Item Type: device_type
+  Received: date_submitted
+dates:                   # per dfu_sched column: strptime formats tried in order
+  date_submitted: ["%d/%m/%Y", "%Y-%m-%d"]
+values:                  # per dfu_sched column: export value -> dfu_sched value
+  device_type: {Mobile Phone: phone, Laptop: computer, Desktop: computer}
+  tier: {P1: VH, P2: H, P3: M, P4: L}
+unknown_columns: ignore  # or 'error' (strict: today's behaviour)
+"""
+EXPORT = ("Exhibit Ref,Case Number,Item Type,Received,Tier,Officer In Case,Store Location,Risk_Factors\n"
+          "EX-1,NY/2024/1,  mobile phone ,31/05/2024,p1,PC SECRET-NAME,Shelf 9,\n"
+          "EX-2,NY/2024/1,Desktop,2024-05-30,P4,PC SECRET-NAME,Shelf 9,\n")
+
+
+def column_map(tmp_path, text: str = MAP_EXAMPLE, name: str = "map.yaml"):
+    from dfu_sched.tables import load_column_map
+
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return load_column_map(p)
+
+
+def test_the_readme_example_map_renames_maps_values_and_reads_dates(tmp_path):
+    cmap = column_map(tmp_path)
+    assert cmap.columns["exhibit ref"] == "device_id" and cmap.unknown_columns == "ignore"
+    t = read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, cmap)
+    assert t.header[:5] == ["device_id", "case_id", "device_type", "date_submitted", "tier"]
+    assert [r.values["device_type"] for r in t.rows] == ["phone", "computer"]  # trimmed, any case
+    assert [r.values["tier"] for r in t.rows] == ["VH", "L"]
+    cells = list(t.cells())
+    assert cells[0].date_as("date_submitted") == (dt.date(2024, 5, 31), "%d/%m/%Y")
+    assert cells[1].date_as("date_submitted") == (dt.date(2024, 5, 30), "%Y-%m-%d")
+    # the two unknown columns: one counted warning, positions only, never their text
+    assert t.ignored == (6, 7)
+    assert t.warnings == ["queue.csv: 2 unknown column(s) ignored (header position(s) 6, 7)"]
+    assert all(v not in repr(t.rows) for v in ("SECRET", "Shelf"))
+
+
+def test_the_map_feeds_read_queue_and_an_unmapped_value_is_refused_without_echo(tmp_path):
+    cmap = column_map(tmp_path)
+    said: list[str] = []
+    rows = read_queue(write(tmp_path, EXPORT, "queue.csv"), TIERS, TYPES, load_risk_model(), WEEK,
+                      columns=cmap, warnings=said)
+    assert [(q.device_type, q.tier, q.date_submitted) for q in rows] == [
+        ("phone", "VH", dt.date(2024, 5, 31)), ("computer", "L", dt.date(2024, 5, 30))]
+    assert said == ["queue.csv: 2 unknown column(s) ignored (header position(s) 6, 7)"]
+    bad = EXPORT.replace("Desktop", "Tablet-XYZ")
+    with pytest.raises(InputError) as exc:
+        read_queue(write(tmp_path, bad, "queue.csv"), TIERS, TYPES, load_risk_model(), WEEK, columns=cmap)
+    assert "queue.csv row 3, column 'device_type': not a device type" in str(exc.value)
+    assert "XYZ" not in str(exc.value)
+
+
+def test_a_date_outside_the_map_formats_is_refused_naming_the_formats(tmp_path):
+    cmap = column_map(tmp_path, MAP_EXAMPLE.replace('["%d/%m/%Y", "%Y-%m-%d"]', '"%d/%m/%Y"'))
+    t = read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, cmap)
+    cells = list(t.cells())
+    assert cells[0].date("date_submitted") == dt.date(2024, 5, 31)
+    with pytest.raises(InputError) as exc:
+        cells[1].date("date_submitted")
+    assert str(exc.value) == ("queue.csv row 3, column 'date_submitted': cannot read it as a date "
+                              "(use %d/%m/%Y)")
+
+
+def test_unknown_columns_error_keeps_the_strict_refusal(tmp_path):
+    cmap = column_map(tmp_path, MAP_EXAMPLE.replace("unknown_columns: ignore", "unknown_columns: error"))
+    with pytest.raises(InputError) as exc:
+        read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, cmap)
+    assert "queue.csv: column 6 of the header is not a known column" in str(exc.value)
+    assert "officer" not in str(exc.value).lower()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (("Received: date_submitted", "Received: date_submitted\n  Seized By: notes"),
+     "column map map.yaml: header 'seized by' is not in the queue file"),
+    (("Item Type: device_type", "Item Type: kind"),
+     "column map map.yaml: header 'item type' is mapped to 'kind', not a column of a queue (known: device_id"),
+    (("  tier: {P1", "  grade: {P1"), "column map map.yaml: 'grade' is not a column of a queue"),
+])
+def test_a_map_that_does_not_fit_the_file_is_one_line_naming_map_and_header(tmp_path, edit, message):
+    cmap = column_map(tmp_path, MAP_EXAMPLE.replace(*edit))
+    with pytest.raises(InputError) as exc:
+        read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, cmap)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert "NY/2024" not in str(exc.value) and "SECRET" not in str(exc.value)
+
+
+def test_sections_apply_per_file_and_a_flat_map_is_for_the_queue_only(tmp_path):
+    staff_text = "Examiner,Skills,Weekly Hours,Line Manager\nE1,mobile,37.5,Someone\n"
+    sectioned = column_map(tmp_path, "queue:\n" + "".join("  " + line + "\n" for line in MAP_EXAMPLE.splitlines())
+                           + "staff:\n  columns: {Examiner: examiner_id, Skills: skills, Weekly Hours: hours}\n")
+    assert set(sectioned.sections) == {"queue", "staff"}
+    rows = read_queue(write(tmp_path, EXPORT, "queue.csv"), TIERS, TYPES, load_risk_model(), WEEK,
+                      columns=sectioned)
+    assert len(rows) == 2
+    said: list[str] = []
+    staff_rows = read_staff(write(tmp_path, staff_text, "staff.csv"), ["mobile", "computer"],
+                            columns=sectioned, warnings=said)
+    assert [(s.examiner_id, s.hours) for s in staff_rows] == [("E1", 37.5)]
+    assert said == ["staff.csv: 1 unknown column(s) ignored (header position(s) 4)"]
+    flat = column_map(tmp_path)
+    assert flat.for_file("staff", flat_ok=False) is None and flat.for_file("queue") is flat
+    with pytest.raises(InputError, match="staff.csv: column 1 of the header is not a known column"):
+        read_staff(write(tmp_path, staff_text, "staff.csv"), ["mobile"], columns=flat)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("columns: [a, b]\n", "map.yaml: key 'columns': must be a mapping"),
+    ("columns: {A: {b: c}}\n", "map.yaml: key 'columns.A': must map one text to one text"),
+    ("columns: {A: x, ' a ': y}\n", "map.yaml: key 'columns. a ': given twice"),
+    ("dates: {date_submitted: 7}\n", "map.yaml: key 'dates.date_submitted': must be a list of strptime formats"),
+    ("dates: {date_submitted: ['%Q']}\n", "map.yaml: key 'dates.date_submitted': a format cannot be read back"),
+    ("values: {tier: P1}\n", "map.yaml: key 'values.tier': must be a mapping"),
+    ("unknown_columns: maybe\n", "map.yaml: key 'unknown_columns': must be 'ignore' or 'error'"),
+    ("colums: {A: b}\n", "map.yaml: key 'colums': not a column-map key"),
+    ("queue: {}\ncolumns: {A: b}\n", "map.yaml: key 'columns': a map with sections holds only"),
+    ("queue: [1]\n", "map.yaml: key 'queue': must be a mapping"),
+    ("- a\n", "a column map must be a mapping"),
+    ("columns: {A: b\n", "YAML syntax error"),
+])
+def test_bad_maps_are_one_line_naming_the_key(tmp_path, text, message):
+    with pytest.raises(InputError) as exc:
+        column_map(tmp_path, text)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+_yaml_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                       st.text(max_size=8))
+_yaml_value = st.recursive(_yaml_leaf, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=3)),
+    max_leaves=12)
+_map_key = st.sampled_from(["columns", "dates", "values", "unknown_columns", "queue", "staff", "history", "x"])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(_yaml_value, st.dictionaries(_map_key, _yaml_value, max_size=4),
+                      st.dictionaries(_map_key, st.dictionaries(_map_key, _yaml_value, max_size=3), max_size=3)))
+def test_fuzzed_map_shapes_load_or_fail_in_one_line(tmp_path, data):
+    import yaml
+
+    from dfu_sched.tables import ColumnMap
+
+    try:
+        cmap = column_map(tmp_path, yaml.safe_dump(data), "fuzz.yaml")
+    except InputError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(("fuzz.yaml", str(tmp_path)))
+    else:
+        assert isinstance(cmap, ColumnMap)
+
+
+def test_a_bad_map_through_the_cli_is_one_line_exit_2_and_no_output(tmp_path):
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+
+    bad = tmp_path / "map.yaml"
+    bad.write_text("columns: {Exhibit Ref: [device_id]}\n", encoding="utf-8")
+    out = tmp_path / "scores.csv"
+    r = CliRunner().invoke(main, ["risk", "scenarios/examples/queue.csv", "--columns", str(bad),
+                                  "--week", "2024-06-03", "--out", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and "map.yaml: key 'columns.Exhibit Ref': must map one text to one text" in lines[0]
+
+
+def test_risk_reads_an_export_through_the_map_and_warns_once(tmp_path):
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+
+    (tmp_path / "map.yaml").write_text(MAP_EXAMPLE, encoding="utf-8")
+    write(tmp_path, EXPORT.replace("Store Location,Risk_Factors", "Store Location,risk_factors"), "queue.csv")
+    r = CliRunner().invoke(main, ["risk", str(tmp_path / "queue.csv"), "--columns", str(tmp_path / "map.yaml"),
+                                  "--week", "2024-06-03"])
+    assert r.exit_code == 0, r.output
+    assert "2 device(s) scored" in r.output
+    assert r.output.count("unknown column(s) ignored") == 1 and "SECRET" not in r.output
+
+
+def test_workbook_codes_and_map_date_times(tmp_path):
+    import openpyxl
+
+    from dfu_sched.tables import ColumnMap
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Case", "device_type", "date_submitted", "Priority", "deadline"])
+    ws.append(["SECRET-1", "SECRET-C", "phone", dt.date(2024, 5, 1), 1, "05/06/2024 14:30"])
+    ws.append(["SECRET-2", "SECRET-C", "phone", dt.date(2024, 5, 1), 4.0, "nonsense SECRET"])
+    wb.save(tmp_path / "q.xlsx")
+    cmap = ColumnMap("m.yaml", columns={"ref": "device_id", "case": "case_id", "priority": "tier"},
+                     dates={"deadline": ("%d/%m/%Y %H:%M",)}, values={"tier": {"1": "VH", "4": "L"}})
+    t = read_table(tmp_path / "q.xlsx", QUEUE_TABLE, cmap)
+    cells = list(t.cells())
+    assert [c.text("tier") for c in cells] == ["VH", "L"]  # a workbook's numbers are codes too
+    assert cells[0].date_as("date_submitted") == (dt.date(2024, 5, 1), "workbook date")
+    assert cells[0].datetime("deadline") == dt.datetime(2024, 6, 5, 14, 30)
+    with pytest.raises(InputError) as exc:
+        cells[1].datetime("deadline")
+    assert str(exc.value) == ("q.xlsx row 3, column 'deadline': cannot read it as a date or date-time "
+                              "(use %d/%m/%Y %H:%M)")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(_map_key, _yaml_value, max_size=3))
+def test_fuzzed_maps_through_the_cli_exit_0_or_one_line_exit_2(tmp_path, data):
+    import yaml
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+
+    (tmp_path / "fuzz.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    r = CliRunner().invoke(main, ["risk", "scenarios/examples/queue.csv", "--columns", str(tmp_path / "fuzz.yaml"),
+                                  "--week", "2024-06-03", "--json"])
+    assert r.exit_code in (0, 2), r.output
+    if r.exit_code == 2:
+        assert len(r.output.strip().splitlines()) == 1 and r.output.startswith("error: ")

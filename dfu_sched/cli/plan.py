@@ -97,12 +97,30 @@ common_options = [
     click.option("--now", "now", metavar="TIME",
                  help="Without --week: plan from the next working time after TIME ('YYYY-MM-DD HH:MM') "
                       "[default: the computer's clock]."),
+    click.option("--columns", "columns_path", type=click.Path(dir_okay=False), metavar="MAP",
+                 help="Column map (YAML) for a unit's own export: header names, date formats, value codes; "
+                      "'queue:'/'staff:' sections, or flat for the queue alone. Unknown columns are then "
+                      "ignored (counted) unless the map says 'unknown_columns: error'."),
     click.option("--out", "outs", multiple=True, metavar="FILE",
                  help="Write .csv, .xlsx, .html or .json (repeatable)."),
     click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout instead of text."),
     click.option("--pseudonymise", is_flag=True, help="Replace device and case references by keyed hashes."),
     click.option("--salt", help="Key for --pseudonymise (same salt, same pseudonyms) [default: per-run secret]."),
 ]
+
+
+def _column_map(path: str | None):
+    """``--columns MAP`` -> a ColumnMap (None when not given)."""
+    if path is None:
+        return None
+    from dfu_sched.tables import load_column_map
+
+    return load_column_map(path)
+
+
+def _say_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 def _apply(options):
@@ -117,7 +135,7 @@ def _apply(options):
 @click.argument("queue", type=click.Path(dir_okay=False))
 @_apply(common_options)
 @handles_input_errors
-def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise, salt):
+def risk(queue, scenario_path, risk_path, week, now, columns_path, outs, as_json, pseudonymise, salt):
     """Score a QUEUE (CSV/XLSX) with the risk model: score, tier and contributing factors.
 
     A tier given in the file wins; if the factors point to another tier the row is flagged.
@@ -126,12 +144,15 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
     from dfu_sched.plan.masking import RefMasker
     from dfu_sched.plan.risk import load_risk_model
 
-    outputs = _outputs([queue, scenario_path, risk_path], outs, RISK_SUFFIXES)
+    outputs = _outputs([queue, scenario_path, risk_path, columns_path], outs, RISK_SUFFIXES)
     outputs.check()
     tiers, types, _ = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
+    cmap = _column_map(columns_path)
     start = _plan_start(week, now)
-    rows = read_queue(queue, tiers, types, model, start.day)
+    said: list[str] = []
+    rows = read_queue(queue, tiers, types, model, start.day, columns=cmap, warnings=said)
+    _say_warnings(said)
     pseudo = (RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows])
               if pseudonymise else None)
     ref = (lambda p, r: pseudo(p, r)) if pseudo else (lambda p, r: r)
@@ -188,7 +209,7 @@ def risk(queue, scenario_path, risk_path, week, now, outs, as_json, pseudonymise
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write the report's chart as PNG and SVG into this folder.")
 @handles_input_errors
-def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, pseudonymise, salt,
+def plan(queue, staff_path, scenario_path, risk_path, week, now, columns_path, outs, as_json, pseudonymise, salt,
          time_limit, search_budget, lookahead, aging_days, seed, scip, report_file, figures_dir):
     """Plan this week: a ranked list per examiner, highest child-safeguarding risk first.
 
@@ -204,15 +225,19 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     from dfu_sched.plan.masking import RefMasker
     from dfu_sched.plan.risk import load_risk_model
 
-    outputs = _outputs([queue, staff_path, scenario_path, risk_path], outs, OUT_SUFFIXES, report_file, figures_dir)
+    outputs = _outputs([queue, staff_path, scenario_path, risk_path, columns_path], outs, OUT_SUFFIXES,
+                       report_file, figures_dir)
     outputs.check()
     cfg = PlanConfig(aging_days=_aging(aging_days), scip=scip)
     tiers, types, skills = _load_specs(scenario_path)
     model = load_risk_model(risk_path)
+    cmap = _column_map(columns_path)
     _plan_start(week, now)  # a bad --week/--now is reported before the files are read
-    staff = read_staff(staff_path, skills)
+    said: list[str] = []
+    staff = read_staff(staff_path, skills, columns=cmap, warnings=said)
     start = _plan_start(week, now, staff)
-    rows = read_queue(queue, tiers, types, model, start.day)
+    rows = read_queue(queue, tiers, types, model, start.day, columns=cmap, warnings=said)
+    _say_warnings(said)
     devices, examiners = to_plan_inputs(rows, staff, tiers, types, start)
     result = plan_week(devices, examiners, week_hours=168.0, time_limit_s=time_limit, seed=seed,
                        mode="full", lookahead_weeks=lookahead, config=cfg, search_budget=search_budget)
@@ -221,6 +246,10 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, outs, as_json, 
     report = build_report(result, rows, devices, staff, tiers, model, start, pseudo, cfg, examiners)
     options = {"time_limit_s": time_limit, "lookahead": lookahead, "aging_days": aging_days, "seed": seed,
                "scip": bool(scip), "search_budget": search_budget}
+    if columns_path is not None:  # recorded only when used, so plans without a map are unchanged
+        from dfu_sched.privacy import FILE_PLACEHOLDER
+
+        options["columns"] = FILE_PLACEHOLDER if pseudonymise else Path(columns_path).name
     doc = _plan_document(report, start, pseudo, [queue, staff_path, scenario_path, risk_path], options)
     _write_plan_outputs(outputs, outs, doc, report, start, report_file, figures_dir, pseudonymise, salt)
     if as_json:

@@ -9,6 +9,10 @@ Messages describe the problem and never repeat a cell's value: a row shifted by 
 puts a case reference under ``device_type``, and a queue exported without its header makes its
 first device the header. So a message may list the *allowed* values, name known columns, and
 give a column's position in the header, but never the text that was found.
+
+A unit's own export is read through a column map (``columns=``, see ``dfu_sched.columnmap``): its
+``queue:`` and ``staff:`` sections, or a flat map for the queue alone. With a map, unknown columns
+are ignored (one counted warning, appended to ``warnings``) unless the map says ``error``.
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from dfu_sched.calendar import WEEKDAYS, WORKING_DAYS
 from dfu_sched.errors import InputError
 from dfu_sched.plan.risk import RiskModel, RiskResult, assess
-from dfu_sched.tables import Cell, TableSpec, read_table, suggest
+from dfu_sched.tables import Cell, ColumnMap, TableSpec, read_table, suggest
 
 QUEUE_REQUIRED = ["device_id", "case_id", "device_type", "date_submitted"]
 #: The most hours one device may be estimated at (a year of one examiner's full-time work); the
@@ -123,10 +127,16 @@ def parse_factors(cell: Cell, col: str, model: RiskModel) -> dict[str, float] | 
 
 
 def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, TypeSpec],
-               model: RiskModel, week_start: dt.date) -> list[QueueRow]:
-    """Validate a queue file against the scenario's tiers and device types and the risk model."""
+               model: RiskModel, week_start: dt.date, columns: ColumnMap | None = None,
+               warnings: list[str] | None = None) -> list[QueueRow]:
+    """Validate a queue file against the scenario's tiers and device types and the risk model.
+
+    ``columns``: a column map (its ``queue:`` section, or the whole map if flat); the table's
+    warnings (unknown columns ignored, counted) are appended to ``warnings`` when given."""
     path = Path(path)
-    table = read_table(path, QUEUE_TABLE)
+    table = read_table(path, QUEUE_TABLE, columns)
+    if warnings is not None:
+        warnings.extend(table.warnings)
     names = table.header
     if "tier" not in names and "risk_factors" not in names:
         raise InputError("needs a 'tier' column, a 'risk_factors' column, or both", source=path.name)
@@ -176,10 +186,15 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
 
 # ---------------------------------------------------------------- staff
 
-def read_staff(path: str | Path, skills: list[str]) -> list[StaffRow]:
-    """Examiners this week: skills must be scenario skills; at least one examiner is required."""
+def read_staff(path: str | Path, skills: list[str], columns: ColumnMap | None = None,
+               warnings: list[str] | None = None) -> list[StaffRow]:
+    """Examiners this week: skills must be scenario skills; at least one examiner is required.
+
+    ``columns``: a column map; only its ``staff:`` section applies (a flat map is for the queue)."""
     path = Path(path)
-    table = read_table(path, STAFF_TABLE)
+    table = read_table(path, STAFF_TABLE, columns.for_file("staff", flat_ok=False) if columns else None)
+    if warnings is not None:
+        warnings.extend(table.warnings)
     out: list[StaffRow] = []
     seen: dict[str, int] = {}
     for c in table.cells():

@@ -121,3 +121,54 @@ def test_staff_windows_spread_hours_over_days_worked(tmp_path):
     w = staff_windows(rows[0])
     assert len(w) == 4 and w[0] == (8.0, 15.5) and w[3] == (72 + 8.0, 72 + 15.5)
     assert staff_windows(rows[1]) == []
+
+
+# ---- a unit's own export, through a column map ---------------------------------------------------
+
+EXPORT_NAMES = {"device_id": "Exhibit Ref", "case_id": "Case Number", "device_type": "Item Type",
+                "date_submitted": "Received", "examiner_id": "Staff No", "hours": "Weekly Hours"}
+TYPE_CODES = {"phone": "Mobile Phone", "computer": "Desktop", "storage": "USB Stick"}
+MAP = """\
+queue:
+  columns: {Exhibit Ref: device_id, Case Number: case_id, Item Type: device_type, Received: date_submitted}
+  dates: {date_submitted: ["%d/%m/%Y"]}
+  values: {device_type: {Mobile Phone: phone, Desktop: computer, USB Stick: storage}}
+staff:
+  columns: {Staff No: examiner_id, Weekly Hours: hours}
+"""
+
+
+def _as_export(src: Path, dst: Path, extra: bool) -> None:
+    """The example file as a case system would export it: its headers, UK dates, type names, and
+    (``extra``) a column the tool does not know."""
+    import csv
+
+    with open(src, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    names = [EXPORT_NAMES.get(k, k) for k in rows[0]] + (["Officer In Case"] if extra else [])
+    with open(dst, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for r in rows:
+            if "date_submitted" in r:
+                r["date_submitted"] = dt.date.fromisoformat(r["date_submitted"]).strftime("%d/%m/%Y")
+                r["device_type"] = TYPE_CODES[r["device_type"]]
+            w.writerow(list(r.values()) + (["PC Someone"] if extra else []))
+
+
+def test_an_export_through_a_sectioned_map_reads_as_the_example(tmp_path):
+    from dfu_sched.tables import load_column_map
+
+    (tmp_path / "map.yaml").write_text(MAP, encoding="utf-8")
+    cmap = load_column_map(tmp_path / "map.yaml")
+    _as_export(EXAMPLES / "queue.csv", tmp_path / "queue.csv", extra=True)
+    _as_export(EXAMPLES / "staff.csv", tmp_path / "staff.csv", extra=False)
+    said: list[str] = []
+    got = read_queue(tmp_path / "queue.csv", TIERS, TYPES, load_risk_model(), WEEK, columns=cmap, warnings=said)
+    want = read_queue(EXAMPLES / "queue.csv", TIERS, TYPES, load_risk_model(), WEEK)
+    assert [q.model_dump() for q in got] == [q.model_dump() for q in want]
+    assert len(said) == 1 and "1 unknown column(s) ignored" in said[0]
+    assert read_staff(tmp_path / "staff.csv", SKILLS, columns=cmap) == read_staff(EXAMPLES / "staff.csv", SKILLS)
+    # without the map the export is refused as before (a misspelt or missing header)
+    with pytest.raises(InputError, match="queue.csv: column 1 of the header is not a known column"):
+        read_queue(tmp_path / "queue.csv", TIERS, TYPES, load_risk_model(), WEEK)
