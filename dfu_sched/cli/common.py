@@ -202,6 +202,9 @@ class QueueArgs:
             return sc, None
         from dfu_sched.plan.backlog import queue_start, read_queue_for, scenario_with_queue
 
-        rows = read_queue_for(sc, self.queue, self.as_of, self.risk_model, self.columns)
+        warnings: list[str] = []
+        rows = read_queue_for(sc, self.queue, self.as_of, self.risk_model, self.columns, warnings)
+        for w in warnings:
+            click.echo(f"warning: {w}", err=True)
         started = scenario_with_queue(sc, rows, self.as_of, self.stage)
         return started, queue_start(self.queue, started, pseudonymise)

@@ -18,13 +18,12 @@ line and a notebook call the same functions::
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dfu_sched import tables
+from dfu_sched.columnmap import load_column_map
 from dfu_sched.errors import InputError
 from dfu_sched.plan.files import QueueRow, read_queue, specs_from_scenario
 from dfu_sched.plan.risk import load_risk_model
@@ -93,24 +92,17 @@ def scenario_with_queue(sc: Scenario, queue_rows: Iterable[QueueRow], as_of: dt.
 
 
 def read_queue_for(sc: Scenario, path: str | Path, as_of: dt.date | None = None,
-                   risk_model: str | Path | None = None, columns: str | Path | None = None) -> list[QueueRow]:
+                   risk_model: str | Path | None = None, columns: str | Path | None = None,
+                   warnings: list[str] | None = None) -> list[QueueRow]:
     """Read a queue file against ``sc``'s tiers and device types (and the risk model, for rows that
-    give factors instead of a tier), as ``plan`` does; no device may be submitted after ``as_of``."""
+    give factors instead of a tier), as ``plan`` does; no device may be submitted after ``as_of``.
+    ``columns``: a column map file (its ``queue:`` section, or the whole map if flat); the reader's
+    warnings (unknown columns ignored, counted) are appended to ``warnings`` when given."""
     tiers, types = specs_from_scenario(sc)
     model = load_risk_model(risk_model)
     day = sc.calendar.start_date if as_of is None else as_of
-    if columns is None:
-        return read_queue(path, tiers, types, model, day)
-    return read_queue(path, tiers, types, model, day, **_columns_argument(columns))
-
-
-def _columns_argument(columns: str | Path) -> dict[str, Any]:
-    """``columns=`` for ``read_queue``: the column map arrives with issue 11's ``tables.ColumnMap``;
-    until both it and ``read_queue(columns=)`` exist, ``--columns`` is refused in one line."""
-    loader = getattr(tables, "load_column_map", None)
-    if loader is None or "columns" not in inspect.signature(read_queue).parameters:
-        raise InputError("--columns: column maps for queue files are not available in this version")
-    return {"columns": loader(columns)}
+    cmap = None if columns is None else load_column_map(columns)
+    return read_queue(path, tiers, types, model, day, columns=cmap, warnings=warnings)
 
 
 def queue_start(path: str | Path, sc: Scenario, pseudonymise: bool = False) -> QueueStart:

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from dfu_sched import tables
 from dfu_sched.calendar import STAGES
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
@@ -214,11 +213,29 @@ def test_invest_with_queue(tiny) -> None:
     assert "backlog: 36 devices from queue file queue.csv" in r.stderr  # stdout is the JSON
 
 
-@pytest.mark.skipif(hasattr(tables, "load_column_map"), reason="the column map exists: --columns is passed through")
-def test_columns_without_the_column_map_is_refused_in_one_line(short, tmp_path) -> None:
+def test_an_export_with_its_own_headers_starts_the_same_run_through_a_column_map(short, tmp_path) -> None:
+    """--columns: the example queue with a case system's headers and type names, read through a map,
+    gives the same initial backlog as the example file itself; the extra column is counted, not named."""
+    import csv
+
+    rows = list(csv.DictReader(QUEUE.open(encoding="utf-8")))
+    rename = {"device_id": "Exhibit Ref", "case_id": "Case Number", "device_type": "Item Type"}
+    export = tmp_path / "export.csv"
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([rename.get(k, k) for k in rows[0]] + ["Officer"])
+        for r in rows:
+            w.writerow([("Mobile Phone" if v == "phone" else v) if k == "device_type" else v for k, v in r.items()]
+                       + ["PC 123"])
     cmap = tmp_path / "map.yaml"
-    cmap.write_text("Exhibit Ref: device_id\n", encoding="utf-8")
-    out = tmp_path / "never"
-    r = _run("simulate", short, "--queue", QUEUE, "--columns", cmap, "--as-of", "2024-06-03", "--out", out, "-q")
-    assert r.exit_code == 2 and r.stderr.strip().count("\n") == 0 and "--columns" in r.stderr, r.output
-    assert not out.exists()
+    cmap.write_text("columns:\n  Exhibit Ref: device_id\n  Case Number: case_id\n  Item Type: device_type\n"
+                    "values:\n  device_type: {Mobile Phone: phone}\n", encoding="utf-8")
+    plain = _run("simulate", short, "--queue", QUEUE, "--as-of", "2024-06-03", "-n", "2", "--seed", "1",
+                 "--workers", "1", "--json")
+    mapped = _run("simulate", short, "--queue", export, "--columns", cmap, "--as-of", "2024-06-03", "-n", "2",
+                  "--seed", "1", "--workers", "1", "--json")
+    assert plain.exit_code == 0 and mapped.exit_code == 0, mapped.output
+    a, b = json.loads(plain.stdout), json.loads(mapped.stdout)
+    assert a["inputs"]["queue_devices"] == b["inputs"]["queue_devices"] == len(rows)
+    assert a["overall"] == b["overall"]  # the same devices: the same run
+    assert "1 unknown column(s) ignored" in mapped.stderr and "Officer" not in mapped.stderr and "PC 123" not in mapped.stderr
