@@ -237,8 +237,11 @@ def case_tiers(devices: Sequence[HistoryDevice], tiers: Sequence[str]) -> dict[s
     return best
 
 
+Mixes = tuple[dict[str, Share], dict[str, dict[str, Share]]]
+
+
 def device_mix_by_tier(devices: Sequence[HistoryDevice], tier_of_case: dict[str, str | None],
-                       tiers: Sequence[str], types: Sequence[str]) -> tuple[dict[str, Share], dict[str, dict[str, Share]]]:
+                       tiers: Sequence[str], types: Sequence[str]) -> Mixes:
     """Device-type shares overall and within each case tier (devices of known types only)."""
     overall: Counter[str] = Counter()
     by_tier: dict[str, Counter[str]] = defaultdict(Counter)

@@ -140,11 +140,11 @@ def _examiners(fit: FitResult, base: Scenario) -> list[dict]:
         covered.update(skills)
         out.append(d)
     names = {d["name"].value for d in out}
-    for g in dump:  # skills no recent examiner has: the base's group, so every device type is served
-        if not set(g["skills"]) <= covered and g["name"] not in names:
-            out.append(noted(g, DEFAULT + "; no examiner with these skills in the latest quarter"))
-            covered.update(g["skills"])
-            fit.warnings.append(f"examiners: skills {', '.join(g['skills'])} not seen lately: base group kept")
+    for kept in dump:  # skills no recent examiner has: the base's group, so every device type is served
+        if not set(kept["skills"]) <= covered and kept["name"] not in names:
+            out.append(noted(kept, DEFAULT + "; no examiner with these skills in the latest quarter"))
+            covered.update(kept["skills"])
+            fit.warnings.append(f"examiners: skills {', '.join(kept['skills'])} not seen lately: base group kept")
     return out
 
 

@@ -62,7 +62,8 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> 
             n_booked += 1
     quarters = sorted(by_quarter)
     latest = quarters[-1]
-    if len(quarters) > 1 and _partial(latest, max(d.exam_end or d.exam_start for d in worked)):  # type: ignore[type-var]
+    last_day = max(d.exam_end or d.exam_start or d.submitted for d in worked)
+    if len(quarters) > 1 and _partial(latest, last_day):
         latest = quarters[-2]
     in_latest = {e for s in by_quarter[latest].values() for e in s}
     groups: dict[tuple[str, ...], int] = defaultdict(int)

@@ -90,7 +90,8 @@ def fit(history: Path, columns, start, end, as_of, base_path, out_file, report_f
         if report_file is not None or figures_dir is not None:
             from dfu_sched.reports.fit_html import render_fit
 
-            said += write_report(render_fit(doc, pseudonymise=pseudonymise, scenario_yaml=result.yaml_text), report_file, figures_dir, stage)
+            page = render_fit(doc, pseudonymise=pseudonymise, scenario_yaml=result.yaml_text)
+            said += write_report(page, report_file, figures_dir, stage)
     tell(said, quiet)
     click.echo(json.dumps(doc, indent=1) if as_json else "\n".join(result.lines()))
 

@@ -27,9 +27,9 @@ from dfu_sched.reports.page import table as html_table
 from dfu_sched.reports.run_files import anything, obj, text
 
 #: What a fit's JSON must have before the page is drawn (the page guards the rest).
-FIT = obj({key: anything for key in ("arrivals", "devices_per_case", "tier_mix", "device_mix", "hours",
-                                     "hours_inference", "read_summary", "left_out", "warnings")} | {"kind": text},
-          rest=anything)
+_FIT_KEYS = ("arrivals", "devices_per_case", "tier_mix", "device_mix", "hours", "hours_inference", "read_summary",
+             "left_out", "warnings")
+FIT = obj({"kind": text, **dict.fromkeys(_FIT_KEYS, anything)}, rest=anything)
 
 
 def _pct(s: dict) -> str:
@@ -98,7 +98,8 @@ def _inference_note(doc: dict) -> str:
     if chk:
         text += (f" On {chk['devices']:,} devices with both, inferred/booked is {chk['median_ratio']:.2f} at the "
                  f"median (10-90%: {chk['p10_ratio']:.2f} to {chk['p90_ratio']:.2f}).")
-    return f'<p class="note">{escape(text)} KS p-values are optimistic: the parameters were fitted to the same data.</p>'
+    text += " KS p-values are optimistic: the parameters were fitted to the same data."
+    return f'<p class="note">{escape(text)}</p>'
 
 
 def _staff(doc: dict) -> str:

@@ -66,7 +66,8 @@ def synthetic_history(truth: Truth = Truth(), seed: int = 7) -> History:
                 exam_end = start + dt.timedelta(days=int(rng.integers(0, 10)))
                 examiner = f"examiner-ref-{skill[dtype]}-{rng.integers(truth.examiners[skill[dtype]])}"
                 devices.append(HistoryDevice(
-                    row=len(devices) + 2, device_id=f"dev-ref-{len(devices)}", case_id=f"case-ref-{case_no}", device_type=dtype,
+                    row=len(devices) + 2, device_id=f"dev-ref-{len(devices)}", case_id=f"case-ref-{case_no}",
+                    device_type=dtype,
                     submitted=day, status="waiting" if waiting else "completed", tier=None if blank else tier,
                     exam_start=None if waiting else start, exam_end=None if waiting else exam_end,
                     examiner_id=None if waiting else examiner, exam_hours=None if waiting else round(h, 2),

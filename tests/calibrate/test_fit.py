@@ -94,7 +94,8 @@ def test_the_scenario_loads_and_every_number_carries_a_source_comment(fitted, tm
     assert not bad, bad[:5]
     fitted_paths = {a.path for a in items if a.status == SOURCED}
     for key in ("arrivals.cases_per_week", "arrivals.annual_growth", "arrivals.tier_mix.VH",
-                "device_types.phone.service_hours.examination.mean", "examiners[mobile].count", "policy.expedite_share"):
+                "device_types.phone.service_hours.examination.mean", "examiners[mobile].count",
+                "policy.expedite_share"):
         assert key in fitted_paths, key
     assert "fitted from" in next(a.note for a in items if a.path == "arrivals.cases_per_week")
     assert next(a for a in items if a.path == "tiers[VH].weight").note == "default [E] (base scenario)"
