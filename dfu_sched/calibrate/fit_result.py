@@ -103,7 +103,9 @@ def fit_document(fit: FitResult, source: str) -> dict:
             "groups": [{"skills": list(k), "count": v} for k, v in s.groups.items()], "examiners": s.examiners,
             "examiner_weeks": s.examiner_weeks, "booked_hours": s.booked_hours,
             "productive_hours_per_week": s.productive_hours_per_week, "absence_share": s.absence_share,
-            "booked_share": s.booked_share},
+            "booked_share": s.booked_share,
+            "productive_hours_per_week_by_group": [{"skills": list(k), "hours": v}
+                                                   for k, v in s.productive_by_group.items()]},
         "backlog_devices": fit.backlog_devices,
     }
 
@@ -145,6 +147,7 @@ def fit_lines(fit: FitResult) -> list[str]:
         if s.productive_hours_per_week is not None:
             out.append(f"  productive hours per examiner-week {s.productive_hours_per_week:.1f} "
                        f"({s.examiner_weeks:,} examiner-weeks with a device open)")
+            out += [f"    {'+'.join(k)}: {v:.1f}" for k, v in s.productive_by_group.items()]
         if s.absence_share is not None:
             out.append(f"  weeks in post with no device open {s.absence_share:.1%}")
     out += ["", f"Queue at {fit.as_of}: {fit.backlog_devices:,} devices waiting (real ages, tiers, types)",

@@ -129,11 +129,11 @@ def _examiners(fit: FitResult, base: Scenario) -> list[dict]:
         d["name"] = Note(g.name if tuple(sorted(g.skills)) == skills else "+".join(skills), "group name")
         d["count"] = Note(n, f"[S] fitted: distinct examiners with these skills in {s.latest_quarter}")
         d["skills"] = Note(list(skills), "[S] skills of the device types they examined")
-        if s.productive_hours_per_week and s.examiner_weeks >= MIN_EXAMINER_WEEKS and \
-                s.booked_share >= MIN_BOOKED_SHARE:
-            d["productivity"] = Note(round(min(max(s.productive_hours_per_week / g.hours_per_week, 0.01), 10), 4),
-                                     f"[S] fitted: {s.productive_hours_per_week:.1f} booked h per examiner-week "
-                                     f"active ({s.examiner_weeks:,} weeks) / hours_per_week")
+        hours = s.productive_by_group.get(skills, s.productive_hours_per_week)
+        if hours and s.examiner_weeks >= MIN_EXAMINER_WEEKS and s.booked_share >= MIN_BOOKED_SHARE:
+            d["productivity"] = Note(round(min(max(hours / g.hours_per_week, 0.01), 10), 4),
+                                     f"[S] fitted: {hours:.1f} booked h per examiner-week with a device open "
+                                     f"(examiners with these skills) / hours_per_week")
             if s.absence_share is not None:
                 d["absence"] = Note(round(min(max(s.absence_share, 0.0), 0.95), 4),
                                     "[S] fitted: share of weeks in post with no device open")

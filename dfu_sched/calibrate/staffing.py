@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dfu_sched.calendar import monday_of
 from dfu_sched.calibrate.history import HistoryDevice
@@ -36,6 +36,8 @@ class StaffFit:
     productive_hours_per_week: float | None     #: booked hours / examiner-weeks (None without booked hours)
     absence_share: float | None                 #: weeks in post with nothing open / weeks in post
     booked_share: float                         #: share of examined devices with booked hours
+    #: booked hours / examiner-weeks per skill set (examiners grouped by the skills they used)
+    productive_by_group: dict[tuple[str, ...], float] = field(default_factory=dict)
 
 
 def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> StaffFit | None:
@@ -47,6 +49,7 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> 
     weeks: dict[str, set[dt.date]] = defaultdict(set)
     by_quarter: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     booked, n_booked = 0.0, 0
+    booked_by: dict[str, float] = defaultdict(float)
     for d in worked:
         assert d.examiner_id is not None and d.exam_start is not None
         skill = skill_of[d.device_type]
@@ -59,6 +62,7 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> 
             week += dt.timedelta(weeks=1)
         if d.exam_hours is not None and d.exam_hours > 0:
             booked += d.exam_hours
+            booked_by[d.examiner_id] += d.exam_hours
             n_booked += 1
     quarters = sorted(by_quarter)
     latest = quarters[-1]
@@ -70,6 +74,11 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> 
     for e in in_latest:
         groups[tuple(sorted(skills[e]))] += 1
     active = sum(len(w) for w in weeks.values())
+    by_group: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for e, w in weeks.items():
+        acc = by_group[tuple(sorted(skills[e]))]
+        acc[0] += booked_by[e]
+        acc[1] += len(w)
     tenure = sum((max(w) - min(w)).days // 7 + 1 for w in weeks.values())
     return StaffFit(
         headcount={q: {s: len(by_quarter[q][s]) for s in sorted(by_quarter[q])} for q in quarters},
@@ -77,7 +86,8 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str]) -> 
         examiner_weeks=active, booked_hours=booked,
         productive_hours_per_week=booked / active if n_booked else None,
         absence_share=1 - active / tenure if tenure >= 26 else None,
-        booked_share=n_booked / len(worked))
+        booked_share=n_booked / len(worked),
+        productive_by_group={k: h / n for k, (h, n) in sorted(by_group.items()) if n and h} if n_booked else {})
 
 
 def _partial(quarter: str, last_day: dt.date) -> bool:

@@ -141,3 +141,20 @@ def test_the_command_writes_the_scenario_and_report_or_nothing(tmp_path):
                                     "--to", "2021-01-01"])
     assert bad.exit_code == 2 and not (tmp_path / "x.yaml").exists()
     assert len(bad.output.strip().splitlines()) == 1
+
+
+def test_productive_hours_and_absence_from_the_exam_records():
+    from dfu_sched.calibrate.staffing import fit_staff
+
+    mon = dt.date(2024, 1, 1)
+    idle = {5, 12, 20}  # three of 30 weeks in post with nothing open
+    devices = [HistoryDevice(row=w, device_id=f"dev-ref-{w}", case_id=f"case-ref-{w}", device_type="phone",
+                             submitted=mon, status="completed", exam_start=mon + dt.timedelta(weeks=w),
+                             exam_end=mon + dt.timedelta(weeks=w, days=4), examiner_id="examiner-ref-1",
+                             exam_hours=30.0) for w in range(30) if w not in idle]
+    s = fit_staff(devices, {"phone": "mobile"})
+    assert s is not None and s.examiners == 1 and s.groups == {("mobile",): 1}
+    assert s.productive_hours_per_week == pytest.approx(30.0)
+    assert s.productive_by_group == {("mobile",): pytest.approx(30.0)}
+    assert s.absence_share == pytest.approx(3 / 30)
+    assert s.latest_quarter == "2024-Q2" and s.headcount["2024-Q1"] == {"mobile": 1}
