@@ -68,7 +68,7 @@ def render_fit(doc: dict, *, pseudonymise: bool = False, scenario_yaml: str | No
                                                 ("devices", f"{doc['devices']:,}"), ("base scenario", doc["base"])])
                     + "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in doc["read_summary"])
                     + "".join(f"<li>{n:,} {escape(w)}</li>" for w, n in doc["left_out"].items()) + "</ul>"),
-            section("Arrivals", fig("fit-arrivals") + html_table(["tier", "share of cases ± SE", "cases"], mixes,
+            section("Arrivals", fig("fit-arrivals") + _months(a) + html_table(["tier", "share of cases ± SE", "cases"], mixes,
                                                                  numeric=[False, True, True])
                     + html_table(["device type", "share of devices ± SE", "devices"], types,
                                  numeric=[False, True, True])),
@@ -87,6 +87,18 @@ def render_fit(doc: dict, *, pseudonymise: bool = False, scenario_yaml: str | No
                 subtitle=f"{doc['devices']:,} devices submitted {doc['from']} to {doc['to']}; queue at {doc['as_of']}",
                 footer=report_footer(__version__, privacy))
     return RenderedReport(html, charts)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _months(a: dict) -> str:
+    """The month-of-year factors (mean 1) with their SEs, when the LR test kept them."""
+    if not a["seasonal"]:
+        return (f'<p class="note">No month-of-year pattern: the likelihood-ratio test of 11 month terms gives '
+                f'p = {a["seasonality_p"]:.3g} (kept only below 0.05).</p>')
+    cells = [f"{f:.2f} ± {se:.2f}" for f, se in zip(a["month_factors"], a["month_factor_se"])]
+    return html_table(["", *MONTHS], [["factor ± SE", *cells]], numeric=[False] + [True] * 12)
 
 
 def _inference_note(doc: dict) -> str:

@@ -158,3 +158,30 @@ def test_productive_hours_and_absence_from_the_exam_records():
     assert s.productive_by_group == {("mobile",): pytest.approx(30.0)}
     assert s.absence_share == pytest.approx(3 / 30)
     assert s.latest_quarter == "2024-Q2" and s.headcount["2024-Q1"] == {"mobile": 1}
+
+
+def test_the_command_is_a_thin_shell_over_the_reader_and_fit_history(tmp_path, monkeypatch):
+    """With the reader stood in for (engineer 1 writes it), the command writes the scenario, the page
+    and the JSON, all or nothing, and a bad window is one line, exit 2, nothing written."""
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+    from dfu_sched.scenario.schema import load_scenario
+
+    history = synthetic_history(Truth(weeks=52), seed=1)
+    monkeypatch.setattr(history_module, "read_history", lambda path, columns=None: history, raising=False)
+    src = tmp_path / "history.csv"
+    src.write_text("device_id\n", encoding="utf-8")
+    out, report = tmp_path / "fitted.yaml", tmp_path / "fit.html"
+    run = CliRunner().invoke(main, ["fit", str(src), "-o", str(out), "--report", str(report), "--json",
+                                    "--pseudonymise", "-q"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.output)
+    assert doc["kind"] == "fit" and doc["source"] == "(pseudonymised)" and "history.csv" not in run.output
+    assert load_scenario(out).arrivals.cases_per_week == pytest.approx(doc["arrivals"]["cases_per_week_at_as_of"],
+                                                                       rel=1e-3)
+    assert "history.csv" not in report.read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, ["fit", str(src), "-o", str(tmp_path / "x.yaml"), "--report",
+                                    str(tmp_path / "x.html"), "--from", "2022-01-01", "--to", "2021-01-01"])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "before --from" in bad.output
+    assert not (tmp_path / "x.yaml").exists() and not (tmp_path / "x.html").exists()
