@@ -68,8 +68,8 @@ def render_fit(doc: dict, *, pseudonymise: bool = False, scenario_yaml: str | No
                                                 ("devices", f"{doc['devices']:,}"), ("base scenario", doc["base"])])
                     + "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in doc["read_summary"])
                     + "".join(f"<li>{n:,} {escape(w)}</li>" for w, n in doc["left_out"].items()) + "</ul>"),
-            section("Arrivals", fig("fit-arrivals") + _months(a) + html_table(["tier", "share of cases ± SE", "cases"], mixes,
-                                                                 numeric=[False, True, True])
+            section("Arrivals", fig("fit-arrivals") + _months(a)
+                    + html_table(["tier", "share of cases ± SE", "cases"], mixes, numeric=[False, True, True])
                     + html_table(["device type", "share of devices ± SE", "devices"], types,
                                  numeric=[False, True, True])),
             section("Examination hours", html_table(
