@@ -34,6 +34,7 @@ from dfu_sched.scenario.backlog import BacklogDevice, backlog_entries
 from dfu_sched.scenario.schema import Scenario, load_scenario, parse_scenario
 
 BASE_SCENARIO = "north_yorkshire_2022.yaml"
+MIN_WEEKS = 13  #: a shorter window cannot separate a trend from noise
 
 
 def default_base() -> Scenario:
@@ -59,6 +60,9 @@ def fit_history(history: History, base: Scenario | None = None, *, start: dt.dat
     window = history.between(start, end).devices
     if not window:
         raise InputError(f"no devices submitted from {start} to {end}", source=history.source)
+    if (end - start).days < 7 * MIN_WEEKS:
+        raise InputError(f"--from {start} to --to {end} is shorter than {MIN_WEEKS} weeks: too short to fit a "
+                         "trend (give a longer window)", source=history.source)
     counts: Counter[str] = Counter()
     types, tiers = list(base.device_types), base.tier_names
     known = [d for d in window if d.device_type in types]

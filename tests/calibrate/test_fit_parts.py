@@ -185,3 +185,13 @@ def test_the_command_is_a_thin_shell_over_the_reader_and_fit_history(tmp_path, m
                                     str(tmp_path / "x.html"), "--from", "2022-01-01", "--to", "2021-01-01"])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "before --from" in bad.output
     assert not (tmp_path / "x.yaml").exists() and not (tmp_path / "x.html").exists()
+
+
+def test_a_window_too_short_or_reversed_is_one_line_without_references():
+    from dfu_sched.errors import InputError
+
+    history = synthetic_history(Truth(weeks=30), seed=1)
+    for start, end in ((dt.date(2021, 3, 1), dt.date(2021, 3, 20)), (dt.date(2021, 6, 1), dt.date(2021, 3, 1))):
+        with pytest.raises(InputError) as err:
+            fit_history(history, start=start, end=end)
+        assert "\n" not in str(err.value) and "-ref-" not in str(err.value)
