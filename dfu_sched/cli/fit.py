@@ -13,7 +13,7 @@ import click
 
 from dfu_sched.calibrate import history as history_module
 from dfu_sched.cli.common import handles_input_errors
-from dfu_sched.cli.report import PSEUDONYMISE_HELP, declare_report, tell, write_report
+from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.errors import InputError
 from dfu_sched.io import Outputs
 
@@ -47,9 +47,9 @@ def read_history_file(path: Path, columns: Path | None):
 @click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--columns", "columns", type=click.Path(dir_okay=False, path_type=Path),
               help="Column map (YAML): your export's headers, date formats and values -> the history's.")
-@click.option("--from", "start", type=_DATE, help="First submission date to fit from (YYYY-MM-DD; default: the first).")
-@click.option("--to", "end", type=_DATE, help="Last submission date to fit to (default: the history's last day).")
-@click.option("--as-of", "as_of", type=_DATE, help="Day of the queue the scenario starts from (default: last day).")
+@click.option("--from", "start", type=_DATE, metavar="DATE", help="First submission date to fit from (YYYY-MM-DD; default: the first).")
+@click.option("--to", "end", type=_DATE, metavar="DATE", help="Last submission date to fit to (default: the history's last day).")
+@click.option("--as-of", "as_of", type=_DATE, metavar="DATE", help="Day of the queue the scenario starts from (default: last day).")
 @click.option("--base", "base_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Scenario giving what the history cannot (tiers, stages, rosters; default: the shipped baseline).")
 @click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -59,8 +59,8 @@ def read_history_file(path: Path, columns: Path | None):
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each report chart as PNG and SVG into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON instead of the summary.")
-@click.option("--pseudonymise", is_flag=True, help=PSEUDONYMISE_HELP + " A fit holds no references; the "
-              "history's file name is replaced.")
+@click.option("--pseudonymise", is_flag=True, help="Replace the history's file name in the JSON and the report "
+              "(a fit holds counts and estimates only: no case, device or examiner reference).")
 @click.option("-q", "--quiet", is_flag=True, help="Do not say which files were written.")
 @handles_input_errors
 def fit(history: Path, columns, start, end, as_of, base_path, out_file, report_file, figures_dir, as_json,
