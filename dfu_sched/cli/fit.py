@@ -47,9 +47,12 @@ def read_history_file(path: Path, columns: Path | None):
 @click.argument("history", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--columns", "columns", type=click.Path(dir_okay=False, path_type=Path),
               help="Column map (YAML): your export's headers, date formats and values -> the history's.")
-@click.option("--from", "start", type=_DATE, metavar="DATE", help="First submission date to fit from (YYYY-MM-DD; default: the first).")
-@click.option("--to", "end", type=_DATE, metavar="DATE", help="Last submission date to fit to (default: the history's last day).")
-@click.option("--as-of", "as_of", type=_DATE, metavar="DATE", help="Day of the queue the scenario starts from (default: last day).")
+@click.option("--from", "start", type=_DATE, metavar="DATE",
+              help="First submission date to fit from (YYYY-MM-DD; default: the first).")
+@click.option("--to", "end", type=_DATE, metavar="DATE",
+              help="Last submission date to fit to (default: the history's last day).")
+@click.option("--as-of", "as_of", type=_DATE, metavar="DATE",
+              help="Day of the queue the scenario starts from (default: last day).")
 @click.option("--base", "base_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Scenario giving what the history cannot (tiers, stages, rosters; default: the shipped baseline).")
 @click.option("-o", "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
