@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfu_sched.errors import InputError
-from dfu_sched.reports import compare_html, invest_html, plan_html, simulate_html
+from dfu_sched.reports import compare_html, fit_html, invest_html, plan_html, simulate_html
 from dfu_sched.reports.charts.common import ChartSpec
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
+from dfu_sched.reports.charts.fit import FIT_CHARTS
 from dfu_sched.reports.charts.invest import INVEST_CHARTS
 from dfu_sched.reports.charts.plan import PLAN_CHARTS
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
@@ -61,6 +62,7 @@ KINDS: dict[str, ReportKind] = {k.key: k for k in (
     ReportKind("invest", "invest.json", INVEST, invest_html.render_run_dir, INVEST_CHARTS),
     ReportKind("plan", "plan.json", PLAN_DOCUMENT, plan_html.render_run_dir, PLAN_CHARTS,
                by_shape=is_plan_document),
+    ReportKind("fit", "fit.json", fit_html.FIT, fit_html.render_run_dir, FIT_CHARTS),
 )}
 
 
