@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.calibrate import history as history_module
+from dfu_sched.calibrate.history import read_history
 from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import declare_report, tell, write_report
-from dfu_sched.errors import InputError
+from dfu_sched.columnmap import load_column_map
 from dfu_sched.io import Outputs
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -25,22 +25,8 @@ def _day(value: dt.datetime | None) -> dt.date | None:
 
 
 def read_history_file(path: Path, columns: Path | None):
-    """The history through engineer 1's reader ``calibrate.history.read_history`` (and its column map).
-
-    Looked up on the module so this command loads even while the reader is being written; once it is
-    on main this is a plain call.
-    """
-    reader = vars(history_module).get("read_history")
-    if reader is None:
-        raise InputError("this installation has no history reader (calibrate.history.read_history)")
-    if columns is None:
-        return reader(path)
-    from dfu_sched import tables
-
-    load_map = vars(tables).get("load_column_map")
-    if load_map is None:
-        raise InputError("--columns: this installation has no column-map reader (tables.load_column_map)")
-    return reader(path, columns=load_map(columns))
+    """The history through ``calibrate.history.read_history``, with the column map if given."""
+    return read_history(path, columns=None if columns is None else load_column_map(columns))
 
 
 @click.command()
