@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfu_sched.errors import InputError
-from dfu_sched.reports import compare_html, invest_html, plan_html, simulate_html
+from dfu_sched.reports import backtest_html, compare_html, invest_html, plan_html, simulate_html
+from dfu_sched.reports.charts.backtest import BACKTEST_CHARTS
 from dfu_sched.reports.charts.common import ChartSpec
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
 from dfu_sched.reports.charts.invest import INVEST_CHARTS
@@ -61,6 +62,8 @@ KINDS: dict[str, ReportKind] = {k.key: k for k in (
     ReportKind("invest", "invest.json", INVEST, invest_html.render_run_dir, INVEST_CHARTS),
     ReportKind("plan", "plan.json", PLAN_DOCUMENT, plan_html.render_run_dir, PLAN_CHARTS,
                by_shape=is_plan_document),
+    ReportKind("backtest", "backtest.json", backtest_html.BACKTEST, backtest_html.render_run_dir, BACKTEST_CHARTS,
+               required=("series", "months")),
 )}
 
 
