@@ -17,7 +17,7 @@ REPORTS = ROOT / "dfu_sched" / "reports"
 
 
 def test_every_kind_has_a_run_file_a_page_and_charts():
-    assert list(kinds.KINDS) == ["simulation", "compare", "invest", "plan"]
+    assert list(kinds.KINDS) == ["simulation", "compare", "invest", "plan", "backtest"]
     for key, kind in kinds.KINDS.items():
         assert kind.key == key and kind.run_file.endswith(".json")
         assert callable(kind.render) and callable(kind.schema)
