@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -219,8 +220,8 @@ def _num(x: float) -> float | None:
 def compare_series(key: str, actual: list[float | None], sims: np.ndarray) -> SeriesResult:
     """Actual against the replications' mean and prediction band (``sims``: [replications, months])."""
     a = np.array([np.nan if v is None else v for v in actual], dtype=float)
-    with np.errstate(invalid="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN months (no examination started) are expected
         mean = np.nanmean(sims, axis=0)
         low, high = np.nanpercentile(sims, BAND[0], axis=0), np.nanpercentile(sims, BAND[1], axis=0)
     ok = np.isfinite(a) & np.isfinite(low) & np.isfinite(high)

@@ -72,7 +72,7 @@ def history_rows(sc: Scenario, seed: int, rep: int = 0) -> list[dict]:
     names = [s.name for s in out.servers]
     order = np.argsort(wl.submit, kind="stable")
     case_ids: dict[int, str] = {}
-    rows = []
+    rows: list[dict] = []
     for i in order:
         s0, e0 = rec.start[i, EXAM], rec.end[i, EXAM]
         s0 = s0 if s0 < horizon_h else np.nan

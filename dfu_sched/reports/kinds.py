@@ -109,7 +109,7 @@ def read_run_file(json_path: Path) -> dict:
 
 
 def read_run_dir(run_dir: str | Path) -> dict:
-    """The run folder's summary (summary.json, compare.json, invest.json or plan.json), checked."""
+    """The run folder's summary (summary.json, compare.json, invest.json, plan.json or backtest.json), checked."""
     return read_run_file(locate_run(run_dir)[1])
 
 

@@ -33,7 +33,7 @@ def test_a_folder_is_searched_in_registry_order(tmp_path):
     assert kinds.locate_run(tmp_path)[1].name == "summary.json"
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(InputError, match="no summary.json, compare.json, invest.json or plan.json"):
+    with pytest.raises(InputError, match="no summary.json, compare.json, invest.json, plan.json or backtest.json"):
         kinds.locate_run(empty)
 
 
@@ -50,7 +50,7 @@ def test_a_plan_is_recognised_by_its_shape_and_other_kinds_by_their_key(tmp_path
 
 def test_an_unknown_kind_in_a_run_folder_is_one_line(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps({"kind": "forecast"}))
-    with pytest.raises(InputError, match="expected one of simulation, compare, invest, plan"):
+    with pytest.raises(InputError, match="expected one of simulation, compare, invest, plan, backtest"):
         kinds.build_report(tmp_path)
 
 

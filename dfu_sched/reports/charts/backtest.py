@@ -17,9 +17,9 @@ from dfu_sched.reports.charts.common import SQUAT, ChartSpec, as_array, band, da
 from dfu_sched.reports.charts.palette import BLUE, INK
 
 
-def _month_x(months: list[str]) -> list[dt.date]:
+def _month_x(months: list[str]) -> np.ndarray:
     """Middle of each month (a label ``YYYY-MM``), so a point sits over its month on a date axis."""
-    return [dt.date(int(m[:4]), int(m[5:7]), 15) for m in months]
+    return np.array([dt.date(int(m[:4]), int(m[5:7]), 15) for m in months], dtype="datetime64[D]")
 
 
 def series_chart(key: str, axis_label: str) -> Callable[[dict], Figure | None]:
