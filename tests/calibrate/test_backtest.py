@@ -236,6 +236,9 @@ def test_backtest_command_until_the_reader_lands(tmp_path, monkeypatch, truth, e
     assert doc["months"] == ["2025-10", "2025-11"] and (out / "backtest.csv").is_file()
     assert "<svg" in report.read_text(encoding="utf-8")
     assert "coverage" in res.output
+    res = CliRunner().invoke(main, ["report", str(out), "-o", str(tmp_path / "again.html")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "again.html").read_text(encoding="utf-8").count("<svg") == 3
     res = CliRunner().invoke(main, ["backtest", str(hist_file), "--scenario", str(TRUTH), "--from", "2025-13-01",
                                     "--to", "2025-11-30", "--out", str(tmp_path / "no")])
     assert res.exit_code == 2 and "--from" in res.output and not (tmp_path / "no").exists()
