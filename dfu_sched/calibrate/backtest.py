@@ -14,10 +14,11 @@ could never cover one real month). Coverage is the share of months whose actual 
 mean absolute percentage error compares the simulated mean with the actual and leaves out months
 whose actual is 0 (a percentage of 0 is undefined), which the result says.
 
-Devices under examination on ``start`` go back into the queue for examination, with their age and
-a fresh draw of hours (the model cannot resume a half-done examination); devices with a blank tier
-are given the scenario's least urgent tier, and devices of a type the scenario does not know are
-left out -- each counted in :class:`StartState`.
+Every device of the start queue waits at the examination stage (a history does not say reliably
+which earlier stages were done). Devices under examination on ``start`` go back into that queue
+with their age and a fresh draw of hours (the model cannot resume a half-done examination);
+devices with a blank tier are given the scenario's least urgent tier, and devices of a type the
+scenario does not know are left out -- each counted in :class:`StartState`.
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from dfu_sched.io import Outputs
 from dfu_sched.reports.backtest_text import backtest_text, month_rows
 from dfu_sched.reports.cells import write_csv_rows
 from dfu_sched.scenario.schema import load_scenario
-from dfu_sched.sim.experiment import make_executor
+from dfu_sched.sim.experiment import default_workers, make_executor
 
 DEFAULT_REPLICATIONS = 20
 
@@ -95,7 +95,7 @@ def backtest_command(history: Path, scenario_path: Path, start: str, end: str, c
     n = replications or DEFAULT_REPLICATIONS
     seed = sc.run.seed if seed is None else seed
     with progress_bar(n, f"{sc.name}: back-test", quiet) as bar:
-        result = backtest(hist, sc, t0, t1, n, seed, executor=make_executor(min(workers or n, n)),
+        result = backtest(hist, sc, t0, t1, n, seed, executor=make_executor(min(workers or default_workers(), n)),
                           progress=bar.update)
     doc = json.loads(json.dumps(result.as_dict()))
     said = []

@@ -9,6 +9,9 @@ from typing import Any
 
 #: Digits shown per series.
 DIGITS = {"backlog": 0, "median_wait_days": 1, "examined": 0}
+#: Short names for the terminal table (the page uses the full labels).
+SHORT = {"backlog": "backlog at month end", "median_wait_days": "median wait to start, days",
+         "examined": "devices examined"}
 
 
 def _f(x: Any, d: int) -> str:
@@ -26,12 +29,13 @@ def backtest_text(doc: dict) -> str:
              f"{doc['replications']} replications (seed {doc['seed']})",
              f"queue on the first day: {st.get('waiting', 0):,} waiting, {st.get('in_progress', 0):,} under "
              "examination", ""]
-    lines.append(f"{'series':<48} {'coverage':>9} {'months':>7} {'MAPE':>6}")
-    for s in doc["series"].values():
-        lines.append(f"{s['label'][:48]:<48} {_pct(s['coverage']):>9} {s['months_compared']:>7} {_pct(s['mape']):>6}")
+    lines.append(f"{'series':<28} {'coverage':>9} {'months':>7} {'MAPE':>6}")
+    for k, s in doc["series"].items():
+        name = SHORT.get(k, s["label"])[:28]
+        lines.append(f"{name:<28} {_pct(s['coverage']):>9} {s['months_compared']:>7} {_pct(s['mape']):>6}")
     lines += [f"  ({n})" for n in doc.get("notes", [])]
     lines.append("")
-    header = f"{'month':<8}" + "".join(f"{k:>28}" for k in DIGITS if k in doc["series"])
+    header = f"{'month':<8}" + "".join(f"{SHORT[k]:>28}" for k in DIGITS if k in doc["series"])
     lines.append(header + "   (actual / mean [band])")
     for i, m in enumerate(doc["months"]):
         cells = []
