@@ -18,7 +18,8 @@ Every device of the start queue waits at the examination stage (a history does n
 which earlier stages were done). Devices under examination on ``start`` go back into that queue
 with their age and a fresh draw of hours (the model cannot resume a half-done examination);
 devices with a blank tier are given the scenario's least urgent tier, and devices of a type the
-scenario does not know are left out -- each counted in :class:`StartState`.
+scenario does not know are left out -- each counted in :class:`StartState` -- and left out of
+the actual series too (counted in the notes), so both sides count the same kinds of device.
 """
 from __future__ import annotations
 
@@ -255,10 +256,14 @@ def backtest(history: History, scenario: Scenario, start: dt.date, end: dt.date,
     windows = month_windows(start, end)
     jobs = [(None, rep) for rep in range(replications)]
     sims = run_replications(_backtest_replication, (sc, seed, windows), jobs, executor, progress)
-    actual = actual_series(history, windows)
+    known = [d for d in history.devices if d.device_type in scenario.device_types]
+    actual = actual_series(History(history.source, known, history.summary), windows)
     series = {k: compare_series(k, actual[k], np.vstack([s[k] for s in sims])) for k in SERIES}
     notes = ["MAPE leaves out months whose actual is 0", f"band: {BAND[0]:g}th to {BAND[1]:g}th percentile "
              "of the replications (a prediction band for one month, not an interval of the mean)"]
+    if len(known) < len(history.devices):
+        notes.append(f"{len(history.devices) - len(known):,} devices of types the scenario does not know are left "
+                     "out of the actual series (the model has no such devices)")
     return BacktestResult(scenario.name, history.source, start, end, replications, seed, [w.label for w in windows],
                           series, state, sc.calendar.horizon_weeks, sc.arrivals.cases_per_week, notes)
 

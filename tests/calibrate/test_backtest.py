@@ -260,3 +260,13 @@ def test_simulated_and_actual_bookkeeping_agree_on_the_same_devices(truth):
     actual = actual_series(history_from_rows(history_rows(sc, 9)), windows)
     for key in ("backlog", "median_wait_days", "examined"):
         assert [None if not np.isfinite(x) else x for x in sim[key]] == actual[key], key
+
+
+def test_devices_of_unknown_types_are_left_out_of_the_actual_series_and_said(truth, example_history):
+    drones = [HistoryDevice(row=90_000 + i, device_id=f"X{i}", case_id=f"XC{i}", device_type="drone",
+                            submitted=D(2025, 2, 1), status="waiting") for i in range(5)]
+    with_drones = History("h.csv", example_history.devices + drones, example_history.summary)
+    a = bt.backtest(example_history, truth, D(2025, 3, 1), D(2025, 4, 30), replications=2, seed=3)
+    b = bt.backtest(with_drones, truth, D(2025, 3, 1), D(2025, 4, 30), replications=2, seed=3)
+    assert a.series["backlog"].actual == b.series["backlog"].actual
+    assert b.state.unknown_types == 5 and any("5 devices of types" in n for n in b.notes)
