@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dfu_sched.calibrate.synthetic import history_rows, row_columns
 from dfu_sched.cli.common import (
     QueueArgs,
     handles_input_errors,
@@ -18,6 +19,7 @@ from dfu_sched.cli.common import (
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files
+from dfu_sched.reports.history_file import HISTORY_SUFFIXES, pseudonymised, write_history
 from dfu_sched.reports.text import simulation_text
 from dfu_sched.scenario.schema import load_scenario, scenario_json_schema
 from dfu_sched.sim.experiment import run_experiment
@@ -36,14 +38,16 @@ from dfu_sched.sim.experiment import run_experiment
               help="Also write a self-contained HTML report (charts, tables, assumptions) here.")
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each report chart as PNG and SVG into this folder.")
+@click.option("--history-out", "history_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write replication 0's devices as a case history file (.csv or .xlsx) here.")
 @click.option("--pseudonymise", is_flag=True,
-              help="Simulation outputs hold no case references; with --queue the queue file's name is "
-                   "replaced by a placeholder.")
+              help="Pseudonymise the references in --history-out and replace a --queue file's name by a "
+                   "placeholder (simulation reports hold no case references).")
 @queue_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
 def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, report_file, figures_dir,
-             pseudonymise, queue, columns, as_of, queue_stage, risk_model, quiet):
+             history_file, pseudonymise, queue, columns, as_of, queue_stage, risk_model, quiet):
     """Simulate SCENARIO: backlog and waits by risk tier with 95% intervals.
 
     \b
@@ -55,6 +59,7 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     outs = Outputs(inputs=[scenario, *start.files])
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
+    outs.file("--history-out", history_file, HISTORY_SUFFIXES)
     sc, started = start.apply(load_scenario(scenario), pseudonymise)
     outs.check()  # every output path, before the simulation runs
     n = replications or sc.run.replications
@@ -76,11 +81,20 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
             rendered = render_simulation(clean, scenario.read_text(encoding="utf-8"), pseudonymise=pseudonymise,
                                          scenario_model=sc.model_dump(mode="json", by_alias=True))
             said += write_report(rendered, report_file, figures_dir, stage)
+        if history_file is not None:
+            said.append(_write_history(sc, result.seed, history_file, stage, pseudonymise))
     if started is not None and as_json:
         said.insert(0, started.note())  # stdout is the JSON (it records the queue under "inputs")
     tell(said, quiet)
     lead = f"{started.note()}\n" if started is not None else ""
     click.echo(to_json(summary) if as_json else lead + simulation_text(summary))
+
+
+def _write_history(sc, seed: int, path: Path, stage, pseudonymise: bool) -> str:
+    """Replication 0 of the run (same seed, same devices) as history rows, into the staged path."""
+    rows = history_rows(sc, seed)
+    write_history(stage[path], row_columns(rows), pseudonymised(rows) if pseudonymise else rows)
+    return f"wrote {path} ({len(rows):,} devices, replication 0 as a case history)"
 
 
 @click.command()

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfu_sched.errors import InputError
-from dfu_sched.reports import compare_html, fit_html, invest_html, plan_html, simulate_html
+from dfu_sched.reports import backtest_html, compare_html, fit_html, invest_html, plan_html, simulate_html
+from dfu_sched.reports.charts.backtest import BACKTEST_CHARTS
 from dfu_sched.reports.charts.common import ChartSpec
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
 from dfu_sched.reports.charts.fit import FIT_CHARTS
@@ -63,6 +64,8 @@ KINDS: dict[str, ReportKind] = {k.key: k for k in (
     ReportKind("plan", "plan.json", PLAN_DOCUMENT, plan_html.render_run_dir, PLAN_CHARTS,
                by_shape=is_plan_document),
     ReportKind("fit", "fit.json", fit_html.FIT, fit_html.render_run_dir, FIT_CHARTS),
+    ReportKind("backtest", "backtest.json", backtest_html.BACKTEST, backtest_html.render_run_dir, BACKTEST_CHARTS,
+               required=("series", "months")),
 )}
 
 
@@ -108,7 +111,7 @@ def read_run_file(json_path: Path) -> dict:
 
 
 def read_run_dir(run_dir: str | Path) -> dict:
-    """The run folder's summary (summary.json, compare.json, invest.json or plan.json), checked."""
+    """The run folder's summary (summary.json, compare.json, invest.json, plan.json or backtest.json), checked."""
     return read_run_file(locate_run(run_dir)[1])
 
 
