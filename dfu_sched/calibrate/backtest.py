@@ -160,7 +160,9 @@ def _moved_examiners(groups: list[dict], offset: float) -> list[dict]:
             r0 = float(g.get("ramp_up_start", 0.25))
             g["ramp_up_start"] = r0 + (1.0 - r0) * done
             g["ramp_up_weeks"] = max(0.0, start + ramp - offset)
-        g["start_week"] = max(0.0, start - offset)
+        # in post at the scenario's start: in post on any earlier start day too (moving back in time
+        # must not turn week 0 into week -offset, which would leave the back-test with no examiners)
+        g["start_week"] = max(0.0, start - offset) if start > 0 else 0.0
         if leave is not None:
             g["leave_week"] = leave - offset
         out.append(g)

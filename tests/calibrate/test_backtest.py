@@ -262,3 +262,13 @@ def test_devices_of_unknown_types_are_left_out_of_the_actual_series_and_said(tru
     b = bt.backtest(with_drones, truth, D(2025, 3, 1), D(2025, 4, 30), replications=2, seed=3)
     assert a.series["backlog"].actual == b.series["backlog"].actual
     assert b.state.unknown_types == 5 and any("5 devices of types" in n for n in b.notes)
+
+
+def test_a_scenario_moved_back_in_time_keeps_the_examiners_it_starts_with(truth):
+    """A fitted scenario starts on its as-of day; back-testing an earlier period moves it back. The
+    examiners in post at its start were in post then too (was: week 0 became week +offset, so the
+    back-test ran with nobody examining)."""
+    earlier = truth.calendar.start_date - dt.timedelta(weeks=30)
+    moved = bt.moved_scenario(truth, [], earlier, earlier + dt.timedelta(weeks=8))
+    assert [g.start_week for g in moved.examiners] == [0.0 for _ in truth.examiners]
+    assert sum(g.count for g in moved.examiners) == sum(g.count for g in truth.examiners)
