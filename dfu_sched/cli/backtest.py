@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.columnmap import load_column_map
 from dfu_sched.errors import InputError
 from dfu_sched.io import Outputs
+from dfu_sched.privacy import FILE_PLACEHOLDER
 from dfu_sched.reports.backtest_text import backtest_text, month_rows
 from dfu_sched.reports.cells import write_csv_rows
 from dfu_sched.scenario.schema import load_scenario
@@ -68,10 +70,13 @@ def write_outputs(result: BacktestResult, out_dir: Path) -> list[str]:
 @click.option("--figures", "figures_dir", type=click.Path(path_type=Path),
               help="Also write each chart as PNG and SVG into this folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
+@click.option("--pseudonymise", is_flag=True,
+              help="Replace the history's file name (it can name a case) in every output; the outputs hold "
+                   "monthly totals only, never a device, case or examiner reference.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
 def backtest_command(history: Path, scenario_path: Path, start: str, end: str, columns, replications, seed, workers,
-                     out_dir, report_file, figures_dir, as_json, quiet):
+                     out_dir, report_file, figures_dir, as_json, pseudonymise, quiet):
     """Back-test SCENARIO on HISTORY: start from the queue on --from, simulate to --to, and set the
     actual monthly backlog, median wait and devices examined against the simulated 95% band.
 
@@ -92,6 +97,9 @@ def backtest_command(history: Path, scenario_path: Path, start: str, end: str, c
     with progress_bar(n, f"{sc.name}: back-test", quiet) as bar:
         result = backtest(hist, sc, t0, t1, n, seed, executor=make_executor(min(workers or default_workers(), n)),
                           progress=bar.update)
+    if pseudonymise:
+        result = replace(result, history=FILE_PLACEHOLDER,
+                         scenario=result.scenario.replace(history.name, FILE_PLACEHOLDER))
     doc = json.loads(json.dumps(result.as_dict()))
     said = []
     with outs.transaction() as stage:

@@ -272,3 +272,18 @@ def test_a_scenario_moved_back_in_time_keeps_the_examiners_it_starts_with(truth)
     moved = bt.moved_scenario(truth, [], earlier, earlier + dt.timedelta(weeks=8))
     assert [g.start_week for g in moved.examiners] == [0.0 for _ in truth.examiners]
     assert sum(g.count for g in moved.examiners) == sum(g.count for g in truth.examiners)
+
+
+def test_pseudonymise_replaces_the_history_file_name_in_every_output(tmp_path):
+    """A history file named after a case: with --pseudonymise its name reaches no output."""
+    named = tmp_path / "Op-Sunflower-case-4471.csv"
+    named.write_bytes((EXAMPLES / "history.csv").read_bytes())
+    out, report = tmp_path / "bt", tmp_path / "bt.html"
+    res = CliRunner().invoke(main, ["backtest", str(named), "--columns", str(EXAMPLES / "history_columns.yaml"),
+                                    "--scenario", str(TRUTH), "--from", "2025-10-01", "--to", "2025-11-30", "-n", "2",
+                                    "--workers", "1", "--out", str(out), "--report", str(report), "--pseudonymise",
+                                    "--json", "-q"])
+    assert res.exit_code == 0, res.output
+    texts = [res.output, report.read_text(encoding="utf-8")] + [f.read_text(encoding="utf-8") for f in out.iterdir()]
+    assert not any("Sunflower" in t for t in texts)
+    assert json.loads(res.output)["history"] == "(pseudonymised)"
