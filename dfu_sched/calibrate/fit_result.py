@@ -38,6 +38,7 @@ class FitResult:
     inference: dict | None
     hours_per_day: float
     read_summary: ReadSummary
+    start_note: str = ""                                   #: why the window starts where it does
     counts: dict[str, int] = field(default_factory=dict)   #: what the fit left out, and why
     warnings: list[str] = field(default_factory=list)
     yaml_text: str = ""
@@ -79,7 +80,7 @@ def fit_document(fit: FitResult, source: str) -> dict:
     a, c, s = fit.arrivals, fit.devices_per_case, fit.staff
     return {
         "kind": "fit", "source": source, "from": fit.start.isoformat(), "to": fit.end.isoformat(),
-        "as_of": fit.as_of.isoformat(), "devices": fit.devices, "base": fit.base_name,
+        "as_of": fit.as_of.isoformat(), "from_reason": fit.start_note, "devices": fit.devices, "base": fit.base_name,
         "read_summary": fit.read_summary.lines(), "left_out": dict(fit.counts), "warnings": list(fit.warnings),
         "arrivals": {
             "weeks": a.weeks, "cases": a.cases, "cases_per_week_at_as_of": a.rate_at_as_of,
@@ -114,6 +115,7 @@ def fit_lines(fit: FitResult) -> list[str]:
     """Terminal lines of a fit."""
     a, c = fit.arrivals, fit.devices_per_case
     out = [f"Fit from {fit.devices:,} devices submitted {fit.period}; queue at {fit.as_of} (base: {fit.base_name})",
+           f"  window starts at {fit.start}: {fit.start_note}" if fit.start_note else "",
            "", "Reading the history:"] + [f"  {x}" for x in fit.read_summary.lines()]
     out += [f"  {n:,} {what}" for what, n in fit.counts.items()]
     out += ["", "Arrivals (Poisson GLM, SE from the Fisher information)",

@@ -48,7 +48,7 @@ def test_arrivals_growth_and_mixes_are_recovered_within_their_sampling_error(tru
     for dtype, share in sc.arrivals.device_mix.items():
         _within(fit.device_mix[dtype].value, share, fit.device_mix[dtype].se, f"device share {dtype}")
     dpc = fit.devices_per_case
-    _within(dpc.mean, sc.arrivals.devices_per_case.mean, dpc.mean_se, "devices per case")
+    _within(dpc.mean, sc.arrivals.devices_per_case.mean(), dpc.mean_se, "devices per case")
 
 
 def test_mean_examination_hours_per_type_are_inside_their_bootstrap_interval(truth_and_fit) -> None:
