@@ -15,6 +15,7 @@ from collections import Counter
 
 import numpy as np
 import yaml
+from scipy import stats
 
 from dfu_sched.calendar import monday_of
 from dfu_sched.calibrate.arrivals import (
@@ -36,6 +37,7 @@ from dfu_sched.scenario.schema import Scenario, load_scenario, parse_scenario
 
 BASE_SCENARIO = "north_yorkshire_2022.yaml"
 MIN_WEEKS = 13  #: a shorter window cannot separate a trend from noise
+INCOMPLETE_P = 0.001  #: weeks before the first exam start with fewer submissions than this p are cut
 
 
 def default_base() -> Scenario:
@@ -102,18 +104,26 @@ def complete_from(history: History) -> tuple[dt.date, str]:
     An export holds every device submitted after the case system's records begin, but of those
     submitted before only the ones still open then (the backlog it started with). Fitting from the
     first submission would read those early weeks as few arrivals, and the climb to the true rate as
-    growth. The first recorded examination start is where the records of work begin: from its week
-    on, every submission is in the file. Without exam dates the first submission is used (said so).
+    growth. The first recorded examination start is where the records of work begin; the weeks
+    before it are cut when they hold significantly fewer submissions than the 13 weeks after it
+    (one-sided Poisson test, p < ``INCOMPLETE_P``). A unit whose records begin with an empty queue
+    (no deficit) keeps its first weeks. Without exam dates the first submission is used.
     """
     starts = [d.exam_start for d in history.devices if d.exam_start is not None]
     first = history.first_day
-    if not starts or min(starts) <= first:
+    if not starts or monday_of(min(starts)) <= first:
         return first, "the first submission (no examination recorded before it)"
     day = monday_of(min(starts))
-    day = day if day >= first else first
     before = sum(d.submitted < day for d in history.devices)
-    return day, (f"the week of the first recorded examination start: the {before:,} devices submitted before it "
-                 "are only those still open then, so earlier weeks are incomplete (--from overrides)")
+    after = sum(day <= d.submitted < day + dt.timedelta(weeks=MIN_WEEKS) for d in history.devices)
+    expected = after / MIN_WEEKS * (day - first).days / 7
+    p = float(stats.poisson.cdf(before, expected)) if expected > 0 else 1.0
+    if p >= INCOMPLETE_P:
+        return first, (f"the first submission: the {before:,} devices submitted before the first recorded "
+                       f"examination start are as many as its rate predicts (Poisson p = {p:.2g})")
+    return day, (f"the week of the first recorded examination start: only {before:,} devices were submitted "
+                 f"before it where {expected:,.0f} were expected (Poisson p = {p:.2g}), so they are the "
+                 "backlog still open then and earlier weeks are incomplete (--from overrides)")
 
 
 def _productive_hours_per_day(base: Scenario) -> float:

@@ -114,7 +114,7 @@ def fit_staff(devices: Sequence[HistoryDevice], skill_of: Mapping[str, str], sta
         productive_by_group={k: m for k, (m, _) in group_stats.items() if m is not None},
         productive_se=se,
         productive_se_by_group={k: s for k, (_, s) in group_stats.items() if s is not None},
-        weeks_in_post=sum(len([m for m in _span(w) if lo <= m and m + 6 * DAY <= hi]) for w in weeks.values()))
+        weeks_in_post=sum(len([m for m in _span(w) if lo <= m and m + 4 * DAY <= hi]) for w in weeks.values()))
 
 
 
@@ -157,8 +157,8 @@ def saturated_week_hours(known: Sequence[HistoryDevice], worked: Sequence[Histor
     for e in first:
         per: dict[dt.date, float] = {}
         m = first[e]
-        while m + 6 * DAY <= last[e]:
-            if m >= start and m + 6 * DAY <= end and m not in blocked[e] \
+        while m + 4 * DAY <= last[e]:  # the week's Friday still in post
+            if m >= start and m + 4 * DAY <= end and m not in blocked[e] \
                     and waiting.saturated(skills[e], m):
                 per[m] = hours[e].get(m, 0.0)
             m += WEEK
