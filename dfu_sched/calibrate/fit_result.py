@@ -154,7 +154,8 @@ def fit_lines(fit: FitResult) -> list[str]:
                        "SE from 4-week blocks)")
             out += [f"    {'+'.join(k)}: {v:.1f}" for k, v in s.productive_by_group.items()]
         if s.absence_share is not None:
-            out.append(f"  weeks in post with no device open {s.absence_share:.1%} (reported only: absence is the base's)")
+            out.append(f"  weeks in post with no device open {s.absence_share:.1%} "
+                       "(reported only: absence is the base's)")
     out += ["", f"Queue at {fit.as_of}: {fit.backlog_devices:,} devices waiting (real ages, tiers, types)",
             f"Expedite share {fit.expedite.value:.1%} ±{fit.expedite.se:.1%}"]
     out += [f"warning: {w}" for w in fit.warnings]

@@ -9,8 +9,9 @@ as slow work, and at a utilisation near 1 a few per cent too little capacity mak
 backlog explode. So capacity is measured only in examiner-weeks in which the examiner could not have
 been idle for want of work: a device of one of their skills was waiting at the start of every
 weekday of the week and of the following Saturday (the ``waiting_at`` rule, day by day; a Monday-only
-test lets in weeks whose queue emptied mid-week, and under-stated capacity by 5% on the example). Each device's booked hours are spread evenly over the working days (Mon-Fri)
-of its examination, and summed per examiner-week. Weeks outside the window, outside the examiner's
+test lets in weeks whose queue emptied mid-week, and under-stated capacity by 5% on the example).
+Each device's booked hours are spread evenly over the working days (Mon-Fri) of its examination,
+and summed per examiner-week. Weeks outside the window, outside the examiner's
 time in post, or touching a device of theirs without booked hours or still open are left out (they
 would under-count). The result is hours actually delivered per examiner-week, absences included: in
 the scenario's terms ``hours_per_week x productivity x (1 - absence)``. Its standard error comes from
@@ -132,9 +133,9 @@ def saturated_week_hours(known: Sequence[HistoryDevice], worked: Sequence[Histor
     """examiner -> Monday -> booked hours delivered that week, for the examiner's saturated weeks only.
 
     A week counts when it lies inside [start, end] and the examiner's time in post, a device of one of
-    their skills was waiting at the start of each of its weekdays and of the following Saturday, and no device of theirs without booked hours (or still open)
-    touches it. Booked hours are spread evenly over the exam's working days (all its days if none is a
-    weekday)."""
+    their skills was waiting at the start of each of its weekdays and of the following Saturday, and
+    no device of theirs without booked hours (or still open) touches it. Booked hours are spread
+    evenly over the exam's working days (all its days if none is a weekday)."""
     waiting = _Waiting(known, skill_of)
     hours: dict[str, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     blocked: dict[str, set[dt.date]] = defaultdict(set)

@@ -157,7 +157,8 @@ def test_capacity_counts_weeks_with_work_waiting_even_when_nothing_was_done():
     from dfu_sched.calibrate.staffing import fit_staff
 
     idle = {5, 12, 20}
-    devices = _weekly_exams([w for w in range(30) if w not in idle], lambda w: 30.0, lambda mon, w: mon - dt.timedelta(days=7))
+    devices = _weekly_exams([w for w in range(30) if w not in idle], lambda w: 30.0,
+                            lambda mon, w: mon - dt.timedelta(days=7))
     s = fit_staff(devices, {"phone": "mobile"})
     assert s is not None and s.examiners == 1 and s.groups == {("mobile",): 1}
     assert s.examiner_weeks == 29 and s.weeks_in_post == 30
