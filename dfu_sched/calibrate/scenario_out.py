@@ -138,7 +138,7 @@ def _examiners(fit: FitResult, base: Scenario) -> list[dict]:
             se_text = f" SE {se:.1f}" if se is not None else ""
             d["productivity"] = Note(round(min(max(hours / present, 0.01), 10), 4),
                                      f"[S] fitted: {hours:.1f}{se_text} booked h per saturated examiner-week "
-                                     f"(work waiting at its start; {s.examiner_weeks:,} weeks) / "
+                                     f"(work waiting all week; {s.examiner_weeks:,} weeks) / "
                                      f"(hours_per_week x (1 - absence))")
             d["absence"] = Note(g.absence, DEFAULT + "; the history cannot tell absent days from slower work")
         covered.update(skills)

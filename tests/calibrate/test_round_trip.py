@@ -54,6 +54,22 @@ def test_arrivals_growth_and_mixes_are_recovered_within_their_sampling_error(tru
     _within(dpc.mean, sc.arrivals.devices_per_case.mean(), dpc.mean_se, "devices per case")
 
 
+def test_examiner_capacity_is_recovered_within_its_sampling_error(truth_and_fit) -> None:
+    """Hours delivered per examiner-week (the truth: hours_per_week x productivity x (1 - absence)),
+    measured in weeks with work waiting all week; the fitted groups simulate the same capacity."""
+    sc, _, fit = truth_and_fit
+    s = fit.staff
+    assert s is not None and s.productive_hours_per_week is not None and s.productive_se is not None
+    for g in sc.examiners:
+        truth = g.hours_per_week * g.productivity * (1 - g.absence)
+        skills = tuple(sorted(g.skills))
+        _within(s.productive_by_group[skills], truth, s.productive_se_by_group[skills], f"capacity {g.name}")
+    assert fit.scenario is not None
+    for g in fit.scenario.examiners:
+        delivered = g.hours_per_week * g.productivity * (1 - g.absence)
+        assert delivered == pytest.approx(s.productive_by_group[tuple(sorted(g.skills))], rel=1e-3), g.name
+
+
 def test_mean_examination_hours_per_type_are_inside_their_bootstrap_interval(truth_and_fit) -> None:
     sc, _, fit = truth_and_fit
     for dtype, spec in sc.device_types.items():
