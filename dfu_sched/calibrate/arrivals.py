@@ -104,6 +104,7 @@ class ArrivalFit:
     month_factor_se: list[float]
     series: WeeklySeries
     fitted: np.ndarray                #: fitted cases per week (full exposure), for the chart
+    rate_at_start_se: float = float("nan")  #: SE of ``rate_at_start`` (delta method)
 
 
 def _design(series: WeeklySeries, seasonal: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +149,16 @@ def fit_arrivals(devices: Sequence[HistoryDevice], start: dt.date, end: dt.date,
         rate_at_start=float(math.exp(b[0]) * raw.mean()), rate_at_as_of=rate, rate_at_as_of_se=rate_se,
         annual_growth=growth, annual_growth_se=math.exp(b[1]) * math.sqrt(model.cov[1, 1]),
         seasonality_p=p, seasonal=seasonal, month_factors=factors, month_factor_se=factor_se,
-        series=series, fitted=np.exp(x @ b))
+        series=series, fitted=np.exp(x @ b), rate_at_start_se=_start_se(model, raw))
+
+
+def _start_se(model: Glm, raw: np.ndarray) -> float:
+    """SE of the level on the series' first Monday, exp(b0) * mean(exp(gamma)), by the delta method."""
+    grad = np.zeros(len(model.beta))
+    grad[0] = 1.0
+    if len(model.beta) > 2:
+        grad[2:] = raw[1:] / raw.sum()
+    return float(math.exp(model.beta[0]) * raw.mean() * math.sqrt(float(grad @ model.cov @ grad)))
 
 
 def _month_factors(model: Glm) -> tuple[list[float], list[float]]:

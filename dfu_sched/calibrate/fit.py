@@ -15,7 +15,9 @@ from collections import Counter
 
 import numpy as np
 import yaml
+from scipy import stats
 
+from dfu_sched.calendar import monday_of
 from dfu_sched.calibrate.arrivals import (
     case_tiers,
     device_mix_by_tier,
@@ -35,6 +37,7 @@ from dfu_sched.scenario.schema import Scenario, load_scenario, parse_scenario
 
 BASE_SCENARIO = "north_yorkshire_2022.yaml"
 MIN_WEEKS = 13  #: a shorter window cannot separate a trend from noise
+INCOMPLETE_P = 0.001  #: weeks before the first exam start with fewer submissions than this p are cut
 
 
 def default_base() -> Scenario:
@@ -52,7 +55,9 @@ def fit_history(history: History, base: Scenario | None = None, *, start: dt.dat
     base = base if base is not None else default_base()
     if not history.devices:
         raise InputError("the history has no devices", source=history.source)
-    start = start or history.first_day
+    start_note = "--from (given)"
+    if start is None:
+        start, start_note = complete_from(history)
     end = end or history.last_day
     as_of = as_of or history.last_day
     if end < start:
@@ -80,16 +85,45 @@ def fit_history(history: History, base: Scenario | None = None, *, start: dt.dat
         arrivals=fit_arrivals(window, start, end, as_of), devices_per_case=fit_devices_per_case(window),
         tier_mix=shares(Counter(t for t in tier_of_case.values() if t is not None), tiers),
         device_mix=device_mix, device_mix_by_tier=by_tier, hours=hours,
-        staff=fit_staff(known, {t: base.device_types[t].skill for t in types}),
+        staff=fit_staff([d for d in history.devices if d.submitted <= end],
+                        {t: base.device_types[t].skill for t in types}, start, end),
         expedite=shares(Counter("yes" if d.expedite else "no" for d in window), ["yes", "no"])["yes"],
         backlog_devices=0, inference=inference_check(known, inferred), hours_per_day=hours_per_day,
-        read_summary=history.summary)
+        read_summary=history.summary, start_note=start_note)
     entries = _backlog(history, as_of, types, tiers, result, counts)
     result.counts = {k: v for k, v in counts.items() if v}
     result.warnings += [f"{t}: {h.note}" for t, h in hours.items() if h.note]
     result.yaml_text = fitted_scenario_text(result, base, entries)
     result.scenario = parse_scenario(yaml.safe_load(result.yaml_text), source="fitted scenario")
     return result
+
+
+def complete_from(history: History) -> tuple[dt.date, str]:
+    """Where the history is complete for arrivals, and why (the default ``--from``).
+
+    An export holds every device submitted after the case system's records begin, but of those
+    submitted before only the ones still open then (the backlog it started with). Fitting from the
+    first submission would read those early weeks as few arrivals, and the climb to the true rate as
+    growth. The first recorded examination start is where the records of work begin; the weeks
+    before it are cut when they hold significantly fewer submissions than the 13 weeks after it
+    (one-sided Poisson test, p < ``INCOMPLETE_P``). A unit whose records begin with an empty queue
+    (no deficit) keeps its first weeks. Without exam dates the first submission is used.
+    """
+    starts = [d.exam_start for d in history.devices if d.exam_start is not None]
+    first = history.first_day
+    if not starts or monday_of(min(starts)) <= first:
+        return first, "the first submission (no examination recorded before it)"
+    day = monday_of(min(starts))
+    before = sum(d.submitted < day for d in history.devices)
+    after = sum(day <= d.submitted < day + dt.timedelta(weeks=MIN_WEEKS) for d in history.devices)
+    expected = after / MIN_WEEKS * (day - first).days / 7
+    p = float(stats.poisson.cdf(before, expected)) if expected > 0 else 1.0
+    if p >= INCOMPLETE_P:
+        return first, (f"the first submission: the {before:,} devices submitted before the first recorded "
+                       f"examination start are as many as its rate predicts (Poisson p = {p:.2g})")
+    return day, (f"the week of the first recorded examination start: only {before:,} devices were submitted "
+                 f"before it where {expected:,.0f} were expected (Poisson p = {p:.2g}), so they are the "
+                 "backlog still open then and earlier weeks are incomplete (--from overrides)")
 
 
 def _productive_hours_per_day(base: Scenario) -> float:

@@ -38,6 +38,7 @@ class FitResult:
     inference: dict | None
     hours_per_day: float
     read_summary: ReadSummary
+    start_note: str = ""                                   #: why the window starts where it does
     counts: dict[str, int] = field(default_factory=dict)   #: what the fit left out, and why
     warnings: list[str] = field(default_factory=list)
     yaml_text: str = ""
@@ -79,7 +80,7 @@ def fit_document(fit: FitResult, source: str) -> dict:
     a, c, s = fit.arrivals, fit.devices_per_case, fit.staff
     return {
         "kind": "fit", "source": source, "from": fit.start.isoformat(), "to": fit.end.isoformat(),
-        "as_of": fit.as_of.isoformat(), "devices": fit.devices, "base": fit.base_name,
+        "as_of": fit.as_of.isoformat(), "from_reason": fit.start_note, "devices": fit.devices, "base": fit.base_name,
         "read_summary": fit.read_summary.lines(), "left_out": dict(fit.counts), "warnings": list(fit.warnings),
         "arrivals": {
             "weeks": a.weeks, "cases": a.cases, "cases_per_week_at_as_of": a.rate_at_as_of,
@@ -102,7 +103,8 @@ def fit_document(fit: FitResult, source: str) -> dict:
             "headcount_by_quarter": s.headcount, "latest_quarter": s.latest_quarter,
             "groups": [{"skills": list(k), "count": v} for k, v in s.groups.items()], "examiners": s.examiners,
             "examiner_weeks": s.examiner_weeks, "booked_hours": s.booked_hours,
-            "productive_hours_per_week": s.productive_hours_per_week, "absence_share": s.absence_share,
+            "productive_hours_per_week": s.productive_hours_per_week, "productive_se": s.productive_se,
+            "weeks_in_post": s.weeks_in_post, "absence_share": s.absence_share,
             "booked_share": s.booked_share,
             "productive_hours_per_week_by_group": [{"skills": list(k), "hours": v}
                                                    for k, v in s.productive_by_group.items()]},
@@ -113,8 +115,9 @@ def fit_document(fit: FitResult, source: str) -> dict:
 def fit_lines(fit: FitResult) -> list[str]:
     """Terminal lines of a fit."""
     a, c = fit.arrivals, fit.devices_per_case
-    out = [f"Fit from {fit.devices:,} devices submitted {fit.period}; queue at {fit.as_of} (base: {fit.base_name})",
-           "", "Reading the history:"] + [f"  {x}" for x in fit.read_summary.lines()]
+    out = [f"Fit from {fit.devices:,} devices submitted {fit.period}; queue at {fit.as_of} (base: {fit.base_name})"]
+    out += [f"  window starts at {fit.start}: {fit.start_note}"] if fit.start_note else []
+    out += ["", "Reading the history:"] + [f"  {x}" for x in fit.read_summary.lines()]
     out += [f"  {n:,} {what}" for what, n in fit.counts.items()]
     out += ["", "Arrivals (Poisson GLM, SE from the Fisher information)",
             f"  cases per week at {fit.as_of}   {a.rate_at_as_of:8.2f}  SE {a.rate_at_as_of_se:.2f}"
@@ -145,11 +148,14 @@ def fit_lines(fit: FitResult) -> list[str]:
         groups = ", ".join(f"{n} {'+'.join(k)}" for k, n in s.groups.items())
         out.append(f"  latest quarter {s.latest_quarter}: {groups} ({s.examiners} examiners in the whole history)")
         if s.productive_hours_per_week is not None:
-            out.append(f"  productive hours per examiner-week {s.productive_hours_per_week:.1f} "
-                       f"({s.examiner_weeks:,} examiner-weeks with a device open)")
+            se = f" SE {s.productive_se:.1f}" if s.productive_se is not None else ""
+            out.append(f"  booked hours per saturated examiner-week {s.productive_hours_per_week:.1f}{se} "
+                       f"({s.examiner_weeks:,} of {s.weeks_in_post:,} examiner-weeks had work waiting all week; "
+                       "SE from 4-week blocks)")
             out += [f"    {'+'.join(k)}: {v:.1f}" for k, v in s.productive_by_group.items()]
         if s.absence_share is not None:
-            out.append(f"  weeks in post with no device open {s.absence_share:.1%}")
+            out.append(f"  weeks in post with no device open {s.absence_share:.1%} "
+                       "(reported only: absence is the base's)")
     out += ["", f"Queue at {fit.as_of}: {fit.backlog_devices:,} devices waiting (real ages, tiers, types)",
             f"Expedite share {fit.expedite.value:.1%} ±{fit.expedite.se:.1%}"]
     out += [f"warning: {w}" for w in fit.warnings]

@@ -16,7 +16,7 @@ from dfu_sched.calibrate.writer import Note, noted, scenario_text
 from dfu_sched.scenario.schema import ExaminerGroup, Scenario
 
 DEFAULT = "default [E] (base scenario)"
-MIN_EXAMINER_WEEKS = 52   #: fewer booked examiner-weeks than this: productivity and absence from the base
+MIN_EXAMINER_WEEKS = 52   #: fewer saturated examiner-weeks than this: productivity and absence from the base
 MIN_BOOKED_SHARE = 0.5    #: productivity from booked hours only when at least this share of exams has them
 
 
@@ -130,13 +130,17 @@ def _examiners(fit: FitResult, base: Scenario) -> list[dict]:
         d["count"] = Note(n, f"[S] fitted: distinct examiners with these skills in {s.latest_quarter}")
         d["skills"] = Note(list(skills), "[S] skills of the device types they examined")
         hours = s.productive_by_group.get(skills, s.productive_hours_per_week)
+        se = s.productive_se_by_group.get(skills, s.productive_se)
         if hours and s.examiner_weeks >= MIN_EXAMINER_WEEKS and s.booked_share >= MIN_BOOKED_SHARE:
-            d["productivity"] = Note(round(min(max(hours / g.hours_per_week, 0.01), 10), 4),
-                                     f"[S] fitted: {hours:.1f} booked h per examiner-week with a device open "
-                                     f"(examiners with these skills) / hours_per_week")
-            if s.absence_share is not None:
-                d["absence"] = Note(round(min(max(s.absence_share, 0.0), 0.95), 4),
-                                    "[S] fitted: share of weeks in post with no device open")
+            # hours delivered = hours_per_week x productivity x (1 - absence); the history cannot split
+            # absence from slower work, so absence stays the base's and productivity carries the rest
+            present = g.hours_per_week * (1 - g.absence)
+            se_text = f" SE {se:.1f}" if se is not None else ""
+            d["productivity"] = Note(round(min(max(hours / present, 0.01), 10), 4),
+                                     f"[S] fitted: {hours:.1f}{se_text} booked h per saturated examiner-week "
+                                     f"(work waiting all week; {s.examiner_weeks:,} weeks) / "
+                                     f"(hours_per_week x (1 - absence))")
+            d["absence"] = Note(g.absence, DEFAULT + "; the history cannot tell absent days from slower work")
         covered.update(skills)
         out.append(d)
     names = {d["name"].value for d in out}

@@ -123,7 +123,8 @@ def _staff(doc: dict) -> str:
     pairs = [("latest quarter", s["latest_quarter"]),
              ("groups", ", ".join(f"{g['count']} {'+'.join(g['skills'])}" for g in s["groups"]))]
     if s["productive_hours_per_week"] is not None:
-        pairs.append(("booked hours per examiner-week with work", f"{s['productive_hours_per_week']:.1f}"))
+        se = f" (SE {s['productive_se']:.1f})" if s.get("productive_se") is not None else ""
+        pairs.append(("booked hours per saturated examiner-week", f"{s['productive_hours_per_week']:.1f}{se}"))
     if s["absence_share"] is not None:
         pairs.append(("weeks in post with no device open", f"{s['absence_share']:.1%}"))
     return facts(pairs) + html_table(["quarter"] + [f"{k} examiners" for k in skills], rows,

@@ -1,6 +1,7 @@
 """The fit's parts on their own: the GLM, the choice of hours law, hours inferred from dates, the page."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -142,21 +143,70 @@ def test_the_command_writes_the_scenario_and_report_or_nothing(tmp_path):
     assert len(bad.output.strip().splitlines()) == 1
 
 
-def test_productive_hours_and_absence_from_the_exam_records():
+def _weekly_exams(weeks, hours, submitted):
+    mon = dt.date(2024, 1, 1)
+    return [HistoryDevice(row=w, device_id=f"dev-ref-{w}", case_id=f"case-ref-{w}", device_type="phone",
+                          submitted=submitted(mon, w), status="completed", exam_start=mon + dt.timedelta(weeks=w),
+                          exam_end=mon + dt.timedelta(weeks=w, days=4), examiner_id="examiner-ref-1",
+                          exam_hours=hours(w)) for w in weeks]
+
+
+def test_capacity_counts_weeks_with_work_waiting_even_when_nothing_was_done():
+    """All 30 devices wait from day one, so weeks 0-28 had work waiting all week (week 29's device
+    was the last); the three weeks with nothing open count as lost capacity, not as idle."""
     from dfu_sched.calibrate.staffing import fit_staff
 
-    mon = dt.date(2024, 1, 1)
-    idle = {5, 12, 20}  # three of 30 weeks in post with nothing open
-    devices = [HistoryDevice(row=w, device_id=f"dev-ref-{w}", case_id=f"case-ref-{w}", device_type="phone",
-                             submitted=mon, status="completed", exam_start=mon + dt.timedelta(weeks=w),
-                             exam_end=mon + dt.timedelta(weeks=w, days=4), examiner_id="examiner-ref-1",
-                             exam_hours=30.0) for w in range(30) if w not in idle]
+    idle = {5, 12, 20}
+    devices = _weekly_exams([w for w in range(30) if w not in idle], lambda w: 30.0,
+                            lambda mon, w: mon - dt.timedelta(days=7))
     s = fit_staff(devices, {"phone": "mobile"})
     assert s is not None and s.examiners == 1 and s.groups == {("mobile",): 1}
-    assert s.productive_hours_per_week == pytest.approx(30.0)
-    assert s.productive_by_group == {("mobile",): pytest.approx(30.0)}
+    assert s.examiner_weeks == 29 and s.weeks_in_post == 30
+    assert s.productive_hours_per_week == pytest.approx(26 * 30.0 / 29)
+    assert s.productive_by_group == {("mobile",): pytest.approx(26 * 30.0 / 29)}
+    assert s.productive_se is not None and s.productive_se > 0
     assert s.absence_share == pytest.approx(3 / 30)
     assert s.latest_quarter == "2024-Q2" and s.headcount["2024-Q1"] == {"mobile": 1}
+
+
+def test_capacity_leaves_out_weeks_in_which_the_examiner_ran_out_of_work():
+    """A queue for ten weeks (30 h a week examined), then devices arriving the day they are started
+    (10 h a week): capacity is the 30 h of the weeks with work waiting all week, not 16.7 h (all weeks)."""
+    from dfu_sched.calibrate.staffing import fit_staff
+
+    devices = _weekly_exams(range(30), lambda w: 30.0 if w < 10 else 10.0,
+                            lambda mon, w: mon - dt.timedelta(days=7) if w < 10 else mon + dt.timedelta(weeks=w))
+    s = fit_staff(devices, {"phone": "mobile"})
+    assert s is not None and s.examiner_weeks == 9
+    assert s.productive_hours_per_week == pytest.approx(30.0)
+    booked_over_all_weeks = sum(d.exam_hours for d in devices) / 30
+    assert booked_over_all_weeks == pytest.approx(50 / 3)
+
+
+def test_the_default_window_starts_where_submissions_are_complete():
+    """Five devices a week from 2024-01-01 (first exam start); before it, ten weeks holding only four
+    devices (the open backlog): cut. The same history with the ten weeks full: kept."""
+    from dfu_sched.calibrate.fit import complete_from
+    from dfu_sched.calibrate.history import History, ReadSummary
+
+    mon = dt.date(2024, 1, 1)
+
+    def device(i, submitted, started):
+        return HistoryDevice(row=i, device_id=f"dev-ref-{i}", case_id=f"case-ref-{i}", device_type="phone",
+                             submitted=submitted, status="completed" if started else "waiting",
+                             exam_start=started, exam_end=started, examiner_id="examiner-ref-1", exam_hours=5.0)
+
+    later = [device(i, mon + dt.timedelta(days=i // 5 * 7 + 1), mon + dt.timedelta(days=i // 5 * 7 + 2))
+             for i in range(100)]
+    backlog = [device(100 + i, mon - dt.timedelta(weeks=10 - 2 * i), None) for i in range(4)]
+    day, why = complete_from(History(source="h.csv", devices=backlog + later, summary=ReadSummary()))
+    assert day == mon and "first recorded examination start" in why and "only 4 devices" in why
+    full = [device(200 + i, mon - dt.timedelta(days=70 - i * 70 // 50), None) for i in range(50)]
+    day, why = complete_from(History(source="h.csv", devices=full + later, summary=ReadSummary()))
+    assert day == mon - dt.timedelta(days=70) and "as many as its rate predicts" in why
+    no_exams = [dataclasses.replace(d, exam_start=None, exam_end=None, status="waiting") for d in backlog + later]
+    day, why = complete_from(History(source="h.csv", devices=no_exams, summary=ReadSummary()))
+    assert day == backlog[0].submitted and "first submission" in why and "-ref-" not in why
 
 
 def test_the_command_is_a_thin_shell_over_the_reader_and_fit_history(tmp_path, monkeypatch):
