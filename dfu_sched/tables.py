@@ -143,8 +143,10 @@ def read_table(path: str | Path, spec: TableSpec, columns: ColumnMap | None = No
     columns follow the map's ``unknown_columns``. Raises :class:`InputError` for a missing,
     unreadable or too large file, no header, a row with values past the header, a header that does
     not fit ``spec`` (a repeated or unknown column, a missing required one), and a map naming a
-    header the file lacks or a column the spec does not have. A header with no rows is a valid,
-    empty table.
+    column the spec does not have. A map entry for a header this file lacks is an error when it
+    maps onto a required column or the map is strict (``unknown_columns: error``); otherwise one
+    warning names those headers (the map's own text), so one map serves exports with and without
+    optional columns. A header with no rows is a valid, empty table.
     """
     path = Path(path)
     cmap = columns.for_file(spec.section) if columns is not None else None
@@ -152,8 +154,9 @@ def read_table(path: str | Path, spec: TableSpec, columns: ColumnMap | None = No
         spec = replace(spec, unknown=cmap.unknown_columns)
     header, raw_rows = _read_raw(path, spec)
     names = [normalise_header(h) for h in header]
+    unmapped: list[str] = []
     if cmap is not None:
-        names = apply_column_names(names, cmap, spec)
+        names, unmapped = apply_column_names(names, cmap, spec)
     rows: list[Row] = []
     for i, values in enumerate(raw_rows, start=2):
         if all(is_blank(v) for v in values):
@@ -163,6 +166,9 @@ def read_table(path: str | Path, spec: TableSpec, columns: ColumnMap | None = No
                              "a stray separator may have shifted the row", source=path.name)
         rows.append(Row(i, {n: (values[k] if k < len(values) else None) for k, n in enumerate(names) if n}))
     keep, warnings = check_header(names, spec, path.name)
+    if unmapped and cmap is not None:
+        warnings = [f"column map {cmap.source}: {len(unmapped)} mapped header(s) not in {path.name} "
+                    f"({', '.join(unmapped)}): those columns are left blank", *warnings]
     if keep != names:
         wanted = {n for n in keep if n}
         renamed = dict(zip(names, keep, strict=True))
@@ -174,22 +180,28 @@ def read_table(path: str | Path, spec: TableSpec, columns: ColumnMap | None = No
     return Table(path.name, keep, rows, warnings, ignored, dict(cmap.dates) if cmap is not None else {})
 
 
-def apply_column_names(names: list[str], cmap: ColumnMap, spec: TableSpec) -> list[str]:
-    """The header renamed by the map. A map entry for a header the file lacks, or onto a column the
-    spec does not have, is one line naming the map and the header (the map's own text)."""
+def apply_column_names(names: list[str], cmap: ColumnMap, spec: TableSpec) -> tuple[list[str], list[str]]:
+    """The header renamed by the map, and the map's headers this file lacks (optional columns of a
+    lenient map). A map entry onto a column the spec does not have, or for a missing header that maps
+    onto a required column (or in a strict map), is one line naming the map and the header (the map's
+    own text, never a cell)."""
     known = set(spec.names)
+    required = {c.name for c in spec.columns if c.required}
+    missing: list[str] = []
     for export, target in cmap.columns.items():
         if target not in known and not spec.is_extra(target):
             raise InputError(f"header '{short_key(export)}' is mapped to '{short_key(target)}', not a column of a "
                              f"{spec.what} (known: {', '.join(spec.names)})", source=f"column map {cmap.source}")
         if export not in names:
-            raise InputError(f"header '{short_key(export)}' is not in the {spec.what} file",
-                             source=f"column map {cmap.source}")
+            if target in required or cmap.unknown_columns == "error":
+                raise InputError(f"header '{short_key(export)}' is not in the {spec.what} file",
+                                 source=f"column map {cmap.source}")
+            missing.append(short_key(export))
     for col in list(cmap.dates) + list(cmap.values):
         if col not in known:
             raise InputError(f"'{short_key(col)}' is not a column of a {spec.what} (known: {', '.join(spec.names)})",
                              source=f"column map {cmap.source}")
-    return [cmap.columns.get(n, n) for n in names]
+    return [cmap.columns.get(n, n) for n in names], missing
 
 
 def map_values(values: dict[str, Any], maps: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:

@@ -270,8 +270,8 @@ def test_unknown_columns_error_keeps_the_strict_refusal(tmp_path):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (("Received: date_submitted", "Received: date_submitted\n  Seized By: notes"),
-     "column map map.yaml: header 'seized by' is not in the queue file"),
+    (("Exhibit Ref: device_id", "Exhibit Reff: device_id"),
+     "column map map.yaml: header 'exhibit reff' is not in the queue file"),
     (("Item Type: device_type", "Item Type: kind"),
      "column map map.yaml: header 'item type' is mapped to 'kind', not a column of a queue (known: device_id"),
     (("  tier: {P1", "  grade: {P1"), "column map map.yaml: 'grade' is not a column of a queue"),
@@ -282,6 +282,22 @@ def test_a_map_that_does_not_fit_the_file_is_one_line_naming_map_and_header(tmp_
         read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, cmap)
     assert message in str(exc.value) and "\n" not in str(exc.value)
     assert "NY/2024" not in str(exc.value) and "SECRET" not in str(exc.value)
+
+
+def test_one_map_serves_exports_with_and_without_an_optional_column(tmp_path):
+    """A lenient map's entry for an optional header this export lacks is one warning (naming the
+    map's header, never a cell), and the column is blank; a strict map still refuses it."""
+    lenient = column_map(tmp_path, MAP_EXAMPLE.replace("Received: date_submitted",
+                                                       "Received: date_submitted\n  Seized By: notes"))
+    table = read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, lenient)
+    assert len(table.rows) == 2
+    assert any("1 mapped header(s) not in queue.csv (seized by)" in w for w in table.warnings), table.warnings
+    assert not any("SECRET" in w or "NY/2024" in w for w in table.warnings)
+    strict = column_map(tmp_path, MAP_EXAMPLE.replace("Received: date_submitted",
+                                                      "Received: date_submitted\n  Seized By: notes")
+                        .replace("unknown_columns: ignore", "unknown_columns: error"), name="strict.yaml")
+    with pytest.raises(InputError, match="header 'seized by' is not in the queue file"):
+        read_table(write(tmp_path, EXPORT, "queue.csv"), QUEUE_TABLE, strict)
 
 
 def test_sections_apply_per_file_and_a_flat_map_is_for_the_queue_only(tmp_path):

@@ -140,8 +140,17 @@ def _fit_type(device_type: str, devices: list[HistoryDevice], inferred: dict[int
 
 
 def _backlog(history: History, as_of: dt.date, types: list[str], tiers: list[str], result: FitResult,
-             counts: Counter[str]) -> list[dict]:
-    """Scenario backlog entries for the devices waiting at ``as_of``, with their real ages."""
+             counts: Counter[str]) -> list[dict] | None:
+    """Scenario backlog entries for the devices waiting at ``as_of``, with their real ages; ``None``
+    when the history records no examination and no status at all (an export of submissions only):
+    then every device would look as if it were still waiting, so who is waiting cannot be told and
+    the base scenario's backlog is kept, with a warning."""
+    if not any(d.exam_start or d.exam_end or d.status != "waiting" for d in history.devices) and \
+            history.summary.counts.get("statuses inferred from the dates", 0) >= len(history.devices):
+        result.warnings.append("the history records no examination and no status, so the queue at "
+                               f"{as_of} cannot be told: the base scenario's backlog is kept")
+        result.backlog_from_base = True
+        return None
     waiting = waiting_at(history, as_of)
     common = max(result.tier_mix, key=lambda t: result.tier_mix[t].count) if result.tier_mix else tiers[-1]
     out = []

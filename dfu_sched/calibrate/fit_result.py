@@ -39,6 +39,7 @@ class FitResult:
     hours_per_day: float
     read_summary: ReadSummary
     start_note: str = ""                                   #: why the window starts where it does
+    backlog_from_base: bool = False                        #: the history cannot tell who is waiting
     counts: dict[str, int] = field(default_factory=dict)   #: what the fit left out, and why
     warnings: list[str] = field(default_factory=list)
     yaml_text: str = ""
@@ -127,6 +128,9 @@ def fit_lines(fit: FitResult) -> list[str]:
             + ("kept (p < 0.05)" if a.seasonal else "not kept (p >= 0.05)"),
             f"  devices per case              {c.mean:8.2f}  SE {c.mean_se:.3f}   law: {c.chosen} (lowest AIC)"]
     for title, mix in (("tier mix (cases)", fit.tier_mix), ("device mix (devices)", fit.device_mix)):
+        if not any(v.of for v in mix.values()):  # nothing to estimate from: the scenario keeps the base's
+            out.append(f"  {title:<29} none in the history: the base scenario's mix is kept")
+            continue
         out.append(f"  {title:<29} " + "  ".join(f"{k} {v.value:.1%} ±{v.se:.1%}" for k, v in mix.items()))
     out += ["", "Examination hours per device type (maximum likelihood; AIC; KS p is optimistic as fitted)"]
     for t, h in fit.hours.items():
@@ -156,7 +160,9 @@ def fit_lines(fit: FitResult) -> list[str]:
         if s.absence_share is not None:
             out.append(f"  weeks in post with no device open {s.absence_share:.1%} "
                        "(reported only: absence is the base's)")
-    out += ["", f"Queue at {fit.as_of}: {fit.backlog_devices:,} devices waiting (real ages, tiers, types)",
+    out += ["", f"Queue at {fit.as_of}: the base scenario's backlog (the history cannot tell who is waiting)"
+            if fit.backlog_from_base else
+            f"Queue at {fit.as_of}: {fit.backlog_devices:,} devices waiting (real ages, tiers, types)",
             f"Expedite share {fit.expedite.value:.1%} ±{fit.expedite.se:.1%}"]
     out += [f"warning: {w}" for w in fit.warnings]
     return out

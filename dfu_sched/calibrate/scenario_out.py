@@ -20,7 +20,7 @@ MIN_EXAMINER_WEEKS = 52   #: fewer saturated examiner-weeks than this: productiv
 MIN_BOOKED_SHARE = 0.5    #: productivity from booked hours only when at least this share of exams has them
 
 
-def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict]) -> str:
+def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict] | None) -> str:
     """The scenario file (YAML with a source comment on every number)."""
     dump = base.model_dump(mode="json", by_alias=True, exclude_none=True)
     body: dict[str, Any] = {
@@ -35,7 +35,9 @@ def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict]) ->
         "device_types": {t: _device_type(fit.hours.get(t), d, fit.period) for t, d in dump["device_types"].items()},
         "stages": noted(dump["stages"], DEFAULT),
         "examiners": _examiners(fit, base),
-        "backlog": _backlog(backlog, fit),
+        "backlog": _backlog(backlog, fit) if backlog is not None else
+        noted(dump.get("backlog", []), "default [E] (base scenario): the history records no examination or "
+                                       "status, so who is waiting cannot be told"),
         "policy": {**noted(dump["policy"], DEFAULT), "expedite_share": Note(
             round(fit.expedite.value, 4), f"[S] fitted from {fit.expedite.of:,} devices, {fit.period}: share "
             f"flagged expedite (SE {fit.expedite.se:.3f})")},

@@ -246,3 +246,25 @@ def test_a_window_too_short_or_reversed_is_one_line_without_references():
         with pytest.raises(InputError) as err:
             fit_history(history, start=start, end=end)
         assert "\n" not in str(err.value) and "-ref-" not in str(err.value)
+
+
+def test_an_export_of_submissions_only_keeps_the_base_backlog_with_a_warning():
+    """No exam dates and no status anywhere: every device would look as if it were still waiting
+    (a queue of the whole history). The fit keeps the base's backlog instead, and says why."""
+    from dfu_sched.calibrate.fit import default_base
+    from dfu_sched.calibrate.history import History, ReadSummary
+
+    full = synthetic_history(Truth(weeks=40), seed=2)
+    bare = [dataclasses.replace(d, status="waiting", exam_start=None, exam_end=None, exam_hours=None,
+                                examiner_id=None) for d in full.devices]
+    summary = ReadSummary(rows_read=len(bare), devices=len(bare),
+                          counts={"statuses inferred from the dates": len(bare)})
+    fit = fit_history(History("submissions.csv", bare, summary))
+    assert fit.scenario is not None and fit.backlog_devices == 0 and fit.backlog_from_base
+    assert any("the base scenario's backlog" in line for line in fit.lines())
+    base = default_base()
+    assert sum(e.count for e in fit.scenario.backlog) == sum(e.count for e in base.backlog)
+    assert any("cannot be told" in w for w in fit.warnings)
+    assert "who is waiting cannot be told" in fit.yaml_text
+    # the same devices with their statuses: the queue comes from the history
+    assert fit_history(full).backlog_devices > 0
