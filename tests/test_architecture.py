@@ -1,7 +1,7 @@
 """The package's architecture, enforced: import graph, layer rules, module and function sizes.
 
 Why this exists: the package is grouped into wings (``scenario``, ``sim``, ``optimiser``, ``plan``,
-``invest``, ``validation``, ``reports``, ``cli``) over a shared ground floor (``calendar``, ``errors``,
+``invest``, ``validation``, ``reports``, ``app``, ``cli``) over a shared ground floor (``calendar``, ``errors``,
 ``io`` ...). The grouping only helps if the arrows between wings point one way, and nothing but a test
 keeps them so. This one reads every module of ``dfu_sched`` with :mod:`ast` (nothing is imported or
 run), collects its imports, module-level and inside functions alike (an import hidden in a function is
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables", "columnmap")
 
 #: The wings: sub-packages of ``dfu_sched``.
-WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "calibrate", "reports", "cli")
+WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "calibrate", "reports", "app", "cli")
 
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
@@ -283,6 +283,10 @@ RULES = (
           "cli"),
          "reports read data shapes and labels (sim.measures, invest.objectives, calendar), never engines",
          allowed=("invest.objectives",)),
+    Rule("app-imports-no-cli", ("app",), ("cli",),
+         "the web app is a thin layer over the library API, beside the command line, not on it"),
+    Rule("only-cli-imports-app", ("*",), ("app",), "only `dfu-sched app` starts the web app",
+         source_except=("cli", "app")),
     Rule("only-cli-imports-cli", ("*",), ("cli",), "the command line is the top floor", source_except=("cli",)),
 )
 

@@ -1,0 +1,140 @@
+"""The Streamlit script of ``dfu-sched app``: widgets only, the logic is in ``simulate_page``.
+
+Why so thin: what the page computes must be what the command line computes, and must be testable
+without a browser; this script lays out the controls, keeps the session's upload in memory
+(``dfu_sched.app.state``), caches runs on the scenario JSON, replications and seed, and shows
+every bad input as the command line's one line, never a traceback. Long because it is one page
+laid out top to bottom (Streamlit reruns the script on every click).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from dfu_sched.app import simulate_page as page
+from dfu_sched.app.server import SCENARIO_ENV
+from dfu_sched.app.state import Upload, forget_upload, keep_upload, session_upload
+from dfu_sched.errors import InputError
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_summary(scenario_json: str, replications: int, seed: int, _progress=None) -> dict:
+    """A run, reused for identical inputs (``_progress`` is not part of the key)."""
+    return page.run_summary(scenario_json, replications, seed, _progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_report(summary_json: str, scenario_json: str, text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The report's HTML and charts, drawn once per result."""
+    import json
+
+    from dfu_sched.scenario.schema import Scenario
+
+    return page.report_and_charts(json.loads(summary_json), Scenario.model_validate_json(scenario_json), text)
+
+
+def choose_source() -> page.ScenarioSource:
+    """The sidebar: a shipped scenario, the file named on the command line, or an upload."""
+    named = os.environ.get(SCENARIO_ENV)
+    options = (["The file given to dfu-sched app"] if named else []) + ["A shipped scenario", "Upload a file"]
+    how = st.sidebar.radio("Start from", options, key="source")
+    if how == "Upload a file":
+        got = st.sidebar.file_uploader("Scenario file (YAML)", type=["yaml", "yml"], key="upload")
+        if got is not None:
+            keep_upload(st.session_state, "scenario", Upload(got.name, got.getvalue()))
+        else:
+            forget_upload(st.session_state, "scenario")
+        upload = session_upload(st.session_state, "scenario")
+        if upload is None:
+            st.info("Upload a scenario file to start, or pick a shipped one.")
+            st.stop()
+        return page.read_upload(upload.name, upload.data)
+    if how == "A shipped scenario":
+        names = page.shipped_scenarios()
+        return page.read_shipped(st.sidebar.selectbox("Scenario", names, key="shipped"))
+    return page.read_path(Path(named or ""))
+
+
+def help_of(sources: dict[str, str], path: str) -> str | None:
+    return sources.get(path) or None
+
+
+def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
+    """The controls, starting from the scenario's values; each shows its [S]/[E] note."""
+    start, sources, sc = page.levers_of(src.scenario), page.control_sources(src.text), src.scenario
+    st.subheader("Examiners")
+    groups = []
+    for g in start.groups:
+        a, b = st.columns(2)
+        count = a.number_input(f"{g.name}: examiners", 0, 500, g.count, 1, key=f"count_{g.name}",
+                               help=help_of(sources, f"examiners[{g.name}].count"))
+        hours = b.number_input(f"{g.name}: hours a week", 1.0, 80.0, float(g.hours_per_week), 0.5,
+                               key=f"hours_{g.name}", help=help_of(sources, f"examiners[{g.name}].hours_per_week"))
+        groups.append(page.GroupLever(g.name, int(count), float(hours)))
+    st.subheader("Demand and queue rule")
+    a, b, c = st.columns(3)
+    cases = a.number_input("Cases per week", 0.0, 10_000.0, float(start.cases_per_week), 0.5, key="cases",
+                           help=help_of(sources, "arrivals.cases_per_week"))
+    growth = b.number_input("Growth a year (%)", -50.0, 100.0, round(start.annual_growth * 100, 3), 0.5,
+                            key="growth", help=help_of(sources, "arrivals.annual_growth"))
+    names = page.disciplines()
+    discipline = c.selectbox("Queue rule", names, names.index(start.discipline), key="discipline",
+                             help=help_of(sources, "policy.discipline"))
+    st.subheader("Run")
+    a, b = st.columns(2)
+    n = a.number_input("Replications", 1, page.MAX_REPLICATIONS, min(sc.run.replications, 10), 1, key="n")
+    seed = b.number_input("Seed", 0, 2**31 - 1, sc.run.seed, 1, key="seed")
+    return page.Levers(tuple(groups), float(cases), float(growth) / 100, str(discipline)), int(n), int(seed)
+
+
+def show_result(src: page.ScenarioSource, edited, summary: dict) -> None:
+    import json
+
+    st.subheader("What the simulation says")
+    for line in page.headline(summary):
+        st.markdown("- " + page.markdown_text(line))
+    html, charts = cached_report(json.dumps(summary, sort_keys=True), page.scenario_json(edited), src.text)
+    for title, svg in charts:
+        st.caption(title)
+        st.image(svg)
+    st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
+
+
+def main() -> None:
+    st.set_page_config(page_title="dfu-sched", layout="wide")
+    st.title("DFU backlog: scenario and simulation")
+    try:
+        src = choose_source()
+        levers, n, seed = form(src)
+        edited = page.apply_levers(src.scenario, levers)
+    except InputError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.download_button("Download the edited scenario (YAML)", page.edited_yaml(edited, src.label),
+                       "scenario.yaml", "application/x-yaml", key="dl_yaml")
+    key = (page.scenario_json(edited), n, seed)
+    if st.button("Run", key="run", type="primary"):
+        bar = st.progress(0.0, "Running replications")
+        done = [0]
+
+        def tick(k: int = 1) -> None:
+            done[0] += k
+            bar.progress(min(1.0, done[0] / n), f"Replication {done[0]} of {n}")
+
+        try:
+            summary = cached_summary(*key, _progress=tick)
+        except InputError as exc:
+            st.error(str(exc))
+            st.stop()
+        bar.progress(1.0, "Done")
+        st.session_state["dfu_result"] = (key, summary)
+    kept = st.session_state.get("dfu_result")
+    if kept is not None and kept[0] == key:
+        show_result(src, edited, kept[1])
+    elif kept is not None:
+        st.info("The inputs changed since the last run: press Run to see their results.")
+
+
+main()

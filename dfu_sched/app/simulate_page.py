@@ -1,0 +1,214 @@
+"""The Scenario + Simulate page's logic, as plain functions over the library API.
+
+Why plain functions: the Streamlit script only lays out widgets; what a control changes, how an
+upload is read, how a run is made and what the headline says live here, where a unit test or a
+notebook can call them. Everything goes through the same library calls as ``dfu-sched simulate``
+(``parse_scenario``, ``Scenario.with_updates``, ``run_experiment``, ``render_simulation``), so the
+page and the command line give the same numbers for the same scenario, replications and seed.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from dfu_sched.errors import InputError
+from dfu_sched.paths import shipped
+from dfu_sched.reports.assumptions import parse_assumptions
+from dfu_sched.reports.files import to_json
+from dfu_sched.reports.simulate_html import simulation_headline
+from dfu_sched.scenario.schema import Scenario, format_validation_error, parse_scenario
+from dfu_sched.sim.disciplines import DISCIPLINES
+from dfu_sched.sim.experiment import run_experiment
+from dfu_sched.yamlfile import MAX_FILE_BYTES, parse_yaml
+
+#: Replications the page offers (a run on the page should take seconds, not minutes).
+MAX_REPLICATIONS = 200
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """A scenario the page starts from: its label, its YAML text (for the [S]/[E] notes) and model."""
+
+    label: str
+    text: str
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class GroupLever:
+    """The controls of one examiner group."""
+
+    name: str
+    count: int
+    hours_per_week: float
+
+
+@dataclass(frozen=True)
+class Levers:
+    """What the page's form sets on a scenario (everything else stays as the file says)."""
+
+    groups: tuple[GroupLever, ...]
+    cases_per_week: float
+    annual_growth: float
+    discipline: str
+
+
+def shipped_scenarios() -> list[str]:
+    """The shipped scenario files a manager can start from (top level of ``scenarios/``), by name."""
+    folder = shipped("north_yorkshire_2022.yaml").parent
+    return sorted(p.name for p in folder.glob("*.yaml"))
+
+
+def disciplines() -> list[str]:
+    """The queue rules that can run (the registry ``dfu-sched schema`` lists)."""
+    return list(DISCIPLINES)
+
+
+def _from_text(text: str, label: str, folder: Path | None) -> ScenarioSource:
+    data = parse_yaml(text, label)
+    if not isinstance(data, dict):
+        raise InputError("a scenario file must be a mapping of keys to values", source=label)
+    if "extends" in data:
+        if folder is None:
+            raise InputError("extends: an uploaded scenario cannot name a base file; upload the whole "
+                             "scenario (or start from a shipped one and edit it here)", source=label)
+        from dfu_sched.scenario.schema import load_scenario
+
+        return ScenarioSource(label, text, load_scenario(folder / label))
+    return ScenarioSource(label, text, parse_scenario(data, source=label))
+
+
+def read_shipped(name: str) -> ScenarioSource:
+    """A shipped scenario by file name (``extends`` resolved against its folder)."""
+    if name not in shipped_scenarios():
+        raise InputError(f"no shipped scenario is called '{name}'")
+    path = shipped(name)
+    return _from_text(path.read_text(encoding="utf-8"), name, path.parent)
+
+
+def read_path(path: Path) -> ScenarioSource:
+    """The scenario file ``dfu-sched app SCENARIO`` named, read as ``dfu-sched simulate`` reads it."""
+    from dfu_sched.scenario.schema import load_scenario
+    from dfu_sched.yamlfile import read_text_file
+
+    sc = load_scenario(path)  # the one-line errors of the command line, extends resolved
+    return ScenarioSource(path.name, read_text_file(path, "scenario file"), sc)
+
+
+def read_upload(name: str, data: bytes) -> ScenarioSource:
+    """An uploaded scenario file, checked as ``dfu-sched simulate`` checks a file on disk.
+
+    Raises ``InputError`` with one line naming the file and the key (never a value of it).
+    """
+    label = Path(name).name or "uploaded scenario"
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"the scenario file is larger than {MAX_FILE_BYTES // 1_000_000} MB", source=label)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the scenario file is not UTF-8 text", source=label) from None
+    if not text.strip():
+        raise InputError("the file is empty", source=label)
+    return _from_text(text, label, None)
+
+
+def levers_of(sc: Scenario) -> Levers:
+    """The form's starting values: what the scenario says."""
+    groups = tuple(GroupLever(g.name, g.count, g.hours_per_week) for g in sc.examiners)
+    return Levers(groups, sc.arrivals.cases_per_week, sc.arrivals.annual_growth, sc.policy.discipline)
+
+
+def apply_levers(sc: Scenario, levers: Levers) -> Scenario:
+    """The scenario with the form's values; ``InputError`` (one line, the key path) if they do not fit."""
+    examiners = sc.model_dump(mode="json", by_alias=True)["examiners"]
+    by_name = {g.name: g for g in levers.groups}
+    for group in examiners:
+        lever = by_name.get(group["name"])
+        if lever is not None:
+            group["count"], group["hours_per_week"] = lever.count, lever.hours_per_week
+    updates = {"examiners": examiners,
+               "arrivals": {"cases_per_week": levers.cases_per_week, "annual_growth": levers.annual_growth},
+               "policy": {"discipline": levers.discipline}}
+    try:
+        return sc.with_updates(updates)
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc), source="the form") from None
+
+
+def control_sources(text: str) -> dict[str, str]:
+    """Each form control's source note from the file's comments: ``[S] ...``/``[E] ...`` by key path.
+
+    Keys are the paths the assumptions table uses (``examiners[mobile].count``,
+    ``arrivals.cases_per_week``, ``policy.discipline``); a control without a marked comment has none.
+    """
+    try:
+        items = parse_assumptions(text)
+    except yaml.YAMLError:
+        return {}
+    return {a.path: a.note.strip() for a in items if a.marker}
+
+
+def scenario_json(sc: Scenario) -> str:
+    """The validated scenario as canonical JSON: the cache key of a run (same JSON, same result)."""
+    return json.dumps(sc.model_dump(mode="json", by_alias=True), sort_keys=True)
+
+
+def run_summary(scenario_text: str, replications: int, seed: int,
+                progress: Callable[[int], None] | None = None) -> dict:
+    """Run the scenario (given as :func:`scenario_json`) and return its JSON summary.
+
+    One process (``workers=1``): the result is the same on any machine and under any load, and the
+    page does not fork a pool per click. Timing keys are left in the summary for the report.
+    """
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise InputError(f"replications must be between 1 and {MAX_REPLICATIONS}", source="the form")
+    sc = Scenario.model_validate(json.loads(scenario_text))
+    result = run_experiment(sc, replications, seed, workers=1, progress=progress, source="the web app")
+    clean: dict = json.loads(to_json(result.summary()))  # what summary.json holds
+    return clean
+
+
+_TAG = re.compile(r"<[^>]+>")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain_words(fragment: str) -> str:
+    """An HTML fragment of the report's headline as plain text (tags dropped, entities read)."""
+    return html.unescape(_TAG.sub("", fragment))
+
+
+def headline(summary: dict) -> list[str]:
+    """The report's headline findings, one plain sentence each (the same words as the HTML report)."""
+    return [plain_words(item) for item in simulation_headline(summary)]
+
+
+def markdown_text(text: str) -> str:
+    """Plain text made safe for Markdown: a scenario's names can hold ``*`` or ``[``."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def report_and_charts(summary: dict, sc: Scenario, yaml_text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The HTML report ``dfu-sched simulate --report`` writes, and its charts as (title, inline SVG).
+
+    One rendering serves both: the page shows the charts and offers the same report as a download.
+    """
+    from dfu_sched.reports.simulate_html import render_simulation  # matplotlib: only when asked for
+
+    rendered = render_simulation(summary, yaml_text, scenario_model=sc.model_dump(mode="json", by_alias=True))
+    return rendered.html, [(c.spec.title, c.svg) for c in rendered.charts]
+
+
+def edited_yaml(sc: Scenario, source_label: str) -> str:
+    """The edited scenario as a YAML file ``dfu-sched simulate`` reads back to the same model."""
+    head = (f"# Edited in the dfu-sched web app, starting from {source_label}.\n"
+            "# The source comments ([S]/[E]) of the original file are not carried over: keep them there.\n")
+    body = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_none=True),
+                          sort_keys=False, allow_unicode=True)
+    return head + body

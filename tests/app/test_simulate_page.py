@@ -1,0 +1,141 @@
+"""The Simulate page: its plain functions, and the Streamlit page through AppTest (no browser)."""
+from __future__ import annotations
+
+import pytest
+
+from dfu_sched.app import simulate_page as page
+from dfu_sched.app.state import UPLOADS_KEY, Upload, keep_upload, session_upload
+from dfu_sched.errors import InputError
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dfu_sched.app.server import SCRIPT  # noqa: E402
+
+BASE = "north_yorkshire_2022.yaml"
+
+
+def short_yaml(weeks: int = 20) -> bytes:
+    """The baseline with a short horizon, as an uploaded file (a run takes a fraction of a second)."""
+    sc = page.read_shipped(BASE).scenario.with_updates({"calendar": {"horizon_weeks": weeks, "warmup_weeks": 0}})
+    return page.edited_yaml(sc, BASE).encode("utf-8")
+
+
+def test_levers_round_trip_and_change_only_what_they_say():
+    src = page.read_shipped(BASE)
+    same = page.apply_levers(src.scenario, page.levers_of(src.scenario))
+    assert page.scenario_json(same) == page.scenario_json(src.scenario)
+    lv = page.levers_of(src.scenario)
+    more = page.Levers((page.GroupLever(lv.groups[0].name, lv.groups[0].count + 2, 30.0), *lv.groups[1:]),
+                       9.0, 0.1, "priority")
+    edited = page.apply_levers(src.scenario, more)
+    assert edited.examiners[0].count == lv.groups[0].count + 2 and edited.examiners[0].hours_per_week == 30.0
+    assert edited.examiners[0].absence == src.scenario.examiners[0].absence
+    assert (edited.arrivals.cases_per_week, edited.arrivals.annual_growth, edited.policy.discipline) == (
+        9.0, 0.1, "priority")
+    back = page.read_upload("edited.yaml", page.edited_yaml(edited, BASE).encode())
+    assert page.scenario_json(back.scenario) == page.scenario_json(edited)
+
+
+def test_controls_show_the_files_source_markers():
+    sources = page.control_sources(page.read_shipped(BASE).text)
+    assert sources["examiners[mobile].count"].startswith("[E]")
+    assert sources["examiners[mobile].hours_per_week"].startswith("[S]")
+    assert sources["policy.discipline"].startswith("[S]")
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"name: x\nexaminers: [\n", "YAML syntax error"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b"extends: north_yorkshire_2022.yaml\n", "extends"),
+    (b"- a\n- b\n", "mapping"),
+])
+def test_bad_upload_is_one_line_naming_the_file(data, words):
+    with pytest.raises(InputError) as exc:
+        page.read_upload("dir/secret-case-C123.yaml", data)
+    message = str(exc.value)
+    assert "\n" not in message and words in message and message.startswith("secret-case-C123.yaml")
+
+
+def test_form_values_out_of_range_are_one_line():
+    src = page.read_shipped(BASE)
+    lv = page.levers_of(src.scenario)
+    with pytest.raises(InputError, match=r"^the form: .*hours_per_week"):
+        page.apply_levers(src.scenario, page.Levers((page.GroupLever(lv.groups[0].name, 1, 500.0),),
+                                                    lv.cases_per_week, lv.annual_growth, lv.discipline))
+
+
+def test_run_is_reproducible_and_headline_is_plain_words():
+    sc = page.read_upload("s.yaml", short_yaml()).scenario
+    a = page.run_summary(page.scenario_json(sc), 2, 7)
+    b = page.run_summary(page.scenario_json(sc), 2, 7)
+    assert a["overall"] == b["overall"] and a["tiers"] == b["tiers"]
+    lines = page.headline(a)
+    assert lines and all("<" not in x and "&amp;" not in x for x in lines)
+    assert page.markdown_text("a*b [c]") == r"a\*b \[c\]"
+
+
+def test_sessions_keep_their_own_uploads():
+    one: dict = {}
+    two: dict = {}
+    keep_upload(one, "scenario", Upload("a.yaml", b"x"))
+    assert session_upload(one, "scenario") == Upload("a.yaml", b"x")
+    assert session_upload(two, "scenario") is None and UPLOADS_KEY not in two
+
+
+# ---- the Streamlit page (AppTest) -------------------------------------------------------------
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(str(SCRIPT), default_timeout=30)
+    at.run()
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.radio(key="source").set_value("Upload a file").run()
+    at.file_uploader(key="upload").set_value((name, data, "application/x-yaml")).run()
+    return at
+
+
+def headline_of(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("- ")]
+
+
+def test_page_loads_without_exceptions():
+    at = app()
+    assert not at.exception and not at.error
+    assert at.radio(key="source").value == "A shipped scenario"
+    assert at.number_input(key="count_mobile").value == 3
+
+
+def test_changing_examiners_and_pressing_run_changes_the_headline():
+    at = upload(app(), "short.yaml", short_yaml())
+    at.number_input(key="n").set_value(2)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    first = headline_of(at)
+    assert first and at.get("download_button")
+    at.number_input(key="count_computer").set_value(12)
+    at.run()
+    assert not headline_of(at)  # inputs changed: the old result is not shown as theirs
+    at.button(key="run").click().run()
+    second = headline_of(at)
+    assert not at.exception and second and second != first
+
+
+def test_bad_upload_shows_one_line_and_no_traceback():
+    at = upload(app(), "case-C999.yaml", b"name: x\nexaminers: [\n")
+    assert not at.exception
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "\n" not in message and message.startswith("case-C999.yaml:") and "Traceback" not in message
+
+
+def test_two_sessions_do_not_share_uploads():
+    one = upload(app(), "mine.yaml", short_yaml())
+    two = app()
+    two.radio(key="source").set_value("Upload a file").run()
+    assert session_upload(one.session_state, "scenario") is not None
+    assert session_upload(two.session_state, "scenario") is None
+    assert not two.error and any("Upload a scenario file" in i.value for i in two.info)
