@@ -95,7 +95,7 @@ def show_result(src: page.ScenarioSource, edited, summary: dict) -> None:
     st.subheader("What the simulation says")
     for line in page.headline(summary):
         st.markdown("- " + page.markdown_text(line))
-    html, charts = cached_report(json.dumps(summary, sort_keys=True), page.scenario_json(edited), src.text)
+    html, charts = cached_report(json.dumps(summary), page.scenario_json(edited), src.text)
     for title, svg in charts:
         st.caption(title)
         st.image(svg)

@@ -156,8 +156,12 @@ def control_sources(text: str) -> dict[str, str]:
 
 
 def scenario_json(sc: Scenario) -> str:
-    """The validated scenario as canonical JSON: the cache key of a run (same JSON, same result)."""
-    return json.dumps(sc.model_dump(mode="json", by_alias=True), sort_keys=True)
+    """The validated scenario as JSON: the cache key of a run (same JSON, same result).
+
+    Keys stay in the model's order (never sorted): the order of a mix's entries is part of how
+    devices are drawn, so a sorted copy would be a different simulation.
+    """
+    return json.dumps(sc.model_dump(mode="json", by_alias=True))
 
 
 def run_summary(scenario_text: str, replications: int, seed: int,

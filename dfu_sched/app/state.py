@@ -8,19 +8,16 @@ outlives the session.
 """
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 #: The session-state key that holds this session's uploads.
 UPLOADS_KEY = "dfu_uploads"
 
 
-class Session(Protocol):
-    """What the functions need of a session's state: ``st.session_state`` or a plain dict."""
-
-    def get(self, key: Any, default: Any = None) -> Any: ...
-
-    def __setitem__(self, key: Any, value: Any) -> None: ...
+#: What the functions need of a session's state: ``st.session_state`` (keys ``str | int``) or a dict.
+Session = MutableMapping[Any, Any]
 
 
 @dataclass(frozen=True)

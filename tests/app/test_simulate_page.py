@@ -1,11 +1,15 @@
 """The Simulate page: its plain functions, and the Streamlit page through AppTest (no browser)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from dfu_sched.app import simulate_page as page
 from dfu_sched.app.state import UPLOADS_KEY, Upload, keep_upload, session_upload
 from dfu_sched.errors import InputError
+from dfu_sched.reports.files import to_json
+from dfu_sched.sim.experiment import run_experiment
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -70,6 +74,10 @@ def test_run_is_reproducible_and_headline_is_plain_words():
     a = page.run_summary(page.scenario_json(sc), 2, 7)
     b = page.run_summary(page.scenario_json(sc), 2, 7)
     assert a["overall"] == b["overall"] and a["tiers"] == b["tiers"]
+    cli = json.loads(to_json(run_experiment(sc, 2, 7, workers=1).summary()))  # what `dfu-sched simulate` prints
+    for key in ("overall", "tiers", "backlog_weekly", "throughput_per_week"):
+        assert a[key] == cli[key], key
+    assert list(a["tiers"]) == sc.tier_names
     lines = page.headline(a)
     assert lines and all("<" not in x and "&amp;" not in x for x in lines)
     assert page.markdown_text("a*b [c]") == r"a\*b \[c\]"
