@@ -2,7 +2,7 @@
 
 Why so thin: what the page computes must be what the command line computes, and must be testable
 without a browser; this script lays out the controls, keeps the session's upload in memory
-(``dfu_sched.app.state``), caches runs on the scenario JSON, replications and seed, and shows
+(``dfu_sched.app.state``), reuses runs by scenario JSON, replications and seed (``simulate_page.RUNS``), and shows
 every bad input as the command line's one line, never a traceback. Long because it is one page
 laid out top to bottom (Streamlit reruns the script on every click).
 """
@@ -17,12 +17,6 @@ from dfu_sched.app import simulate_page as page
 from dfu_sched.app.server import SCENARIO_ENV
 from dfu_sched.app.state import Upload, forget_upload, keep_upload, session_upload
 from dfu_sched.errors import InputError
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def cached_summary(scenario_json: str, replications: int, seed: int, _progress=None) -> dict:
-    """A run, reused for identical inputs (``_progress`` is not part of the key)."""
-    return page.run_summary(scenario_json, replications, seed, _progress)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -58,7 +52,9 @@ def choose_source() -> page.ScenarioSource:
 
 
 def help_of(sources: dict[str, str], path: str) -> str | None:
-    return sources.get(path) or None
+    """A control's help: the file's [S]/[E] note for its key (Markdown-escaped), if it has one."""
+    note = sources.get(path)
+    return page.markdown_text(note) if note else None
 
 
 def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
@@ -124,7 +120,7 @@ def main() -> None:
             bar.progress(min(1.0, done[0] / n), f"Replication {done[0]} of {n}")
 
         try:
-            summary = cached_summary(*key, _progress=tick)
+            summary = page.RUNS.summary(*key, progress=tick)  # a hit skips the run
         except InputError as exc:
             st.error(str(exc))
             st.stop()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,6 +179,41 @@ def run_summary(scenario_text: str, replications: int, seed: int,
     result = run_experiment(sc, replications, seed, workers=1, progress=progress, source="the web app")
     clean: dict = json.loads(to_json(result.summary()))  # what summary.json holds
     return clean
+
+
+class RunCache:
+    """Results of runs by (scenario JSON, replications, seed), the newest ``size`` kept, process-wide.
+
+    Why not ``st.cache_data``: it records the Streamlit elements a cached function touches and
+    replays them on a hit, and the run's progress bar lives outside the function, so a hit failed.
+    A run is a pure function of its key (same input and seed, same output), so any session may
+    reuse it; each hit returns a fresh copy, so no caller can change another's result.
+    """
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._kept: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def summary(self, scenario_text: str, replications: int, seed: int,
+                progress: Callable[[int], None] | None = None) -> dict:
+        key = (scenario_text, replications, seed)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        if kept is None:
+            kept = json.dumps(run_summary(scenario_text, replications, seed, progress))
+            with self._lock:
+                self._kept[key] = kept
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        found: dict = json.loads(kept)
+        return found
+
+
+#: The page's run cache (one per server process).
+RUNS = RunCache()
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -10,6 +10,7 @@ from dfu_sched.app.state import UPLOADS_KEY, Upload, keep_upload, session_upload
 from dfu_sched.errors import InputError
 from dfu_sched.reports.files import to_json
 from dfu_sched.sim.experiment import run_experiment
+from dfu_sched.yamlfile import MAX_FILE_BYTES
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -53,6 +54,8 @@ def test_controls_show_the_files_source_markers():
     (b"\xff\xfe", "not UTF-8"),
     (b"extends: north_yorkshire_2022.yaml\n", "extends"),
     (b"- a\n- b\n", "mapping"),
+    (b"#" * (MAX_FILE_BYTES + 1), "larger than 5 MB"),
+    (b"name: x\narrivals: {cases_per_week: -3}\n", "arrivals"),
 ])
 def test_bad_upload_is_one_line_naming_the_file(data, words):
     with pytest.raises(InputError) as exc:
@@ -130,6 +133,44 @@ def test_changing_examiners_and_pressing_run_changes_the_headline():
     at.button(key="run").click().run()
     second = headline_of(at)
     assert not at.exception and second and second != first
+
+
+def test_identical_inputs_reuse_the_cached_run(monkeypatch):
+    calls = []
+    real = page.run_summary
+
+    def counted(*args, **kwargs):
+        calls.append(args[1:3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(page, "run_summary", counted)
+    at = upload(app(), "short.yaml", short_yaml(12))
+    at.number_input(key="n").set_value(2)
+    at.number_input(key="seed").set_value(4242)  # a seed no other test runs: a fresh cache entry
+    at.button(key="run").click().run()
+    first = headline_of(at)
+    at.button(key="run").click().run()
+    assert not at.exception and first and headline_of(at) == first
+    assert calls == [(2, 4242)]
+    other = app()  # another session, the same inputs: the same result, not another run
+    upload(other, "short.yaml", short_yaml(12))
+    other.number_input(key="n").set_value(2)
+    other.number_input(key="seed").set_value(4242)
+    other.button(key="run").click().run()
+    assert not other.exception and headline_of(other) == first and calls == [(2, 4242)]
+
+
+def test_run_cache_keeps_the_newest_and_returns_copies(monkeypatch):
+    runs = []
+    monkeypatch.setattr(page, "run_summary", lambda text, n, seed, progress=None: runs.append(seed) or {"s": seed})
+    cache = page.RunCache(size=2)
+    a = cache.summary("x", 1, 1)
+    a["s"] = "changed"
+    assert cache.summary("x", 1, 1) == {"s": 1} and runs == [1]
+    cache.summary("x", 1, 2)
+    cache.summary("x", 1, 3)  # evicts seed 1, the oldest
+    cache.summary("x", 1, 1)
+    assert runs == [1, 2, 3, 1]
 
 
 def test_bad_upload_shows_one_line_and_no_traceback():
