@@ -3,8 +3,8 @@
 Why so thin: what the page computes must be what the command line computes, and must be testable
 without a browser; this script lays out the controls, keeps the session's upload in memory
 (``dfu_sched.app.state``), reuses runs by scenario JSON, replications and seed (``simulate_page.RUNS``), and shows
-every bad input as the command line's one line, never a traceback. Long because it is one page
-laid out top to bottom (Streamlit reruns the script on every click).
+every bad input as the command line's one line, never a traceback. Streamlit reruns the script top
+to bottom on every click.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def main() -> None:
         levers, n, seed = form(src)
         edited = page.apply_levers(src.scenario, levers)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(page.markdown_text(str(exc)))  # a file name is text, not Markdown
         st.stop()
     st.download_button("Download the edited scenario (YAML)", page.edited_yaml(edited, src.label),
                        "scenario.yaml", "application/x-yaml", key="dl_yaml")
@@ -122,7 +122,7 @@ def main() -> None:
         try:
             summary = page.RUNS.summary(*key, progress=tick)  # a hit skips the run
         except InputError as exc:
-            st.error(str(exc))
+            st.error(page.markdown_text(str(exc)))  # a file name is text, not Markdown
             st.stop()
         bar.progress(1.0, "Done")
         st.session_state["dfu_result"] = (key, summary)

@@ -15,7 +15,7 @@ from dfu_sched.yamlfile import MAX_FILE_BYTES
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dfu_sched.app.server import SCRIPT  # noqa: E402
+from dfu_sched.app.server import SCENARIO_ENV, SCRIPT  # noqa: E402
 
 BASE = "north_yorkshire_2022.yaml"
 
@@ -178,7 +178,20 @@ def test_bad_upload_shows_one_line_and_no_traceback():
     assert not at.exception
     assert len(at.error) == 1
     message = at.error[0].value
-    assert "\n" not in message and message.startswith("case-C999.yaml:") and "Traceback" not in message
+    expected = page.markdown_text("case-C999.yaml:3:1: YAML syntax error")  # shown as text, not Markdown
+    assert "\n" not in message and message.startswith(expected) and "Traceback" not in message
+
+
+def test_the_file_named_on_the_command_line_is_the_start(monkeypatch, tmp_path):
+    path = tmp_path / "ours.yaml"
+    path.write_bytes(short_yaml(12))
+    monkeypatch.setenv(SCENARIO_ENV, str(path))
+    at = app()
+    assert not at.exception and not at.error
+    assert at.radio(key="source").value == "The file given to dfu-sched app"
+    path.write_text("name: x\n", encoding="utf-8")  # edited on disk into an invalid scenario
+    at.run()
+    assert not at.exception and len(at.error) == 1 and "ours" in at.error[0].value
 
 
 def test_two_sessions_do_not_share_uploads():
