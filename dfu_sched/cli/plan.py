@@ -16,6 +16,7 @@ import click
 from dfu_sched.cli.common import handles_input_errors
 from dfu_sched.cli.report import declare_report
 from dfu_sched.errors import InputError
+from dfu_sched.reports.table_files import write_table
 
 DEFAULT_SCENARIO = "north_yorkshire_2022.yaml"
 OUT_SUFFIXES = (".csv", ".xlsx", ".html", ".json")
@@ -173,7 +174,7 @@ def risk(queue, scenario_path, risk_path, week, now, columns_path, outs, as_json
                 stage[path].write_text(render_risk_html(doc, list(tiers), pseudonymised=bool(pseudonymise)),
                                        encoding="utf-8")
             else:
-                _write_table(path, stage[path], table, doc, title="Risk scores")
+                write_table(path, stage[path], table, doc, title="Risk scores")
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
@@ -224,6 +225,7 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, columns_path, o
     from dfu_sched.plan.inputs import to_plan_inputs
     from dfu_sched.plan.masking import RefMasker
     from dfu_sched.plan.risk import load_risk_model
+    from dfu_sched.plan.run import plan_document, plan_options
 
     outputs = _outputs([queue, staff_path, scenario_path, risk_path, columns_path], outs, OUT_SUFFIXES,
                        report_file, figures_dir)
@@ -244,38 +246,14 @@ def plan(queue, staff_path, scenario_path, risk_path, week, now, columns_path, o
     pseudo = (RefMasker(salt, [q.device_id for q in rows], [q.case_id for q in rows],
                         [s.examiner_id for s in staff]) if pseudonymise else None)
     report = build_report(result, rows, devices, staff, tiers, model, start, pseudo, cfg, examiners)
-    options = {"time_limit_s": time_limit, "lookahead": lookahead, "aging_days": aging_days, "seed": seed,
-               "scip": bool(scip), "search_budget": search_budget}
-    if columns_path is not None:  # recorded only when used, so plans without a map are unchanged
-        from dfu_sched.privacy import FILE_PLACEHOLDER
-
-        options["columns"] = FILE_PLACEHOLDER if pseudonymise else Path(columns_path).name
-    doc = _plan_document(report, start, pseudo, [queue, staff_path, scenario_path, risk_path], options)
+    options = plan_options(time_limit, lookahead, aging_days, seed, scip, search_budget, columns_path,
+                           bool(pseudonymise))
+    doc = plan_document(report, start, pseudo, [queue, staff_path, scenario_path, risk_path], options)
     _write_plan_outputs(outputs, outs, doc, report, start, report_file, figures_dir, pseudonymise, salt)
     if as_json:
         click.echo(json.dumps(doc, indent=2, default=str))
     else:
         _print_plan(report, list(tiers))
-
-
-def _plan_document(report, start, pseudo, files: list, options: dict) -> dict:
-    """The plan's JSON: summary, warnings, lists, and what reproduces it (file names only: folders can
-    name a case; with pseudonymisation not even those, and the record says what was done)."""
-    queue, staff, scenario, risk = (Path(f).name if f else None for f in files)
-    doc = {"summary": report.summary, "warnings": report.warnings, "examiners": report.examiners,
-           "devices": report.rows,
-           "inputs": {"queue": queue, "staff": staff, "scenario": scenario, "risk_model": risk,
-                      "week": start.week_start.isoformat() if start.now is None else None,
-                      "now": None if start.now is None else f"{start.now:%Y-%m-%d %H:%M}",
-                      **options}}
-    if pseudo:
-        from dfu_sched.privacy import FILE_PLACEHOLDER
-
-        for k in ("queue", "staff", "scenario", "risk_model"):
-            if doc["inputs"][k] is not None:
-                doc["inputs"][k] = FILE_PLACEHOLDER
-        doc["pseudonymised"] = pseudo.marker
-    return doc
 
 
 def _write_plan_outputs(outputs, outs, doc: dict, report, start, report_file, figures_dir, pseudonymise,
@@ -295,7 +273,7 @@ def _write_plan_outputs(outputs, outs, doc: dict, report, start, report_file, fi
             if page is not None and path.suffix.lower() == ".html":
                 stage[path].write_text(page.html, encoding="utf-8")
             else:
-                _write_table(path, stage[path], report.rows, doc, title="Weekly plan",
+                write_table(path, stage[path], report.rows, doc, title="Weekly plan",
                              week_start=start.week_start)
         if report_file is not None or figures_dir is not None:
             from dfu_sched.cli.report import write_report
@@ -315,39 +293,6 @@ def _aging(value: str) -> float | None:
     if days <= 0:
         raise InputError("--aging-days must be more than 0")
     return days
-
-
-def _public(row: dict) -> dict:
-    return {k: v for k, v in row.items() if k not in ("start_hour", "end_hour")}
-
-
-def _write_table(path: Path, staged: Path, table: list[dict], doc: dict, title: str,
-                 week_start: dt.date | None = None) -> None:
-    """Write ``path``'s format (by its suffix) into ``staged``, its temporary in the transaction.
-
-    Every cell goes through ``reports.cells`` (queue text is never a live formula). The CSV leaves
-    out the raw hour columns; the workbook turns them into the start and end date-times of the
-    planning week (``week_start``).
-    """
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        with open(staged, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2, default=str)
-    elif suffix == ".csv":
-        from dfu_sched.reports.cells import write_csv_rows
-
-        public = [_public(r) for r in table]
-        fields = list(public[0]) if public else ["device"]
-        with open(staged, "w", encoding="utf-8", newline="") as fh:
-            write_csv_rows(fh, fields, ([r.get(k) for k in fields] for r in public))
-    elif suffix == ".xlsx":
-        from dfu_sched.reports.table_xlsx import table_workbook
-
-        wb = table_workbook(table, doc, title, week_start)
-        with open(staged, "wb") as fh:
-            wb.save(fh)
-    else:  # pragma: no cover - filtered by Outputs.check
-        raise InputError(f"--out {path}: unsupported type")
 
 
 def _print_plan(report, tier_order: list[str]) -> None:
