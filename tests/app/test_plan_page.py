@@ -54,13 +54,14 @@ def all_text(outcome: plan_page.PlanOutcome) -> str:
 
 
 @pytest.fixture(scope="module")
-def cli_run(tmp_path_factory) -> tuple[dict, bytes]:
-    """``dfu-sched plan`` on the example files for the week of 2024-06-03: its --json and its --out CSV."""
+def cli_run(tmp_path_factory) -> tuple[dict, bytes, bytes]:
+    """``dfu-sched plan`` on the example files for the week of 2024-06-03: its --json, --out CSV and XLSX."""
     out = tmp_path_factory.mktemp("cli") / "plan.csv"
     got = CliRunner().invoke(main, ["plan", str(EXAMPLES / "queue.csv"), "--staff", str(EXAMPLES / "staff.csv"),
-                                    "--week", WEEK.isoformat(), "--json", "--out", str(out)])
+                                    "--week", WEEK.isoformat(), "--json", "--out", str(out),
+                                    "--out", str(out.with_suffix(".xlsx"))])
     assert got.exit_code == 0, got.output
-    return json.loads(got.stdout), out.read_bytes()
+    return json.loads(got.stdout), out.read_bytes(), out.with_suffix(".xlsx").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +76,14 @@ def masked() -> plan_page.PlanOutcome:
 
 
 def test_plan_matches_the_command_line(plain, cli_run):
-    doc, cli_csv = cli_run
+    doc, cli_csv, cli_xlsx = cli_run
     assert len(plain.doc["devices"]) == len(doc["devices"]) == 36
     assert plain.doc["devices"] == doc["devices"] and plain.doc["summary"]["week_start"] == "2024-06-03"
     assert plain.doc["inputs"] == doc["inputs"]
     assert plain.csv == cli_csv  # the same writer, the same bytes
+    # the same cells, but for the measured solve time (and a workbook's zip holds its save time)
+    untimed = [re.sub(r"solve_seconds\n[0-9.e+-]+", "solve_seconds", xlsx_text(b)) for b in (plain.xlsx, cli_xlsx)]
+    assert untimed[0] == untimed[1] and "solve_seconds" in untimed[0]
     planned = sum(len(v) for v in plan_page.examiner_lists(plain.doc).values())
     assert planned == doc["summary"]["devices_planned"] == 26
     assert planned + len(plan_page.waiting_rows(plain.doc)) == 36
@@ -120,6 +124,19 @@ def test_bad_cell_names_row_and_column_not_the_value():
         plan_page.make_plan(files, WEEK)
     message = str(exc.value)
     assert "\n" not in message and "SECRET-TYPE" not in message and "row" in message and "device_type" in message
+
+
+def test_a_column_map_reads_a_units_own_headers():
+    text = (EXAMPLES / "queue.csv").read_text(encoding="utf-8").replace("device_id,case_id", "Exhibit Ref,Case No", 1)
+    cmap = Upload("map.yaml", b"queue:\n  columns:\n    Exhibit Ref: device_id\n    Case No: case_id\n")
+    files = plan_page.PlanFiles(Upload("export.csv", text.encode()), example("staff.csv"), cmap)
+    got = plan_page.make_plan(files, WEEK, pseudonymise=False)
+    assert len(got.doc["devices"]) == 36 and got.doc["inputs"]["columns"] == "map.yaml"
+    with pytest.raises(InputError, match="not in the queue file") as exc:
+        plan_page.make_plan(plan_page.PlanFiles(Upload("export.csv", text.encode()), example("staff.csv"),
+                                                Upload("map.yaml", b"queue:\n  columns:\n    Exhibit: device_id\n")),
+                            WEEK)
+    assert "\n" not in str(exc.value)
 
 
 def test_this_monday_is_a_monday():
