@@ -139,6 +139,16 @@ def test_a_column_map_reads_a_units_own_headers():
     assert "\n" not in str(exc.value)
 
 
+def test_an_xlsx_queue_plans_and_no_upload_is_left_on_disk(monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the private folders are made here
+    files = plan_page.PlanFiles(example("queue.xlsx"), example("staff.csv"))
+    got = plan_page.make_plan(files, WEEK, pseudonymise=False)
+    assert len(got.doc["devices"]) == 36 and got.doc["inputs"]["queue"] == "queue.xlsx"
+    assert list(tmp_path.iterdir()) == []  # read, then removed
+
+
 def test_this_monday_is_a_monday():
     assert plan_page.this_monday(dt.date(2024, 6, 9)) == WEEK and plan_page.this_monday().weekday() == 0
 
