@@ -375,6 +375,15 @@ class Cell:
         assert text is not None  # text(required=True) raises instead
         return text
 
+    def unique_text(self, col: str, seen: dict[str, int], what: str) -> str:
+        """The cell's required text, which no earlier row may repeat (``seen``: text -> first row,
+        updated); the message names the rows, never the text (it is a case or staff reference)."""
+        text = self.required_text(col)
+        if text in seen:
+            raise self.fail(col, f"duplicate {what} (first on row {seen[text]})")
+        seen[text] = self.row
+        return text
+
     def number(self, col: str, *, minimum: float | None = None, positive: bool = False,
                maximum: float | None = None) -> float | None:
         v = self.raw(col)

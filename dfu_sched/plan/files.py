@@ -148,10 +148,7 @@ def read_queue(path: str | Path, tiers: dict[str, TierSpec], types: dict[str, Ty
     seen: dict[str, int] = {}
     for c in table.cells():
         rownum = c.row
-        device_id = c.required_text("device_id")
-        if device_id in seen:
-            raise c.fail("device_id", f"duplicate device id (first on row {seen[device_id]})")
-        seen[device_id] = rownum
+        device_id = c.unique_text("device_id", seen, "device id")
         case_id = c.required_text("case_id")
         dtype = c.required_text("device_type")
         if dtype not in types:
@@ -199,10 +196,7 @@ def read_staff(path: str | Path, skills: list[str], columns: ColumnMap | None = 
     seen: dict[str, int] = {}
     for c in table.cells():
         rownum = c.row
-        eid = c.required_text("examiner_id")
-        if eid in seen:
-            raise c.fail("examiner_id", f"duplicate examiner id (first on row {seen[eid]})")
-        seen[eid] = rownum
+        eid = c.unique_text("examiner_id", seen, "examiner id")
         sk = [s.strip().lower() for s in c.required_text("skills").replace(",", ";").split(";")
               if s.strip()]
         if not sk:
