@@ -3,8 +3,8 @@
     python -m tests.calibrate.bench_fit
 
 The figure that does not depend on the machine's load is the ratio to a peer timed in the same run:
-one ``scipy.stats.weibull_min.fit`` (numerical maximum likelihood) of all the history's booked hours (a single maximum-likelihood fit,
-the unit of work the calibration repeats per family and device type).
+one ``scipy.stats.weibull_min.fit`` of all the history's booked hours (a single numerical
+maximum-likelihood fit, the unit of work the calibration repeats per family and device type).
 """
 from __future__ import annotations
 
