@@ -195,6 +195,13 @@ class RunCache:
         self._kept: OrderedDict[tuple[str, int, int], str] = OrderedDict()
         self._lock = threading.Lock()
 
+    def peek(self, scenario_text: str, replications: int, seed: int) -> dict | None:
+        """The kept result for these inputs (a fresh copy), or None: no run is made."""
+        with self._lock:
+            kept = self._kept.get((scenario_text, replications, seed))
+        found: dict | None = None if kept is None else json.loads(kept)
+        return found
+
     def summary(self, scenario_text: str, replications: int, seed: int,
                 progress: Callable[[int], None] | None = None) -> dict:
         key = (scenario_text, replications, seed)

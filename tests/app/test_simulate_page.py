@@ -18,6 +18,7 @@ if not os.environ.get("CI"):  # the app is an extra: skipped without it, except 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dfu_sched.app.server import SCENARIO_ENV, SCRIPT  # noqa: E402
+from tests.app.helpers import run_and_wait  # noqa: E402
 
 BASE = "north_yorkshire_2022.yaml"
 
@@ -125,14 +126,14 @@ def test_page_loads_without_exceptions():
 def test_changing_examiners_and_pressing_run_changes_the_headline():
     at = upload(app(), "short.yaml", short_yaml())
     at.number_input(key="n").set_value(2)
-    at.button(key="run").click().run()
+    run_and_wait(at)
     assert not at.exception and not at.error
     first = headline_of(at)
     assert first and at.get("download_button")
     at.number_input(key="count_computer").set_value(12)
     at.run()
     assert not headline_of(at)  # inputs changed: the old result is not shown as theirs
-    at.button(key="run").click().run()
+    run_and_wait(at)
     second = headline_of(at)
     assert not at.exception and second and second != first
 
@@ -149,16 +150,16 @@ def test_identical_inputs_reuse_the_cached_run(monkeypatch):
     at = upload(app(), "short.yaml", short_yaml(12))
     at.number_input(key="n").set_value(2)
     at.number_input(key="seed").set_value(4242)  # a seed no other test runs: a fresh cache entry
-    at.button(key="run").click().run()
+    run_and_wait(at)
     first = headline_of(at)
-    at.button(key="run").click().run()
+    run_and_wait(at)
     assert not at.exception and first and headline_of(at) == first
     assert calls == [(2, 4242)]
     other = app()  # another session, the same inputs: the same result, not another run
     upload(other, "short.yaml", short_yaml(12))
     other.number_input(key="n").set_value(2)
     other.number_input(key="seed").set_value(4242)
-    other.button(key="run").click().run()
+    run_and_wait(other)
     assert not other.exception and headline_of(other) == first and calls == [(2, 4242)]
 
 

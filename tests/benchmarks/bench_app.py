@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dfu_sched.app import simulate_page as page
 from dfu_sched.app.server import SCRIPT
+from tests.app.helpers import run_and_wait
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     at.run()
     loaded = time.perf_counter()
     at.number_input(key="n").set_value(10)
-    at.button(key="run").click().run()
+    run_and_wait(at, timeout=120)
     done = time.perf_counter()
     assert not at.exception and not at.error, (at.exception, at.error)
     assert any(m.value.startswith("- ") for m in at.markdown), "no headline"
