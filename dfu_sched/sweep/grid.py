@@ -149,7 +149,7 @@ def _child(node: Any, part: str, path: str) -> tuple[Any, Any]:
     if isinstance(node, dict):
         return node, part  # a key not there yet: the schema says whether it may be (a mix's option may)
     if isinstance(node, list):
-        names = [x.get("name") for x in node if isinstance(x, dict) and isinstance(x.get("name"), str)]
+        names = [str(x["name"]) for x in node if isinstance(x, dict) and isinstance(x.get("name"), str)]
         if part in names:
             return node, names.index(part)
         if _INT.match(part) and 0 <= int(part) < len(node):
@@ -217,7 +217,8 @@ def build_grid(base: Scenario, texts: Sequence[str]) -> Grid:
         raise InputError(f"--grid {dup}: given twice (list every value in one --grid)")
     count = math.prod(len(a.values) for a in axes)
     if count > MAX_POINTS:
-        raise InputError(f"--grid: {count:,} points (the most is {MAX_POINTS}); use fewer values or fewer --grid options")
+        raise InputError(f"--grid: {count:,} points (the most is {MAX_POINTS}); "
+                         "use fewer values or fewer --grid options")
     data = base.model_dump(mode="json", by_alias=True)
     points = []
     for i, values in enumerate(itertools.product(*(a.values for a in axes))):
