@@ -10,12 +10,13 @@ totals over simulated devices only; with ``--pseudonymise`` the scenario's file 
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 
 from dfu_sched import __version__
 from dfu_sched.privacy import FILE_PLACEHOLDER
-from dfu_sched.reports.charts.common import render_charts
+from dfu_sched.reports.charts.common import ChartSpec, render_charts
 from dfu_sched.reports.charts.sweep import SWEEP_CHARTS
 from dfu_sched.reports.page import (
     RenderedReport,
@@ -87,6 +88,21 @@ def reproduce_command(doc: dict) -> str:
     return " ".join(c if c == "RUN_DIR" else shlex.quote(c) for c in cmd)
 
 
+def signed_with_ci(block: dict) -> str:
+    """``−420 (95% CI −432 to −409)`` for a difference, in running text."""
+    v = block.get("estimate")
+    digits = 0 if v is not None and abs(v) >= 100 else 1
+    sign = (lambda x: f"{x:+,.{digits}f}".replace("-", "−"))  # noqa: E731
+    lo, hi = block.get("ci95", [None, None])
+    return sign(v) + (f" (95% CI {sign(lo)} to {sign(hi)})" if lo is not None and hi is not None else "")
+
+
+def chart_specs(doc: dict) -> list[ChartSpec]:
+    """The sweep's charts titled by the measure each shows (the registry's specs keep generic titles)."""
+    return [replace(spec, title=f"{doc['labels'].get(k, k)} across the grid")
+            for spec, k in zip(SWEEP_CHARTS, doc["measures"])]
+
+
 def headline(doc: dict) -> list[str]:
     """The answer first: the cheapest point meeting the target (or that none does), then the spread."""
     items = [f"<strong>{len(doc['points'])} grid points</strong> over "
@@ -102,8 +118,8 @@ def headline(doc: dict) -> list[str]:
                 else "its mean meets it, but its 95% interval does not wholly")
         d = p["vs_baseline"].get(t["key"], {})
         diff = "" if best == doc["baseline"] or d.get("estimate") is None else (
-            f" Against the baseline ({escape(base['label'])}) the target measure changes by "
-            f"{diff_cell(d)}.")
+            f" Against the baseline ({escape(base['label'])}) the target's measure changes by "
+            f"{escape(signed_with_ci(d))} (paired).")
         items.append(f"<strong>Cheapest point that meets {escape(t['expression'])}: {escape(p['label'])}</strong>"
                      f"{cost}; {sure}.{diff} <span class=\"note\">({escape(cost_phrase(doc))})</span>")
     return items
@@ -141,7 +157,7 @@ def render_sweep(doc: dict, scenario_yaml: str | None, *, pseudonymise: bool = F
     """The sweep page of a ``sweep.json`` document (``scenario_yaml``: the scenario file's text)."""
     if pseudonymise:
         doc = {**doc, "scenario_file": FILE_PLACEHOLDER}
-    charts = render_charts(doc, SWEEP_CHARTS)
+    charts = render_charts(doc, chart_specs(doc))
     fig = numbered_figures(charts)
     body = headline_box(headline(doc), title="In brief")
     if charts:

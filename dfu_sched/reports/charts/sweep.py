@@ -90,11 +90,20 @@ def line_chart(d: dict, key: str) -> Figure | None:
     err = np.where(np.isfinite(err), err, 0.0)
     fig, ax = new_figure(WIDE)
     xs = [p["values"][axis["key"]] for p in pts]
+    best = next((k for k, p in enumerate(pts) if p["index"] == d.get("cheapest")), None)
     if _numeric(xs):
         ax.errorbar(xs, est, yerr=err, color=BLUE, marker="o", capsize=3, linewidth=1.8, label="mean, 95% CI")
+        if all(isinstance(x, int) for x in xs) and len(xs) <= 25:
+            ax.set_xticks(xs, [str(x) for x in xs])
+        if best is not None:
+            ax.plot([xs[best]], [est[best]], marker="o", markersize=11, markerfacecolor="none", color=TARGET,
+                    linestyle="none", label="cheapest meeting the target")
     else:
-        ax.bar(range(len(xs)), est, yerr=err, color=BLUE, capsize=3, label="mean, 95% CI")
+        bars = ax.bar(range(len(xs)), est, yerr=err, color=BLUE, capsize=3, label="mean, 95% CI")
         ax.set_xticks(range(len(xs)), [str(x) for x in xs])
+        if best is not None:
+            bars[best].set_edgecolor(TARGET)
+            bars[best].set_linewidth(2.2)
     _target_line(ax, d, key)
     ax.set_xlabel(axis["key"])
     ax.set_ylabel(d["labels"].get(key, key))
@@ -140,11 +149,10 @@ def measure_chart(n: int) -> Callable[[dict], Figure | None]:
     return draw
 
 
-_CAPTION = ("Each point's mean over the replications (every point sees the same simulated devices, so "
-            "differences between points are paired). Two grid keys: a heat map, the first key down and the "
-            "second across, darker for larger values; on the target's measure a star marks each point whose mean "
-            "meets the target; a red frame marks the cheapest such point. One key: the mean with its 95% "
-            "confidence interval, and the target as a dashed line.")
+_CAPTION = ("Each point's mean over the replications; every point sees the same simulated devices, so "
+            "differences between points are paired. Two grid keys: a heat map (darker is larger; on the target's "
+            "measure a star marks each point whose mean meets it). One key: the mean with its 95% interval and the "
+            "target dashed. The cheapest point meeting the target is framed or ringed in red.")
 
 SWEEP_CHARTS = [ChartSpec(f"sweep-measure-{i + 1}", f"The {word} measure across the grid", _CAPTION, measure_chart(i))
                 for i, word in enumerate(("first", "second", "third"))]
