@@ -139,6 +139,8 @@ def parse_axis(text: str) -> Axis:
     if len(key) > MAX_KEY_LENGTH or not _KEY.match(key):
         raise InputError(f"--grid: '{key[:60]}' is not a key path (names joined by dots, "
                          "e.g. examiners.mobile.count)")
+    if key == "run" or key.startswith("run."):
+        raise InputError(f"--grid {key}: the run settings are the same for every point (use -n and --seed)")
     return Axis(key, parse_values(values, f"--grid {key}"))
 
 

@@ -62,6 +62,7 @@ def test_keys_address_named_groups_and_list_positions():
     ("backlog.7.count=1", r"unknown entry '7' \(known: 0 to 1\)"),
     ("examiners.ann.count", r"^--grid: cannot read 'examiners\.ann\.count'; write KEY=VALUES"),
     ("exam iners=1", r"^--grid: 'exam iners' is not a key path"),
+    ("run.seed=1,2", r"^--grid run\.seed: the run settings are the same for every point \(use -n and --seed\)"),
 ])
 def test_grid_errors_name_the_option_and_key(grid, match):
     with pytest.raises(InputError, match=match) as err:
