@@ -117,3 +117,14 @@ def test_a_second_run_replaces_the_folder_and_bad_options_exit_2_before_running(
                        (["--report", str(d / "x.txt")], "error: --report")]:
         res = CliRunner().invoke(main, base + extra)
         assert res.exit_code == 2 and res.output.startswith(msg) and res.output.count("\n") == 1, (extra, res.output)
+
+
+def test_three_keys_draw_a_dot_plot_of_the_points(swept):
+    d, _, _ = swept
+    doc = json.loads((d / "run" / "sweep.json").read_text())
+    doc["axes"].append({"key": "tiers.VH.weight", "values": [8]})
+    for p in doc["points"]:
+        p["values"]["tiers.VH.weight"] = 8
+    ax = measure_chart(0)(doc).axes[0]
+    assert not ax.images and [t.get_text() for t in ax.get_yticklabels()] == [p["label"] for p in doc["points"]]
+    assert measure_chart(5)(doc) is None  # fewer measures than charts: that chart is left out
