@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -107,9 +108,10 @@ def test_a_broken_sweep_json_is_one_line_naming_the_key(swept, tmp_path):
 def test_a_second_run_replaces_the_folder_and_bad_options_exit_2_before_running(swept):
     d, scen, _ = swept
     base = ["sweep", str(scen), "--grid", "examiners.ann.count=1", "-n", "1", "--workers", "1", "-q"]
-    again = CliRunner().invoke(main, base + ["--out", str(d / "run")])
+    shutil.copytree(d / "run", d / "run2")  # the module's run folder stays as the fixture wrote it
+    again = CliRunner().invoke(main, base + ["--out", str(d / "run2")])
     assert again.exit_code == 0, again.output
-    assert json.loads((d / "run" / "sweep.json").read_text())["replications"] == 1
+    assert json.loads((d / "run2" / "sweep.json").read_text())["replications"] == 1
     for extra, msg in [(["--measure", "VH.wait"], "error: --measure: unknown measure 'VH.wait'"),
                        (["--by", "3"], "error: --by needs --target"),
                        (["--cost", "staff"], "error: --cost: 'staff' is not a --grid key"),
