@@ -50,8 +50,8 @@ TMP_PREFIX = ".dfu-sched-tmp-"
 OLD_PREFIX = ".dfu-sched-old-"
 _OWN = re.compile(r"^\.dfu-sched-(tmp|old)-(\d+)-[a-z0-9_]{8}-(.+)$")
 
-#: Files that mark a folder as a run folder of simulate, compare or invest (which may be replaced whole).
-RUN_MARKERS = ("summary.json", "compare.json", "invest.json")
+#: Files that mark a folder as a run folder of simulate, compare, invest or sweep (which may be replaced whole).
+RUN_MARKERS = ("summary.json", "compare.json", "invest.json", "sweep.json")
 
 Kind = Literal["file", "folder", "figures"]
 

@@ -1,8 +1,8 @@
 """The package's architecture, enforced: import graph, layer rules, module and function sizes.
 
 Why this exists: the package is grouped into wings (``scenario``, ``sim``, ``optimiser``, ``plan``,
-``invest``, ``validation``, ``reports``, ``app``, ``cli``) over a shared ground floor (``calendar``, ``errors``,
-``io`` ...). The grouping only helps if the arrows between wings point one way, and nothing but a test
+``invest``, ``sweep``, ``validation``, ``reports``, ``app``, ``cli``) over a shared ground floor (``calendar``,
+``errors``, ``io`` ...). The grouping only helps if the arrows between wings point one way, and nothing but a test
 keeps them so. This one reads every module of ``dfu_sched`` with :mod:`ast` (nothing is imported or
 run), collects its imports, module-level and inside functions alike (an import hidden in a function is
 still a dependency), skipping ``if TYPE_CHECKING:`` blocks (type-only arrows cost nothing at run
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables", "columnmap")
 
 #: The wings: sub-packages of ``dfu_sched``.
-WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "validation", "calibrate", "reports", "app", "cli")
+WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "sweep", "validation", "calibrate", "reports", "app", "cli")
 
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
@@ -274,6 +274,11 @@ RULES = (
          "the weekly plan is files -> optimiser -> rows; it runs no simulation and renders nothing"),
     Rule("invest-imports-no-reports-cli-plan", ("invest",), ("reports", "cli", "plan"),
          "the investment engine returns data; reports and commands present it"),
+    Rule("sweep-imports-ground-floor-scenario-sim-invest", ("sweep",),
+         ("optimiser", "plan", "validation", "calibrate", "reports", "app", "cli"),
+         "a sweep runs scenarios (and investment mixes) and returns data; reports and commands present it"),
+    Rule("only-cli-reports-app-import-sweep", ("*",), ("sweep",), "a sweep is driven from the top floors only",
+         source_except=("sweep", "cli", "reports", "app")),
     Rule("validation-imports-no-reports-cli", ("validation",), ("reports", "cli"),
          "the theory checks return data; reports and commands present it"),
     Rule("calibrate-imports-no-reports-cli-invest", ("calibrate",), ("reports", "cli", "invest"),
