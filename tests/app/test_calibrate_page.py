@@ -152,7 +152,8 @@ def test_queue_start_is_simulate_queue():
     assert [r["tier"] for r in got.by_tier] == base.scenario.tier_names
     short = {"calendar": {"horizon_weeks": 8, "warmup_weeks": 0}}
     mine = page.run_summary(page.scenario_json(got.source.scenario.with_updates(short)), 2, 5)
-    theirs = json.loads(to_json(run_experiment(cli_sc.with_updates(short), 2, 5, workers=1, source="the web app").summary()))
+    theirs = json.loads(to_json(run_experiment(cli_sc.with_updates(short), 2, 5, workers=1,
+                                               source="the web app").summary()))
     for d in (mine, theirs):
         d.pop("run", None)
     assert mine == theirs

@@ -111,7 +111,7 @@ def fit_section(base: page.ScenarioSource, pseudo: bool) -> cal.FitOutcome | Non
         st.info("Upload a history to fit a scenario to it; what a history cannot tell (tiers, stages, "
                 "rosters) comes from the sidebar's scenario.")
         return None
-    options = cal.FitOptions(start, end, as_of)  # type: ignore[arg-type]  # date_input gives a date or None
+    options = cal.FitOptions(start, end, as_of)
     inputs, base_json = (files, options, pseudo), page.scenario_json(base.scenario)
     if st.button("Fit", key="cal_fit", type="primary"):
         try:
@@ -192,7 +192,7 @@ def queue_section(base: page.ScenarioSource, pseudo: bool) -> None:
     inputs, base_json = (files, as_of, stage, pseudo), page.scenario_json(base.scenario)
     if st.button("Start from this queue", key="cal_q_go", type="primary"):
         try:
-            outcome = cal.scenario_from_queue(base, files, as_of, str(stage), pseudo)  # type: ignore[arg-type]
+            outcome = cal.scenario_from_queue(base, files, as_of, str(stage), pseudo)
         except InputError as exc:
             show_error(exc)
             return
