@@ -226,7 +226,7 @@ def test_fit_use_it_and_simulate_starts_from_the_fitted_examiners(fit):
     assert {page.markdown_text(t) for t, _ in fit.charts} <= {c.value for c in at.caption}  # the charts
     at.button(key="cal_use_fit").click().run()
     made = "The scenario fitted from (pseudonymised)"
-    assert at.radio(key="source").value == made
+    assert at.radio(key="source").value == made and at.radio(key="cal_bt_which").value == "The fitted scenario"
     assert any("now starts from the scenario fitted from" in s.value for s in at.success)
     at.radio(key="page").set_value("Scenario and simulation").run()
     assert not at.exception and at.radio(key="source").value == made

@@ -121,6 +121,7 @@ def fit_section(base: page.ScenarioSource, pseudo: bool) -> cal.FitOutcome | Non
             show_error(exc)  # the command's one line, never a cell value
             return None
         st.session_state[FIT_KEY] = (inputs, base_json, outcome)
+        st.session_state["cal_bt_which"] = FITTED  # the back-test's radio (drawn below) tests the new fit
     fit = kept_for(FIT_KEY, inputs, base_json, "Fit")
     if fit is not None:
         show_fit(fit)
