@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from dfu_sched.app import calibrate_page as cal
 from dfu_sched.app import simulate_page as page
+from dfu_sched.app.jobs import Job, session_job
 from dfu_sched.app.state import Upload
 from dfu_sched.cli import main
 from dfu_sched.cli.common import QueueArgs
@@ -244,10 +245,22 @@ def test_backtest_runs_in_the_background_on_the_page(fit):
     at.number_input(key="cal_bt_seed").set_value(1).run()
     at = run_and_wait(at, "cal_bt_run", "backtest")
     assert not at.exception and not at.error
-    want = cal.backtest_lines(cal.backtest_doc(history_files(), baseline().scenario, BT_FROM, BT_TO, 2, 1))
+    doc = session_job(at.session_state, "backtest")[1].result  # the run the page made, for the form's inputs
+    assert (doc["scenario"], doc["start"], doc["end"], doc["replications"], doc["seed"]) == (
+        baseline().scenario.name, BT_FROM.isoformat(), BT_TO.isoformat(), 2, 1)
+    assert doc["history"] != "history.csv"  # pseudonymised by default
+    want = cal.backtest_lines(doc)
     shown = [m.value.replace("\\", "")[2:] for m in at.markdown if m.value.startswith("- ")]
     assert [x.replace("\\", "") for x in want] == shown
     assert any(d.label.startswith("Download the back-test") for d in at.get("download_button"))
+    at = run_and_wait(at, "cal_bt_run", "backtest")  # the same inputs again: the session's last run
+    assert session_job(at.session_state, "backtest")[1].label == "cached" and not at.exception
+
+
+def test_a_backtest_can_be_cancelled(fit):
+    job = Job(lambda tick: cal.backtest_doc(history_files(), fit.scenario, BT_FROM, BT_TO, 3, 1, progress=tick), 3)
+    job.cancel()  # before it starts: it stops after its first replication
+    assert job.start().wait(60) and job.state == "cancelled" and job.result is None and job.done == 1
 
 
 def test_queue_start_on_the_page_is_offered_to_simulate():
