@@ -97,11 +97,22 @@ def _write(folder: Path, upload: Upload, fallback: str) -> Path:
 
 @contextmanager
 def staged(files: TableFiles, fallback: str) -> Iterator[tuple[Path, Path | None]]:
-    """The table's and the column map's paths, inside a private folder removed when the block ends."""
+    """The table's and the column map's paths, inside a private folder removed when the block ends.
+
+    A reader that names the file by its path (the YAML reader does) would show the private folder:
+    its messages name the upload instead, as the command names the file it was given.
+    """
     with tempfile.TemporaryDirectory(prefix="dfu-app-") as tmp:
         table = _write(Path(tmp) / "t", files.table, fallback)
         columns = _write(Path(tmp) / "c", files.columns, "columns.yaml") if files.columns else None
-        yield table, columns
+        try:
+            yield table, columns
+        except InputError as exc:
+            message = str(exc)
+            for path in (table, columns):
+                if path is not None:
+                    message = message.replace(str(path), path.name)
+            raise InputError(message.replace(tmp + "/", "")) from None
 
 
 def read_history_upload(files: TableFiles) -> History:

@@ -186,6 +186,21 @@ def test_bad_history_is_one_line_without_a_cell_value(monkeypatch, tmp_path):
         cal.read_history_upload(cal.TableFiles(Upload("big.csv", b"x" * (6 * 1_000_000))))
 
 
+def test_bad_column_map_and_bad_queue_are_one_line_naming_the_upload():
+    with pytest.raises(InputError) as exc:  # a YAML syntax error: the reader names the file by its path
+        cal.read_history_upload(cal.TableFiles(example("history.csv"), Upload("map.yaml", b": : :\n")))
+    assert str(exc.value).startswith("map.yaml:1:1: YAML syntax error") and "dfu-app-" not in str(exc.value)
+    lines = (EXAMPLES / "queue.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(",")
+    cells[0], cells[1], cells[4] = SECRET, SECRET, "ZZ"  # device_id, case_id, and a tier the scenario lacks
+    lines[4] = ",".join(cells)
+    base = page.read_shipped("north_yorkshire_2022.yaml")
+    with pytest.raises(InputError) as exc:
+        cal.scenario_from_queue(base, cal.TableFiles(Upload("q.csv", "\n".join(lines).encode())), dt.date(2024, 6, 3))
+    message = str(exc.value)
+    assert message.startswith("q.csv row 5, column 'tier'") and SECRET not in message and "ZZ" not in message
+
+
 # ---- the Streamlit page (AppTest) -------------------------------------------------------------
 
 
