@@ -151,13 +151,6 @@ def test_queue_start_is_simulate_queue():
     assert got.source.label == "north_yorkshire_2022.yaml with today's queue from queue.csv"
     assert sum(r["devices"] for r in got.by_tier) == 36 == started.devices
     assert [r["tier"] for r in got.by_tier] == base.scenario.tier_names
-    short = {"calendar": {"horizon_weeks": 8, "warmup_weeks": 0}}
-    mine = page.run_summary(page.scenario_json(got.source.scenario.with_updates(short)), 2, 5)
-    theirs = json.loads(to_json(run_experiment(cli_sc.with_updates(short), 2, 5, workers=1,
-                                               source="the web app").summary()))
-    for d in (mine, theirs):
-        d.pop("run", None)
-    assert mine == theirs
     hidden = cal.scenario_from_queue(base, cal.TableFiles(example("queue.xlsx")), as_of, "examination")
     assert "queue.xlsx" not in hidden.source.label and hidden.inputs["queue_stage"] == "examination"
 
@@ -278,8 +271,14 @@ def test_a_backtest_can_be_cancelled(fit):
     assert job.start().wait(60) and job.state == "cancelled" and job.result is None and job.done == 1
 
 
-def test_queue_start_on_the_page_is_offered_to_simulate():
-    at = put(calibrate_app(), "cal_queue", example("queue.csv"))
+def test_queue_start_on_the_page_simulates_as_simulate_queue():
+    """Upload the queue, use it, run on the Simulate page: the summary is ``run_experiment`` on the
+    scenario ``simulate --queue`` builds, for the same replications and seed."""
+    short = baseline().scenario.with_updates({"calendar": {"horizon_weeks": 12, "warmup_weeks": 0}})
+    at = calibrate_app()
+    at.radio(key="source").set_value("Upload a file").run()  # the base: the baseline, 12 weeks (a quick run)
+    at.file_uploader(key="upload").set_value(("short.yaml", page.edited_yaml(short, "test").encode(), "x")).run()
+    at = put(at, "cal_queue", example("queue.csv"))
     at.date_input(key="cal_q_as_of").set_value(dt.date(2024, 6, 3)).run()
     at.button(key="cal_q_go").click().run()
     assert not at.exception and not at.error
@@ -287,8 +286,21 @@ def test_queue_start_on_the_page_is_offered_to_simulate():
     assert int(tiers["devices"].sum()) == 36
     at.button(key="cal_q_use").click().run()
     option = at.radio(key="source").value
-    assert option.startswith("The scenario north_yorkshire_2022.yaml with today's queue from ")
+    assert option.startswith("The scenario short.yaml with today's queue from ")
     assert "queue.csv" not in option  # pseudonymised by default
+    at.radio(key="page").set_value("Scenario and simulation").run()
+    at.number_input(key="n").set_value(2)
+    at.number_input(key="seed").set_value(5).run()
+    at = run_and_wait(at)
+    assert not at.exception and not at.error and at.radio(key="source").value == option
+    mine = dict(session_job(at.session_state, "simulate")[1].result)
+    cli_sc, _ = QueueArgs.of(EXAMPLES / "queue.csv", None, dt.datetime(2024, 6, 3), "first", None).apply(short)
+    theirs = json.loads(to_json(run_experiment(cli_sc, 2, 5, workers=1, source="the web app").summary()))
+    for d in (mine, theirs):
+        d.pop("run", None)  # the measured seconds
+    assert mine == theirs
+    backlog = mine["backlog_weekly"]["backlog.awaiting_examination"]["mean"]
+    assert mine["start_date"] == "2024-06-03" and backlog[0] == 36 and mine["horizon_weeks"] == 12
 
 
 def test_bad_history_on_the_page_is_one_line_and_never_shows_the_reference():
