@@ -200,11 +200,11 @@ class QueueArgs:
         """``(scenario, QueueStart)`` started from the queue, or ``(sc, None)`` without ``--queue``."""
         if self.queue is None:
             return sc, None
-        from dfu_sched.plan.backlog import queue_start, read_queue_for, scenario_with_queue
+        from dfu_sched.plan.backlog import start_from_queue
 
         warnings: list[str] = []
-        rows = read_queue_for(sc, self.queue, self.as_of, self.risk_model, self.columns, warnings)
+        started = start_from_queue(sc, self.queue, self.as_of, self.risk_model, self.columns, self.stage,
+                                   pseudonymise, warnings)
         for w in warnings:
             click.echo(f"warning: {w}", err=True)
-        started = scenario_with_queue(sc, rows, self.as_of, self.stage)
-        return started, queue_start(self.queue, started, pseudonymise)
+        return started

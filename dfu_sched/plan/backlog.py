@@ -111,3 +111,13 @@ def queue_start(path: str | Path, sc: Scenario, pseudonymise: bool = False) -> Q
     stage = sc.backlog[0].stage if sc.backlog else "first"
     return QueueStart(PSEUDONYMISED_NAME if pseudonymise else Path(path).name, sc.calendar.start_date,
                       sum(e.count for e in sc.backlog), stage, fixed)
+
+
+def start_from_queue(sc: Scenario, path: str | Path, as_of: dt.date | None = None,
+                     risk_model: str | Path | None = None, columns: str | Path | None = None, stage: str = "first",
+                     pseudonymise: bool = False, warnings: list[str] | None = None) -> tuple[Scenario, QueueStart]:
+    """What ``--queue`` does before a run (``simulate``, ``compare``, ``invest``, the web app): ``sc``
+    with the queue file's devices as its backlog, and what the outputs record about it."""
+    rows = read_queue_for(sc, path, as_of, risk_model, columns, warnings)
+    started = scenario_with_queue(sc, rows, as_of, stage)
+    return started, queue_start(path, started, pseudonymise)

@@ -21,9 +21,12 @@ from dfu_sched.app.server import SCENARIO_ENV
 from dfu_sched.app.state import Upload, forget_upload, keep_upload, session_upload
 from dfu_sched.errors import InputError
 
-#: Session-state key of a scenario another page made (the Calibrate page's fit): a ``ScenarioSource``.
+#: Session-state key of a scenario another page made (the Calibrate page's fit, or a start from today's
+#: queue): a ``ScenarioSource`` whose label names what made it ("fitted from history.csv").
 MADE_KEY = "dfu_made_scenario"
-MADE_OPTION = "The scenario fitted on the Calibrate page"
+#: The sidebar's option for it: the made scenario's label follows ("The scenario fitted from history.csv").
+MADE_OPTION = "The scenario "
+_MADE_SELECT = "dfu_made_select"  # set by keep_made_scenario: the next sidebar starts from it
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,18 @@ def show_error(exc: InputError | str) -> None:
     st.error(page.markdown_text(str(exc)))
 
 
+def made_option(src: page.ScenarioSource) -> str:
+    """The sidebar's option for a made scenario: what made it, in its label."""
+    return MADE_OPTION + src.label
+
+
 def keep_made_scenario(src: page.ScenarioSource) -> None:
-    """Offer ``src`` (e.g. a fitted scenario) as a start on every page of this session."""
+    """Offer ``src`` (e.g. a fitted scenario) as a start on every page of this session, and pick it.
+
+    Call it from a button's ``on_click`` (it runs before the sidebar is drawn again), or rerun after.
+    """
     st.session_state[MADE_KEY] = src
+    st.session_state[_MADE_SELECT] = True
 
 
 def choose_source() -> page.ScenarioSource:
@@ -51,10 +63,13 @@ def choose_source() -> page.ScenarioSource:
     """
     named = os.environ.get(SCENARIO_ENV)
     made = st.session_state.get(MADE_KEY)
-    options = ([MADE_OPTION] if isinstance(made, page.ScenarioSource) else []) + (
+    mine = made_option(made) if isinstance(made, page.ScenarioSource) else None
+    options = ([mine] if mine else []) + (
         ["The file given to dfu-sched app"] if named else []) + ["A shipped scenario", "Upload a file"]
-    how = st.sidebar.radio("Start from", options, key="source")
-    if how == MADE_OPTION and isinstance(made, page.ScenarioSource):
+    if st.session_state.pop(_MADE_SELECT, False) and mine:
+        st.session_state["source"] = mine  # before the radio is drawn: Streamlit allows it then
+    how = st.sidebar.radio("Start from", options, key="source", format_func=page.markdown_text)  # a label is text
+    if mine and how == mine and isinstance(made, page.ScenarioSource):
         return made
     if how == "Upload a file":
         got = st.sidebar.file_uploader("Scenario file (YAML)", type=["yaml", "yml"], key="upload")
