@@ -1,0 +1,162 @@
+"""Replications on a Dask cluster: the ``Executor`` seam of ``sim.experiment``, and how a command picks one.
+
+Why Dask: a national study (43 forces, thousands of mixes x replications) outgrows one machine, and
+Dask is the engine such a unit's analysts are most likely to have already (``dask scheduler`` and
+``dask worker`` on a few machines, or a cluster their platform team runs). Nothing about the numbers
+changes: a job is still ``fn(context, task, rep)`` with replication ``rep`` drawing
+``replication_seed(seed, rep)``, and ``run_replications`` puts results back in job order, so a run on
+a cluster is byte-identical to the same run on this machine.
+
+How: the context (scenario, seed, prepared mixes) is scattered once to every worker (broadcast), so
+each task carries only its index, task key and replication; tasks are gathered with ``as_completed``.
+Without a scheduler address a ``LocalCluster`` of worker processes on this machine is started, with
+every listener on loopback and no dashboard, and closed at the end. Dask is an optional extra
+(``pip install 'dfu-sched[dask]'``) and is imported only when asked for.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from dfu_sched.errors import InputError
+from dfu_sched.sim.experiment import Executor, Job, ReplicationFn, default_workers, make_executor
+
+#: The kinds of executor a command offers (``--executor``).
+EXECUTOR_KINDS = ("local", "dask")
+#: What to do without the extra, said in one line.
+NEEDS_DASK = "--executor dask needs Dask: pip install 'dfu-sched[dask]'"
+#: Seconds to wait for an existing scheduler before giving up: an address that does not answer
+#: fails fast rather than hanging a Monday-meeting run.
+CONNECT_TIMEOUT_S = 5
+#: A scheduler address as Dask writes it: protocol, host, port.
+_ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9._\-\[\]:]+:[0-9]{1,5}$")
+
+
+def _run_batch(fn: ReplicationFn, context: Any, batch: Sequence[tuple[int, Job]]) -> list[tuple[int, Any]]:
+    """On a worker: a few jobs in order (module level, so it pickles by reference)."""
+    return [(i, fn(context, task, rep)) for i, (task, rep) in batch]
+
+
+class DaskExecutor:
+    """Jobs as tasks on a ``distributed.Client``; the context is scattered once per ``map_unordered``.
+
+    ``batch`` jobs go in one task (1 by default: a replication takes tens of milliseconds to
+    minutes, far above a task's ~1 ms overhead). ``workers`` is the cluster's worker threads when
+    the executor is made, for the JSON's ``run.workers``; it changes no number.
+    """
+
+    def __init__(self, client: Any, batch: int = 1):
+        self.client = client
+        self.batch = max(1, int(batch))
+        info = client.scheduler_info()
+        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed
+
+        if not jobs:
+            return
+        shared = self.client.scatter(context, broadcast=True)
+        indexed = list(enumerate(jobs))
+        batches = [indexed[k:k + self.batch] for k in range(0, len(indexed), self.batch)]
+        futures = [self.client.submit(_run_batch, fn, shared, b, pure=False) for b in batches]
+        try:
+            for fut in as_completed(futures, loop=self.client.loop):
+                yield from fut.result()
+        finally:
+            self.client.cancel(futures)
+            self.client.cancel([shared])
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(NEEDS_DASK) from None
+    return distributed
+
+
+def check_scheduler_address(address: str) -> str:
+    """``tcp://HOST:PORT`` (or ``tls://``), else one line saying what is expected."""
+    address = address.strip()
+    if not _ADDRESS.match(address) or not 0 < int(address.rsplit(":", 1)[1]) < 65536:
+        raise InputError(f"--scheduler: expected a Dask scheduler address such as tcp://10.0.0.5:8786 "
+                         f"(got '{address}')")
+    return address
+
+
+def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
+    """A client of the scheduler at ``address``; one line (``InputError``) if it does not answer."""
+    distributed = _import_distributed()
+    address = check_scheduler_address(address)
+    try:
+        return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"--scheduler: no Dask scheduler answered at {address} within {timeout:g} s "
+                         f"({type(exc).__name__}); start one with 'dask scheduler' or leave out --scheduler "
+                         "for a cluster on this machine") from None
+
+
+def local_cluster(workers: int | None = None) -> Any:
+    """A ``LocalCluster`` of ``workers`` single-threaded processes (all cores by default), listening on
+    loopback only, with no scheduler or worker dashboard.
+
+    Worker processes are forked where the platform allows, as ``experiment.worker_pool`` does: a
+    spawned worker re-imports SimPy, OR-Tools and SciPy (6-15 s on a busy 2-core machine), a forked
+    one starts in a fraction of a second with them loaded. Dask's worker processes exit when the
+    process that started them dies (its parent-alive pipe), so a killed command leaves none behind.
+    """
+    import multiprocessing as mp
+
+    import dask
+
+    distributed = _import_distributed()
+    n = default_workers() if workers is None else max(1, workers)
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        return distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address=None, worker_dashboard_address=None,
+                                        silence_logs=40)  # logging.ERROR: no start-up chatter on stderr
+
+
+@contextlib.contextmanager
+def dask_executor(scheduler: str | None = None, workers: int | None = None) -> Iterator[DaskExecutor]:
+    """A ``DaskExecutor`` on the cluster at ``scheduler``, or on a ``LocalCluster`` of ``workers``
+    processes that is closed on leaving (the remote cluster is left running; only the client closes)."""
+    if scheduler is not None:
+        if workers is not None:
+            raise InputError("--workers sets processes on this machine; with --scheduler the cluster's own "
+                             "workers run the replications (leave out --workers)")
+        client = connect(scheduler)
+        try:
+            yield DaskExecutor(client)
+        finally:
+            client.close()
+        return
+    distributed = _import_distributed()
+    with local_cluster(workers) as cluster, distributed.Client(cluster, set_as_default=False) as client:
+        yield DaskExecutor(client)
+
+
+@contextlib.contextmanager
+def executor_from_options(kind: str = "local", scheduler: str | None = None, workers: int | None = None,
+                          n: int | None = None) -> Iterator[Executor]:
+    """The executor a command's ``--executor/--scheduler/--workers`` ask for, closed on leaving.
+
+    ``local``: ``workers`` processes on this machine (all cores by default; at most ``n`` when the
+    number of jobs is known), as ``make_executor``. ``dask``: see ``dask_executor``. Any other kind,
+    ``--scheduler`` without ``--executor dask``, a missing Dask or an unreachable scheduler is an
+    ``InputError`` (one line, exit 2 at the command line). The numbers never depend on the choice.
+    """
+    if kind not in EXECUTOR_KINDS:
+        raise InputError(f"--executor: expected one of {', '.join(EXECUTOR_KINDS)} (got '{kind}')")
+    if kind == "local":
+        if scheduler is not None:
+            raise InputError("--scheduler needs --executor dask")
+        w = default_workers() if workers is None else max(1, workers)
+        yield make_executor(w if n is None else max(1, min(w, n)))
+        return
+    with dask_executor(scheduler, workers) as ex:
+        yield ex
