@@ -11,6 +11,7 @@ import click
 from dfu_sched.cli.common import (
     QueueArgs,
     StageCounter,
+    executor_options,
     handles_input_errors,
     progress_bar,
     queue_options,
@@ -33,6 +34,7 @@ from dfu_sched.reports.invest_html import render_invest
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
 from dfu_sched.scenario.lever_base import MAX_GBP
 from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sim.experiment import check_size
 
 
@@ -43,6 +45,7 @@ def _common(func):
     func = click.option("--out", "out_dir", type=click.Path(path_type=Path),
                         help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
+    func = executor_options()(func)
     func = workers_option()(func)
     func = seed_option("the first scenario's")(func)
     func = queue_options(func)
@@ -66,8 +69,8 @@ def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: 
 @_common
 @report_options
 @handles_input_errors
-def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet, report_file, figures_dir,
-            pseudonymise, queue, columns, as_of, queue_stage, risk_model):
+def compare(scenarios, replications, seed, workers, executor, scheduler, as_json, out_dir, xlsx_file, quiet,
+            report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage, risk_model):
     """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
 
     Each scenario's investment.mix, if any, is applied and costed. Differences are against the
@@ -94,8 +97,9 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     for _, each in loaded:
         check_size(each, n)  # refuse before starting (dfu_sched.sim.experiment)
     outs.check()
-    with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
-        out = compare_scenarios(loaded, n, seed, workers, bar.update)
+    with executor_from_options(executor, scheduler, workers) as ex, \
+            progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
+        out = compare_scenarios(loaded, n, seed, workers, bar.update, executor=ex)
     said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
@@ -126,8 +130,9 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @_common
 @report_options
 @handles_input_errors
-def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet,
-           report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage, risk_model):
+def invest(scenario, budget, target, by, objective, replications, seed, workers, executor, scheduler, as_json,
+           out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage,
+           risk_model):
     """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
 
     Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
@@ -161,7 +166,9 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     settings.progress = bar.update
     settings.log = bar.log
     try:
-        res = search(sc, settings)
+        with executor_from_options(executor, scheduler, workers) as ex:
+            settings.executor = ex
+            res = search(sc, settings)
     finally:
         bar.close()
     out = result_json(res, sc, str(scenario))

@@ -103,19 +103,21 @@ def simulate(scenario: Path, replications, precision, max_replications, seed, wo
 def _run(sc, source: str, replications, rule, seed, workers, kind: str, scheduler, keep_records: bool,
          quiet: bool):
     """The replications, a fixed number or by precision (``rule``), where ``--executor`` says."""
-    n = None if rule is not None else (replications or sc.run.replications)
-    check_size(sc, rule.minimum if rule is not None else n)  # refuse before any cluster starts
-    with executor_from_options(kind, scheduler, workers, n) as ex:
-        chosen = ex if kind == "dask" else None  # local: run_experiment's own worker count (planner threads)
-        if rule is not None:
+    if rule is not None:
+        check_size(sc, rule.minimum)  # refuse before any cluster starts
+        with executor_from_options(kind, scheduler, workers) as ex:
             counter = StageCounter(sc.name, quiet, "replications by precision")
             try:
-                return run_until_precise(sc, rule, seed, chosen, workers, keep_records, counter.update, source)
+                return run_until_precise(sc, rule, seed, ex if kind == "dask" else None, workers, keep_records,
+                                         counter.update, source)
             finally:
                 counter.close()
-        with progress_bar(n, f"{sc.name}: replications", quiet) as bar:
-            return run_experiment(sc, n, seed, workers, keep_records=keep_records, progress=bar.update,
-                                  source=source, executor=chosen)
+    n: int = replications or sc.run.replications
+    check_size(sc, n)
+    with executor_from_options(kind, scheduler, workers, n) as ex, \
+            progress_bar(n, f"{sc.name}: replications", quiet) as bar:
+        return run_experiment(sc, n, seed, workers, keep_records=keep_records, progress=bar.update, source=source,
+                              executor=ex if kind == "dask" else None)  # local: run_experiment's own worker rule
 
 
 def _write_history(sc, seed: int, path: Path, stage, pseudonymise: bool) -> str:

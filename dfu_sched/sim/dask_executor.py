@@ -87,8 +87,10 @@ def check_scheduler_address(address: str) -> str:
     return address
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT_S) -> Any:
-    """A client of the scheduler at ``address``; one line (``InputError``) if it does not answer."""
+def connect(address: str, timeout: float | None = None) -> Any:
+    """A client of the scheduler at ``address``; one line (``InputError``) if it does not answer within
+    ``timeout`` seconds (default ``CONNECT_TIMEOUT_S``)."""
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
     distributed = _import_distributed()
     address = check_scheduler_address(address)
     try:
