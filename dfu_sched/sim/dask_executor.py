@@ -58,16 +58,17 @@ class DaskExecutor:
 
         if not jobs:
             return
-        shared = self.client.scatter(context, broadcast=True)
+        # A key of its own (hash=False): the same context scattered again by the next call must not
+        # share a key with this one, whose release may reach the scheduler after that scatter.
+        shared = self.client.scatter(context, broadcast=True, hash=False)
         indexed = list(enumerate(jobs))
         batches = [indexed[k:k + self.batch] for k in range(0, len(indexed), self.batch)]
         futures = [self.client.submit(_run_batch, fn, shared, b, pure=False) for b in batches]
         try:
             for fut in as_completed(futures, loop=self.client.loop):
                 yield from fut.result()
-        finally:
-            self.client.cancel(futures)
-            self.client.cancel([shared])
+        finally:  # also when the caller stops early: nothing left running on the cluster
+            self.client.cancel([f for f in futures if not f.done()] + [shared])
 
 
 def _import_distributed() -> Any:
