@@ -95,11 +95,43 @@ def connect(address: str, timeout: float | None = None) -> Any:
     distributed = _import_distributed()
     address = check_scheduler_address(address)
     try:
-        return distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
+        client = distributed.Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"--scheduler: no Dask scheduler answered at {address} within {timeout:g} s "
                          f"({type(exc).__name__}); start one with 'dask scheduler' or leave out --scheduler "
                          "for a cluster on this machine") from None
+    try:
+        check_workers(client, address, timeout)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _worker_version() -> str:
+    """On a worker: the dfu-sched version it would run the replications with."""
+    from dfu_sched import __version__
+
+    return __version__
+
+
+def check_workers(client: Any, address: str, timeout: float) -> None:
+    """The cluster has workers, and every one runs this dfu-sched version: a worker with another
+    version (or none) could compute other numbers, or fail on the first task."""
+    from dfu_sched import __version__
+
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise InputError(f"--scheduler: the Dask scheduler at {address} has no workers; start some with "
+                         f"'dask worker {address}'") from None
+    try:
+        versions = set(client.run(_worker_version).values())
+    except Exception:  # noqa: BLE001 - a worker that cannot even import dfu_sched fails here, whatever it raises
+        versions = {"none"}
+    if versions != {__version__}:
+        raise InputError(f"--scheduler: the workers at {address} run dfu-sched {', '.join(sorted(versions))}, "
+                         f"this is {__version__}; install the same version on every worker")
 
 
 def local_cluster(workers: int | None = None) -> Any:
@@ -119,8 +151,11 @@ def local_cluster(workers: int | None = None) -> Any:
     n = default_workers() if workers is None else max(1, workers)
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        # The scheduler serves its health routes over HTTP even without a dashboard: a free loopback
+        # port, not 8787 (taken by any other cluster, and then a warning on stderr).
         return distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                         dashboard_address=None, worker_dashboard_address=None,
+                                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                                         silence_logs=40)  # logging.ERROR: no start-up chatter on stderr
 
 

@@ -60,9 +60,10 @@ def _untimed(text: str) -> str:
     return json.dumps(strip(json.loads(text)), sort_keys=True)
 
 
-@pytest.mark.parametrize("command", ["simulate", "compare", "invest"])
+@pytest.mark.parametrize("command", ["simulate", "simulate -n auto", "compare", "invest"])
 def test_dask_gives_the_same_json_as_local(cluster, files, command) -> None:
     args = {"simulate": ["simulate", files[0], "-n", "3"],
+            "simulate -n auto": ["simulate", files[0], "-n", "auto", "--precision", "0.2"],
             "compare": ["compare", *files, "-n", "2"],
             "invest": ["invest", files[0], "--budget", "20k", "-n", "4"]}[command]
     common = [*args, "--seed", "5", "--json", "-q"]
@@ -107,6 +108,22 @@ def test_unreachable_scheduler_is_one_line_and_quick(files, tmp_path, monkeypatc
     monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 0.5)
     _bad(["simulate", files[0], "-n", "2", "--executor", "dask", "--scheduler", f"tcp://127.0.0.1:{_closed_port()}"],
          "no Dask scheduler answered", tmp_path)
+
+
+def test_workers_of_another_version_are_refused(cluster, files, tmp_path, monkeypatch) -> None:
+    import dfu_sched
+
+    monkeypatch.setattr(dfu_sched, "__version__", "9.9.9")  # this side; the workers still run the real one
+    _bad(["simulate", files[0], "-n", "2", "--executor", "dask", "--scheduler", cluster.scheduler_address],
+         "install the same version on every worker", tmp_path)
+
+
+def test_a_scheduler_without_workers_is_one_line(files, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 0.5)
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as empty:
+        _bad(["simulate", files[0], "-n", "2", "--executor", "dask", "--scheduler", empty.scheduler_address],
+             "has no workers", tmp_path)
 
 
 @pytest.mark.parametrize("extra,needle", [
