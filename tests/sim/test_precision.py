@@ -49,6 +49,18 @@ def test_zero_variance_stops_at_the_minimum() -> None:
     assert p["measures"]["H.wait_to_start_days.mean"]["met"]
 
 
+def test_run_precision_is_checked_when_a_report_reads_summary_json() -> None:
+    from dfu_sched.reports.run_files import SIMULATION, validate_run_document
+
+    sc = mini(backlog=backlog(("phone", "VH", 2, 5)))
+    s = json.loads(to_json(run_until_precise(sc, PrecisionRule(0.05, maximum=5), seed=1,
+                                             executor=SerialExecutor()).summary()))
+    validate_run_document(s, SIMULATION, "simulation", "summary.json")
+    s["run"]["precision"]["replications_needed"] = "five"
+    with pytest.raises(InputError, match="run.precision.replications_needed"):
+        validate_run_document(s, SIMULATION, "simulation", "summary.json")
+
+
 def test_tighter_precision_needs_more_replications_and_meets_it(scenario) -> None:
     loose = _p(run_until_precise(scenario, PrecisionRule(0.2, maximum=60), seed=1, executor=SerialExecutor()))
     tight = _p(run_until_precise(scenario, PrecisionRule(0.1, maximum=60), seed=1, executor=SerialExecutor()))
