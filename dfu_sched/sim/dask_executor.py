@@ -50,8 +50,7 @@ class DaskExecutor:
     def __init__(self, client: Any, batch: int = 1):
         self.client = client
         self.batch = max(1, int(batch))
-        info = client.scheduler_info()
-        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+        self.workers = max(1, sum(int(t) for t in client.nthreads().values()))
 
     def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
