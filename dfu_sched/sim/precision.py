@@ -187,6 +187,24 @@ def size_cap(sc: Scenario, rule: PrecisionRule) -> int:
     return max(rule.minimum, min(rule.maximum, fits))
 
 
+def sequential(rule: PrecisionRule, cap: int, workers: int, keys: Sequence[str],
+               extend: Callable[[int], dict[str, np.ndarray]]) -> PrecisionOutcome:
+    """The sequential procedure over any source of replications: ``extend(n)`` makes replications
+    0..n-1 available and returns each of ``keys``' values over them. Batches are whole rounds of
+    ``workers`` (``next_batch``); the answer is ``first_precise_n``, whatever the batches."""
+    available, stop = 0, None
+    batch = min(cap, math.ceil(rule.minimum / workers) * workers)
+    while True:
+        available += batch
+        scalars = extend(available)
+        stop = first_precise_n(scalars, keys, available, rule)
+        if stop is not None or available >= cap:
+            break
+        batch = next_batch(assess(scalars, keys, available, rule), available, cap, workers)
+    n = stop if stop is not None else cap
+    return PrecisionOutcome(rule, n, stop is not None, cap, available, assess(scalars, keys, n, rule))
+
+
 def run_until_precise(sc: Scenario, rule: PrecisionRule | None = None, seed: int | None = None,
                       executor: Executor | None = None, workers: int | None = None, keep_records: bool = False,
                       progress: Callable[[int], None] | None = None,
@@ -198,24 +216,17 @@ def run_until_precise(sc: Scenario, rule: PrecisionRule | None = None, seed: int
     rule = rule or PrecisionRule()
     seed = sc.run.seed if seed is None else seed
     cap = size_cap(sc, rule)
-    if executor is None:
-        executor = make_executor(workers)
+    ex = make_executor(workers) if executor is None else executor
     keys = headline_keys(sc)
     t0 = time.perf_counter()
     results: list = []
-    batch = min(cap, math.ceil(rule.minimum / executor.workers) * executor.workers)
-    stop = None
-    while True:
-        jobs: list[Job] = [(None, rep) for rep in range(len(results), len(results) + batch)]
-        results += run_replications(scenario_replication, (sc, seed, keep_records), jobs, executor, progress)
-        scalars = {k: np.array([r[1][k] for r in results]) for k in keys}
-        stop = first_precise_n(scalars, keys, len(results), rule)
-        if stop is not None or len(results) >= cap:
-            break
-        batch = next_batch(assess(scalars, keys, len(results), rule), len(results), cap, executor.workers)
-    simulated = len(results)
-    n = stop if stop is not None else cap
-    result = gather_result(sc, seed, results[:n], time.perf_counter() - t0, executor.workers, source)
-    outcome = PrecisionOutcome(rule, n, stop is not None, cap, simulated, assess(result.scalars, keys, n, rule))
+
+    def extend(n: int) -> dict[str, np.ndarray]:
+        jobs: list[Job] = [(None, rep) for rep in range(len(results), n)]
+        results.extend(run_replications(scenario_replication, (sc, seed, keep_records), jobs, ex, progress))
+        return {k: np.array([r[1][k] for r in results]) for k in keys}
+
+    outcome = sequential(rule, cap, ex.workers, keys, extend)
+    result = gather_result(sc, seed, results[:outcome.replications], time.perf_counter() - t0, ex.workers, source)
     result.extra["precision"] = outcome.as_dict()  # the JSON's run.precision (ExperimentResult.summary)
     return result
