@@ -18,6 +18,7 @@ from dfu_sched.sim.precision import (
     headline_keys,
     next_batch,
     run_until_precise,
+    sequential,
 )
 from tests.helpers import backlog, mini, small, to_yaml
 
@@ -108,6 +109,29 @@ def test_first_precise_n_is_checked_at_every_n() -> None:
     assert 3 < expected < len(x)
     assert first_precise_n({keys[0]: x}, keys, len(x), rule) == expected
     assert first_precise_n({keys[0]: x}, keys, expected - 1, rule) is None
+
+
+@pytest.mark.parametrize("rel_sd,cap", [(0.05, 200), (0.3, 200), (0.3, 12)])
+def test_batches_never_change_the_answer(rel_sd, cap) -> None:
+    """The same stream of replications sized with 1, 2, 3 or 7 workers (other batches): the same n."""
+    values = np.random.default_rng(0).normal(100.0, 100.0 * rel_sd, size=cap)
+    keys = ["overall.exposure"]
+    rule = PrecisionRule(0.05, minimum=5, maximum=cap)
+    seen: list[int] = []
+
+    def extend(n: int) -> dict[str, np.ndarray]:
+        seen.append(n)
+        return {keys[0]: values[:n]}
+
+    outcomes = []
+    for workers in (1, 2, 3, 7):
+        seen.clear()
+        outcomes.append(sequential(rule, cap, workers, keys, extend))
+        assert seen == sorted(seen) and seen[-1] <= cap and seen[0] >= 5  # grows, within the cap
+    assert len({o.replications for o in outcomes}) == 1
+    assert len({o.met for o in outcomes}) == 1
+    assert outcomes[0].met == (rel_sd == 0.05 or cap == 200)
+    assert outcomes[0].replications == (first_precise_n({keys[0]: values}, keys, cap, rule) or cap)
 
 
 def test_a_mean_near_zero_is_met_by_the_floor() -> None:
