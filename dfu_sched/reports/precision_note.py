@@ -6,7 +6,16 @@ when the cap was reached before the precision was.
 """
 from __future__ import annotations
 
+from html import escape
+
+from dfu_sched.reports.page import table
 from dfu_sched.sim.measures import label_of
+
+
+def measure_label(key: str) -> str:
+    """'overall.exposure' -> its label; 'with kiosk|overall.exposure' (compare) -> 'with kiosk: ' + label."""
+    scope, _, key = key.rpartition("|")
+    return f"{scope}: {label_of(key)}" if scope else label_of(key)
 
 
 def precision_sentence(p: dict) -> str:
@@ -16,7 +25,7 @@ def precision_sentence(p: dict) -> str:
         return (f"Replications by precision: {p['replications_needed']} were needed for a 95% half-width within "
                 f"{target:.1%} of every headline measure's mean (or under its floor: "
                 f"{', '.join(p.get('floors', {}).values())}).")
-    missed = [label_of(k) for k, m in p.get("measures", {}).items() if not m.get("met")]
+    missed = [measure_label(k) for k, m in p.get("measures", {}).items() if not m.get("met")]
     return (f"Replications by precision: NOT REACHED. The run stopped at the cap of {p['maximum']} replications "
             f"before every half-width was within {target:.1%}; still wider: {'; '.join(missed)}. "
             "Raise --max-replications or read these intervals as wider than asked.")
@@ -27,10 +36,16 @@ def precision_rows(p: dict) -> list[list[str]]:
     rows = []
     for key, m in p.get("measures", {}).items():
         est, half, rel = m.get("estimate"), m.get("half_width"), m.get("relative_half_width")
-        rows.append([label_of(key), "-" if est is None else f"{est:,.2f}", "-" if half is None else f"{half:,.2f}",
+        rows.append([measure_label(key), "-" if est is None else f"{est:,.2f}", "-" if half is None else f"{half:,.2f}",
                      "-" if rel is None else f"{rel:.1%}",
                      "not measured" if est is None else ("yes" if m.get("met") else "no")])
     return rows
 
 
 PRECISION_HEADER = ["headline measure", "mean", "95% half-width", "relative", "precise enough"]
+
+
+def precision_html(p: dict) -> str:
+    """The sentence and the table, for a report's "Reproducing" section."""
+    return (f"<p>{escape(precision_sentence(p))}</p>"
+            + table(PRECISION_HEADER, precision_rows(p), numeric=[False, True, True, True, False]))

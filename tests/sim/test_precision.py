@@ -183,6 +183,30 @@ def test_simulate_n_auto_says_how_many_in_json_text_and_report(scenario, tmp_pat
     assert said in html and "95% half-width" in html and f"-n {p['replications_needed']} " in html
 
 
+def test_compare_n_auto_is_the_comparison_of_the_n_it_needed(tmp_path) -> None:
+    from dfu_sched.reports.compare_html import reproduce_part
+    from dfu_sched.reports.invest_text import compare_text
+
+    base = small(horizon_weeks=3, keep=("overtime",), budget=20_000, backlog_divisor=20)
+    data = base.model_dump(mode="json", by_alias=True)
+    data["name"], data["investment"]["mix"] = "with overtime", {"overtime": 1}
+    from dfu_sched.scenario.schema import Scenario
+
+    files = [str(to_yaml(base, tmp_path / "a.yaml")), str(to_yaml(Scenario.model_validate(data), tmp_path / "b.yaml"))]
+    common = ["compare", *files, "--seed", "2", "--workers", "1", "--json", "-q"]
+    auto = json.loads(CliRunner().invoke(main, [*common, "-n", "auto", "--precision", "0.2"],
+                                         catch_exceptions=False).stdout)
+    p = auto["run"]["precision"]
+    n = p["replications_needed"]
+    assert p["met"] and auto["replications"] == n >= 5 and len(p["measures"]) == 2 * len(headline_keys(base))
+    fixed = json.loads(CliRunner().invoke(main, [*common, "-n", str(n)], catch_exceptions=False).stdout)
+    auto.pop("run"), fixed.pop("run")
+    assert auto == fixed  # the replications past n were dropped: exactly the -n n comparison
+    auto["run"] = {"precision": p}
+    said = f"Replications by precision: {n} were needed"
+    assert said in compare_text(auto) and said in reproduce_part(auto) and "with overtime: " in compare_text(auto)
+
+
 @pytest.mark.parametrize("extra,needle", [
     (["--precision", "0.05"], "--precision needs -n auto"),
     (["--max-replications", "9"], "--max-replications needs -n auto"),
