@@ -1,7 +1,8 @@
 """What every command shares: one-line errors with exit code 2, quiet-aware progress, common options.
 
-Commands stay thin: the replications/seed/workers options and the progress display are defined
-once here, so every command spells and explains them the same way.
+Commands stay thin: the replications/seed/workers options, where replications run
+(``executor_options``) and how many (``-n auto``, ``precision_options``), and the progress display are
+defined once here, so every command spells and explains them the same way.
 """
 from __future__ import annotations
 
@@ -142,6 +143,83 @@ def replications_option(minimum: int = 1, default: int | None = None, help: str 
 def seed_option(whose: str = "the scenario's") -> Callable:
     """``--seed``: the root seed (default: the scenario's ``run.seed``)."""
     return click.option("--seed", type=click.IntRange(min=0), help=f"Root seed (default: {whose} run.seed).")
+
+
+class ReplicationsOrAuto(click.ParamType):
+    """``-n``: a whole number of at least ``minimum``, or ``auto`` (replications by precision)."""
+
+    name = "N|auto"
+
+    def __init__(self, minimum: int = 1):
+        self.minimum = minimum
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        text = str(value).strip().lower()
+        if text == "auto":
+            return "auto"
+        try:
+            n = int(text)
+        except ValueError:
+            self.fail(f"expected a whole number or 'auto' (got '{value}')", param, ctx)
+        if n < self.minimum:
+            self.fail(f"must be at least {self.minimum} (or 'auto')", param, ctx)
+        return n
+
+
+def replications_or_auto_option(minimum: int = 1, help: str = "Replications.") -> Callable:
+    """``-n/--replications``: a number, or ``auto`` to add replications until ``--precision`` is met."""
+    return click.option("-n", "--replications", type=ReplicationsOrAuto(minimum),
+                        help=f"{help} 'auto': add replications until the headline's 95% intervals are within "
+                             "--precision (see --max-replications).")
+
+
+def precision_options() -> Callable:
+    """``--precision`` and ``--max-replications``, for ``-n auto`` (``sim.precision``)."""
+    from dfu_sched.sim.precision import DEFAULT_MAXIMUM, DEFAULT_PRECISION
+
+    def decorate(func: Callable) -> Callable:
+        func = click.option("--max-replications", "max_replications", type=click.IntRange(min=2),
+                            help=f"With -n auto: stop here even if the precision is not reached, and say so "
+                                 f"(default {DEFAULT_MAXIMUM}).")(func)
+        return click.option("--precision", type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+                            help=f"With -n auto: the 95% half-width each headline measure must be within, as a "
+                                 f"share of its mean (default {DEFAULT_PRECISION}, i.e. 5%).")(func)
+    return decorate
+
+
+def precision_rule(replications, precision: float | None, max_replications: int | None):
+    """The ``PrecisionRule`` of ``-n auto`` (None for a fixed ``-n``); ``--precision`` or
+    ``--max-replications`` without ``-n auto`` is an error, not silently ignored."""
+    from dfu_sched.sim.precision import DEFAULT_MAXIMUM, DEFAULT_PRECISION, PrecisionRule
+
+    if replications != "auto":
+        for name, value in (("--precision", precision), ("--max-replications", max_replications)):
+            if value is not None:
+                raise InputError(f"{name} needs -n auto")
+        return None
+    return PrecisionRule(precision=DEFAULT_PRECISION if precision is None else precision,
+                         maximum=DEFAULT_MAXIMUM if max_replications is None else max_replications)
+
+
+def executor_options() -> Callable:
+    """``--executor local|dask`` and ``--scheduler tcp://HOST:PORT``: where replications run. Pair with
+    ``workers_option`` and hand the three values to ``sim.dask_executor.executor_from_options``
+    (a context manager: it closes the cluster it starts)::
+
+        with executor_from_options(executor, scheduler, workers, n) as ex:
+            result = run_experiment(sc, n, seed, executor=ex)
+    """
+    def decorate(func: Callable) -> Callable:
+        func = click.option("--scheduler", metavar="tcp://HOST:PORT",
+                            help="With --executor dask: an existing Dask scheduler (default: a cluster of "
+                                 "--workers processes on this machine, closed at the end).")(func)
+        return click.option("--executor", "executor", type=click.Choice(["local", "dask"]), default="local",
+                            show_default=True,
+                            help="Where replications run: processes on this machine, or Dask (pip install "
+                                 "'dfu-sched[dask]'). Results do not depend on it.")(func)
+    return decorate
 
 
 def workers_option() -> Callable:

@@ -1,6 +1,7 @@
 """``compare`` and ``invest``: what each scenario or mix of investments buys, with paired intervals."""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -11,10 +12,14 @@ import click
 from dfu_sched.cli.common import (
     QueueArgs,
     StageCounter,
+    executor_options,
     handles_input_errors,
+    precision_options,
+    precision_rule,
     progress_bar,
     queue_options,
     replications_option,
+    replications_or_auto_option,
     seed_option,
     workers_option,
 )
@@ -33,6 +38,7 @@ from dfu_sched.reports.invest_html import render_invest
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
 from dfu_sched.scenario.lever_base import MAX_GBP
 from dfu_sched.scenario.schema import load_scenario
+from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sim.experiment import check_size
 
 
@@ -43,6 +49,7 @@ def _common(func):
     func = click.option("--out", "out_dir", type=click.Path(path_type=Path),
                         help="Write JSON, CSV files and the XLSX workbook into this folder.")(func)
     func = click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of tables.")(func)
+    func = executor_options()(func)
     func = workers_option()(func)
     func = seed_option("the first scenario's")(func)
     func = queue_options(func)
@@ -62,12 +69,14 @@ def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: 
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@replications_option(2, help="Replications of each (default: the first scenario's run.replications).")
+@replications_or_auto_option(2, help="Replications of each (default: the first scenario's run.replications).")
+@precision_options()
 @_common
 @report_options
 @handles_input_errors
-def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file, quiet, report_file, figures_dir,
-            pseudonymise, queue, columns, as_of, queue_stage, risk_model):
+def compare(scenarios, replications, precision, max_replications, seed, workers, executor, scheduler, as_json,
+            out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage,
+            risk_model):
     """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
 
     Each scenario's investment.mix, if any, is applied and costed. Differences are against the
@@ -77,6 +86,7 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
     Example:
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
       dfu-sched compare A.yaml B.yaml --queue queue.csv --as-of 2024-06-03   (every scenario starts from the queue)
+      dfu-sched compare A.yaml B.yaml -n auto --precision 0.05   (as many replications as every headline needs)
     """
     if len(scenarios) < 2:
         raise InputError("compare needs at least two scenario files")
@@ -87,15 +97,18 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
         sc, started = start.apply(load_scenario(p), pseudonymise)
         loaded.append((str(p), sc))
     first = loaded[0][1]
-    n = replications or first.run.replications
+    rule = precision_rule(replications, precision, max_replications)
+    n = rule.minimum if rule is not None else (replications or first.run.replications)
     if n < 2:
         raise InputError("compare needs at least 2 replications for intervals")
     seed = first.run.seed if seed is None else seed
     for _, each in loaded:
         check_size(each, n)  # refuse before starting (dfu_sched.sim.experiment)
     outs.check()
-    with progress_bar(n * len(loaded), "compare: replications", quiet) as bar:
-        out = compare_scenarios(loaded, n, seed, workers, bar.update)
+    bar = StageCounter("compare", quiet, "replications by precision") if rule is not None else \
+        progress_bar(n * len(loaded), "compare: replications", quiet)
+    with executor_from_options(executor, scheduler, workers) as ex, _closing(bar):
+        out = compare_scenarios(loaded, rule or n, seed, workers, bar.update, executor=ex)
     said = _record_queue(out, started, as_json)
     with outs.transaction() as stage:
         if out_dir is not None:
@@ -126,8 +139,9 @@ def compare(scenarios, replications, seed, workers, as_json, out_dir, xlsx_file,
 @_common
 @report_options
 @handles_input_errors
-def invest(scenario, budget, target, by, objective, replications, seed, workers, as_json, out_dir, xlsx_file, quiet,
-           report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage, risk_model):
+def invest(scenario, budget, target, by, objective, replications, seed, workers, executor, scheduler, as_json,
+           out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage,
+           risk_model):
     """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
 
     Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
@@ -161,7 +175,9 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     settings.progress = bar.update
     settings.log = bar.log
     try:
-        res = search(sc, settings)
+        with executor_from_options(executor, scheduler, workers) as ex:
+            settings.executor = ex
+            res = search(sc, settings)
     finally:
         bar.close()
     out = result_json(res, sc, str(scenario))
@@ -181,6 +197,19 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
     click.echo(to_json(out) if as_json else _lead(started) + invest_text(out))
+
+
+@contextlib.contextmanager
+def _closing(bar):
+    """A progress bar (a context manager) or a ``StageCounter`` (closed), as one ``with``."""
+    if isinstance(bar, StageCounter):
+        try:
+            yield bar
+        finally:
+            bar.close()
+    else:
+        with bar:
+            yield bar
 
 
 def _record_queue(out: dict, started, as_json: bool) -> list[str]:

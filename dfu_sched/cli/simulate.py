@@ -9,10 +9,14 @@ import click
 from dfu_sched.calibrate.synthetic import history_rows, row_columns
 from dfu_sched.cli.common import (
     QueueArgs,
+    StageCounter,
+    executor_options,
     handles_input_errors,
+    precision_options,
+    precision_rule,
     progress_bar,
     queue_options,
-    replications_option,
+    replications_or_auto_option,
     seed_option,
     workers_option,
 )
@@ -22,14 +26,18 @@ from dfu_sched.reports.files import to_json, write_run_files
 from dfu_sched.reports.history_file import HISTORY_SUFFIXES, pseudonymised, write_history
 from dfu_sched.reports.text import simulation_text
 from dfu_sched.scenario.schema import load_scenario, scenario_json_schema
-from dfu_sched.sim.experiment import run_experiment
+from dfu_sched.sim.dask_executor import executor_from_options
+from dfu_sched.sim.experiment import check_size, run_experiment
+from dfu_sched.sim.precision import run_until_precise
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@replications_option(help="Replications (default: the scenario's run.replications).")
+@replications_or_auto_option(help="Replications (default: the scenario's run.replications).")
+@precision_options()
 @seed_option()
 @workers_option()
+@executor_options()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON summary on stdout instead of the table.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Write summary.json, weekly.csv, weekly_replications.csv, replications.csv, "
@@ -46,14 +54,17 @@ from dfu_sched.sim.experiment import run_experiment
 @queue_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
-def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, report_file, figures_dir,
-             history_file, pseudonymise, queue, columns, as_of, queue_stage, risk_model, quiet):
+def simulate(scenario: Path, replications, precision, max_replications, seed, workers, executor, scheduler, as_json,
+             out_dir, report_file, figures_dir, history_file, pseudonymise, queue, columns, as_of, queue_stage,
+             risk_model, quiet):
     """Simulate SCENARIO: backlog and waits by risk tier with 95% intervals.
 
     \b
     Example:
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n 50 --out runs/baseline
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml --queue queue.csv --as-of 2024-06-03
+      dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n auto --precision 0.05
+      dfu-sched simulate scenarios/north_yorkshire_2022.yaml --executor dask --scheduler tcp://10.0.0.5:8786
     """
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = Outputs(inputs=[scenario, *start.files])
@@ -61,11 +72,10 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     declare_report(outs, report_file, figures_dir)
     outs.file("--history-out", history_file, HISTORY_SUFFIXES)
     sc, started = start.apply(load_scenario(scenario), pseudonymise)
+    rule = precision_rule(replications, precision, max_replications)
     outs.check()  # every output path, before the simulation runs
-    n = replications or sc.run.replications
-    with progress_bar(n, f"{sc.name}: replications", quiet) as bar:
-        result = run_experiment(sc, n, seed, workers, keep_records=out_dir is not None,
-                                progress=bar.update, source=str(scenario))
+    result = _run(sc, str(scenario), replications, rule, seed, workers, executor, scheduler,
+                  out_dir is not None, quiet)
     if started is not None:
         result.extra["inputs"] = started.inputs()
     summary = result.summary()
@@ -88,6 +98,26 @@ def simulate(scenario: Path, replications, seed, workers, as_json, out_dir, repo
     tell(said, quiet)
     lead = f"{started.note()}\n" if started is not None else ""
     click.echo(to_json(summary) if as_json else lead + simulation_text(summary))
+
+
+def _run(sc, source: str, replications, rule, seed, workers, kind: str, scheduler, keep_records: bool,
+         quiet: bool):
+    """The replications, a fixed number or by precision (``rule``), where ``--executor`` says."""
+    if rule is not None:
+        check_size(sc, rule.minimum)  # refuse before any cluster starts
+        with executor_from_options(kind, scheduler, workers) as ex:
+            counter = StageCounter(sc.name, quiet, "replications by precision")
+            try:
+                return run_until_precise(sc, rule, seed, ex if kind == "dask" else None, workers, keep_records,
+                                         counter.update, source)
+            finally:
+                counter.close()
+    n: int = replications or sc.run.replications
+    check_size(sc, n)
+    with executor_from_options(kind, scheduler, workers, n) as ex, \
+            progress_bar(n, f"{sc.name}: replications", quiet) as bar:
+        return run_experiment(sc, n, seed, workers, keep_records=keep_records, progress=bar.update, source=source,
+                              executor=ex if kind == "dask" else None)  # local: run_experiment's own worker rule
 
 
 def _write_history(sc, seed: int, path: Path, stage, pseudonymise: bool) -> str:

@@ -28,6 +28,7 @@ from dfu_sched.scenario.levers import cost_profile, mix_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor
 from dfu_sched.sim.measures import label_of
+from dfu_sched.sim.precision import PrecisionRule, headline_keys, sequential, size_cap
 
 
 def _demand(sc: Scenario) -> dict:
@@ -35,12 +36,14 @@ def _demand(sc: Scenario) -> dict:
     return {k: d[k] for k in ("calendar", "tiers", "arrivals", "backlog")}
 
 
-def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, seed: int, workers: int | None = None,
-                      progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> dict:
+def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int | PrecisionRule, seed: int,
+                      workers: int | None = None, progress: Callable[[int], None] | None = None,
+                      executor: Executor | None = None) -> dict:
     """The same measures for each scenario (its ``investment.mix`` applied), paired against the first.
 
     Same seed and replications for all, so scenarios with the same demand see the same devices
-    and their differences are common-random-number paired.
+    and their differences are common-random-number paired. ``replications`` a ``PrecisionRule``
+    (``-n auto``): as many as every scenario's headline measures need (``sim.precision``).
     """
     ev = Evaluator(scenarios[0][1], seed, workers, None, progress, executor)
     keys_by = []
@@ -49,6 +52,10 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         p = prepare(sc, mix)
         keys_by.append(ev.add_prepared(replace(p, key=(f"#{i}",) + p.key), "compare").key)
     t0 = time.perf_counter()
+    precision = None
+    if isinstance(replications, PrecisionRule):
+        precision = _size_by_precision(ev, keys_by, [sc for _, sc in scenarios], replications)
+        replications = int(precision["replications_needed"])
     ev.ensure(keys_by, replications)
     first = scenarios[0][1]
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
@@ -80,7 +87,7 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         block["backlog_removed"] = bm
         block["gbp_per_month_of_backlog_removed"] = cost / months if months and months > 0 and cost > 0 else None
         diffs.append(block)
-    return {
+    out: dict[str, Any] = {
         "kind": "compare",
         "version": __version__,
         "seed": seed,
@@ -95,6 +102,24 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         "run": {"seconds": round(time.perf_counter() - t0, 2), "replications_simulated": ev.replications_run,
                 "workers": ev.workers},
     }
+    if precision is not None:
+        out["run"]["precision"] = precision
+    return out
+
+
+def _size_by_precision(ev: Evaluator, keys_by: list[tuple], scenarios: list[Scenario], rule: PrecisionRule) -> dict:
+    """``-n auto``: replications until every scenario's headline measures meet ``rule``; those past the
+    n needed are dropped, so the comparison is exactly that of ``-n n``. ``run.precision`` of the JSON."""
+    names = _titles([sc.name for sc in scenarios], [str(i + 1) for i in range(len(scenarios))])
+    keys = {f"{name}|{m}": (k, m) for name, k, sc in zip(names, keys_by, scenarios) for m in headline_keys(sc)}
+
+    def extend(n: int) -> dict:
+        ev.ensure(keys_by, n)
+        return {key: ev.values(k, m, n) for key, (k, m) in keys.items()}
+
+    outcome = sequential(rule, min(size_cap(sc, rule) for sc in scenarios), ev.workers, list(keys), extend)
+    ev.keep_first(keys_by, outcome.replications)
+    return outcome.as_dict()
 
 
 def _titles(names: list[str], ids: list[str]) -> list[str]:

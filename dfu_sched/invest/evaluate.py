@@ -144,6 +144,12 @@ class Evaluator:
         self.replications_run += len(todo)
         self.seconds += time.perf_counter() - t0
 
+    def keep_first(self, keys: Iterable[tuple], n: int) -> None:
+        """Forget replications n and later of ``keys`` (``-n auto`` ran past the n it needed: what
+        follows is then exactly the ``-n n`` result; ``replications_run`` still counts them)."""
+        for k in keys:
+            self.runs[k] = {r: v for r, v in self.runs[k].items() if r < n}
+
     def n(self, key: tuple) -> int:
         return len(self.runs[key])
 

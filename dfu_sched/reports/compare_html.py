@@ -35,6 +35,7 @@ from dfu_sched.reports.page import (
     section,
     table,
 )
+from dfu_sched.reports.precision_note import precision_html
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.text import scenario_title, what_changes
 
@@ -306,6 +307,8 @@ def reproduce_part(compare: dict, pseudonymise: bool = False) -> str:
                           f"{run.get('workers', 1)} worker(s)" if run else "–"),
              *queue_facts(compare, pseudonymise)]
     body = facts(pairs)
+    if run.get("precision"):  # -n auto: how many replications were needed (the command below re-runs them)
+        body += precision_html(run["precision"])
     body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result), run the same "
              "files with the same seed and replications; copies of the files are kept in the run folder under "
              "<code>scenarios/</code>:</p>")

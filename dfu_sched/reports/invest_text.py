@@ -6,6 +6,7 @@ from pathlib import Path
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
 from dfu_sched.reports.files import to_json, write_csv
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
+from dfu_sched.reports.precision_note import PRECISION_HEADER, precision_rows, precision_sentence
 from dfu_sched.reports.text import fmt, fmt_ci, scenario_title, small_n_note, table, what_changes
 from dfu_sched.sim.measures import label_of
 
@@ -49,6 +50,9 @@ def compare_text(out: dict) -> str:
         rows.append(["extra cost in horizon", _gbp(d["cost_gbp"])])
         rows.append(["£ per month of backlog removed", _gbp(d["gbp_per_month_of_backlog_removed"])])
         lines.append(table(["measure", "difference"], rows))
+    if out.get("run", {}).get("precision"):  # -n auto
+        p = out["run"]["precision"]
+        lines += ["", precision_sentence(p), table(PRECISION_HEADER, precision_rows(p))]
     return "\n".join(lines)
 
 

@@ -185,7 +185,11 @@ SERIES = all_of(obj({"mean": list_of(opt_num), "ci95_low": Opt(list_of(opt_num))
 TIER = obj({"target_days": Opt(opt_num), "weight": Opt(opt_num),
             **{k: Opt(map_of(INTERVAL)) for k in ("wait_to_start_days", "time_to_complete_days", "age_at_end_days")}},
            rest=INTERVAL)
-RUN_INFO = nullable(obj({"seconds": Opt(opt_num), "events": Opt(opt_num), "workers": Opt(opt_num)}))
+RUN_INFO = nullable(obj({"seconds": Opt(opt_num), "events": Opt(opt_num), "workers": Opt(opt_num),
+                         "precision": Opt(obj({"target_relative_half_width": num, "maximum": integer,
+                                               "replications_needed": integer, "met": boolean,
+                                               "measures": map_of(obj({"met": boolean}, rest=anything))},
+                                              rest=anything))}))
 
 
 def _weekly_lengths(v, path):

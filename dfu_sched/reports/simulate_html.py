@@ -33,6 +33,7 @@ from dfu_sched.reports.page import (
     week_date,
     with_ci,
 )
+from dfu_sched.reports.precision_note import precision_html
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.run_files import parse_json_text
 from dfu_sched.reports.text import small_n_note
@@ -67,6 +68,8 @@ def reproduce_section(summary: dict, *, pseudonymised: bool = False, extra: Sequ
         ("pseudonymised", "yes" if pseudonymised else "no"),
     ]
     body = facts(pairs)
+    if run.get("precision"):  # -n auto: how many replications were needed (the command below re-runs them)
+        body += precision_html(run["precision"])
     body += ("<p>To reproduce these numbers exactly (any number of workers gives the same result), run "
              "the scenario file with the same seed and replications; a copy of the file is kept in the "
              "run folder as <code>scenario.yaml</code>:</p>")

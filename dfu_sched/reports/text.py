@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from dfu_sched.reports.precision_note import PRECISION_HEADER, precision_rows, precision_sentence
 from dfu_sched.stats import MIN_USEFUL_N, interval_is_useful
 
 
@@ -95,6 +96,8 @@ def simulation_text(summary: dict) -> str:
     if run:
         out += ["", f"{run.get('events', 0):,} events in {run.get('seconds', 0):.1f} s "
                     f"on {run.get('workers', 1)} worker(s)"]
+    if run.get("precision"):  # -n auto
+        out += ["", precision_sentence(run["precision"]), table(PRECISION_HEADER, precision_rows(run["precision"]))]
     return "\n".join(out)
 
 

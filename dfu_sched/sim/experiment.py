@@ -4,8 +4,8 @@ Replication r of seed s always uses ``replication_seed(s, r)`` = ``SeedSequence(
 whichever worker runs it, and results are gathered by job index, so the numbers are identical for
 any ``workers``. ``run_replications`` is the one place that fans replications out: scenario runs
 (``run_experiment``) and the investment search (``invest.evaluate.Evaluator``) both hand it a list
-of (task, replication) jobs and an ``Executor`` (``SerialExecutor``, ``ProcessExecutor`` today; a
-cluster executor can be added behind the same seam without touching either caller). Two scenarios
+of (task, replication) jobs and an ``Executor`` (``SerialExecutor``, ``ProcessExecutor`` here; the
+Dask one in ``sim.dask_executor``, behind the same seam, touches neither caller). Two scenarios
 run with the same seed see the same devices (see ``workload``), so their replication-by-replication
 differences are paired (common random numbers).
 
@@ -251,7 +251,9 @@ def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = Fals
     return rep, m.scalars, m.weekly, out.events, records
 
 
-def _scenario_replication(context: tuple[Scenario, int, bool], task: Hashable, rep: int):
+def scenario_replication(context: tuple[Scenario, int, bool], task: Hashable, rep: int):
+    """A scenario's replication ``rep`` as a job: context ``(scenario, seed, keep_records)``; records
+    of replication 0 only."""
     sc, seed, keep_records = context
     return run_replication(sc, seed, rep, keep_records and rep == 0)
 
@@ -277,12 +279,19 @@ def run_experiment(sc: Scenario, replications: int | None = None, seed: int | No
         executor = make_executor(workers)
     t0 = time.perf_counter()
     jobs: list[Job] = [(None, rep) for rep in range(n)]
-    results = run_replications(_scenario_replication, (sc, seed, keep_records), jobs, executor, progress)
-    seconds = time.perf_counter() - t0
+    results = run_replications(scenario_replication, (sc, seed, keep_records), jobs, executor, progress)
+    return gather_result(sc, seed, results, time.perf_counter() - t0, executor.workers, source)
+
+
+def gather_result(sc: Scenario, seed: int, results: list, seconds: float, workers: int,
+                  source: str | None = None) -> ExperimentResult:
+    """An ``ExperimentResult`` from ``run_replication`` tuples of replications 0..n-1, in order (the
+    one place that stacks them: ``run_experiment`` and ``sim.precision`` both call it)."""
+    n = len(results)
     scalars = {k: np.array([r[1][k] for r in results]) for k in results[0][1]}
     weekly = {k: np.vstack([r[2][k] for r in results]) for k in results[0][2]}
     return ExperimentResult(sc, seed, n, scalars, weekly, results[0][4], seconds,
-                            sum(r[3] for r in results), min(executor.workers, n), source)
+                            sum(r[3] for r in results), min(workers, n), source)
 
 
 def compare(results: list[ExperimentResult], keys: list[str] | None = None) -> dict:

@@ -79,6 +79,8 @@ class ExperimentResult:
         out["first_week_backlog_below"] = self._first_weeks("first_week_backlog_below")
         out["backlog_weekly"] = self.weekly_summary()
         out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
+        if "precision" in self.extra:  # -n auto: how many were needed and what they achieved (sim.precision)
+            out["run"]["precision"] = self.extra["precision"]
         return out
 
     def _first_weeks(self, measure_name: str) -> dict:
