@@ -7,14 +7,21 @@ from pathlib import Path
 
 import click
 
-from dfu_sched.cli.common import handles_input_errors, progress_bar, replications_option, seed_option, workers_option
+from dfu_sched.cli.common import (
+    executor_options,
+    handles_input_errors,
+    progress_bar,
+    replications_option,
+    seed_option,
+    workers_option,
+)
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.io import Outputs
 from dfu_sched.privacy import FILE_PLACEHOLDER
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.sweep_text import sweep_text, write_sweep_csv, write_sweep_dir
 from dfu_sched.scenario.schema import load_scenario
-from dfu_sched.sim.experiment import make_executor
+from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sweep.study import plan_sweep, run_planned
 
 
@@ -35,6 +42,7 @@ from dfu_sched.sweep.study import plan_sweep, run_planned
 @replications_option(help="Replications of every point (default: the scenario's run.replications).")
 @seed_option()
 @workers_option()
+@executor_options()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON on stdout instead of the table.")
 @click.option("--csv", "csv_file", type=click.Path(path_type=Path), help="Write one row per point to this CSV file.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
@@ -42,8 +50,8 @@ from dfu_sched.sweep.study import plan_sweep, run_planned
 @report_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or notes on stderr.")
 @handles_input_errors
-def sweep(scenario: Path, grids, measures, target, by, cost, replications, seed, workers, as_json, csv_file, out_dir,
-          report_file, figures_dir, pseudonymise, quiet):
+def sweep(scenario: Path, grids, measures, target, by, cost, replications, seed, workers, executor, scheduler, as_json,
+          csv_file, out_dir, report_file, figures_dir, pseudonymise, quiet):
     """Run SCENARIO at every point of a grid of its inputs, with common random numbers.
 
     Every point runs the same replications with the same seeds, so differences between points are
@@ -63,8 +71,9 @@ def sweep(scenario: Path, grids, measures, target, by, cost, replications, seed,
     base = load_scenario(scenario)
     plan = plan_sweep(base, grids, replications, seed, measures, target, by, cost)  # every check, nothing run
     outs.check()
-    with progress_bar(plan.jobs, f"sweep: {len(plan.grid.points)} points", quiet) as bar:
-        out = run_planned(plan, executor=make_executor(workers), progress=bar.update,
+    with executor_from_options(executor, scheduler, workers, plan.jobs) as ex, \
+            progress_bar(plan.jobs, f"sweep: {len(plan.grid.points)} points", quiet) as bar:
+        out = run_planned(plan, executor=ex, progress=bar.update,
                           source=FILE_PLACEHOLDER if pseudonymise else str(scenario))
     out["pseudonymised"] = bool(pseudonymise)
     said = []
