@@ -38,16 +38,17 @@ def zip_folder(folder: Path, prefix: str = FOLDER) -> bytes:
 
 
 def run_folder_zip(sc: Scenario, scenario_yaml: str, replications: int, seed: int, max_replications: int,
-                   progress: Callable[[int], None] | None = None) -> bytes:
+                   progress: Callable[[int], None] | None = None, source: str = "the web app") -> bytes:
     """Run ``sc`` as ``dfu-sched simulate -n N --seed S --out DIR`` does and return DIR as a ZIP.
 
     ``scenario_yaml`` is the file the folder's ``scenario.yaml`` holds (the edited scenario's
-    download). One process, as the page's runs: the same numbers on any machine and under any load.
+    download; ``source`` what the summary names as its scenario file). One process, as the page's
+    runs: the same numbers on any machine and under any load.
     """
     if not 1 <= replications <= max_replications:
         raise InputError(f"replications must be between 1 and {max_replications}", source="the form")
     result = run_experiment(sc, replications, seed, workers=1, keep_records=True, progress=progress,
-                            source="the web app")
+                            source=source)
     with tempfile.TemporaryDirectory(prefix="dfu-run-") as tmp:
         scenario_file = Path(tmp) / "scenario.yaml"
         scenario_file.write_text(scenario_yaml, encoding="utf-8")

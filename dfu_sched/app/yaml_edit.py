@@ -19,6 +19,7 @@ a header saying the comments could not be kept.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import json
 from pathlib import Path
@@ -210,9 +211,36 @@ def edited_yaml_text(text: str, folder: Path | None, label: str, edited: Scenari
     doc = merged_document(text, folder, label)
     extends = bool(getattr(doc, EXTENDED, False))
     original = parse_scenario(_plain(doc), source=label).model_dump(mode="json", by_alias=True)
+    untouched = _dumped(doc)
     changes: list[tuple[str, Any, Any]] = []
     _edit(doc, original, edited.model_dump(mode="json", by_alias=True), "", changes)
+    body = _dumped(doc)
+    head = _header(label, extends, changes)
+    if not extends:  # untouched lines exactly as the file has them (its alignment, its spacing)
+        kept = head + _patched(text, untouched, body)
+        if _same(kept, edited):
+            return kept
+    result = head + body
+    return result if _same(result, edited) else _plain_dump(edited, label)
+
+
+def _dumped(doc: CommentedMap) -> str:
     out = io.StringIO()
     _yaml().dump(doc, out)
-    result = _header(label, extends, changes) + out.getvalue()
-    return result if _same(result, edited) else _plain_dump(edited, label)
+    return out.getvalue()
+
+
+def _patched(text: str, untouched: str, edited: str) -> str:
+    """``text`` with the lines where ``edited`` differs from ``untouched`` (both ruamel's dumps) replaced.
+
+    The round trip re-spaces flow mappings and list indents; where its dump of the unedited file has
+    the file's line count, lines map one to one and only the edited ones need ruamel's wording.
+    """
+    original, same, new = text.splitlines(keepends=True), untouched.splitlines(keepends=True), \
+        edited.splitlines(keepends=True)
+    if len(original) != len(same):
+        return edited
+    out: list[str] = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, same, new, autojunk=False).get_opcodes():
+        out += original[a0:a1] if op == "equal" else new[b0:b1]
+    return "".join(out)

@@ -86,10 +86,11 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
     return page.Levers(values), int(n), int(seed)
 
 
-def folder_job(edited: Scenario, scenario_yaml: str, n: int, seed: int) -> Job:
+def folder_job(edited: Scenario, scenario_yaml: str, n: int, seed: int, label: str) -> Job:
     """The run folder of these inputs as a ZIP, built in the background (Cancel stops it)."""
-    return Job(lambda tick: run_folder_zip(edited, scenario_yaml, n, seed, page.MAX_REPLICATIONS, tick), n,
-               "Making the run folder")
+    source = f"{label} (edited in the web app)"
+    return Job(lambda tick: run_folder_zip(edited, scenario_yaml, n, seed, page.MAX_REPLICATIONS, tick, source),
+               n, "Making the run folder")
 
 
 def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: tuple, scenario_yaml: str) -> None:
@@ -104,7 +105,7 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     if st.button("Make the run folder (ZIP)", key="make_folder",
                  help="What dfu-sched simulate --out DIR writes for this run: summary, weekly and per-replication "
                       "CSVs, replication 0's devices, the scenario"):
-        start_run(FOLDER_NAME, key, folder_job(edited, scenario_yaml, key[1], key[2]))
+        start_run(FOLDER_NAME, key, folder_job(edited, scenario_yaml, key[1], key[2], src.label))
     zipped = follow(FOLDER_NAME, key)
     if zipped is not None:
         st.download_button("Download the run folder (ZIP)", zipped, "run.zip", "application/zip", key="dl_folder")
