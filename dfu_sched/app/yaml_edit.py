@@ -4,7 +4,10 @@ Why: every number in a scenario file carries its source note ([S] public source,
 the report's assumptions table is read from those comments. A download that dropped them would turn
 a sourced file into an unsourced one. So the original text is loaded round-trip, only the values the
 form changed are set in place (key order, flow style and every comment stay), keys the file left to
-their defaults are added where they belong, and a header says what was changed and from what.
+their defaults are added where they belong (noted as added), and a header says what was changed and
+from what. Lines the edit did not touch are the file's own, byte for byte: ruamel re-spaces flow
+mappings, so its dump of the unedited file is diffed against its dump of the edited one, and only
+the differing lines take ruamel's wording.
 
 A file that ``extends:`` a base (a shipped variant) is downloaded as the merged scenario, so it reads
 on its own anywhere: the base file's text with the variant's keys laid over it, each key keeping the
@@ -53,8 +56,10 @@ def _plain(node: Any) -> Any:
         return [_plain(v) for v in node]
     if isinstance(node, (dt.date, dt.datetime)):
         return node.isoformat()
-    if isinstance(node, bool) or node is None or isinstance(node, str):
-        return node if not isinstance(node, str) else str(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, bool) or node is None:
+        return node
     if isinstance(node, int):
         return int(node)
     if isinstance(node, float):
@@ -170,8 +175,13 @@ def _add_key(doc: Any, key: Any, value: Any) -> None:
 
 
 def _value_text(v: Any) -> str:
-    text = json.dumps(v) if not isinstance(v, str) else v
+    text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(text: str) -> str:
+    """A header line never breaks out of its comment (a name or value may hold a line break)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _header(label: str, extends: bool, changes: list[tuple[str, Any, Any]]) -> str:
@@ -181,7 +191,7 @@ def _header(label: str, extends: bool, changes: list[tuple[str, Any, Any]]) -> s
     if changes:
         lines.append("# Changed here:")
         lines += [f"#   {path}: {_value_text(old)} -> {_value_text(new)}" for path, old, new in changes]
-    return "\n".join(lines).replace("\r", " ") + "\n"
+    return "".join(_one_line(line) + "\n" for line in lines)
 
 
 def _plain_dump(sc: Scenario, label: str) -> str:

@@ -90,3 +90,11 @@ def test_an_uploaded_file_is_edited_in_place_too():
     sc = form.apply_levers(src.scenario, form.Levers({"examiners[mobile].count": 4}))
     text = page.edited_yaml(src, sc)
     assert read_back(text) == sc and "  count: 4   # [S] our own roster" in text
+
+
+def test_a_value_with_a_line_break_stays_inside_the_header_comment():
+    src = page.read_shipped(BASE)
+    sc = src.scenario.with_updates({"name": "ours\nexaminers: []"})
+    text = page.edited_yaml(src, sc)
+    assert read_back(text) == sc and "could not be kept" not in text
+    assert "#   name: North Yorkshire 2022 baseline -> ours\\nexaminers: []" in text.splitlines()
