@@ -58,6 +58,7 @@ class ControlSpec:
     each: Each = ""
     sums_to_100: str | None = None  #: the name of a group of percent controls that must add up to 100
     options: tuple[str, ...] = ()
+    empty: str = ""  #: what an empty ``optional_float`` means (the widget's placeholder)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ SPECS: tuple[ControlSpec, ...] = (
     ControlSpec("Queue rule", "policy.discipline", ("policy", "discipline"), "Queue rule", "choice",
                 options=tuple(DISCIPLINES)),
     ControlSpec("Queue rule", "policy.aging_days", ("policy", "aging_days"),
-                "Aging scale (days; empty: each tier's target)", "optional_float", 0.5, 3650, 1),
+                "Aging scale (days; empty: each tier's target)", "optional_float", 0.5, 3650, 1,
+                empty="each tier's target"),
     _percent("Queue rule", "policy.expedite_share", ("policy", "expedite_share"), "Expedited devices (%)"),
     ControlSpec("Queue rule", "policy.preemptive", ("policy", "preemptive"),
                 "Preemptive (an urgent device interrupts a running one)", "bool"),

@@ -218,7 +218,10 @@ def edited_yaml_text(text: str, folder: Path | None, label: str, edited: Scenari
 
     Reads back to exactly ``edited``; falls back to a plain dump (and says so) where it would not.
     """
-    doc = merged_document(text, folder, label)
+    try:
+        doc = merged_document(text, folder, label)
+    except InputError:  # a base file gone or changed since the page read it
+        return _plain_dump(edited, label)
     extends = bool(getattr(doc, EXTENDED, False))
     original = parse_scenario(_plain(doc), source=label).model_dump(mode="json", by_alias=True)
     untouched = _dumped(doc)

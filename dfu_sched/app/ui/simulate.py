@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -18,7 +17,6 @@ from dfu_sched.app.jobs import Job, finished
 from dfu_sched.app.run_folder import run_folder_zip
 from dfu_sched.app.scenario_form import SECTIONS, Control
 from dfu_sched.app.ui.common import Page, choose_source, follow, help_of, show_error, start_run
-from dfu_sched.app.yaml_edit import edited_yaml_text
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.schema import Scenario
 
@@ -31,13 +29,6 @@ COLUMNS = 3
 def cached_report(summary_json: str, scenario_json: str, text: str) -> tuple[str, list[tuple[str, str]]]:
     """The report's HTML and charts, drawn once per result."""
     return page.report_and_charts(json.loads(summary_json), Scenario.model_validate_json(scenario_json), text)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def cached_yaml(label: str, text: str, folder: str | None, edited_json: str) -> str:
-    """The edited scenario's YAML download, made once per edit (a round trip takes a few tenths of a second)."""
-    return edited_yaml_text(text, None if folder is None else Path(folder), label,
-                            Scenario.model_validate_json(edited_json))
 
 
 def widget_key(src: page.ScenarioSource, control_key: str) -> str:
@@ -62,7 +53,7 @@ def widget(c: Control, value: Any, key: str, help: str | None) -> Any:
     if value is not None:
         low_f, high_f = min(low_f, float(value)), max(high_f, float(value))
     return st.number_input(label, low_f, high_f, None if value is None else float(value), float(spec.step),
-                           key=key, help=help, placeholder="each tier's target" if value is None else None)
+                           key=key, help=help, placeholder=spec.empty or None)
 
 
 def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
@@ -86,14 +77,17 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
     return page.Levers(values), int(n), int(seed)
 
 
-def folder_job(edited: Scenario, scenario_yaml: str, n: int, seed: int, label: str) -> Job:
+def folder_job(src: page.ScenarioSource, edited: Scenario, n: int, seed: int) -> Job:
     """The run folder of these inputs as a ZIP, built in the background (Cancel stops it)."""
-    source = f"{label} (edited in the web app)"
-    return Job(lambda tick: run_folder_zip(edited, scenario_yaml, n, seed, page.MAX_REPLICATIONS, tick, source),
-               n, "Making the run folder")
+    source = f"{src.label} (edited in the web app)"
+
+    def work(tick):
+        return run_folder_zip(edited, page.edited_yaml(src, edited), n, seed, page.MAX_REPLICATIONS, tick, source)
+
+    return Job(work, n, "Making the run folder")
 
 
-def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: tuple, scenario_yaml: str) -> None:
+def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: tuple) -> None:
     st.subheader("What the simulation says")
     for line in page.headline(summary):
         st.markdown("- " + page.markdown_text(line))
@@ -105,7 +99,7 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     if st.button("Make the run folder (ZIP)", key="make_folder",
                  help="What dfu-sched simulate --out DIR writes for this run: summary, weekly and per-replication "
                       "CSVs, replication 0's devices, the scenario"):
-        start_run(FOLDER_NAME, key, folder_job(edited, scenario_yaml, key[1], key[2], src.label))
+        start_run(FOLDER_NAME, key, folder_job(src, edited, key[1], key[2]))
     zipped = follow(FOLDER_NAME, key)
     if zipped is not None:
         st.download_button("Download the run folder (ZIP)", zipped, "run.zip", "application/zip", key="dl_folder")
@@ -125,12 +119,11 @@ def draw() -> None:
         src = choose_source()
         levers, n, seed = form(src)
         edited = page.apply_levers(src.scenario, levers)
-        scenario_yaml = cached_yaml(src.label, src.text, None if src.folder is None else str(src.folder),
-                                    page.scenario_json(edited))
     except InputError as exc:
         show_error(exc)
         st.stop()
-    st.download_button("Download the edited scenario (YAML)", scenario_yaml, "scenario.yaml",
+    # Made when clicked (a round trip takes a few tenths of a second: not on every edit of the form).
+    st.download_button("Download the edited scenario (YAML)", lambda: page.edited_yaml(src, edited), "scenario.yaml",
                        "application/x-yaml", key="dl_yaml",
                        help="The starting file with your changes set in place: its [S]/[E] notes are kept")
     key = (page.scenario_json(edited), n, seed)
@@ -138,7 +131,7 @@ def draw() -> None:
         start_run(NAME, key, run_job(key))
     summary = follow(NAME, key)
     if summary is not None:
-        show_result(src, edited, summary, key, scenario_yaml)
+        show_result(src, edited, summary, key)
 
 
 PAGE = Page("Scenario and simulation", draw)
