@@ -219,6 +219,15 @@ def apply_levers(sc: Scenario, levers: Levers) -> Scenario:
         raise InputError(f"{named.label}: {line}" if named else line, source=SOURCE) from None
 
 
+def share_totals(controls: list[Control], shown: Mapping[str, Any]) -> dict[str, float]:
+    """Each group of percentage controls that must add up to 100, and what the form's values add up to."""
+    totals: dict[str, float] = {}
+    for c in controls:
+        if c.spec.sums_to_100 and isinstance(shown.get(c.key), (int, float)):
+            totals[c.spec.sums_to_100] = round(totals.get(c.spec.sums_to_100, 0.0) + float(shown[c.key]), 6)
+    return totals
+
+
 def _check_sums(controls: list[Control], changed: list[Control], data: dict) -> None:
     groups = {c.spec.sums_to_100 for c in changed if c.spec.sums_to_100}
     for group in sorted(groups):

@@ -74,6 +74,8 @@ def test_shares_are_percentages_and_the_tier_mix_must_add_up():
     assert start["arrivals.tier_mix.VH"] == 7.0 and start["examiners[mobile].absence"] == 20.0
     moved = form.apply_levers(sc, form.Levers({**start, "arrivals.tier_mix.VH": 10.0, "arrivals.tier_mix.L": 30.0}))
     assert moved.arrivals.tier_mix == pytest.approx({"VH": 0.10, "H": 0.25, "M": 0.35, "L": 0.30}, abs=1e-12)
+    assert form.share_totals(form.controls_for(sc), start) == {"Tier mix": 100.0}
+    assert form.share_totals(form.controls_for(sc), {**start, "arrivals.tier_mix.VH": 12.0}) == {"Tier mix": 105.0}
     with pytest.raises(InputError) as exc:
         form.apply_levers(sc, form.Levers({**start, "arrivals.tier_mix.VH": 12.0}))
     assert str(exc.value) == "the form: Tier mix: the shares add up to 105%; they must add up to 100%"

@@ -146,6 +146,7 @@ def test_changing_examiners_and_pressing_run_changes_the_headline():
     run_and_wait(at, button="make_folder", page="simulate_folder")  # the run folder of this run, as a ZIP
     assert not at.exception and not at.error
     assert [b for b in at.get("download_button") if b.proto.label == "Download the run folder (ZIP)"]
+    assert not [b for b in at.button if b.key == "make_folder"]  # made: not offered again for this result
 
 
 def test_identical_inputs_reuse_the_cached_run(monkeypatch):
@@ -236,6 +237,7 @@ def test_a_tier_mix_that_does_not_add_up_is_one_line_and_stops_the_page():
     at.run()
     assert not at.exception and len(at.error) == 1
     assert "Tier mix: the shares add up to 105%" in at.error[0].value
+    assert "Tier mix adds up to 105% (it must add up to 100%)" in [c.value for c in at.caption]
     assert not [b for b in at.button if b.key == "run"]  # nothing to run until the form is right
 
 

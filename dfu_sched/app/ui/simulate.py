@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 from dfu_sched.app import simulate_page as page
-from dfu_sched.app.jobs import Job, finished
+from dfu_sched.app.jobs import Job, finished, session_job
 from dfu_sched.app.run_folder import run_folder_zip
-from dfu_sched.app.scenario_form import SECTIONS, Control
+from dfu_sched.app.scenario_form import SECTIONS, Control, share_totals
 from dfu_sched.app.ui.common import Page, choose_source, follow, help_of, show_error, start_run
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.schema import Scenario
@@ -70,6 +70,8 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
             for i, c in enumerate(mine):
                 with cols[i % COLUMNS]:
                     values[c.key] = widget(c, start[c.key], widget_key(src, c.key), help_of(sources, c.key))
+            for group, total in share_totals(mine, values).items():
+                st.caption(f"{group} adds up to {total:g}% (it must add up to 100%)")
     st.subheader("Run")
     a, b = st.columns(2)
     n = a.number_input("Replications", 1, page.MAX_REPLICATIONS, min(sc.run.replications, 10), 1, key="n")
@@ -96,7 +98,9 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
         st.caption(page.markdown_text(title))
         st.image(svg)
     st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
-    if st.button("Make the run folder (ZIP)", key="make_folder",
+    kept = session_job(st.session_state, FOLDER_NAME)
+    ready = kept is not None and kept[0] == key and kept[1].state == "done"  # made once per result
+    if not ready and st.button("Make the run folder (ZIP)", key="make_folder",
                  help="What dfu-sched simulate --out DIR writes for this run: summary, weekly and per-replication "
                       "CSVs, replication 0's devices, the scenario"):
         start_run(FOLDER_NAME, key, folder_job(src, edited, key[1], key[2]))
