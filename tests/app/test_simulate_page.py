@@ -270,3 +270,11 @@ def test_cancel_on_the_page_stops_a_long_run():
     said = [i.value for i in at.info if i.value.startswith("Cancelled after")]
     assert said and said[0].endswith(f"of {page.MAX_REPLICATIONS} replications. Press Run to start again.")
     assert kept[1].done < page.MAX_REPLICATIONS and not headline_of(at)
+
+
+def test_another_starting_file_starts_the_form_from_its_own_values():
+    at = app()
+    control(at, "policy.discipline", "selectbox").set_value("edd")
+    at.run()
+    at.selectbox(key="shipped").set_value("north_yorkshire_2022_priority.yaml").run()
+    assert not at.exception and control(at, "policy.discipline", "selectbox").value == "priority"
