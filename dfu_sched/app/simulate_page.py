@@ -24,7 +24,7 @@ from dfu_sched.app.scenario_form import Levers, apply_levers, controls_for, leve
 from dfu_sched.app.yaml_edit import edited_yaml_text
 from dfu_sched.errors import InputError
 from dfu_sched.paths import shipped
-from dfu_sched.reports.assumptions import parse_assumptions
+from dfu_sched.reports.assumptions import ESTIMATE, SOURCED, classify, parse_assumptions
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.simulate_html import simulation_headline
 from dfu_sched.scenario.schema import Scenario, parse_scenario
@@ -116,6 +116,12 @@ def control_sources(text: str) -> dict[str, str]:
     except yaml.YAMLError:
         return {}
     return {a.path: a.note.strip() for a in items if a.marker}
+
+
+def source_marker(note: str | None) -> str:
+    """``[S]`` or ``[E]``: the first marker of a control's note (what the assumptions table counts), or ''."""
+    kind = classify(note or "")
+    return {SOURCED: "[S]", ESTIMATE: "[E]"}.get(kind, "")
 
 
 def scenario_json(sc: Scenario) -> str:

@@ -229,6 +229,9 @@ def test_every_lever_is_on_the_page_in_its_section_with_its_source_note():
     assert control(at, "examiners[mobile].absence").help.startswith(r"\[E\]")
     assert control(at, "policy.discipline", "selectbox").help.startswith(r"\[S\]")
     assert control(at, "policy.aging_days").value is None  # empty: each tier's own target
+    assert control(at, "examiners[mobile].hours_per_week").label == r"mobile: hours a week \[S\]"
+    assert control(at, "stages.triage.enabled", "checkbox").label == r"Triage stage on \[E\]"  # "... [E]; ..."
+    assert control(at, "stages.triage.servers").label == "Triage stations"  # the file has no note for it
 
 
 def test_a_tier_mix_that_does_not_add_up_is_one_line_and_stops_the_page():

@@ -16,7 +16,7 @@ from dfu_sched.app import simulate_page as page
 from dfu_sched.app.jobs import Job, finished, session_job
 from dfu_sched.app.run_folder import run_folder_zip
 from dfu_sched.app.scenario_form import SECTIONS, Control, share_totals
-from dfu_sched.app.ui.common import Page, choose_source, follow, help_of, show_error, start_run
+from dfu_sched.app.ui.common import Page, choose_source, follow, show_error, start_run
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.schema import Scenario
 
@@ -37,9 +37,14 @@ def widget_key(src: page.ScenarioSource, control_key: str) -> str:
     return f"{tag}:{control_key}"
 
 
-def widget(c: Control, value: Any, key: str, help: str | None) -> Any:
-    """One control drawn by its kind; bounds widen to hold the file's own value."""
-    label, spec = page.markdown_text(c.label), c.spec
+def widget(c: Control, value: Any, key: str, note: str | None) -> Any:
+    """One control drawn by its kind, its source marker in the label and its note as help.
+
+    Bounds widen to hold the file's own value.
+    """
+    marker = page.source_marker(note)
+    label, spec = page.markdown_text(c.label + (f" {marker}" if marker else "")), c.spec
+    help = page.markdown_text(note) if note else None
     if c.kind == "bool":
         return st.checkbox(label, bool(value), key=key, help=help)
     if c.kind == "choice":
@@ -69,7 +74,7 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
             cols = st.columns(COLUMNS)
             for i, c in enumerate(mine):
                 with cols[i % COLUMNS]:
-                    values[c.key] = widget(c, start[c.key], widget_key(src, c.key), help_of(sources, c.key))
+                    values[c.key] = widget(c, start[c.key], widget_key(src, c.key), sources.get(c.key))
             for group, total in share_totals(mine, values).items():
                 st.caption(f"{group} adds up to {total:g}% (it must add up to 100%)")
     st.subheader("Run")
