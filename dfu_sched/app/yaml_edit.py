@@ -219,9 +219,14 @@ def edited_yaml_text(text: str, folder: Path | None, label: str, edited: Scenari
     Reads back to exactly ``edited``; falls back to a plain dump (and says so) where it would not.
     """
     try:
-        doc = merged_document(text, folder, label)
-    except InputError:  # a base file gone or changed since the page read it
-        return _plain_dump(edited, label)
+        kept = _round_trip(text, folder, label, edited)
+    except InputError:  # e.g. a base file gone or changed since the page read it
+        kept = None
+    return kept if kept is not None else _plain_dump(edited, label)
+
+
+def _round_trip(text: str, folder: Path | None, label: str, edited: Scenario) -> str | None:
+    doc = merged_document(text, folder, label)
     extends = bool(getattr(doc, EXTENDED, False))
     original = parse_scenario(_plain(doc), source=label).model_dump(mode="json", by_alias=True)
     untouched = _dumped(doc)
@@ -234,7 +239,7 @@ def edited_yaml_text(text: str, folder: Path | None, label: str, edited: Scenari
         if _same(kept, edited):
             return kept
     result = head + body
-    return result if _same(result, edited) else _plain_dump(edited, label)
+    return result if _same(result, edited) else None
 
 
 def _dumped(doc: CommentedMap) -> str:

@@ -98,3 +98,14 @@ def test_a_value_with_a_line_break_stays_inside_the_header_comment():
     text = page.edited_yaml(src, sc)
     assert read_back(text) == sc and "could not be kept" not in text
     assert "#   name: North Yorkshire 2022 baseline -> ours\\nexaminers: []" in text.splitlines()
+
+
+def test_a_base_file_gone_since_the_page_read_it_gives_the_plain_dump(tmp_path):
+    base = tmp_path / BASE
+    base.write_text(page.read_shipped(BASE).text, encoding="utf-8")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(f"extends: {BASE}\npolicy:\n  discipline: priority\n", encoding="utf-8")
+    src = page.read_path(variant)
+    base.unlink()
+    text = page.edited_yaml(src, src.scenario)
+    assert "could not be kept" in text and read_back(text) == src.scenario

@@ -23,6 +23,8 @@ from dfu_sched.scenario.schema import Scenario
 NAME = "simulate"
 FOLDER_NAME = "simulate_folder"  #: the session's job that builds the run folder's ZIP
 COLUMNS = 3
+FOLDER_HELP = ("What dfu-sched simulate --out DIR writes for this run: the summary, the weekly and "
+               "per-replication CSVs, replication 0's devices and the scenario")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -105,9 +107,7 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
     kept = session_job(st.session_state, FOLDER_NAME)
     ready = kept is not None and kept[0] == key and kept[1].state == "done"  # made once per result
-    if not ready and st.button("Make the run folder (ZIP)", key="make_folder",
-                 help="What dfu-sched simulate --out DIR writes for this run: summary, weekly and per-replication "
-                      "CSVs, replication 0's devices, the scenario"):
+    if not ready and st.button("Make the run folder (ZIP)", key="make_folder", help=FOLDER_HELP):
         start_run(FOLDER_NAME, key, folder_job(src, edited, key[1], key[2]))
     zipped = follow(FOLDER_NAME, key)
     if zipped is not None:
