@@ -78,7 +78,7 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
                 with cols[i % COLUMNS]:
                     values[c.key] = widget(c, start[c.key], widget_key(src, c.key), sources.get(c.key))
             for group, total in share_totals(mine, values).items():
-                st.caption(f"{group} adds up to {total:g}% (it must add up to 100%)")
+                st.caption(f"{group} adds up to {total:g}%" + ("." if total == 100 else " (it must add up to 100%)"))
     st.subheader("Run")
     a, b = st.columns(2)
     n = a.number_input("Replications", 1, page.MAX_REPLICATIONS, min(sc.run.replications, 10), 1, key="n")
