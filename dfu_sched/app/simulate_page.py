@@ -21,7 +21,7 @@ import yaml
 
 # The form's levers (``dfu_sched.app.scenario_form``), also reachable here: the page's one entry point.
 from dfu_sched.app.scenario_form import Levers, apply_levers, controls_for, levers_of  # noqa: F401
-from dfu_sched.app.yaml_edit import edited_yaml_text
+from dfu_sched.app.yaml_edit import edited_yaml_text, plain_yaml
 from dfu_sched.errors import InputError
 from dfu_sched.paths import shipped
 from dfu_sched.reports.assumptions import ESTIMATE, SOURCED, classify, parse_assumptions
@@ -220,9 +220,14 @@ def report_and_charts(summary: dict, sc: Scenario, yaml_text: str) -> tuple[str,
     return rendered.html, [(c.spec.title, c.svg) for c in rendered.charts]
 
 
-def edited_yaml(src: ScenarioSource, edited: Scenario) -> str:
+def edited_yaml(src: ScenarioSource | Scenario, edited: Scenario | str) -> str:
     """The edited scenario as YAML, the original file's comments kept (``dfu_sched.app.yaml_edit``).
 
-    ``dfu-sched simulate`` reads it back to the same model as ``edited``.
+    ``dfu-sched simulate`` reads it back to the same model as ``edited``. The first increment's call,
+    ``edited_yaml(scenario, source_label)``, still works: with no original text it is a plain dump.
     """
+    if isinstance(src, Scenario):
+        return plain_yaml(src, str(edited))
+    if not isinstance(edited, Scenario):
+        raise TypeError("edited_yaml(src, edited): edited must be a Scenario")
     return edited_yaml_text(src.text, src.folder, src.label, edited)

@@ -194,8 +194,13 @@ def _header(label: str, extends: bool, changes: list[tuple[str, Any, Any]]) -> s
     return "".join(_one_line(line) + "\n" for line in lines)
 
 
+def plain_yaml(sc: Scenario, label: str) -> str:
+    """``sc`` as plain YAML (no original text to keep comments from), with a header naming ``label``."""
+    return _plain_dump(sc, label)
+
+
 def _plain_dump(sc: Scenario, label: str) -> str:
-    head = (f"# Edited in the dfu-sched web app, starting from {label}.\n"
+    head = (_one_line(f"# Edited in the dfu-sched web app, starting from {label}.") + "\n"
             "# The source comments ([S]/[E]) of the original file could not be kept: see the original.\n")
     body = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_none=True),
                           sort_keys=False, allow_unicode=True)

@@ -126,3 +126,9 @@ def test_random_edits_of_every_control_read_back():
         sc = form.apply_levers(src.scenario, form.Levers(values))
         text = page.edited_yaml(src, sc)
         assert read_back(text) == sc and "could not be kept" not in text, [c.key for c in picked]
+
+
+def test_the_first_increments_call_still_gives_a_file_that_reads_back():
+    sc = page.read_shipped(BASE).scenario.with_updates({"calendar": {"horizon_weeks": 8}})
+    text = page.edited_yaml(sc, "test\nlabel")  # edited_yaml(scenario, source label), as on main before
+    assert read_back(text) == sc and text.startswith("# Edited in the dfu-sched web app, starting from test\\nlabel.")
