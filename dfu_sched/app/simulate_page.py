@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
+# The form's levers (``dfu_sched.app.scenario_form``), also reachable here: the page's one entry point.
+from dfu_sched.app.scenario_form import Levers, apply_levers, controls_for, levers_of  # noqa: F401
+from dfu_sched.app.yaml_edit import edited_yaml_text, plain_yaml
 from dfu_sched.errors import InputError
 from dfu_sched.paths import shipped
-from dfu_sched.reports.assumptions import parse_assumptions
+from dfu_sched.reports.assumptions import ESTIMATE, SOURCED, classify, parse_assumptions
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.simulate_html import simulation_headline
-from dfu_sched.scenario.schema import Scenario, format_validation_error, parse_scenario
+from dfu_sched.scenario.schema import Scenario, parse_scenario
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.yamlfile import MAX_FILE_BYTES, parse_yaml
@@ -41,25 +43,7 @@ class ScenarioSource:
     label: str
     text: str
     scenario: Scenario
-
-
-@dataclass(frozen=True)
-class GroupLever:
-    """The controls of one examiner group."""
-
-    name: str
-    count: int
-    hours_per_week: float
-
-
-@dataclass(frozen=True)
-class Levers:
-    """What the page's form sets on a scenario (everything else stays as the file says)."""
-
-    groups: tuple[GroupLever, ...]
-    cases_per_week: float
-    annual_growth: float
-    discipline: str
+    folder: Path | None = None  #: where an ``extends:`` base is looked up (None: an upload, which has none)
 
 
 def shipped_scenarios() -> list[str]:
@@ -83,8 +67,8 @@ def _from_text(text: str, label: str, folder: Path | None) -> ScenarioSource:
                              "scenario (or start from a shipped one and edit it here)", source=label)
         from dfu_sched.scenario.schema import load_scenario
 
-        return ScenarioSource(label, text, load_scenario(folder / label))
-    return ScenarioSource(label, text, parse_scenario(data, source=label))
+        return ScenarioSource(label, text, load_scenario(folder / label), folder)
+    return ScenarioSource(label, text, parse_scenario(data, source=label), folder)
 
 
 def read_shipped(name: str) -> ScenarioSource:
@@ -101,7 +85,7 @@ def read_path(path: Path) -> ScenarioSource:
     from dfu_sched.yamlfile import read_text_file
 
     sc = load_scenario(path)  # the one-line errors of the command line, extends resolved
-    return ScenarioSource(path.name, read_text_file(path, "scenario file"), sc)
+    return ScenarioSource(path.name, read_text_file(path, "scenario file"), sc, path.parent)
 
 
 def read_upload(name: str, data: bytes) -> ScenarioSource:
@@ -121,29 +105,6 @@ def read_upload(name: str, data: bytes) -> ScenarioSource:
     return _from_text(text, label, None)
 
 
-def levers_of(sc: Scenario) -> Levers:
-    """The form's starting values: what the scenario says."""
-    groups = tuple(GroupLever(g.name, g.count, g.hours_per_week) for g in sc.examiners)
-    return Levers(groups, sc.arrivals.cases_per_week, sc.arrivals.annual_growth, sc.policy.discipline)
-
-
-def apply_levers(sc: Scenario, levers: Levers) -> Scenario:
-    """The scenario with the form's values; ``InputError`` (one line, the key path) if they do not fit."""
-    examiners = sc.model_dump(mode="json", by_alias=True)["examiners"]
-    by_name = {g.name: g for g in levers.groups}
-    for group in examiners:
-        lever = by_name.get(group["name"])
-        if lever is not None:
-            group["count"], group["hours_per_week"] = lever.count, lever.hours_per_week
-    updates = {"examiners": examiners,
-               "arrivals": {"cases_per_week": levers.cases_per_week, "annual_growth": levers.annual_growth},
-               "policy": {"discipline": levers.discipline}}
-    try:
-        return sc.with_updates(updates)
-    except ValidationError as exc:
-        raise InputError(format_validation_error(exc), source="the form") from None
-
-
 def control_sources(text: str) -> dict[str, str]:
     """Each form control's source note from the file's comments: ``[S] ...``/``[E] ...`` by key path.
 
@@ -155,6 +116,12 @@ def control_sources(text: str) -> dict[str, str]:
     except yaml.YAMLError:
         return {}
     return {a.path: a.note.strip() for a in items if a.marker}
+
+
+def source_marker(note: str | None) -> str:
+    """``[S]`` or ``[E]``: the first marker of a control's note (what the assumptions table counts), or ''."""
+    kind = classify(note or "")
+    return {SOURCED: "[S]", ESTIMATE: "[E]"}.get(kind, "")
 
 
 def scenario_json(sc: Scenario) -> str:
@@ -253,10 +220,14 @@ def report_and_charts(summary: dict, sc: Scenario, yaml_text: str) -> tuple[str,
     return rendered.html, [(c.spec.title, c.svg) for c in rendered.charts]
 
 
-def edited_yaml(sc: Scenario, source_label: str) -> str:
-    """The edited scenario as a YAML file ``dfu-sched simulate`` reads back to the same model."""
-    head = (f"# Edited in the dfu-sched web app, starting from {source_label}.\n"
-            "# The source comments ([S]/[E]) of the original file are not carried over: keep them there.\n")
-    body = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_none=True),
-                          sort_keys=False, allow_unicode=True)
-    return head + body
+def edited_yaml(src: ScenarioSource | Scenario, edited: Scenario | str) -> str:
+    """The edited scenario as YAML, the original file's comments kept (``dfu_sched.app.yaml_edit``).
+
+    ``dfu-sched simulate`` reads it back to the same model as ``edited``. The first increment's call,
+    ``edited_yaml(scenario, source_label)``, still works: with no original text it is a plain dump.
+    """
+    if isinstance(src, Scenario):
+        return plain_yaml(src, str(edited))
+    if not isinstance(edited, Scenario):
+        raise TypeError("edited_yaml(src, edited): edited must be a Scenario")
+    return edited_yaml_text(src.text, src.folder, src.label, edited)

@@ -6,10 +6,13 @@ import os
 
 import pytest
 
+from dfu_sched.app import scenario_form as form
 from dfu_sched.app import simulate_page as page
+from dfu_sched.app.jobs import session_job
 from dfu_sched.app.state import UPLOADS_KEY, Upload, keep_upload, session_upload
 from dfu_sched.errors import InputError
 from dfu_sched.reports.files import to_json
+from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import run_experiment
 from dfu_sched.yamlfile import MAX_FILE_BYTES
 
@@ -25,23 +28,24 @@ BASE = "north_yorkshire_2022.yaml"
 
 def short_yaml(weeks: int = 20) -> bytes:
     """The baseline with a short horizon, as an uploaded file (a run takes a fraction of a second)."""
-    sc = page.read_shipped(BASE).scenario.with_updates({"calendar": {"horizon_weeks": weeks, "warmup_weeks": 0}})
-    return page.edited_yaml(sc, BASE).encode("utf-8")
+    src = page.read_shipped(BASE)
+    sc = src.scenario.with_updates({"calendar": {"horizon_weeks": weeks, "warmup_weeks": 0}})
+    return page.edited_yaml(src, sc).encode("utf-8")
 
 
-def test_levers_round_trip_and_change_only_what_they_say():
+def test_levers_round_trip_and_the_download_reads_back():
     src = page.read_shipped(BASE)
     same = page.apply_levers(src.scenario, page.levers_of(src.scenario))
     assert page.scenario_json(same) == page.scenario_json(src.scenario)
-    lv = page.levers_of(src.scenario)
-    more = page.Levers((page.GroupLever(lv.groups[0].name, lv.groups[0].count + 2, 30.0), *lv.groups[1:]),
-                       9.0, 0.1, "priority")
-    edited = page.apply_levers(src.scenario, more)
-    assert edited.examiners[0].count == lv.groups[0].count + 2 and edited.examiners[0].hours_per_week == 30.0
+    values = {**page.levers_of(src.scenario).values, "examiners[mobile].count": 5,
+              "examiners[mobile].hours_per_week": 30.0, "arrivals.cases_per_week": 9.0,
+              "arrivals.annual_growth": 10.0, "policy.discipline": "priority"}
+    edited = page.apply_levers(src.scenario, page.Levers(values))
+    assert edited.examiners[0].count == 5 and edited.examiners[0].hours_per_week == 30.0
     assert edited.examiners[0].absence == src.scenario.examiners[0].absence
     assert (edited.arrivals.cases_per_week, edited.arrivals.annual_growth, edited.policy.discipline) == (
         9.0, 0.1, "priority")
-    back = page.read_upload("edited.yaml", page.edited_yaml(edited, BASE).encode())
+    back = page.read_upload("edited.yaml", page.edited_yaml(src, edited).encode())
     assert page.scenario_json(back.scenario) == page.scenario_json(edited)
 
 
@@ -69,10 +73,8 @@ def test_bad_upload_is_one_line_naming_the_file(data, words):
 
 def test_form_values_out_of_range_are_one_line():
     src = page.read_shipped(BASE)
-    lv = page.levers_of(src.scenario)
-    with pytest.raises(InputError, match=r"^the form: .*hours_per_week"):
-        page.apply_levers(src.scenario, page.Levers((page.GroupLever(lv.groups[0].name, 1, 500.0),),
-                                                    lv.cases_per_week, lv.annual_growth, lv.discipline))
+    with pytest.raises(InputError, match=r"^the form: mobile: hours a week: must be between"):
+        page.apply_levers(src.scenario, page.Levers({"examiners[mobile].hours_per_week": 500.0}))
 
 
 def test_run_is_reproducible_and_headline_is_plain_words():
@@ -112,6 +114,11 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return at
 
 
+def control(at: AppTest, key: str, kind: str = "number_input"):
+    """The form's widget of control ``key`` (its widget key is per starting scenario)."""
+    return next(w for w in getattr(at, kind) if str(w.key).endswith(":" + key))
+
+
 def headline_of(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("- ")]
 
@@ -120,7 +127,7 @@ def test_page_loads_without_exceptions():
     at = app()
     assert not at.exception and not at.error
     assert at.radio(key="source").value == "A shipped scenario"
-    assert at.number_input(key="count_mobile").value == 3
+    assert control(at, "examiners[mobile].count").value == 3
 
 
 def test_changing_examiners_and_pressing_run_changes_the_headline():
@@ -130,12 +137,16 @@ def test_changing_examiners_and_pressing_run_changes_the_headline():
     assert not at.exception and not at.error
     first = headline_of(at)
     assert first and at.get("download_button")
-    at.number_input(key="count_computer").set_value(12)
+    control(at, "examiners[computer].count").set_value(12)
     at.run()
     assert not headline_of(at)  # inputs changed: the old result is not shown as theirs
     run_and_wait(at)
     second = headline_of(at)
     assert not at.exception and second and second != first
+    run_and_wait(at, button="make_folder", page="simulate_folder")  # the run folder of this run, as a ZIP
+    assert not at.exception and not at.error
+    assert [b for b in at.get("download_button") if b.proto.label == "Download the run folder (ZIP)"]
+    assert not [b for b in at.button if b.key == "make_folder"]  # made: not offered again for this result
 
 
 def test_identical_inputs_reuse_the_cached_run(monkeypatch):
@@ -204,3 +215,69 @@ def test_two_sessions_do_not_share_uploads():
     assert session_upload(one.session_state, "scenario") is not None
     assert session_upload(two.session_state, "scenario") is None
     assert not two.error and any("Upload a scenario file" in i.value for i in two.info)
+
+
+def test_every_lever_is_on_the_page_in_its_section_with_its_source_note():
+    at = app()
+    assert [e.label for e in at.expander] == list(form.SECTIONS)
+    sc = page.read_shipped(BASE).scenario
+    kinds = {"int": "number_input", "float": "number_input", "percent": "number_input",
+             "optional_float": "number_input", "bool": "checkbox", "choice": "selectbox"}
+    for c in form.controls_for(sc):
+        w = control(at, c.key, kinds[c.kind])
+        assert w.value == form.levers_of(sc).values[c.key], c.key
+    assert control(at, "examiners[mobile].absence").help.startswith(r"\[E\]")
+    assert control(at, "policy.discipline", "selectbox").help.startswith(r"\[S\]")
+    assert control(at, "policy.aging_days").value is None  # empty: each tier's own target
+    assert control(at, "examiners[mobile].hours_per_week").label == r"mobile: hours a week \[S\]"
+    assert control(at, "stages.triage.enabled", "checkbox").label == r"Triage stage on \[E\]"  # "... [E]; ..."
+    assert control(at, "stages.triage.servers").label == "Triage stations"  # the file has no note for it
+
+
+def test_a_tier_mix_that_does_not_add_up_is_one_line_and_stops_the_page():
+    at = app()
+    control(at, "arrivals.tier_mix.VH").set_value(12.0)
+    at.run()
+    assert not at.exception and len(at.error) == 1
+    assert "Tier mix: the shares add up to 105%" in at.error[0].value
+    assert "Tier mix adds up to 105% (it must add up to 100%)" in [c.value for c in at.caption]
+    assert not [b for b in at.button if b.key == "run"]  # nothing to run until the form is right
+
+
+def test_levers_of_every_section_reach_the_run():
+    at = upload(app(), "short.yaml", short_yaml(8))
+    at.number_input(key="n").set_value(2)
+    control(at, "stages.triage.enabled", "checkbox").check()
+    control(at, "policy.discipline", "selectbox").set_value("priority")
+    control(at, "examiners[senior].absence").set_value(10.0)
+    control(at, "policy.aging_days").set_value(15.0)
+    control(at, "stages.extraction.servers").set_value(6)
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error
+    key, job = session_job(at.session_state, "simulate")
+    job.cancel()  # what was asked for is the point here, not its result
+    sc = Scenario.model_validate_json(key[0])
+    assert sc.stages.triage.enabled and sc.policy.discipline == "priority" and sc.policy.aging_days == 15.0
+    assert sc.examiners[2].absence == 0.1 and sc.stages.extraction.servers == 6 and key[1:] == (2, 2022)
+
+
+def test_cancel_on_the_page_stops_a_long_run():
+    at = app()  # the whole baseline: 104 weeks, each replication takes a while
+    at.number_input(key="n").set_value(page.MAX_REPLICATIONS)
+    at.button(key="run").click().run()
+    kept = session_job(at.session_state, "simulate")
+    assert kept is not None and kept[1].state == "running"
+    at.button(key="cancel_simulate").click().run()  # the progress fragment's Cancel
+    assert kept[1].wait(60) and kept[1].state == "cancelled"
+    at.run()
+    said = [i.value for i in at.info if i.value.startswith("Cancelled after")]
+    assert said and said[0].endswith(f"of {page.MAX_REPLICATIONS} replications. Press Run to start again.")
+    assert kept[1].done < page.MAX_REPLICATIONS and not headline_of(at)
+
+
+def test_another_starting_file_starts_the_form_from_its_own_values():
+    at = app()
+    control(at, "policy.discipline", "selectbox").set_value("edd")
+    at.run()
+    at.selectbox(key="shipped").set_value("north_yorkshire_2022_priority.yaml").run()
+    assert not at.exception and control(at, "policy.discipline", "selectbox").value == "priority"

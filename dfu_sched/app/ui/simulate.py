@@ -1,67 +1,117 @@
 """The Scenario and simulation page: the levers, Run (in the background, cancellable), the headline.
 
-Why thin: what a lever changes and how a run is made live in ``dfu_sched.app.simulate_page``; this
-module lays out the controls and follows the run (``ui.common.follow``).
+Why thin: what a lever changes lives in the registry of ``dfu_sched.app.scenario_form`` (this module
+draws one widget per control, by kind), how a run is made in ``dfu_sched.app.simulate_page``, the
+YAML download in ``dfu_sched.app.yaml_edit`` and the run folder in ``dfu_sched.app.run_folder``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from typing import Any
 
 import streamlit as st
 
 from dfu_sched.app import simulate_page as page
-from dfu_sched.app.jobs import Job, finished
-from dfu_sched.app.ui.common import Page, choose_source, follow, help_of, show_error, start_run
+from dfu_sched.app.jobs import Job, finished, session_job
+from dfu_sched.app.run_folder import run_folder_zip
+from dfu_sched.app.scenario_form import SECTIONS, Control, share_totals
+from dfu_sched.app.ui.common import Page, choose_source, follow, show_error, start_run
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.schema import Scenario
 
 NAME = "simulate"
+FOLDER_NAME = "simulate_folder"  #: the session's job that builds the run folder's ZIP
+COLUMNS = 3
+FOLDER_HELP = ("What dfu-sched simulate --out DIR writes for this run: the summary, the weekly and "
+               "per-replication CSVs, replication 0's devices and the scenario")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_report(summary_json: str, scenario_json: str, text: str) -> tuple[str, list[tuple[str, str]]]:
     """The report's HTML and charts, drawn once per result."""
-    from dfu_sched.scenario.schema import Scenario
-
     return page.report_and_charts(json.loads(summary_json), Scenario.model_validate_json(scenario_json), text)
 
 
+def widget_key(src: page.ScenarioSource, control_key: str) -> str:
+    """A control's widget key: per starting scenario, so another file's form starts from its own values."""
+    tag = hashlib.sha256((src.label + "\0" + page.scenario_json(src.scenario)).encode()).hexdigest()[:10]
+    return f"{tag}:{control_key}"
+
+
+def widget(c: Control, value: Any, key: str, note: str | None) -> Any:
+    """One control drawn by its kind, its source marker in the label and its note as help.
+
+    Bounds widen to hold the file's own value.
+    """
+    marker = page.source_marker(note)
+    label, spec = page.markdown_text(c.label + (f" {marker}" if marker else "")), c.spec
+    help = page.markdown_text(note) if note else None
+    if c.kind == "bool":
+        return st.checkbox(label, bool(value), key=key, help=help)
+    if c.kind == "choice":
+        options = list(spec.options)
+        return st.selectbox(label, options, options.index(value) if value in options else 0, key=key, help=help)
+    if c.kind == "int":
+        low, high = int(min(spec.low or 0, value)), int(max(spec.high or value, value))
+        return st.number_input(label, low, high, int(value), int(spec.step), key=key, help=help)
+    low_f = float(spec.low if spec.low is not None else 0.0)
+    high_f = float(spec.high if spec.high is not None else 1e9)
+    if value is not None:
+        low_f, high_f = min(low_f, float(value)), max(high_f, float(value))
+    return st.number_input(label, low_f, high_f, None if value is None else float(value), float(spec.step),
+                           key=key, help=help, placeholder=spec.empty or None)
+
+
 def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
-    """The controls, starting from the scenario's values; each shows its [S]/[E] note."""
-    start, sources, sc = page.levers_of(src.scenario), page.control_sources(src.text), src.scenario
-    st.subheader("Examiners")
-    groups = []
-    for g in start.groups:
-        a, b = st.columns(2)
-        count = a.number_input(f"{g.name}: examiners", 0, 500, g.count, 1, key=f"count_{g.name}",
-                               help=help_of(sources, f"examiners[{g.name}].count"))
-        hours = b.number_input(f"{g.name}: hours a week", 1.0, 80.0, float(g.hours_per_week), 0.5,
-                               key=f"hours_{g.name}", help=help_of(sources, f"examiners[{g.name}].hours_per_week"))
-        groups.append(page.GroupLever(g.name, int(count), float(hours)))
-    st.subheader("Demand and queue rule")
-    a, b, c = st.columns(3)
-    cases = a.number_input("Cases per week", 0.0, 10_000.0, float(start.cases_per_week), 0.5, key="cases",
-                           help=help_of(sources, "arrivals.cases_per_week"))
-    growth = b.number_input("Growth a year (%)", -50.0, 100.0, round(start.annual_growth * 100, 3), 0.5,
-                            key="growth", help=help_of(sources, "arrivals.annual_growth"))
-    names = page.disciplines()
-    discipline = c.selectbox("Queue rule", names, names.index(start.discipline), key="discipline",
-                             help=help_of(sources, "policy.discipline"))
+    """The controls in their sections, starting from the scenario's values; each shows its [S]/[E] note."""
+    start, sources, sc = page.levers_of(src.scenario).values, page.control_sources(src.text), src.scenario
+    controls = page.controls_for(sc)
+    values: dict[str, Any] = {}
+    for section in SECTIONS:
+        mine = [c for c in controls if c.spec.section == section]
+        if section == "Examiners":  # a row per group: count, hours, absence
+            mine.sort(key=lambda c: c.path[1])
+        with st.expander(section, expanded=section in ("Examiners", "Demand")):
+            cols = st.columns(COLUMNS)
+            for i, c in enumerate(mine):
+                with cols[i % COLUMNS]:
+                    values[c.key] = widget(c, start[c.key], widget_key(src, c.key), sources.get(c.key))
+            for group, total in share_totals(mine, values).items():
+                st.caption(f"{group} adds up to {total:g}%" + ("." if total == 100 else " (it must add up to 100%)"))
     st.subheader("Run")
     a, b = st.columns(2)
     n = a.number_input("Replications", 1, page.MAX_REPLICATIONS, min(sc.run.replications, 10), 1, key="n")
     seed = b.number_input("Seed", 0, 2**31 - 1, sc.run.seed, 1, key="seed")
-    return page.Levers(tuple(groups), float(cases), float(growth) / 100, str(discipline)), int(n), int(seed)
+    return page.Levers(values), int(n), int(seed)
 
 
-def show_result(src: page.ScenarioSource, edited, summary: dict) -> None:
+def folder_job(src: page.ScenarioSource, edited: Scenario, n: int, seed: int) -> Job:
+    """The run folder of these inputs as a ZIP, built in the background (Cancel stops it)."""
+    source = f"{src.label} (edited in the web app)"
+
+    def work(tick):
+        return run_folder_zip(edited, page.edited_yaml(src, edited), n, seed, page.MAX_REPLICATIONS, tick, source)
+
+    return Job(work, n, "Making the run folder")
+
+
+def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: tuple) -> None:
     st.subheader("What the simulation says")
     for line in page.headline(summary):
         st.markdown("- " + page.markdown_text(line))
     html, charts = cached_report(json.dumps(summary), page.scenario_json(edited), src.text)
     for title, svg in charts:
-        st.caption(title)
+        st.caption(page.markdown_text(title))
         st.image(svg)
     st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
+    kept = session_job(st.session_state, FOLDER_NAME)
+    ready = kept is not None and kept[0] == key and kept[1].state == "done"  # made once per result
+    if not ready and st.button("Make the run folder (ZIP)", key="make_folder", help=FOLDER_HELP):
+        start_run(FOLDER_NAME, key, folder_job(src, edited, key[1], key[2]))
+    zipped = follow(FOLDER_NAME, key)
+    if zipped is not None:
+        st.download_button("Download the run folder (ZIP)", zipped, "run.zip", "application/zip", key="dl_folder")
 
 
 def run_job(key: tuple[str, int, int]) -> Job:
@@ -81,14 +131,16 @@ def draw() -> None:
     except InputError as exc:
         show_error(exc)
         st.stop()
-    st.download_button("Download the edited scenario (YAML)", page.edited_yaml(edited, src.label),
-                       "scenario.yaml", "application/x-yaml", key="dl_yaml")
+    # Made when clicked (a round trip takes a few tenths of a second: not on every edit of the form).
+    st.download_button("Download the edited scenario (YAML)", lambda: page.edited_yaml(src, edited), "scenario.yaml",
+                       "application/x-yaml", key="dl_yaml",
+                       help="The starting file with your changes set in place: its [S]/[E] notes are kept")
     key = (page.scenario_json(edited), n, seed)
     if st.button("Run", key="run", type="primary"):
         start_run(NAME, key, run_job(key))
     summary = follow(NAME, key)
     if summary is not None:
-        show_result(src, edited, summary)
+        show_result(src, edited, summary, key)
 
 
 PAGE = Page("Scenario and simulation", draw)
