@@ -1,0 +1,171 @@
+"""The Sweep page: its plain functions (the command line's numbers, caps and one-line errors), and the
+Streamlit page through AppTest (no browser), on the sweep tests' 8-week mini unit."""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from dfu_sched.app import simulate_page as page
+from dfu_sched.app import sweep_page as sp
+from dfu_sched.cli import main
+from dfu_sched.errors import InputError
+from dfu_sched.privacy import FILE_PLACEHOLDER
+from dfu_sched.reports.sweep_text import write_sweep_csv
+from tests.sweep.builders import unit, unit_file
+
+if not os.environ.get("CI"):  # the app is an extra: skipped without it, except under CI (which installs it)
+    pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dfu_sched.app.server import SCRIPT  # noqa: E402
+from tests.app.helpers import run_and_wait  # noqa: E402
+
+KEY = "examiners.ann.count"
+TARGET = "overall.waiting_at_end<=60"
+
+
+def form(values: str = "1..3", **kw) -> sp.SweepForm:
+    return sp.SweepForm(((KEY, values),), **{"target": TARGET, "replications": 2, "seed": 11, **kw})
+
+
+def test_same_numbers_as_the_command_line(tmp_path):
+    path = unit_file(tmp_path)
+    f = form(pseudonymise=False)
+    ours = sp.run_plan(sp.plan_of(unit(), f), f, str(path))
+    res = CliRunner().invoke(main, ["sweep", str(path), "--grid", f"{KEY}=1..3", "--target", TARGET, "-n", "2",
+                                    "--seed", "11", "--json", "-q", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.output)
+    assert len(ours["points"]) == 3 and ours["replications"] == 2
+    for k in ("points", "cheapest", "axes", "measures", "target", "cost_basis", "scenario_file", "seed"):
+        assert ours[k] == cli[k], k
+    # the target separates the points (else the check above would hold for a trivial answer too)
+    assert [p["meets_target"] for p in ours["points"]].count(True) not in (0, 3)
+
+
+def test_offered_keys_and_their_starting_values_plan_cleanly():
+    sc = page.read_shipped("north_yorkshire_400k.yaml").scenario
+    keys = sp.sweep_keys(sc)
+    assert {"examiners.mobile.count", "arrivals.cases_per_week", "policy.discipline",
+            "investment.mix.overtime", "investment.mix.triage_kiosk"} <= set(keys)
+    assert not any(k.startswith("investment.") for k in sp.sweep_keys(unit()))
+    for k in keys:
+        plan = sp.plan_of(sc, sp.SweepForm(((k, sp.default_values(sc, k)),), replications=1))
+        assert len(plan.grid.points) >= 2, k
+        if k.startswith("examiners."):  # today's value first: the baseline point is the file's unit
+            _, group, field = k.split(".")
+            assert plan.grid.points[0].values[0] == getattr(next(g for g in sc.examiners if g.name == group), field)
+    names, default = sp.measure_choices(sc)
+    assert default and set(default) <= set(names)
+
+
+@pytest.mark.parametrize("values, words", [
+    ("3..x", f"--grid {KEY}: cannot read the range '3..x'"),
+    ("1,,2", f"--grid {KEY}: an empty value"),
+    ("-1,2", f"--grid {KEY}=-1:"),
+])
+def test_a_bad_grid_value_is_the_command_lines_one_line(values, words):
+    with pytest.raises(InputError) as exc:
+        sp.plan_of(unit(), form(values))
+    message = str(exc.value)
+    assert "\n" not in message and message.startswith(words)
+
+
+def test_over_the_caps_is_refused_before_anything_runs():
+    two = sp.SweepForm(((KEY, "0..199"), ("arrivals.cases_per_week", "1..3")), replications=1)
+    with pytest.raises(InputError, match=r"^--grid: 600 points \(the most is 500\)"):
+        sp.plan_of(unit(), two)
+    three = sp.SweepForm(((KEY, "1,2"), ("arrivals.cases_per_week", "1,2"), ("policy.discipline", "fifo")))
+    with pytest.raises(InputError, match="at most 2 keys"):
+        sp.plan_of(unit(), three)
+    with pytest.raises(InputError, match="replications must be between 1 and 200"):
+        sp.plan_of(unit(), form(replications=201))
+    plan = sp.plan_of(unit(), form("1..4", replications=3))
+    assert sp.runs_line(plan).startswith("4 points x 3 replications = 12 runs")
+
+
+def test_answer_table_and_downloads_read_the_json(tmp_path):
+    f = form()
+    out = sp.run_plan(sp.plan_of(unit(), f), f, "secret-C123.yaml")
+    assert out["scenario_file"] == FILE_PLACEHOLDER and out["pseudonymised"] is True
+    best = out["cheapest"]
+    assert best is not None and best != out["baseline"]
+    lines = sp.answer_lines(out)
+    assert any(line.startswith(f"Cheapest point that meets {TARGET}: {KEY}=") and "(paired)" in line
+               for line in lines)
+    assert not any(re.search(r"<[a-z/]|&[a-z]+;", line) for line in lines)  # plain words: no tag, no entity
+    rows = sp.table_rows(out)
+    assert [r[KEY] for r in rows] == [1, 2, 3] and rows[best]["meets target"] == "yes (cheapest)"
+    est = out["points"][0]["measures"]["overall.waiting_at_end"]
+    label = out["labels"]["overall.waiting_at_end"]
+    assert rows[0][f"{label}: mean"] == round(est["estimate"], 2)
+    assert rows[0][f"{label}: 95% CI low"] <= rows[0][f"{label}: mean"] <= rows[0][f"{label}: 95% CI high"]
+    made = sp.downloads(out, None)
+    write_sweep_csv(out, tmp_path / "points.csv")  # what `sweep --csv` writes
+    assert made.csv == (tmp_path / "points.csv").read_bytes()
+    assert json.loads(made.json)["points"] == out["points"]
+    assert "secret-C123" not in made.html + made.json and "Cheapest point" in made.html
+    assert made.charts and all(svg.lstrip().startswith(("<?xml", "<svg")) for _, svg in made.charts)
+
+
+def test_cache_returns_fresh_copies_and_keeps_the_newest():
+    cache = sp.SweepCache(size=2)
+    a, b, c = ("s", form("1,2")), ("s", form("1,3")), ("s", form("2,3"))
+    cache.keep(a, {"x": 1})
+    got = cache.peek(a)
+    assert got == {"x": 1}
+    got["x"] = 2
+    assert cache.peek(a) == {"x": 1}
+    cache.keep(b, {"x": 2})
+    cache.keep(c, {"x": 3})  # evicts a, the oldest
+    assert cache.peek(a) is None and cache.peek(c) == {"x": 3}
+
+
+# ---- the Streamlit page (AppTest) -------------------------------------------------------------
+
+
+def sweep_page_with_unit() -> AppTest:
+    at = AppTest.from_file(str(SCRIPT), default_timeout=30)
+    at.run()
+    at.radio(key="page").set_value("Sweep").run()
+    at.radio(key="source").set_value("Upload a file").run()
+    data = page.edited_yaml(unit(), "unit.yaml").encode("utf-8")
+    at.file_uploader(key="upload").set_value(("unit.yaml", data, "application/x-yaml")).run()
+    return at
+
+
+def test_the_page_runs_a_sweep_and_shows_the_answer():
+    at = sweep_page_with_unit()
+    assert not at.exception and not at.error
+    assert at.multiselect[0].value == [KEY]
+    at.text_input(key=f"sweep_values_{KEY}").set_value("1..3")
+    at.text_input(key="sweep_target").set_value(TARGET)
+    at.number_input(key="sweep_n").set_value(2)
+    at.number_input(key="sweep_seed").set_value(11)
+    at.run()
+    assert any(c.value.startswith("3 points x 2 replications = 6 runs") for c in at.caption)
+    run_and_wait(at, button="sweep_run", page="sweep")
+    assert not at.exception and not at.error
+    lines = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert any("Cheapest point that meets" in line for line in lines)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
+    f = form(pseudonymise=True)
+    expected = sp.run_plan(sp.plan_of(unit(), f), f, "unit.yaml")
+    assert at.dataframe[0].value[KEY].tolist() == [1, 2, 3]
+    label = expected["labels"]["overall.waiting_at_end"]
+    assert at.dataframe[0].value[f"{label}: mean"].tolist() == [r[f"{label}: mean"] for r in sp.table_rows(expected)]
+    assert len(at.get("download_button")) == 3
+
+
+def test_a_bad_grid_value_on_the_page_is_one_line_and_no_traceback():
+    at = sweep_page_with_unit()
+    at.text_input(key=f"sweep_values_{KEY}").set_value("3..x").run()
+    assert not at.exception and len(at.error) == 1
+    message = at.error[0].value
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith(page.markdown_text(f"--grid {KEY}: cannot read the range"))
+    assert "sweep_run" not in [b.key for b in at.button]  # nothing to run until the grid reads
