@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dfu_sched.app import simulate_page as page
 from dfu_sched.app import sweep_page as sp
+from dfu_sched.app.jobs import Job
 from dfu_sched.cli import main
 from dfu_sched.errors import InputError
 from dfu_sched.privacy import FILE_PLACEHOLDER
@@ -26,6 +27,8 @@ from tests.app.helpers import run_and_wait  # noqa: E402
 
 KEY = "examiners.ann.count"
 TARGET = "overall.waiting_at_end<=60"
+#: One measure (the target's): one chart to draw, so the page tests stay fast.
+ONE = ("overall.waiting_at_end",)
 
 
 def form(values: str = "1..3", **kw) -> sp.SweepForm:
@@ -89,7 +92,7 @@ def test_over_the_caps_is_refused_before_anything_runs():
 
 
 def test_answer_table_and_downloads_read_the_json(tmp_path):
-    f = form()
+    f = form(measures=ONE)
     out = sp.run_plan(sp.plan_of(unit(), f), f, "secret-C123.yaml")
     assert out["scenario_file"] == FILE_PLACEHOLDER and out["pseudonymised"] is True
     best = out["cheapest"]
@@ -144,6 +147,7 @@ def test_the_page_runs_a_sweep_and_shows_the_answer():
     assert at.multiselect[0].value == [KEY]
     at.text_input(key=f"sweep_values_{KEY}").set_value("1..3")
     at.text_input(key="sweep_target").set_value(TARGET)
+    at.multiselect(key="sweep_measures").set_value(list(ONE))
     at.number_input(key="sweep_n").set_value(2)
     at.number_input(key="sweep_seed").set_value(11)
     at.run()
@@ -153,12 +157,26 @@ def test_the_page_runs_a_sweep_and_shows_the_answer():
     lines = [m.value for m in at.markdown if m.value.startswith("- ")]
     assert any("Cheapest point that meets" in line for line in lines)
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
-    f = form(pseudonymise=True)
+    f = form(measures=ONE, pseudonymise=True)
     expected = sp.run_plan(sp.plan_of(unit(), f), f, "unit.yaml")
     assert at.dataframe[0].value[KEY].tolist() == [1, 2, 3]
     label = expected["labels"]["overall.waiting_at_end"]
     assert at.dataframe[0].value[f"{label}: mean"].tolist() == [r[f"{label}: mean"] for r in sp.table_rows(expected)]
     assert len(at.get("download_button")) == 3
+    assert [c.value for c in at.caption if c.value.endswith("across the grid")] == [
+        page.markdown_text(f"{label} across the grid")]  # the one chart, titled as in the report
+    at.text_input(key=f"sweep_values_{KEY}").set_value("1,2").run()
+    assert not at.dataframe and any("inputs changed" in i.value for i in at.info)  # not shown as theirs
+
+
+def test_a_cancelled_sweep_stops_at_the_next_replication_and_keeps_nothing():
+    f = form("1..3", seed=987)  # a seed no other test runs: no cache entry to hit
+    key = ("cancel-test", f)
+    job = Job(lambda tick: sp.cached_run(key, sp.plan_of(unit(), f), "u.yaml", tick), 6, "Sweeping")
+    job.cancel()
+    job.start()
+    assert job.wait(30)
+    assert job.state == "cancelled" and job.done == 1 and sp.SWEEPS.peek(key) is None
 
 
 def test_a_bad_grid_value_on_the_page_is_one_line_and_no_traceback():
