@@ -29,9 +29,9 @@ def cached_downloads(out_json: str, scenario_yaml: str) -> sweep_page.SweepDownl
 
 def _grid(src: page.ScenarioSource) -> tuple[tuple[str, str], ...]:
     offered = sweep_page.sweep_keys(src.scenario)
-    # keyed by what is offered: another scenario's groups start afresh, not as an empty choice
+    widget = f"sweep_keys_{zlib.crc32(' '.join(offered).encode())}"  # another scenario starts afresh, not empty
     chosen = st.multiselect(f"Keys to vary (one or two; {len(offered)} offered)", offered, default=offered[:1],
-                            max_selections=sweep_page.MAX_KEYS, key=f"sweep_keys_{zlib.crc32(' '.join(offered).encode())}",
+                            max_selections=sweep_page.MAX_KEYS, key=widget,
                             help="A key of the scenario, as `dfu-sched sweep --grid KEY=VALUES` names it.")
     axes = []
     for k in chosen:
