@@ -180,8 +180,19 @@ def _num(x) -> float | None:
     return None if x is None else round(float(x), 2)
 
 
+def _ci(block: dict) -> str:
+    """``30.5 to 118.8`` (whole numbers from 100 up, as the command's table), or an empty cell."""
+    lo, hi = block.get("ci95", [None, None])
+    if lo is None or hi is None:
+        return ""
+    est = block.get("estimate")
+    digits = 0 if est is not None and abs(est) >= 100 else 1
+    return f"{lo:,.{digits}f} to {hi:,.{digits}f}"
+
+
 def table_rows(out: dict) -> list[dict]:
-    """One row per point for a data table: grid values, each measure's mean and 95% CI, cost, target."""
+    """One row per point for a data table: grid values, each measure's mean (a number) and 95% CI,
+    the cost, whether it meets the target (two columns a measure: the table stays readable)."""
     keys = [a["key"] for a in out["axes"]]
     invest = out["cost_basis"] == "investment" or any(p["cost_gbp"] for p in out["points"])
     rows = []
@@ -189,10 +200,8 @@ def table_rows(out: dict) -> list[dict]:
         row: dict = {k: p["values"][k] for k in keys}
         for m in out["measures"]:
             block, label = p["measures"][m], out["labels"].get(m, m)
-            lo, hi = block.get("ci95", [None, None])
-            row[f"{label}: mean"] = _num(block.get("estimate"))
-            row[f"{label}: 95% CI low"] = _num(lo)
-            row[f"{label}: 95% CI high"] = _num(hi)
+            row[label] = _num(block.get("estimate"))
+            row[f"{label}: 95% CI"] = _ci(block)
         if invest:
             row["cost in horizon (GBP)"] = p["cost_gbp"]
         if out.get("target"):

@@ -105,8 +105,10 @@ def test_answer_table_and_downloads_read_the_json(tmp_path):
     assert [r[KEY] for r in rows] == [1, 2, 3] and rows[best]["meets target"] == "yes (cheapest)"
     est = out["points"][0]["measures"]["overall.waiting_at_end"]
     label = out["labels"]["overall.waiting_at_end"]
-    assert rows[0][f"{label}: mean"] == round(est["estimate"], 2)
-    assert rows[0][f"{label}: 95% CI low"] <= rows[0][f"{label}: mean"] <= rows[0][f"{label}: 95% CI high"]
+    assert rows[0][label] == round(est["estimate"], 2)
+    lo, hi = (float(x) for x in rows[0][f"{label}: 95% CI"].split(" to "))
+    assert lo == pytest.approx(est["ci95"][0], abs=0.051) and hi == pytest.approx(est["ci95"][1], abs=0.051)
+    assert lo <= rows[0][label] <= hi
     made = sp.downloads(out, None)
     write_sweep_csv(out, tmp_path / "points.csv")  # what `sweep --csv` writes
     assert made.csv == (tmp_path / "points.csv").read_bytes()
@@ -161,7 +163,7 @@ def test_the_page_runs_a_sweep_and_shows_the_answer():
     expected = sp.run_plan(sp.plan_of(unit(), f), f, "unit.yaml")
     assert at.dataframe[0].value[KEY].tolist() == [1, 2, 3]
     label = expected["labels"]["overall.waiting_at_end"]
-    assert at.dataframe[0].value[f"{label}: mean"].tolist() == [r[f"{label}: mean"] for r in sp.table_rows(expected)]
+    assert at.dataframe[0].value[label].tolist() == [r[label] for r in sp.table_rows(expected)]
     assert len(at.get("download_button")) == 3
     assert [c.value for c in at.caption if c.value.endswith("across the grid")] == [
         page.markdown_text(f"{label} across the grid")]  # the one chart, titled as in the report
