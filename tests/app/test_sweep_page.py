@@ -117,6 +117,19 @@ def test_answer_table_and_downloads_read_the_json(tmp_path):
     assert made.charts and all(svg.lstrip().startswith(("<?xml", "<svg")) for _, svg in made.charts)
 
 
+def test_an_investment_grid_is_ranked_by_its_cost_not_its_order():
+    sc = page.read_shipped("north_yorkshire_400k.yaml").scenario.with_updates(
+        {"calendar": {"horizon_weeks": 8, "warmup_weeks": 0}})
+    f = sp.SweepForm((("investment.mix.overtime", "1,0"),), measures=ONE, target="overall.waiting_at_end<=100000",
+                     replications=1, seed=1)  # every point meets it: the cheaper one, second in the grid, wins
+    out = sp.run_plan(sp.plan_of(sc, f), f, "400k.yaml")
+    rows = sp.table_rows(out)
+    assert out["cost_basis"] == "investment" and out["cheapest"] == 1
+    assert rows[1]["cost in horizon (GBP)"] < rows[0]["cost in horizon (GBP)"]
+    assert rows[1]["meets target"] == "yes (cheapest)" and rows[0]["meets target"] == "yes"
+    assert any("investment.mix.overtime=0 at £" in line for line in sp.answer_lines(out))
+
+
 def test_cache_returns_fresh_copies_and_keeps_the_newest():
     cache = sp.SweepCache(size=2)
     a, b, c = ("s", form("1,2")), ("s", form("1,3")), ("s", form("2,3"))
