@@ -143,6 +143,20 @@ def test_cache_returns_fresh_copies_and_keeps_the_newest():
     assert cache.peek(a) is None and cache.peek(c) == {"x": 3}
 
 
+def test_a_second_identical_request_reuses_the_result(monkeypatch):
+    from dfu_sched.app.ui import sweep as ui
+
+    calls = []
+    real = sp.run_plan
+    monkeypatch.setattr(sp, "run_plan", lambda *a, **k: calls.append(1) or real(*a, **k))
+    f = form("1,2", seed=4343, replications=1)  # a seed no other test runs: a fresh cache entry
+    key, plan = ("reuse-test", f), sp.plan_of(unit(), f)
+    first = ui.run_job(key, plan, "u.yaml").start()
+    assert first.wait(30) and first.state == "done" and calls == [1]
+    again = ui.run_job(key, plan, "u.yaml")  # what pressing Run again, in any session, starts
+    assert again.state == "done" and again.result == first.result and calls == [1]
+
+
 # ---- the Streamlit page (AppTest) -------------------------------------------------------------
 
 
