@@ -35,7 +35,8 @@ def _grid(src: page.ScenarioSource) -> tuple[tuple[str, str], ...]:
                             help="A key of the scenario, as `dfu-sched sweep --grid KEY=VALUES` names it.")
     axes = []
     for k in chosen:
-        values = st.text_input(f"Values of {k}", sweep_page.default_values(src.scenario, k), key=f"sweep_values_{k}",
+        label = f"Values of {page.markdown_text(k)}"  # a label is Markdown; a group's name is not
+        values = st.text_input(label, sweep_page.default_values(src.scenario, k), key=f"sweep_values_{k}",
                                help="As --grid takes them: 3..7 (whole numbers), 3..7..2 (a step), 0,1,2 or "
                                     "6,7.5,9 (a list), fifo,priority (words).")
         axes.append((k, values))
