@@ -34,7 +34,7 @@ from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
 from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
-from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
+from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo, cells
 from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
 
 EPS = 1e-9
@@ -144,10 +144,10 @@ class Pool:
         self.free: list[Server] = []            # on shift, no job: waiting for a dispatch round
         self._round: simpy.Event | None = None  # the round pending at the current instant
         rec = model.rec                         # this stage's record columns, written per device
-        self.qenter = memoryview(rec.qenter.column(stage))
-        self.start = memoryview(rec.start.column(stage))
-        self.end = memoryview(rec.end.column(stage))
-        self.server = memoryview(rec.server.column(stage))
+        self.qenter = cells(rec.qenter.column(stage))
+        self.start = cells(rec.start.column(stage))
+        self.end = cells(rec.end.column(stage))
+        self.server = cells(rec.server.column(stage))
 
     def put(self, dev: Device) -> None:
         now = self.model.env.now
@@ -346,10 +346,10 @@ class DFUModel:
         self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
         self.route = [STAGES.index(s) for s in sc.enabled_stages]
         self.rec = Records.empty(wl.n, self.route)
-        self._done = memoryview(self.rec.done)
-        self._hours = {s: memoryview(wl.hours[:, s]) for s in self.route}  # a view: no copy
-        self._triage = memoryview(wl.triage)
-        self._first = memoryview(wl.first_stage)
+        self._done = cells(self.rec.done)
+        self._hours = {s: cells(wl.hours[:, s]) for s in self.route}  # a view: no copy
+        self._triage = cells(wl.triage)
+        self._first = cells(wl.first_stage)
         self._quick_factor = sc.stages.triage.quick_path_factor if TRIAGE in self.route else None
         self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive

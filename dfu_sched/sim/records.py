@@ -26,6 +26,13 @@ EXAM = STAGES.index("examination")
 TRIAGE = STAGES.index("triage")
 
 
+def cells(column: np.ndarray) -> Any:
+    """A 1-D array's elements as a ``memoryview``: ``m[i]`` reads a Python float or int and
+    ``m[i] = x`` writes one, without a numpy scalar (for the model's per-event reads and writes).
+    Typed ``Any``: the stubs type memoryview items as ``int`` whatever the array's format."""
+    return memoryview(column)  # type: ignore[arg-type]
+
+
 class StageTable:
     """A devices x ``STAGES`` table stored as one column per routed stage.
 
