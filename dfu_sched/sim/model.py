@@ -237,23 +237,23 @@ class Server:
         return self.pool.queue.take_for(self.sid, self.groups, now)
 
     def run(self):
-        env = self.model.env
+        env, pool, starts, ends, timeout = self.model.env, self.pool, self.starts, self.ends, self._timeout
+        take_for, sid, groups = pool.queue.take_for, self.sid, self.groups  # ``take``, bound once
         while True:
             now = env.now
-            j = bisect_right(self.ends, now)
-            if j >= len(self.starts):
+            j = bisect_right(ends, now)
+            if j >= len(starts):
                 return  # no more shifts (left, or end of horizon)
-            if now < self.starts[j]:
-                yield self._timeout(self.starts[j] - now)
+            if now < starts[j]:
+                yield timeout(starts[j] - now)
                 continue
             # Free on shift. Alone at this instant (no round pending, no other event due now),
             # the round would hold only this server: take directly, saving an event per job.
             # Otherwise join this instant's round. With nothing for us, wait for a later round
             # (a device arriving) or the end of the shift.
-            pool = self.pool
             self.wake = None
             if pool._round is None and env.peek() > now:
-                self.assigned = self.take(now)
+                self.assigned = take_for(sid, groups, now)
                 if self.assigned is None:
                     pool.free.append(self)
             else:
@@ -261,7 +261,7 @@ class Server:
                 yield pool.dispatch_round()
             if self.assigned is None:
                 self.wake = self._event()
-                yield first_of(env, self.wake, self._timeout(self.ends[j] - now))
+                yield first_of(env, self.wake, timeout(ends[j] - now))
                 if self.assigned is None:      # shift over with nothing to do
                     pool.free.remove(self)
                     continue
@@ -420,7 +420,7 @@ class DFUModel:
     def _arrivals(self):
         """Devices join their first queue in release order (stable: ties in index order), read a
         chunk at a time so no per-device Python list of the whole workload is ever held."""
-        wl, env, horizon = self.wl, self.env, self.horizon
+        wl, env, horizon, timeout = self.wl, self.env, self.horizon, self.env.timeout
         release = wl.release
         in_order = bool(np.all(release[1:] >= release[:-1]))  # the usual case: no sort, no index array
         order = None if in_order else np.argsort(release, kind="stable")
@@ -434,7 +434,7 @@ class DFUModel:
                 if t >= horizon:
                     return
                 if t > env.now:
-                    yield env.timeout(t - env.now)
+                    yield timeout(t - env.now)
                 dev = Device(i, tr, type_skill[dt], sub, exp, sub + targets_h[tr])
                 dev.stage = stage_of[first]
                 dev.queued_at = dev.started_at = -1
