@@ -44,7 +44,9 @@ def _describe(values_days: np.ndarray) -> dict[str, float]:
 
 
 def _window_overlap(a: np.ndarray, b: np.ndarray, w0: float, w1: float) -> np.ndarray:
-    return np.clip(np.minimum(b, w1) - np.maximum(a, w0), 0.0, None)
+    out = np.minimum(b, w1)  # in place from here: one device-sized array, not four
+    out -= np.maximum(a, w0)
+    return np.clip(out, 0.0, None, out=out)
 
 
 def wait_end(rec) -> np.ndarray:
@@ -207,13 +209,14 @@ def _count_between(a: np.ndarray, b: np.ndarray, times: np.ndarray, released: np
     Counted as #(a <= t) - #(b <= t), which is right only when every interval has a <= b; an
     interval that ends before it begins (a device started before its target date, for
     ``past_target``) is empty, so its end is moved up to its start rather than subtracted."""
-    a = np.where(np.isnan(a), np.inf, a)
+    a = np.where(np.isnan(a), np.inf, a)  # a fresh array: maxima and sorts below work in place
     if released is not None:
-        a = np.maximum(a, released)
+        np.maximum(a, released, out=a)
     b = np.maximum(np.asarray(b, dtype=float), a)
-    a_sorted, b_sorted = np.sort(a), np.sort(b)
-    entered = np.searchsorted(a_sorted, times, side="right")
-    return (entered - np.searchsorted(b_sorted, times, side="right")).astype(float)
+    a.sort()
+    b.sort()
+    entered = np.searchsorted(a, times, side="right")
+    return (entered - np.searchsorted(b, times, side="right")).astype(float)
 
 
 def _months_of_work(awaiting: np.ndarray, completions: np.ndarray, trailing: int = 13) -> np.ndarray:

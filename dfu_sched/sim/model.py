@@ -12,6 +12,13 @@ When several servers are free at the same instant, which one takes what is a mod
 that moves results under rosters, so it is an explicit rule (``Pool``): the longest idle
 chooses first, ties to the lower server index, never the order SimPy happens to run processes.
 Busy time is booked per working segment as it starts, so work in hand at the horizon counts.
+
+Why the hot path looks as it does (issue 13): a million-device run spends its time in a few lines
+per event, so those lines read per-device facts from Python lists made a chunk of arrivals at a
+time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
+bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
+``Condition``. None of it changes a number: the same events are scheduled in the same order with
+the same times, and the random draws are those of the workload, taken as before.
 """
 from __future__ import annotations
 
@@ -27,10 +34,12 @@ from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
 from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
-from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
+from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo, cells
 from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
 
 EPS = 1e-9
+#: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
+ARRIVAL_CHUNK = 4096
 
 
 class CountingEnvironment(simpy.Environment):
@@ -45,7 +54,25 @@ class CountingEnvironment(simpy.Environment):
 
     def schedule(self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         self.scheduled += 1
-        super().schedule(event, priority, delay)
+        _schedule(self, event, priority, delay)
+
+
+_schedule = simpy.Environment.schedule  # bound once: no super() lookup per event
+
+
+def first_of(env: simpy.Environment, a: simpy.Event, b: simpy.Event) -> simpy.Event:
+    """An event that succeeds when the first of ``a`` and ``b`` is processed: ``a | b`` without a
+    SimPy ``Condition``'s bookkeeping (a value dict, callback removal), scheduled at the same moment
+    with the same priority, so the run's events and their order are exactly those of ``a | b``."""
+    ev = env.event()
+
+    def fire(_event: simpy.Event) -> None:
+        if not ev.triggered:
+            ev.succeed()
+
+    a.callbacks.append(fire)
+    b.callbacks.append(fire)
+    return ev
 
 
 class Device(QueuedDevice):
@@ -116,18 +143,23 @@ class Pool:
         self.servers: list[Server] = []
         self.free: list[Server] = []            # on shift, no job: waiting for a dispatch round
         self._round: simpy.Event | None = None  # the round pending at the current instant
+        rec = model.rec                         # this stage's record columns, written per device
+        self.qenter = cells(rec.qenter.column(stage))
+        self.start = cells(rec.start.column(stage))
+        self.end = cells(rec.end.column(stage))
+        self.server = cells(rec.server.column(stage))
 
     def put(self, dev: Device) -> None:
-        env = self.model.env
-        now = env.now
+        now = self.model.env.now
         if dev.queued_at != self.stage:
             dev.queued_at = self.stage
-            self.model.rec.qenter[dev.i, self.stage] = now
+            self.qenter[dev.i] = now
         self.queue.push(dev)
         if self._round is not None and not self.model.preemptive:
             return  # the round pending now sees this device too
+        skill = dev.skill
         for srv in self.free:
-            if srv.eligible(dev) and srv.on_shift(now):
+            if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
                 self.dispatch_round()
                 return
         if self.model.preemptive:
@@ -189,6 +221,8 @@ class Server:
         self.idle_since = self.starts[0] if self.starts else float("inf")
         w0, w1 = model.window
         info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        self._timeout = model.env.timeout   # SimPy's factories, bound once (not per event)
+        self._event = model.env.event
         self.process = model.env.process(self.run())
 
     def eligible(self, dev: Device) -> bool:
@@ -203,31 +237,31 @@ class Server:
         return self.pool.queue.take_for(self.sid, self.groups, now)
 
     def run(self):
-        env = self.model.env
+        env, pool, starts, ends, timeout = self.model.env, self.pool, self.starts, self.ends, self._timeout
+        take_for, sid, groups = pool.queue.take_for, self.sid, self.groups  # ``take``, bound once
         while True:
             now = env.now
-            j = bisect_right(self.ends, now)
-            if j >= len(self.starts):
+            j = bisect_right(ends, now)
+            if j >= len(starts):
                 return  # no more shifts (left, or end of horizon)
-            if now < self.starts[j]:
-                yield env.timeout(self.starts[j] - now)
+            if now < starts[j]:
+                yield timeout(starts[j] - now)
                 continue
             # Free on shift. Alone at this instant (no round pending, no other event due now),
             # the round would hold only this server: take directly, saving an event per job.
             # Otherwise join this instant's round. With nothing for us, wait for a later round
             # (a device arriving) or the end of the shift.
-            pool = self.pool
             self.wake = None
             if pool._round is None and env.peek() > now:
-                self.assigned = self.take(now)
+                self.assigned = take_for(sid, groups, now)
                 if self.assigned is None:
                     pool.free.append(self)
             else:
                 pool.free.append(self)
                 yield pool.dispatch_round()
             if self.assigned is None:
-                self.wake = env.event()
-                yield self.wake | env.timeout(self.ends[j] - now)
+                self.wake = self._event()
+                yield first_of(env, self.wake, timeout(ends[j] - now))
                 if self.assigned is None:      # shift over with nothing to do
                     pool.free.remove(self)
                     continue
@@ -236,21 +270,23 @@ class Server:
             self.idle_since = env.now
 
     def serve(self, dev: Device):
-        env, rec, s = self.model.env, self.model.rec, self.pool.stage
+        env, pool = self.model.env, self.pool
+        s, timeout, info = pool.stage, self._timeout, self.info
         if dev.started_at != s:
             dev.started_at = s
-            rec.start[dev.i, s] = env.now
-            rec.server[dev.i, s] = self.sid
+            pool.start[dev.i] = env.now
+            pool.server[dev.i] = self.sid
         self.current = dev
         w0, w1 = self.model.window
+        starts, ends = self.starts, self.ends
         while dev.remaining > EPS:
             now = env.now
-            j = bisect_right(self.ends, now)
-            if j >= len(self.starts):  # leaving with work in hand: it goes back to the queue
+            j = bisect_right(ends, now)
+            if j >= len(starts):  # leaving with work in hand: it goes back to the queue
                 self._release(dev)
                 return
-            if now < self.starts[j]:  # paused between shifts; resumes with this server
-                yield env.timeout(self.starts[j] - now)
+            if now < starts[j]:  # paused between shifts; resumes with this server
+                yield timeout(starts[j] - now)
                 if self.model.preemptive:
                     best = self.pool.queue.peek_key(self.groups, env.now)
                     if best is not None and best < self.pool.queue.key(dev, env.now):
@@ -259,24 +295,25 @@ class Server:
                 continue
             rate = self.rates[j]
             finish = now + dev.remaining / rate
-            seg_end = min(self.ends[j], finish)
+            seg_end = min(ends[j], finish)
             self.working = True
             # Busy time is booked when a segment starts and refunded if it is interrupted, so a
             # segment still running when the run stops at the horizon counts (shift ends are
             # capped at the horizon, and SimPy never processes an event at `until` itself).
-            self.info.busy_hours += _overlap(now, seg_end, w0, w1)
+            # The overlap of [now, seg_end) with the window, inline: this line runs per segment.
+            info.busy_hours += max(0.0, min(seg_end, w1) - max(now, w0))
             try:
-                yield env.timeout(seg_end - now)
+                yield timeout(seg_end - now)
             except simpy.Interrupt:
                 t = env.now
                 dev.remaining -= (t - now) * rate
-                self.info.busy_hours -= _overlap(t, seg_end, w0, w1)
+                info.busy_hours -= _overlap(t, seg_end, w0, w1)
                 self.working = False
                 self._release(dev)
                 return
             self.working = False
             dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now) * rate
-        rec.end[dev.i, s] = env.now
+        pool.end[dev.i] = env.now
         self.current = None
         self.model.advance(dev)
 
@@ -307,10 +344,15 @@ class DFUModel:
         self.env = CountingEnvironment()
         self.horizon = sc.calendar.horizon_weeks * HOURS_PER_WEEK
         self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
-        self.rec = Records.empty(wl.n)
+        self.route = [STAGES.index(s) for s in sc.enabled_stages]
+        self.rec = Records.empty(wl.n, self.route)
+        self._done = cells(self.rec.done)
+        self._hours = {s: cells(wl.hours[:, s]) for s in self.route}  # a view: no copy
+        self._triage = cells(wl.triage)
+        self._first = cells(wl.first_stage)
+        self._quick_factor = sc.stages.triage.quick_path_factor if TRIAGE in self.route else None
         self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive
-        self.route = [STAGES.index(s) for s in sc.enabled_stages]
         self.weights = [t.weight for t in sc.tiers]
         self.targets_h = [t.target_days * 24.0 for t in sc.tiers]
         self.type_skill = [sc.skills.index(d.skill) for d in sc.device_types.values()]
@@ -376,41 +418,47 @@ class DFUModel:
         self.pools[stage].servers.append(srv)
 
     def _arrivals(self):
-        wl, env = self.wl, self.env
-        order = np.argsort(wl.release, kind="stable")
-        release, tier, dtype = wl.release.tolist(), wl.tier.tolist(), wl.dtype.tolist()
-        submit, expedite, first = wl.submit.tolist(), wl.expedite.tolist(), wl.first_stage.tolist()
-        for i in order.tolist():
-            t = release[i]
-            if t >= self.horizon:
-                return
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            tr = tier[i]
-            dev = Device(i, tr, self.type_skill[dtype[i]], submit[i], expedite[i], submit[i] + self.targets_h[tr])
-            dev.stage = self.route.index(first[i])
-            dev.queued_at = dev.started_at = -1
-            self._enter(dev)
+        """Devices join their first queue in release order (stable: ties in index order), read a
+        chunk at a time so no per-device Python list of the whole workload is ever held."""
+        wl, env, horizon, timeout = self.wl, self.env, self.horizon, self.env.timeout
+        release = wl.release
+        in_order = bool(np.all(release[1:] >= release[:-1]))  # the usual case: no sort, no index array
+        order = None if in_order else np.argsort(release, kind="stable")
+        type_skill, targets_h, stage_of = self.type_skill, self.targets_h, {s: k for k, s in enumerate(self.route)}
+        for lo in range(0, wl.n, ARRIVAL_CHUNK):
+            hi = min(lo + ARRIVAL_CHUNK, wl.n)
+            idx = np.arange(lo, hi) if order is None else order[lo:hi]
+            for i, t, tr, dt, sub, exp, first in zip(idx.tolist(), release[idx].tolist(), wl.tier[idx].tolist(),
+                                                       wl.dtype[idx].tolist(), wl.submit[idx].tolist(),
+                                                       wl.expedite[idx].tolist(), wl.first_stage[idx].tolist()):
+                if t >= horizon:
+                    return
+                if t > env.now:
+                    yield timeout(t - env.now)
+                dev = Device(i, tr, type_skill[dt], sub, exp, sub + targets_h[tr])
+                dev.stage = stage_of[first]
+                dev.queued_at = dev.started_at = -1
+                self._enter(dev)
 
     def _enter(self, dev: Device) -> None:
         s = self.route[dev.stage]
-        hours = self.wl.hours[dev.i, s]
-        quick = self.wl.triage[dev.i] == QUICK_PATH and TRIAGE in self.route and self.wl.first_stage[dev.i] <= TRIAGE
-        if s == EXAM and quick:
-            hours *= self.sc.stages.triage.quick_path_factor
-        dev.remaining = float(hours)
+        hours = self._hours[s][dev.i]
+        if (s == EXAM and self._quick_factor is not None and self._triage[dev.i] == QUICK_PATH
+                and self._first[dev.i] <= TRIAGE):
+            hours *= self._quick_factor
+        dev.remaining = hours
         self.pools[s].put(dev)
 
     def advance(self, dev: Device) -> None:
         """Move a device on after a stage: next queue, screened out, or done."""
         s = self.route[dev.stage]
-        if s == TRIAGE and self.wl.triage[dev.i] == SCREENED_OUT:
+        if s == TRIAGE and self._triage[dev.i] == SCREENED_OUT:
             self.rec.screened[dev.i] = True
-            self.rec.done[dev.i] = self.env.now
+            self._done[dev.i] = self.env.now
             return
         dev.stage += 1
         if dev.stage >= len(self.route):
-            self.rec.done[dev.i] = self.env.now
+            self._done[dev.i] = self.env.now
             return
         self._enter(dev)
 

@@ -69,7 +69,9 @@ class DispatchQueue(Generic[D]):
 
     def push(self, dev: D) -> None:
         dev.in_queue = True
-        heapq.heappush(self.heaps[self.group(dev)], (dev.submit, dev.seq, dev))
+        # ``group(dev)``, inline: this runs once per device per stage.
+        g = ((0 if dev.expedite else 1) * self.n_tiers + dev.tier) * self.n_skills + (dev.skill if self.skilled else 0)
+        heapq.heappush(self.heaps[g], (dev.submit, dev.seq, dev))
         self.size += 1
 
     def _best(self, groups: Sequence[int], now: float) -> tuple[int, Key | None]:
@@ -89,8 +91,23 @@ class DispatchQueue(Generic[D]):
         """The most urgent key among ``groups`` (None if nothing waits)."""
         return self._best(groups, now)[1]
 
+    def _best_group(self, groups: Sequence[int], now: float) -> int:
+        """``_best(groups, now)[0]``, computing keys only when two or more groups have a head:
+        with one candidate the key cannot change the choice (keys are pure functions)."""
+        heaps = self.heaps
+        found = -1
+        for g in groups:
+            h = heaps[g]
+            while h and not h[0][2].in_queue:
+                heapq.heappop(h)
+            if h:
+                if found >= 0:
+                    return self._best(groups, now)[0]
+                found = g
+        return found
+
     def pop(self, groups: Sequence[int], now: float) -> D | None:
-        g, _ = self._best(groups, now)
+        g = self._best_group(groups, now)
         if g < 0:
             return None
         dev = heapq.heappop(self.heaps[g])[2]

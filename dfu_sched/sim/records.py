@@ -4,10 +4,18 @@ Why a module of its own: the model writes these shapes and the measures (and the
 and the investment model's outsourcing contracts) read them. Keeping them apart from the SimPy
 model lets ``measures`` stay pure functions over plain arrays without importing the engine, and
 gives the stage indices (``EXAM``, ``TRIAGE``) one home below every sim module.
+
+Why per-stage columns (``StageTable``): a run stores times only for the stages it routes devices
+through. A (devices x every stage) array cost 128 bytes a device whatever the route; an M/M/c
+theory case or a unit without triage and extraction needs a quarter of that, and a million-device
+run a hundred megabytes less. Each column is contiguous, so the model writes it through a
+``memoryview`` (a Python float in, no numpy scalar on the hot path).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -18,22 +26,70 @@ EXAM = STAGES.index("examination")
 TRIAGE = STAGES.index("triage")
 
 
+def cells(column: np.ndarray) -> Any:
+    """A 1-D array's elements as a ``memoryview``: ``m[i]`` reads a Python float or int and
+    ``m[i] = x`` writes one, without a numpy scalar (for the model's per-event reads and writes).
+    Typed ``Any``: the stubs type memoryview items as ``int`` whatever the array's format."""
+    return memoryview(column)  # type: ignore[arg-type]
+
+
+class StageTable:
+    """A devices x ``STAGES`` table stored as one column per routed stage.
+
+    Indexed like the 2-D array it replaces: ``t[i, k]`` and ``t[:, k]`` read (a stage the run does
+    not route through reads as ``fill``, from a read-only view that holds no memory), ``t[i, k] = x``
+    writes (only to a routed stage: writing elsewhere is a bug and raises ``KeyError``)."""
+
+    __slots__ = ("n", "fill", "dtype", "cols")
+
+    def __init__(self, n: int, stages: Iterable[int], fill: float, dtype: Any = float):
+        self.n, self.fill, self.dtype = n, fill, np.dtype(dtype)
+        self.cols: dict[int, np.ndarray] = {k: np.full(n, fill, dtype=self.dtype) for k in stages}
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, len(STAGES))
+
+    def column(self, k: int) -> np.ndarray:
+        """Stage ``k``'s column (writable if routed, else a read-only view of ``fill``)."""
+        col = self.cols.get(k)
+        return col if col is not None else np.broadcast_to(np.array(self.fill, self.dtype), (self.n,))
+
+    def __getitem__(self, key: tuple[Any, int]) -> Any:
+        rows, k = key
+        return self.column(k)[rows]
+
+    def __setitem__(self, key: tuple[Any, int], value: Any) -> None:
+        rows, k = key
+        self.cols[k][rows] = value
+
+    def full(self) -> np.ndarray:
+        """The whole table as a (devices, len(STAGES)) array (a copy)."""
+        return np.stack([self.column(k) for k in range(len(STAGES))], axis=1)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.asarray(table)``: the whole table, so numpy functions see the 2-D array it replaces."""
+        out = self.full()
+        return out if dtype is None else out.astype(dtype)
+
+
 @dataclass
 class Records:
-    """Per-device stage times (hours, NaN = never) and servers: the raw output of a run."""
+    """Per-device stage times (hours, NaN = never) and servers (-1 = none): the raw output of a run."""
 
-    qenter: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    server: np.ndarray
+    qenter: StageTable
+    start: StageTable
+    end: StageTable
+    server: StageTable
     done: np.ndarray          # left the DFU (examined and reported, or screened out)
     screened: np.ndarray      # bool
 
     @classmethod
-    def empty(cls, n: int) -> Records:
-        shape = (n, len(STAGES))
-        return cls(np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan),
-                   np.full(shape, -1, dtype=np.int64), np.full(n, np.nan), np.zeros(n, bool))
+    def empty(cls, n: int, stages: Iterable[int] | None = None) -> Records:
+        """Records for ``n`` devices routed through ``stages`` (indices into ``STAGES``; None: all)."""
+        stages = tuple(range(len(STAGES)) if stages is None else stages)
+        return cls(StageTable(n, stages, np.nan), StageTable(n, stages, np.nan), StageTable(n, stages, np.nan),
+                   StageTable(n, stages, -1, np.int64), np.full(n, np.nan), np.zeros(n, bool))
 
 
 @dataclass
