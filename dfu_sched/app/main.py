@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dfu_sched.app.ui import plan, simulate
+from dfu_sched.app.ui import compare, invest, plan, simulate
 from dfu_sched.app.ui.common import Page
 
 #: The pages, in sidebar order: a new page is a module in ``dfu_sched/app/ui/`` and one entry here.
-PAGES: tuple[Page, ...] = (simulate.PAGE, plan.PAGE)
+PAGES: tuple[Page, ...] = (simulate.PAGE, compare.PAGE, invest.PAGE, plan.PAGE)
 
 
 def main() -> None:

@@ -1,0 +1,134 @@
+"""The Invest page: its plain functions, and the Streamlit page through AppTest (no browser)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from dfu_sched.app import invest_page as inv
+from dfu_sched.app import simulate_page as page
+from dfu_sched.cli import main
+from dfu_sched.errors import InputError
+from tests.helpers import small
+
+if not os.environ.get("CI"):  # the app is an extra: skipped without it, except under CI (which installs it)
+    pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dfu_sched.app.jobs import session_job  # noqa: E402
+from dfu_sched.app.server import SCRIPT  # noqa: E402
+from tests.app.helpers import run_and_wait  # noqa: E402
+
+
+def tiny_yaml() -> bytes:
+    """The £400K scenario cut to 12 weeks, a fifth of the backlog and two options (a search takes ~1 s)."""
+    sc = small(horizon_weeks=12, keep=("contract_examiner", "training"), budget=90_000)
+    return page.edited_yaml(sc, "tests").encode()
+
+
+def form(**kw) -> inv.InvestForm:
+    return inv.InvestForm(**{"budget": "90k", "target": "", "by": "", "objective": "exposure", "replications": 4,
+                             "seed": 3, **kw})
+
+
+def test_same_answer_as_the_command(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_bytes(tiny_yaml())
+    src = page.read_upload("tiny.yaml", tiny_yaml())
+    request = inv.make_request(src, form())
+    ticks: list[int] = []
+    doc = inv.run_invest(request, progress=ticks.append)
+    r = CliRunner().invoke(main, ["invest", str(path), "--budget", "90k", "-n", "4", "--seed", "3", "--json", "-q",
+                                  "--workers", "1"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
+    assert doc["chosen"]["mix"] == cli["chosen"]["mix"] and doc["chosen"]["cost_gbp"] == cli["chosen"]["cost_gbp"]
+    assert doc["chosen"]["vs_baseline"] == cli["chosen"]["vs_baseline"]
+    assert [e["label"] for e in doc["frontier"]] == [e["label"] for e in cli["frontier"]]
+    assert doc["explanation"] == cli["explanation"] and doc["cost_profile"] == cli["cost_profile"]
+    assert sum(ticks) == doc["run"]["replications_simulated"]  # the progress bar counts what the command counts
+    guess = inv.estimate(request)
+    assert guess.screening <= sum(ticks) and 0.5 <= guess.replications / sum(ticks) <= 2.0, (guess, sum(ticks))
+
+
+def test_outcome_has_the_workbook_and_the_words():
+    src = page.read_upload("tiny.yaml", tiny_yaml())
+    request = inv.make_request(src, form())
+    doc = inv.run_invest(request)
+    out = inv.outcome(doc, request)
+    wb = load_workbook(io.BytesIO(out.xlsx))
+    assert {"Summary", "Frontier", "Chosen mix"} <= set(wb.sheetnames)
+    assert [n for n, _, _ in out.charts][0] == "invest_frontier" and "<html" in out.html.lower()
+    rows = inv.spend_rows(doc)
+    assert rows[-1]["financial year"] == "total"
+    assert rows[-1]["total"] == pytest.approx(doc["chosen"]["cost_gbp"], abs=1)
+    assert sum(r["total"] for r in rows[:-1]) == pytest.approx(rows[-1]["total"], abs=1)
+    assert inv.headline(doc) == doc["explanation"] and inv.chosen_actions(doc) == doc["chosen"]["actions"]
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"budget": "-5"}, "--budget: must not be negative"),
+    ({"budget": "lots"}, "--budget: 'lots' is not an amount of money"),
+    ({"target": "VH wait under a week"}, "--target: cannot read"),
+    ({"target": "high-risk-week", "by": "2031-01-01"}, "--by: week"),
+    ({"by": "2023-02-06"}, "--by needs --target"),
+    ({"replications": 3}, "replications must be between 4"),
+])
+def test_bad_question_is_the_commands_one_line(changes, words):
+    src = page.read_upload("tiny.yaml", tiny_yaml())
+    with pytest.raises(InputError) as exc:
+        inv.make_request(src, form(**changes))
+    assert words in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_scenario_without_options_is_refused():
+    with pytest.raises(InputError, match="no investment options"):
+        inv.make_request(page.read_shipped("north_yorkshire_2022.yaml"), form())
+
+
+# ---- the Streamlit page (AppTest) -------------------------------------------------------------
+
+
+def app_on_invest() -> AppTest:
+    at = AppTest.from_file(str(SCRIPT), default_timeout=30)
+    at.run()
+    at.radio(key="page").set_value("Invest").run()
+    at.radio(key="source").set_value("Upload a file").run()
+    at.file_uploader(key="upload").set_value(("tiny.yaml", tiny_yaml(), "application/x-yaml")).run()
+    return at
+
+
+def test_page_answers_and_offers_the_workbook():
+    at = app_on_invest()
+    assert not at.exception and not at.error
+    assert at.text_input(key="inv_budget").value == "90000"
+    assert any("roughly" in c.value for c in at.caption)  # how long, before it starts
+    at.number_input(key="inv_n").set_value(4)
+    at.number_input(key="inv_seed").set_value(3)
+    at = run_and_wait(at, button="inv_run", page="invest")
+    assert not at.exception and not at.error
+    lines = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert any("£" in x for x in lines)
+    assert at.dataframe[0].value["financial year"].iloc[-1] == "total"
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Download the finance workbook (XLSX)", "Download the HTML report"} <= labels
+
+
+def test_bad_budget_is_one_line_and_cancel_stops_the_search():
+    at = app_on_invest()
+    at.text_input(key="inv_budget").set_value("-1").run()
+    assert not at.exception and len(at.error) == 1 and "--budget: must not be negative" in at.error[0].value
+    at.text_input(key="inv_budget").set_value("90000").run()
+    at.number_input(key="inv_n").set_value(40)  # long enough to press Cancel while it runs
+    at.number_input(key="inv_seed").set_value(91)
+    at.button(key="inv_run").click().run()
+    kept = session_job(at.session_state, "invest")
+    assert kept is not None
+    kept[1].cancel()
+    assert kept[1].wait(20) and kept[1].state == "cancelled"
+    at.run()
+    assert not at.exception and any("Cancelled after" in i.value for i in at.info)
