@@ -103,12 +103,16 @@ class RunEstimate:
 def estimate(request: InvestRequest) -> RunEstimate:
     """How many replications the search will make, and roughly how long, from the scenario alone.
 
-    Screening is counted exactly (doing nothing plus each affordable option at up to three levels,
-    ``screen_reps`` each, as ``invest.search.screen`` makes them). The later phases depend on what
-    screening finds; they are estimated as 12 candidate mixes at ``candidate_reps`` and 6 mixes
-    (doing nothing, the chosen one, the frontier) at ``final_reps``. Seconds come from the
+    Screening is counted exactly: doing nothing plus each affordable option at up to three levels,
+    ``screen_reps`` each (``invest.search.screen``). The later phases depend on what screening finds;
+    they are estimated from the £400K search (48 mixes, 652 replications, README) and smaller ones
+    (within a factor of two, ``tests/app/test_invest_page.py``): about as many new candidate mixes
+    as screened levels at ``candidate_reps`` (no more than the mixes there are), and a third of all
+    mixes (the frontier and doing nothing) taken on to ``final_reps``. Seconds come from the
     scenario's SimPy events per replication (``sim.experiment.estimate_size``) at a fixed rate.
     """
+    from math import prod
+
     from dfu_sched.invest.search import option_table, screen_levels
     from dfu_sched.scenario.levers import max_units, mix_cost
     from dfu_sched.sim.experiment import estimate_size
@@ -116,13 +120,14 @@ def estimate(request: InvestRequest) -> RunEstimate:
     sc, st = request.source.scenario, request.settings
     opts = sc.investment.options if sc.investment else []
     cap = st.budget if st.budget is not None else sum(mix_cost(sc, {o.name: max_units(o, sc)}) for o in opts)
-    levels = sum(len(screen_levels(r["max_affordable_units"])) for r in option_table(sc, cap)
-                 if r["max_affordable_units"] > 0)
-    screening = (1 + levels) * st.screen_reps
-    later = 0 if levels == 0 else 12 * st.candidate_reps + 6 * st.final_reps
-    total = screening + later if levels else st.final_reps
+    affordable = [r["max_affordable_units"] for r in option_table(sc, cap) if r["max_affordable_units"] > 0]
+    screened = 1 + sum(len(screen_levels(u)) for u in affordable)
+    candidates = min(prod(u + 1 for u in affordable) - screened, screened)
+    final = max(2, (screened + candidates) // 3) if affordable else 1
+    total = (screened * st.screen_reps + (st.candidate_reps - st.screen_reps) + candidates * st.candidate_reps
+             + final * (st.final_reps - st.candidate_reps)) if affordable else st.final_reps
     seconds = estimate_size(sc, total).events / EVENTS_PER_SECOND
-    return RunEstimate(screening, total, seconds)
+    return RunEstimate(screened * st.screen_reps, total, seconds)
 
 
 def run_invest(request: InvestRequest, progress: Callable[[int], None] | None = None,

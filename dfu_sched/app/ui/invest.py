@@ -22,11 +22,12 @@ NAME = "invest"
 def form(src: page.ScenarioSource) -> inv.InvestForm:
     """The question, as the command's options: empty boxes are options left off."""
     sc = src.scenario
-    default_budget = f"{sc.investment.budget_gbp:.0f}" if sc.investment and sc.investment.budget_gbp else ""
+    default = sc.investment.budget_gbp if sc.investment else None
     a, b, c = st.columns(3)
-    budget = a.text_input("Budget (£)", default_budget, key="inv_budget",
-                          help="Pounds to spend inside the horizon, e.g. 400000, 400k or £1.2m. With a target: "
-                               "the most you would spend (leave empty for no limit).")
+    budget = a.text_input("Budget (£)", "", key="inv_budget",
+                          placeholder=f"{default:,.0f} (the scenario's)" if default is not None else "",
+                          help="Pounds to spend inside the horizon, e.g. 400000, 400k or £1.2m; empty: the "
+                               "scenario's budget, or with a target no limit.")
     target = b.text_input("Target (optional)", "", key="inv_target",
                           placeholder="e.g. high-risk-week",
                           help="The cheapest mix meeting it: a name (" + ", ".join(NAMED_TARGETS)
@@ -78,16 +79,27 @@ def show_result(request: inv.InvestRequest, doc: dict) -> None:
 
 
 def run_job(request: inv.InvestRequest, total: int) -> Job:
-    """The search's background run (its label names the phase): already finished when an identical one is kept."""
+    """The search's background run (its label names the phase): already finished when an identical one is kept.
+
+    ``total`` is the estimate (``invest_page.estimate``); a search that runs past it raises it, so the
+    bar never sits full while the search goes on.
+    """
     kept = inv.RUNS.peek(request.key)
     if kept is not None:
         return finished(kept)
+    counted = [0]
 
     def work(tick):
+        def progress(k: int) -> None:
+            counted[0] += k
+            if counted[0] >= job.total:
+                job.total = counted[0] + request.settings.final_reps
+            tick(k)
+
         def log(text: str) -> None:  # the phase the command's progress line names
             job.label = "Searching: " + text.split(":")[0]
 
-        return inv.invest_cached(request, progress=tick, log=log)
+        return inv.invest_cached(request, progress=progress, log=log)
 
     job: Job = Job(work, total, "Searching: screening the options")
     return job
