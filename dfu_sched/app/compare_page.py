@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from dfu_sched.app.kept import KeptResults
+from dfu_sched.app.runs import KeptResults, duration_words, rough_seconds
 from dfu_sched.app.simulate_page import (
     MAX_REPLICATIONS,
     Levers,
@@ -70,6 +70,12 @@ class CompareRequest:
     def total(self) -> int:
         """Replications the run makes (what its progress bar counts)."""
         return self.replications * len(self.variants)
+
+    def duration(self) -> str:
+        """Roughly how long the run will take, in words (a guide from the scenarios' size)."""
+        seconds = sum(rough_seconds(v.scenario, self.replications) for v in self.variants)
+        return (f"This comparison simulates {self.total:,} replications: {duration_words(seconds)} on this "
+                "computer, one replication at a time.")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dfu_sched.app.kept import KeptResults
+from dfu_sched.app.runs import KeptResults, duration_words, rough_seconds
 from dfu_sched.app.simulate_page import MAX_REPLICATIONS, ScenarioSource, scenario_json
 from dfu_sched.errors import InputError
 from dfu_sched.invest.search import SearchSettings
@@ -25,9 +25,6 @@ from dfu_sched.invest.search import SearchSettings
 #: The fewest replications for the chosen mix (``dfu-sched invest -n`` refuses fewer) and the default.
 MIN_REPLICATIONS = 4
 DEFAULT_REPLICATIONS = 32
-#: SimPy events a second one replication runs at (the baseline's ~230,000/s on 2 cores, see
-#: ``sim.experiment.MAX_EVENTS``): a rough guide to how long a search takes, never used in a result.
-EVENTS_PER_SECOND = 115_000.0
 
 
 @dataclass(frozen=True)
@@ -94,10 +91,8 @@ class RunEstimate:
     seconds: float
 
     def words(self) -> str:
-        minutes = self.seconds / 60
-        took = f"about {self.seconds:.0f} seconds" if minutes < 2 else f"about {minutes:.0f} minutes"
         return (f"This search simulates roughly {self.replications:,} replications ({self.screening:,} to screen "
-                f"the options): {took} on this computer, one replication at a time.")
+                f"the options): {duration_words(self.seconds)} on this computer, one replication at a time.")
 
 
 def estimate(request: InvestRequest) -> RunEstimate:
@@ -109,14 +104,12 @@ def estimate(request: InvestRequest) -> RunEstimate:
     (within a factor of two, ``tests/app/test_invest_page.py``): about as many new candidate mixes
     as screened levels at ``candidate_reps`` (no more than the mixes there are), and a third of all
     mixes (the frontier and doing nothing) taken on to ``final_reps``. Seconds come from the
-    scenario's SimPy events per replication (``sim.experiment.estimate_size``) at a fixed rate.
+    scenario's size (``runs.rough_seconds``).
     """
     from math import prod
 
     from dfu_sched.invest.search import option_table, screen_levels
     from dfu_sched.scenario.levers import max_units, mix_cost
-    from dfu_sched.sim.experiment import estimate_size
-
     sc, st = request.source.scenario, request.settings
     opts = sc.investment.options if sc.investment else []
     cap = st.budget if st.budget is not None else sum(mix_cost(sc, {o.name: max_units(o, sc)}) for o in opts)
@@ -126,8 +119,7 @@ def estimate(request: InvestRequest) -> RunEstimate:
     final = max(2, (screened + candidates) // 3) if affordable else 1
     total = (screened * st.screen_reps + (st.candidate_reps - st.screen_reps) + candidates * st.candidate_reps
              + final * (st.final_reps - st.candidate_reps)) if affordable else st.final_reps
-    seconds = estimate_size(sc, total).events / EVENTS_PER_SECOND
-    return RunEstimate(screened * st.screen_reps, total, seconds)
+    return RunEstimate(screened * st.screen_reps, total, rough_seconds(sc, total))
 
 
 def run_invest(request: InvestRequest, progress: Callable[[int], None] | None = None,

@@ -162,3 +162,24 @@ def test_bad_variant_shows_the_one_line_inline():
     assert not at.exception and len(at.error) == 1
     assert at.error[0].value.startswith(page.markdown_text("case-C77.yaml:3:1: YAML syntax error"))
     assert not at.button  # no Run while the variant is bad
+
+
+def test_an_identical_request_reuses_the_kept_result(monkeypatch):
+    from dfu_sched.app.runs import KeptResults
+    from dfu_sched.app.ui import compare as ui
+
+    made: list[int] = []
+    kept = KeptResults(size=2)
+    first = kept.get("k", lambda: made.append(1) or {"x": [1]})
+    first["x"].append(2)  # a caller changing its copy changes nothing kept
+    assert kept.get("k", lambda: made.append(1) or {"x": [9]}) == {"x": [1]} and made == [1]
+    kept.get("k2", dict)
+    kept.get("k3", dict)  # evicts "k", the least recently used
+    assert kept.peek("k") is None and kept.peek("k3") == {}
+    monkeypatch.setattr(cmp, "RUNS", KeptResults())
+    src = tiny_source()
+    request = cmp.make_request([cmp.from_source(src, "A", 1), cmp.from_source(src, "B", 2)], 2, 1)
+    assert ui.run_job(request).state == "running"  # nothing kept: a run to start
+    cmp.RUNS.get(request.key, lambda: {"kind": "compare"})
+    job = ui.run_job(request)
+    assert job.state == "done" and job.result == {"kind": "compare"}

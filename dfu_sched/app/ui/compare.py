@@ -128,6 +128,7 @@ def draw() -> None:
         st.stop()
     if request is None:
         return
+    st.caption(page.markdown_text(request.duration()))
     if st.button("Run", key="cmp_run", type="primary"):
         start_run(NAME, request.key, run_job(request))
     doc = follow(NAME, request.key)
