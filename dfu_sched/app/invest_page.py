@@ -122,6 +122,17 @@ def estimate(request: InvestRequest) -> RunEstimate:
     return RunEstimate(screened * st.screen_reps, total, rough_seconds(sc, total))
 
 
+#: What the search does next after each line it logs (``invest.search``'s phases, by the line's first word).
+NEXT_PHASE = {"screened": "evaluating candidate mixes", "proposed": "trying neighbouring mixes",
+              "local": "evaluating the frontier with every replication",
+              "frontier": "evaluating the frontier with every replication"}
+
+
+def phase_after(line: str) -> str | None:
+    """The phase a search is in after it logged ``line`` (None: a line that starts none)."""
+    return NEXT_PHASE.get(line.split(" ")[0].split(":")[0])
+
+
 def run_invest(request: InvestRequest, progress: Callable[[int], None] | None = None,
                log: Callable[[str], None] | None = None) -> dict:
     """The search's JSON (what ``dfu-sched invest --json`` prints), in this process.

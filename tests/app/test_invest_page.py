@@ -40,12 +40,13 @@ def answered():
     """One small search made as the page makes it (its progress counted), and its report and workbook."""
     request = inv.make_request(page.read_upload("tiny.yaml", tiny_yaml()), form())
     ticks: list[int] = []
-    doc = inv.run_invest(request, progress=ticks.append)
-    return request, doc, sum(ticks), inv.outcome(doc, request)
+    phases: list[str | None] = []
+    doc = inv.run_invest(request, progress=ticks.append, log=lambda line: phases.append(inv.phase_after(line)))
+    return request, doc, sum(ticks), inv.outcome(doc, request), phases
 
 
 def test_same_answer_as_the_command(answered, tmp_path):
-    request, doc, ticked, _ = answered
+    request, doc, ticked, _, _ = answered
     path = tmp_path / "tiny.yaml"
     path.write_bytes(tiny_yaml())
     r = CliRunner().invoke(main, ["invest", str(path), "--budget", "90k", "-n", "4", "--seed", "3", "--json", "-q",
@@ -60,15 +61,17 @@ def test_same_answer_as_the_command(answered, tmp_path):
     assert ticked == doc["run"]["replications_simulated"] == cli["run"]["replications_simulated"]
 
 
-def test_the_estimate_is_within_a_factor_of_two(answered):
-    request, doc, ticked, _ = answered
+def test_the_estimate_and_the_phases(answered):
+    request, doc, ticked, _, phases = answered
     guess = inv.estimate(request)
     assert guess.screening <= ticked and 0.5 <= guess.replications / ticked <= 2.0, (guess, ticked)
     assert "roughly" in guess.words() and guess.seconds > 0
+    # the phase the progress bar names after each line the search logs
+    assert phases[:2] == ["evaluating candidate mixes", "trying neighbouring mixes"] and None not in phases
 
 
 def test_outcome_has_the_workbook_and_the_words(answered):
-    _, doc, _, out = answered
+    _, doc, _, out, _ = answered
     wb = load_workbook(io.BytesIO(out.xlsx))
     assert {"Summary", "Frontier", "Chosen mix"} <= set(wb.sheetnames)
     assert [n for n, _, _ in out.charts][0] == "invest_frontier" and "<html" in out.html.lower()

@@ -96,8 +96,10 @@ def run_job(request: inv.InvestRequest, total: int) -> Job:
                 job.total = counted[0] + request.settings.final_reps
             tick(k)
 
-        def log(text: str) -> None:  # the phase the command's progress line names
-            job.label = "Searching: " + text.split(":")[0]
+        def log(text: str) -> None:  # the phase, as the command's progress line names it
+            phase = inv.phase_after(text)
+            if phase:
+                job.label = "Searching: " + phase
 
         return inv.invest_cached(request, progress=progress, log=log)
 
