@@ -276,9 +276,9 @@ def difference_rows(doc: dict) -> list[dict]:
             block = d["measures"][k]
             better, sentence = difference_words(block, k, name, versus)
             lo, hi = block.get("ci95") or [None, None]
-            rows.append({"measure": doc["labels"].get(k, k), "variant": name, "better": better,
-                         "difference": block.get("estimate"), "95% CI low": lo, "95% CI high": hi,
-                         "in words": sentence})
+            rows.append({"variant": name, "measure": doc["labels"].get(k, k), "better": better,
+                         "in words": sentence, "difference": block.get("estimate"), "95% CI low": lo,
+                         "95% CI high": hi})
     return rows
 
 

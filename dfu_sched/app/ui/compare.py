@@ -95,12 +95,13 @@ def show_result(request: cmp.CompareRequest, doc: dict) -> None:
     st.subheader("Paired differences against " + page.markdown_text(doc["scenarios"][0]["title"]))
     st.caption("Each variant minus variant A, replication by replication (the same devices arrive in both), "
                "then averaged with a 95% interval. 'Cannot tell apart': the interval holds zero.")
-    st.dataframe(cmp.difference_rows(doc), hide_index=True, width="stretch")
+    st.dataframe(cmp.difference_rows(doc), hide_index=True, width="stretch",
+                 column_config={"in words": st.column_config.TextColumn(width="large")})
     with st.expander("Side by side: every measure's mean"):
         st.dataframe(cmp.side_by_side(doc), hide_index=True, width="stretch")
     for title, svg in out.charts:
         st.caption(page.markdown_text(title))
-        st.image(svg)
+        st.image(svg, width="stretch")
     a, b, c = st.columns(3)
     a.download_button("Download the HTML report", out.html, "compare.html", "text/html", key="cmp_dl_report")
     b.download_button("Download the workbook (XLSX)", out.xlsx, "compare.xlsx",

@@ -61,7 +61,7 @@ def show_result(request: inv.InvestRequest, doc: dict) -> None:
     charts = {name: (title, svg) for name, title, svg in out.charts}
     if "invest_frontier" in charts:
         st.caption(page.markdown_text(charts["invest_frontier"][0]))
-        st.image(charts["invest_frontier"][1])
+        st.image(charts["invest_frontier"][1], width="stretch")
     st.subheader("The chosen mix")
     for action in inv.chosen_actions(doc):
         st.markdown("- " + page.markdown_text(action))
@@ -71,7 +71,7 @@ def show_result(request: inv.InvestRequest, doc: dict) -> None:
         for name, (title, svg) in charts.items():
             if name != "invest_frontier":
                 st.caption(page.markdown_text(title))
-                st.image(svg)
+                st.image(svg, width="stretch")
     a, b = st.columns(2)
     a.download_button("Download the finance workbook (XLSX)", out.xlsx, "invest.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="inv_dl_xlsx")
