@@ -183,3 +183,17 @@ def test_an_identical_request_reuses_the_kept_result(monkeypatch):
     cmp.RUNS.get(request.key, lambda: {"kind": "compare"})
     job = ui.run_job(request)
     assert job.state == "done" and job.result == {"kind": "compare"}
+
+
+def test_cancel_stops_the_comparison_and_keeps_nothing(monkeypatch):
+    from dfu_sched.app.runs import KeptResults
+    from dfu_sched.app.ui import compare as ui
+
+    monkeypatch.setattr(cmp, "RUNS", KeptResults())
+    src = tiny_source()
+    request = cmp.make_request([cmp.from_source(src, "A", 1), cmp.from_levers(src, "B", more_staff(src), 2)], 40, 2)
+    job = ui.run_job(request)
+    job.cancel()  # before the first replication ends: the run stops at its first progress tick
+    job.start()
+    assert job.wait(20) and job.state == "cancelled" and job.done < request.total
+    assert cmp.RUNS.peek(request.key) is None  # a cancelled run leaves no result behind

@@ -130,12 +130,19 @@ def test_page_answers_and_offers_the_workbook():
     assert {"Download the finance workbook (XLSX)", "Download the HTML report"} <= labels
 
 
-def test_bad_budget_is_one_line_and_cancel_stops_the_search():
+def test_bad_question_is_one_line_inline_and_cancel_stops_the_search():
     at = app_on_invest()
     at.text_input(key="inv_budget").set_value("-1").run()
     assert not at.exception and len(at.error) == 1 \
         and at.error[0].value == page.markdown_text("--budget: must not be negative (got -1)")
-    at.text_input(key="inv_budget").set_value("90000").run()
+    at.text_input(key="inv_budget").set_value("90000")
+    at.text_input(key="inv_target").set_value("high-risk-week")
+    at.text_input(key="inv_by").set_value("2023-12-25").run()  # past the 8-week horizon
+    assert not at.exception and len(at.error) == 1 and at.error[0].value.startswith(page.markdown_text("--by: week"))
+    assert not at.button  # no Run while the question is bad
+    at.text_input(key="inv_target").set_value("")
+    at.text_input(key="inv_by").set_value("").run()
+    assert not at.error
     at.number_input(key="inv_n").set_value(40)  # long enough to press Cancel while it runs
     at.number_input(key="inv_seed").set_value(91)
     at.button(key="inv_run").click().run()
