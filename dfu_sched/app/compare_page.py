@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from dfu_sched.app.runs import KeptResults, duration_words, rough_seconds
+from dfu_sched.app.runs import PACE, KeptResults, duration_words, rough_seconds, scenario_events
 from dfu_sched.app.simulate_page import (
     MAX_REPLICATIONS,
     Levers,
@@ -74,8 +74,8 @@ class CompareRequest:
     def duration(self) -> str:
         """Roughly how long the run will take, in words (a guide from the scenarios' size)."""
         seconds = sum(rough_seconds(v.scenario, self.replications) for v in self.variants)
-        return (f"This comparison simulates {self.total:,} replications: {duration_words(seconds)} on this "
-                "computer, one replication at a time.")
+        return (f"This comparison simulates {self.total:,} replications: {duration_words(seconds)} at this "
+                "computer's latest pace, one replication at a time.")
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,8 @@ def run_compare(request: CompareRequest, progress: Callable[[int], None] | None 
 
     out = compare_scenarios(loaded(request), request.replications, request.seed, workers=1, progress=progress,
                             executor=SerialExecutor())
+    PACE.observe(sum(scenario_events(v.scenario, request.replications) for v in request.variants),
+                 out["run"]["seconds"])
     clean: dict = json.loads(to_json(out))
     return clean
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dfu_sched.app.runs import KeptResults, duration_words, rough_seconds
+from dfu_sched.app.runs import PACE, KeptResults, duration_words, rough_seconds, scenario_events
 from dfu_sched.app.simulate_page import MAX_REPLICATIONS, ScenarioSource, scenario_json
 from dfu_sched.errors import InputError
 from dfu_sched.invest.search import SearchSettings
@@ -92,7 +92,8 @@ class RunEstimate:
 
     def words(self) -> str:
         return (f"This search simulates roughly {self.replications:,} replications ({self.screening:,} to screen "
-                f"the options): {duration_words(self.seconds)} on this computer, one replication at a time.")
+                f"the options): {duration_words(self.seconds)} at this computer's latest pace, one replication "
+                "at a time.")
 
 
 def estimate(request: InvestRequest) -> RunEstimate:
@@ -147,6 +148,7 @@ def run_invest(request: InvestRequest, progress: Callable[[int], None] | None = 
 
     settings = dataclasses.replace(request.settings, progress=progress, log=log, executor=SerialExecutor())
     res = search(request.source.scenario, settings)
+    PACE.observe(scenario_events(request.source.scenario, res.evaluator.replications_run), res.evaluator.seconds)
     clean: dict = json.loads(to_json(result_json(res, request.source.scenario, request.source.label)))
     return clean
 

@@ -16,16 +16,46 @@ from typing import Any
 
 from dfu_sched.scenario.schema import Scenario
 
-#: SimPy events a second one replication runs at (the baseline's ~230,000/s on 2 cores, see
-#: ``sim.experiment.MAX_EVENTS``, halved for a machine shared with other work).
+#: SimPy events a second one replication runs at before any run on this server was timed (the
+#: baseline's ~230,000/s on 2 cores, see ``sim.experiment.MAX_EVENTS``, halved for a shared machine).
 EVENTS_PER_SECOND = 115_000.0
 
 
-def rough_seconds(sc: Scenario, replications: int) -> float:
-    """Roughly how long ``replications`` of ``sc`` take one after another (``sim.experiment.estimate_size``)."""
+class Pace:
+    """Seconds per SimPy event of the latest timed run on this server (wall clock), for estimates only.
+
+    A machine shared with other work runs slower than an idle one; the latest run says how much.
+    """
+
+    def __init__(self) -> None:
+        self._per_event = 1.0 / EVENTS_PER_SECOND
+        self._lock = threading.Lock()
+
+    def seconds(self, events: float) -> float:
+        with self._lock:
+            return events * self._per_event
+
+    def observe(self, events: float, seconds: float) -> None:
+        """Record that ``events`` took ``seconds`` (ignored unless both are positive)."""
+        if events > 0 and seconds > 0:
+            with self._lock:
+                self._per_event = seconds / events
+
+
+#: The server's pace (one per process: every session's runs share the machine).
+PACE = Pace()
+
+
+def scenario_events(sc: Scenario, replications: int) -> float:
+    """SimPy events of ``replications`` of ``sc``, estimated from its size (``sim.experiment.estimate_size``)."""
     from dfu_sched.sim.experiment import estimate_size
 
-    return estimate_size(sc, replications).events / EVENTS_PER_SECOND
+    return estimate_size(sc, replications).events
+
+
+def rough_seconds(sc: Scenario, replications: int) -> float:
+    """Roughly how long ``replications`` of ``sc`` take one after another, at the server's latest pace."""
+    return PACE.seconds(scenario_events(sc, replications))
 
 
 def duration_words(seconds: float) -> str:

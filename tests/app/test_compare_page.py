@@ -197,3 +197,22 @@ def test_cancel_stops_the_comparison_and_keeps_nothing(monkeypatch):
     job.start()
     assert job.wait(20) and job.state == "cancelled" and job.done < request.total
     assert cmp.RUNS.peek(request.key) is None  # a cancelled run leaves no result behind
+
+
+def test_the_duration_follows_the_latest_runs_pace(monkeypatch):
+    from dfu_sched.app import runs
+
+    pace = runs.Pace()
+    monkeypatch.setattr(runs, "PACE", pace)
+    monkeypatch.setattr(cmp, "PACE", pace)
+    sc = tiny()
+    events = runs.scenario_events(sc, 4)
+    assert runs.rough_seconds(sc, 4) == pytest.approx(events / runs.EVENTS_PER_SECOND)
+    pace.observe(events, 8.0)  # a loaded machine: the estimate follows the latest run
+    assert runs.rough_seconds(sc, 2) == pytest.approx(4.0)
+    pace.observe(0, 5.0)  # nothing measured: ignored
+    assert runs.rough_seconds(sc, 4) == pytest.approx(8.0) and "about 8 seconds" in runs.duration_words(8.0)
+    src = tiny_source()
+    request = cmp.make_request([cmp.from_source(src, "A", 1), cmp.from_source(src, "B", 2)], 2, 9)
+    cmp.run_compare(request)  # a real run: the pace is what it took
+    assert runs.rough_seconds(sc, 4) != pytest.approx(8.0)
