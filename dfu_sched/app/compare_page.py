@@ -285,12 +285,17 @@ def difference_rows(doc: dict) -> list[dict]:
 
 
 def side_by_side(doc: dict) -> list[dict]:
-    """Each measure's mean per variant (the report's "Side by side" table), for a data table."""
+    """Each measure's mean per variant (the report's "Side by side" table), for a data table.
+
+    Columns are headed 'A: name', 'B: name' ...: unique, and never the 'measure' column, whatever a
+    variant is called.
+    """
+    heads = [f"{chr(ord('A') + i)}: {s['title']}" for i, s in enumerate(doc["scenarios"])]
     rows = []
     for k in doc["measures"]:
         row: dict = {"measure": doc["labels"].get(k, k)}
-        for s in doc["scenarios"]:
-            row[s["title"]] = (s["measures"].get(k) or {}).get("estimate")
+        for head, s in zip(heads, doc["scenarios"]):
+            row[head] = (s["measures"].get(k) or {}).get("estimate")
         rows.append(row)
-    rows.append({"measure": "cost in horizon (£)", **{s["title"]: s["cost_gbp"] for s in doc["scenarios"]}})
+    rows.append({"measure": "cost in horizon (£)", **{h: s["cost_gbp"] for h, s in zip(heads, doc["scenarios"])}})
     return rows

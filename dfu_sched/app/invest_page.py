@@ -188,11 +188,19 @@ def chosen_actions(doc: dict) -> list[str]:
 
 
 def spend_rows(doc: dict) -> list[dict]:
-    """The spend by financial year and lever (£), with a total row: the report's Spending table."""
+    """The spend by financial year and lever in whole pounds, with a total row: the report's Spending table.
+
+    Each cell is rounded on its own, as the report prints it, so a column can differ from its total
+    by a pound or two.
+    """
     cp = doc["cost_profile"]
     opts = list(cp.get("options", []))
-    rows = [{"financial year": f"FY {y['financial_year']}", **{o: y.get(o, 0.0) for o in opts},
-             "total": y["total"]} for y in cp.get("by_financial_year", [])]
-    rows.append({"financial year": "total", **{o: cp.get("by_option", {}).get(o, 0.0) for o in opts},
-                 "total": cp.get("total_gbp")})
+
+    def gbp(x) -> int | None:
+        return None if x is None else round(x)
+
+    rows = [{"financial year": f"FY {y['financial_year']}", **{o: gbp(y.get(o, 0.0)) for o in opts},
+             "total": gbp(y["total"])} for y in cp.get("by_financial_year", [])]
+    rows.append({"financial year": "total", **{o: gbp(cp.get("by_option", {}).get(o, 0.0)) for o in opts},
+                 "total": gbp(cp.get("total_gbp"))})
     return rows

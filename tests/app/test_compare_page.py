@@ -89,6 +89,8 @@ def test_outcome_has_the_commands_report_and_workbook(priority_run):
     assert header[:2] == ["measure", "today"] and header[4] == "b-priority-b"  # ids: never a formula
     lines = cmp.headline(doc)
     assert lines and all("<strong>" not in x for x in lines)
+    table = cmp.side_by_side(doc)
+    assert list(table[0]) == ["measure", "A: Today", "B: <b>Priority</b>"] and table[-1]["A: Today"] == 0
 
 
 def test_difference_words_name_the_better_variant_or_say_it_cannot_tell():

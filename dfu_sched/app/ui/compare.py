@@ -96,9 +96,13 @@ def show_result(request: cmp.CompareRequest, doc: dict) -> None:
     st.caption("Each variant minus variant A, replication by replication (the same devices arrive in both), "
                "then averaged with a 95% interval. 'Cannot tell apart': the interval holds zero.")
     st.dataframe(cmp.difference_rows(doc), hide_index=True, width="stretch",
-                 column_config={"in words": st.column_config.TextColumn(width="large")})
+                 column_config={"in words": st.column_config.TextColumn(width="large"),
+                                **{k: st.column_config.NumberColumn(format="%.1f")
+                                   for k in ("difference", "95% CI low", "95% CI high")}})
     with st.expander("Side by side: every measure's mean"):
-        st.dataframe(cmp.side_by_side(doc), hide_index=True, width="stretch")
+        table = cmp.side_by_side(doc)
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={k: st.column_config.NumberColumn(format="%.1f") for k in list(table[0])[1:]})
     for title, svg in out.charts:
         st.caption(page.markdown_text(title))
         st.image(svg, width="stretch")

@@ -66,7 +66,9 @@ def show_result(request: inv.InvestRequest, doc: dict) -> None:
     for action in inv.chosen_actions(doc):
         st.markdown("- " + page.markdown_text(action))
     st.subheader("Spend by financial year (£)")
-    st.dataframe(inv.spend_rows(doc), hide_index=True, width="stretch")
+    rows = inv.spend_rows(doc)
+    pounds = {k: st.column_config.NumberColumn(format="localized") for k in rows[0] if k != "financial year"}
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=pounds)
     with st.expander("The chosen mix against doing nothing, month by month"):
         for name, (title, svg) in charts.items():
             if name != "invest_frontier":
