@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import shutil
 from pathlib import Path
 
@@ -27,16 +26,15 @@ from dfu_sched.cli.report import declare_report, report_from_output, report_opti
 from dfu_sched.errors import InputError
 from dfu_sched.invest.compare import compare_scenarios
 from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVE_NAMES
+from dfu_sched.invest.request import search_settings
 from dfu_sched.invest.results import result_json
-from dfu_sched.invest.search import SearchSettings, search
-from dfu_sched.invest.targets import parse_by, parse_target
+from dfu_sched.invest.search import search
 from dfu_sched.io import Outputs
 from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.invest_html import render_invest
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
-from dfu_sched.scenario.lever_base import MAX_GBP
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sim.experiment import check_size
@@ -157,19 +155,8 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = _outputs([scenario, *start.files], out_dir, xlsx_file, report_file, figures_dir)
     sc, started = start.apply(load_scenario(scenario), pseudonymise)
-    if sc.investment is None or not sc.investment.options:
-        raise InputError(f"{scenario}: no investment options (add an 'investment:' section with options)")
-    budget_gbp = _parse_gbp(budget) if budget is not None else None
-    if by is not None and target is None:
-        raise InputError("--by needs --target")
-    tgt = parse_target(target, sc, parse_by(by, sc)) if target is not None else None
-    if tgt is None and budget_gbp is None:
-        budget_gbp = sc.investment.budget_gbp
-    n = replications
-    check_size(sc, n)  # the unit as it is; each mix adds at most its options' staff
-    settings = SearchSettings(budget=budget_gbp, target=tgt, objective=objective,
-                              seed=sc.run.seed if seed is None else seed,
-                              screen_reps=max(2, n // 8), candidate_reps=max(3, n // 4), final_reps=n, workers=workers)
+    settings = search_settings(sc, str(scenario), budget, target, by, objective, replications, seed, workers)
+    check_size(sc, replications)  # the unit as it is; each mix adds at most its options' staff
     outs.check()
     bar = StageCounter("invest", quiet, "screening")
     settings.progress = bar.update
@@ -223,25 +210,6 @@ def _record_queue(out: dict, started, as_json: bool) -> list[str]:
 
 def _lead(started) -> str:
     return f"{started.note()}\n" if started is not None else ""
-
-
-def _parse_gbp(text: str) -> float:
-    """'400000', '400,000', '£400K', '1.2m' -> pounds."""
-    t = text.strip().replace(",", "").replace("£", "").lower()
-    mult = 1.0
-    if t.endswith("k"):
-        mult, t = 1e3, t[:-1]
-    elif t.endswith("m"):
-        mult, t = 1e6, t[:-1]
-    try:
-        value = float(t) * mult
-    except ValueError:
-        raise InputError(f"--budget: '{text}' is not an amount of money (e.g. 400000 or 400k)") from None
-    if value < 0:
-        raise InputError(f"--budget: must not be negative (got {text})")
-    if not math.isfinite(value) or value > MAX_GBP:  # inf and nan are not money either
-        raise InputError(f"--budget: must be an amount from £0 to £{MAX_GBP:,.0f} (got {text})")
-    return value
 
 
 COMMANDS = [compare, invest]

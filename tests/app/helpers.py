@@ -11,3 +11,8 @@ def run_and_wait(at, button: str = "run", page: str = "simulate", timeout: float
     assert kept is not None, "pressing Run started no job"
     assert kept[1].wait(timeout), "the run did not end in time"
     return at.run()
+
+
+def control(at, key: str, kind: str = "number_input"):
+    """The Scenario form's widget of control ``key`` (its widget key is per starting scenario)."""
+    return next(w for w in getattr(at, kind) if str(w.key).endswith(":" + key))

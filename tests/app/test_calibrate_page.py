@@ -26,7 +26,7 @@ if not os.environ.get("CI"):  # the app is an extra: skipped without it, except 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dfu_sched.app.server import SCRIPT  # noqa: E402
-from tests.app.helpers import run_and_wait  # noqa: E402
+from tests.app.helpers import control, run_and_wait  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "examples"
 BT_FROM, BT_TO = dt.date(2025, 10, 1), dt.date(2025, 12, 28)  # a short back-test: three months
@@ -241,7 +241,7 @@ def test_fit_use_it_and_simulate_starts_from_the_fitted_examiners(fit):
     assert not at.exception and at.radio(key="source").value == made
     counts = {g.name: g.count for g in fit.scenario.examiners}
     assert counts != {g.name: g.count for g in baseline().scenario.examiners}  # the test can fail
-    assert {name: at.number_input(key=f"count_{name}").value for name in counts} == counts
+    assert {name: control(at, f"examiners[{name}].count").value for name in counts} == counts
 
 
 def test_backtest_runs_in_the_background_on_the_page(fit):

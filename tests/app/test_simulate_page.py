@@ -21,7 +21,7 @@ if not os.environ.get("CI"):  # the app is an extra: skipped without it, except 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dfu_sched.app.server import SCENARIO_ENV, SCRIPT  # noqa: E402
-from tests.app.helpers import run_and_wait  # noqa: E402
+from tests.app.helpers import control, run_and_wait  # noqa: E402
 
 BASE = "north_yorkshire_2022.yaml"
 
@@ -112,11 +112,6 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     at.radio(key="source").set_value("Upload a file").run()
     at.file_uploader(key="upload").set_value((name, data, "application/x-yaml")).run()
     return at
-
-
-def control(at: AppTest, key: str, kind: str = "number_input"):
-    """The form's widget of control ``key`` (its widget key is per starting scenario)."""
-    return next(w for w in getattr(at, kind) if str(w.key).endswith(":" + key))
 
 
 def headline_of(at: AppTest) -> list[str]:
