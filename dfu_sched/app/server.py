@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -135,12 +136,35 @@ def server_environment(config: ServerConfig, base: dict[str, str] | None = None)
 
 
 def serve(config: ServerConfig, command: Sequence[str] | None = None) -> int:
-    """Run the server in the foreground until it stops (Ctrl+C); its exit code."""
+    """Run the server in the foreground until it stops (Ctrl+C, or SIGTERM/SIGHUP); its exit code.
+
+    The server is a child process: a SIGTERM or SIGHUP to ``dfu-sched app`` is passed on to it, and the
+    kernel kills it if this process dies (``die_with_parent``), so no server is left listening on
+    the unit's machine after its command has gone.
+    """
+    from dfu_sched.sim.experiment import die_with_parent
+
+    parent = os.getpid()
     with tempfile.TemporaryDirectory(prefix="dfu-sched-app-") as tmp:
         os.chmod(tmp, 0o700)
         write_config(Path(tmp), config)
         argv = list(command) if command is not None else streamlit_command(config)
+        child = subprocess.Popen(argv, cwd=tmp, env=server_environment(config),
+                                 preexec_fn=lambda: die_with_parent(parent))  # noqa: PLW1509 - no threads yet
+
+        def pass_on(signum: int, frame: object) -> None:
+            child.send_signal(signum)
+
+        old = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
-            return subprocess.call(argv, cwd=tmp, env=server_environment(config))
-        except KeyboardInterrupt:
-            return 0
+            while True:
+                try:
+                    return child.wait()
+                except KeyboardInterrupt:  # Ctrl+C reaches the child too (same process group)
+                    continue
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
+            if child.poll() is None:
+                child.kill()
+                child.wait()

@@ -79,3 +79,37 @@ def test_app_help_and_bad_scenario_exit_2_in_one_line(tmp_path: Path):
     # without the app extra the command says how to install it, first; with it, the file's fault
     expected = "bad.yaml" if importlib.util.find_spec("streamlit") else "pip install 'dfu-sched[app]'"
     assert expected in got.output, got.output
+
+
+def test_sigterm_to_the_command_stops_the_server_it_started(tmp_path):
+    """``kill PID`` of ``dfu-sched app`` must not leave the Streamlit child listening (adopted by init)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pid_file = tmp_path / "child.pid"
+    child_code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    parent_code = ("import sys; from dfu_sched.app.server import ServerConfig, serve; "
+                   f"sys.exit(serve(ServerConfig(), [sys.executable, '-c', {child_code!r}]))")
+    parent = subprocess.Popen([sys.executable, "-c", parent_code])
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child_pid = int(pid_file.read_text())
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child_pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the server process outlived dfu-sched app")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
