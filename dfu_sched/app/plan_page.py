@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dfu_sched.app.state import Upload
+from dfu_sched.app.state import Upload, private_folder
 from dfu_sched.errors import InputError
 from dfu_sched.yamlfile import MAX_FILE_BYTES
 
@@ -78,8 +78,7 @@ def read_files(files: PlanFiles, skills: list[str], tiers, types, model, week: d
     from dfu_sched.plan.files import read_queue, read_staff
 
     said: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="dfu-app-") as tmp:
-        folder = Path(tmp)
+    with private_folder() as folder:
         qdir, sdir, cdir = folder / "q", folder / "s", folder / "c"
         for d in (qdir, sdir, cdir):
             d.mkdir()

@@ -8,9 +8,15 @@ outlives the session.
 """
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import re
+import tempfile
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from dfu_sched.errors import InputError
 
 #: The session-state key that holds this session's uploads.
 UPLOADS_KEY = "dfu_uploads"
@@ -46,3 +52,18 @@ def forget_upload(session: Session, kind: str) -> None:
     uploads = dict(session.get(UPLOADS_KEY, {}))
     uploads.pop(kind, None)
     session[UPLOADS_KEY] = uploads
+
+
+@contextmanager
+def private_folder() -> Iterator[Path]:
+    """A private temporary folder for readers that want a path, removed when the block ends.
+
+    A reader that names its file by path would show this folder in its one-line message; the
+    message names the upload's own file name instead, as the command names the file it was given.
+    """
+    with tempfile.TemporaryDirectory(prefix="dfu-app-") as tmp:
+        try:
+            yield Path(tmp)
+        except InputError as exc:
+            inside = re.escape(tmp) + r"/(?:[^/\s:]+/)*"  # the folder and any subfolders in it
+            raise InputError(re.sub(inside, "", str(exc))) from None

@@ -202,3 +202,11 @@ def test_two_sessions_do_not_see_each_others_uploads():
     assert session_upload(one.session_state, "queue") is not None
     assert session_upload(two.session_state, "queue") is None
     assert any("Upload the queue" in i.value for i in two.info) and not two.error
+
+
+def test_a_bad_column_map_names_the_upload_not_the_private_folder():
+    bad = Upload("columns.yaml", b"queue: [\n")
+    with pytest.raises(InputError) as exc:
+        plan_page.make_plan(plan_page.PlanFiles(example("queue.csv"), example("staff.csv"), bad), WEEK)
+    message = str(exc.value)
+    assert message.startswith("columns.yaml") and "dfu-app-" not in message and "/" not in message.split(":")[0]
