@@ -134,8 +134,12 @@ def scenario_json(sc: Scenario) -> str:
 
 
 def run_summary(scenario_text: str, replications: int, seed: int,
-                progress: Callable[[int], None] | None = None) -> dict:
+                progress: Callable[[int], None] | None = None, precision: float | None = None) -> dict:
     """Run the scenario (given as :func:`scenario_json`) and return its JSON summary.
+
+    With ``precision`` (a share, e.g. 0.05) it is ``dfu-sched simulate -n auto --precision P
+    --max-replications N``: replications until the headline measures' 95% half-widths are within
+    ``precision`` of their means, ``replications`` at the most.
 
     One process (``workers=1``): the result is the same on any machine and under any load, and the
     page does not fork a pool per click. Timing keys are left in the summary for the report.
@@ -143,7 +147,15 @@ def run_summary(scenario_text: str, replications: int, seed: int,
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise InputError(f"replications must be between 1 and {MAX_REPLICATIONS}", source="the form")
     sc = Scenario.model_validate(json.loads(scenario_text))
-    result = run_experiment(sc, replications, seed, workers=1, progress=progress, source="the web app")
+    if precision is not None:  # -n auto --precision P --max-replications N: replications as the cap
+        from dfu_sched.sim.experiment import SerialExecutor
+        from dfu_sched.sim.precision import PrecisionRule, run_until_precise
+
+        rule = PrecisionRule(precision, minimum=min(5, replications), maximum=replications) if replications >= 2 \
+            else PrecisionRule(precision, minimum=2, maximum=2)
+        result = run_until_precise(sc, rule, seed, SerialExecutor(), progress=progress, source="the web app")
+    else:
+        result = run_experiment(sc, replications, seed, workers=1, progress=progress, source="the web app")
     clean: dict = json.loads(to_json(result.summary()))  # what summary.json holds
     return clean
 
@@ -159,25 +171,26 @@ class RunCache:
 
     def __init__(self, size: int = 32):
         self.size = size
-        self._kept: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, int, int, float | None], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def peek(self, scenario_text: str, replications: int, seed: int) -> dict | None:
+    def peek(self, scenario_text: str, replications: int, seed: int, precision: float | None = None) -> dict | None:
         """The kept result for these inputs (a fresh copy), or None: no run is made."""
         with self._lock:
-            kept = self._kept.get((scenario_text, replications, seed))
+            kept = self._kept.get((scenario_text, replications, seed, precision))
         found: dict | None = None if kept is None else json.loads(kept)
         return found
 
     def summary(self, scenario_text: str, replications: int, seed: int,
-                progress: Callable[[int], None] | None = None) -> dict:
-        key = (scenario_text, replications, seed)
+                progress: Callable[[int], None] | None = None, precision: float | None = None) -> dict:
+        key = (scenario_text, replications, seed, precision)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None:
                 self._kept.move_to_end(key)
         if kept is None:
-            kept = json.dumps(run_summary(scenario_text, replications, seed, progress))
+            by_precision = {} if precision is None else {"precision": precision}
+            kept = json.dumps(run_summary(scenario_text, replications, seed, progress, **by_precision))
             with self._lock:
                 self._kept[key] = kept
                 while len(self._kept) > self.size:

@@ -253,7 +253,7 @@ def test_levers_of_every_section_reach_the_run():
     job.cancel()  # what was asked for is the point here, not its result
     sc = Scenario.model_validate_json(key[0])
     assert sc.stages.triage.enabled and sc.policy.discipline == "priority" and sc.policy.aging_days == 15.0
-    assert sc.examiners[2].absence == 0.1 and sc.stages.extraction.servers == 6 and key[1:] == (2, 2022)
+    assert sc.examiners[2].absence == 0.1 and sc.stages.extraction.servers == 6 and key[1:] == (2, 2022, None)
 
 
 def test_cancel_on_the_page_stops_a_long_run():
@@ -276,3 +276,24 @@ def test_another_starting_file_starts_the_form_from_its_own_values():
     at.run()
     at.selectbox(key="shipped").set_value("north_yorkshire_2022_priority.yaml").run()
     assert not at.exception and control(at, "policy.discipline", "selectbox").value == "priority"
+
+
+def test_until_precise_is_the_commands_n_auto_and_says_how_many_it_needed():
+    from dfu_sched.sim.experiment import SerialExecutor
+    from dfu_sched.sim.precision import PrecisionRule, run_until_precise
+
+    sc = page.read_upload("s.yaml", short_yaml(12)).scenario
+    got = page.run_summary(page.scenario_json(sc), 30, 5, precision=0.2)
+    cli = json.loads(to_json(run_until_precise(sc, PrecisionRule(0.2, 5, 30), 5, SerialExecutor()).summary()))
+    assert got["run"]["precision"] == cli["run"]["precision"] and got["overall"] == cli["overall"]
+    assert 5 <= got["replications"] == got["run"]["precision"]["replications_needed"] <= 30
+    tighter = page.run_summary(page.scenario_json(sc), 30, 5, precision=0.02)
+    assert tighter["replications"] >= got["replications"]  # a tighter precision never needs fewer
+    at = upload(app(), "short.yaml", short_yaml(12))
+    at.checkbox(key="auto").check().run()
+    at.number_input(key="n").set_value(30)
+    at.number_input(key="seed").set_value(5)
+    at.number_input(key="precision").set_value(20.0)
+    run_and_wait(at)
+    assert not at.exception and not at.error and headline_of(at)
+    assert any("Replications by precision" in c.value for c in at.caption)

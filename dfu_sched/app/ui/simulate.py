@@ -18,6 +18,7 @@ from dfu_sched.app.run_folder import run_folder_zip
 from dfu_sched.app.scenario_form import SECTIONS, Control, share_totals
 from dfu_sched.app.ui.common import Page, choose_source, follow, show_error, start_run
 from dfu_sched.errors import InputError
+from dfu_sched.reports.precision_note import precision_sentence
 from dfu_sched.scenario.schema import Scenario
 
 NAME = "simulate"
@@ -63,7 +64,7 @@ def widget(c: Control, value: Any, key: str, note: str | None) -> Any:
                            key=key, help=help, placeholder=spec.empty or None)
 
 
-def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
+def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int, float | None]:
     """The controls in their sections, starting from the scenario's values; each shows its [S]/[E] note."""
     start, sources, sc = page.levers_of(src.scenario).values, page.control_sources(src.text), src.scenario
     controls = page.controls_for(sc)
@@ -80,10 +81,18 @@ def form(src: page.ScenarioSource) -> tuple[page.Levers, int, int]:
             for group, total in share_totals(mine, values).items():
                 st.caption(f"{group} adds up to {total:g}%" + ("." if total == 100 else " (it must add up to 100%)"))
     st.subheader("Run")
-    a, b = st.columns(2)
-    n = a.number_input("Replications", 1, page.MAX_REPLICATIONS, min(sc.run.replications, 10), 1, key="n")
+    a, b, col_auto, d = st.columns(4)
+    auto = col_auto.checkbox("Until precise", False, key="auto", help=AUTO_HELP)
+    n = a.number_input("Replications (at most)" if auto else "Replications", 1, page.MAX_REPLICATIONS,
+                       min(sc.run.replications, 10), 1, key="n")
     seed = b.number_input("Seed", 0, 2**31 - 1, sc.run.seed, 1, key="seed")
-    return page.Levers(values), int(n), int(seed)
+    share = d.number_input("Within ± % of the mean", 0.5, 50.0, 5.0, 0.5, key="precision", disabled=not auto)
+    return page.Levers(values), int(n), int(seed), (round(float(share) / 100, 6) if auto else None)
+
+
+AUTO_HELP = ("Add replications until the 95% interval of every headline measure (mean waits, exposure, devices "
+             "waiting at the end) is within the given share of its mean, up to the replications given; as "
+             "dfu-sched simulate -n auto --precision.")
 
 
 def folder_job(src: page.ScenarioSource, edited: Scenario, n: int, seed: int) -> Job:
@@ -100,6 +109,9 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     st.subheader("What the simulation says")
     for line in page.headline(summary):
         st.markdown("- " + page.markdown_text(line))
+    precision = summary.get("run", {}).get("precision")
+    if precision:
+        st.caption(page.markdown_text(precision_sentence(precision)))
     html, charts = cached_report(json.dumps(summary), page.scenario_json(edited), src.text)
     for title, svg in charts:
         st.caption(page.markdown_text(title))
@@ -108,25 +120,28 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     kept = session_job(st.session_state, FOLDER_NAME)
     ready = kept is not None and kept[0] == key and kept[1].state == "done"  # made once per result
     if not ready and st.button("Make the run folder (ZIP)", key="make_folder", help=FOLDER_HELP):
-        start_run(FOLDER_NAME, key, folder_job(src, edited, key[1], key[2]))
+        n = int(summary["replications"])  # by precision: the replications it needed
+        start_run(FOLDER_NAME, key, folder_job(src, edited, n, key[2]))
     zipped = follow(FOLDER_NAME, key)
     if zipped is not None:
         st.download_button("Download the run folder (ZIP)", zipped, "run.zip", "application/zip", key="dl_folder")
 
 
-def run_job(key: tuple[str, int, int]) -> Job:
-    """The run of ``key`` (scenario JSON, replications, seed): already finished on a cache hit."""
-    kept = page.RUNS.peek(*key)
+def run_job(key: tuple[str, int, int, float | None]) -> Job:
+    """The run of ``key`` (scenario JSON, replications, seed, precision or None): finished on a cache hit."""
+    text, n, seed, precision = key
+    kept = page.RUNS.peek(text, n, seed, precision)
     if kept is not None:
         return finished(kept)
-    return Job(lambda tick: page.RUNS.summary(*key, progress=tick), key[1], "Running replications")
+    label = "Running replications" if precision is None else f"Replications until within {precision:.1%} (at most {n})"
+    return Job(lambda tick: page.RUNS.summary(text, n, seed, progress=tick, precision=precision), n, label)
 
 
 def draw() -> None:
     st.title("DFU backlog: scenario and simulation")
     try:
         src = choose_source()
-        levers, n, seed = form(src)
+        levers, n, seed, precision = form(src)
         edited = page.apply_levers(src.scenario, levers)
     except InputError as exc:
         show_error(exc)
@@ -135,7 +150,7 @@ def draw() -> None:
     st.download_button("Download the edited scenario (YAML)", lambda: page.edited_yaml(src, edited), "scenario.yaml",
                        "application/x-yaml", key="dl_yaml",
                        help="The starting file with your changes set in place: its [S]/[E] notes are kept")
-    key = (page.scenario_json(edited), n, seed)
+    key = (page.scenario_json(edited), n, seed, precision)
     if st.button("Run", key="run", type="primary"):
         start_run(NAME, key, run_job(key))
     summary = follow(NAME, key)
