@@ -1,0 +1,167 @@
+"""The real ``dfu-sched app`` server and a Chromium driving it: what the browser test and benchmark share.
+
+Why a real server: AppTest runs the page script in-process and never draws the page, so it cannot
+see a console error, a widget that does not commit its value, a progress fragment that stops
+refreshing, a download, or a request leaving the machine. Here the command a manager types starts
+the server on a free loopback port, and headless Chromium (``tests/reports/browser_cdp.py``) loads
+it. The page is found through stable things only: widget keys (Streamlit gives each keyed widget's
+container the class ``st-key-<key>``), widget labels, and ``data-testid`` attributes, so the pages
+other engineers add do not break these helpers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dfu_sched.app.server import free_port
+from tests.reports.browser_cdp import Browser
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def dfu_sched_command() -> list[str]:
+    """``dfu-sched`` as installed beside this Python (the console script), else ``python -m``."""
+    script = Path(sys.executable).with_name("dfu-sched")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("dfu-sched")
+    return [found] if found else [sys.executable, "-c", "from dfu_sched.cli import main; main()"]
+
+
+class AppServer:
+    """``dfu-sched app [SCENARIO] --port FREE`` in its own process group, until ``stop()``.
+
+    The command runs Streamlit as a child, so stopping signals the whole group: no server outlives
+    the test. Its output goes to a file in a private temporary folder, shown if the server dies.
+    """
+
+    def __init__(self, scenario: Path | None = None, *, timeout: float = 45.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._tmp = tempfile.TemporaryDirectory(prefix="dfu-app-server-")
+        self._log = open(Path(self._tmp.name) / "server.log", "w+b")
+        argv = [*dfu_sched_command(), "app", *([str(scenario)] if scenario else []), "--port", str(self.port)]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        try:
+            self._wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_healthy(self, timeout: float) -> None:
+        """Poll ``/_stcore/health`` until it answers ``ok`` (or the server exits, or time runs out)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dfu-sched app exited with {self.proc.returncode}: {self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "_stcore/health", timeout=2) as got:
+                    if got.read().strip() == b"ok":
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)  # the poll's pause: readiness is the health answer, not the time waited
+        raise RuntimeError(f"dfu-sched app was not healthy within {timeout:.0f} s: {self.output()}")
+
+    def output(self) -> str:
+        self._log.flush()
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", "replace")[-2000:]
+
+    def stop(self) -> None:
+        """SIGTERM to the process group, SIGKILL if it is still there after 10 s; remove the folder."""
+        if self.proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        try:  # Streamlit itself (the group's other member) may outlive its parent by a moment
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._log.close()
+        self._tmp.cleanup()
+
+    def __enter__(self) -> AppServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# ---- finding things on a Streamlit page ---------------------------------------------------------------
+
+def keyed(key: str, inner: str = "") -> str:
+    """The CSS selector of the widget with ``key`` (and an element inside it)."""
+    return f".st-key-{key} {inner}".strip()
+
+
+def js(value) -> str:
+    return json.dumps(value)
+
+
+def wait_idle(browser: Browser, timeout: float = 30.0) -> None:
+    """Wait until the script run is over: the app is mounted, nothing stale, no 'Running' status."""
+    browser.wait_for("""(() => document.querySelector('[data-testid="stApp"]')
+        && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-stale="true"]'))()""", timeout=timeout)
+
+
+def click(browser: Browser, selector: str, timeout: float = 30.0) -> None:
+    """Click the first enabled element matching ``selector`` once it is there."""
+    browser.wait_for(f"""(() => {{ const e = document.querySelector({js(selector)});
+        if (!e || e.disabled) return false; e.click(); return true; }})()""", timeout=timeout)
+
+
+def choose_radio(browser: Browser, key: str, option: str) -> None:
+    """Pick ``option`` (its visible label) in the radio group with ``key``."""
+    browser.wait_for(f"""(() => {{ const labels = document.querySelectorAll({js(keyed(key, 'label'))});
+        const l = Array.from(labels).find(x => x.textContent.trim() === {js(option)});
+        if (!l) return false; l.click(); return true; }})()""")
+
+
+def set_number(browser: Browser, key: str, value: float) -> None:
+    """Type ``value`` into the number input with ``key`` and commit it (Enter), as a user would."""
+    selector = keyed(key, "input")
+    browser.wait_for(f"!!document.querySelector({js(selector)})")
+    browser.type_text(selector, f"{value:g}")
+    browser.wait_for(f"document.querySelector({js(selector)}).value === {js(f'{value:g}')}")
+
+
+def texts_after_heading(browser: Browser, heading: str, item: str = "li") -> list[str] | None:
+    """The text of every ``item`` after the heading with ``heading`` (None while there is no such heading)."""
+    return browser.evaluate(f"""(() => {{
+        const h = Array.from(document.querySelectorAll('h1, h2, h3, h4'))
+            .find(e => e.textContent.trim() === {js(heading)});
+        if (!h) return null;
+        return Array.from(document.querySelectorAll({js(item)}))
+            .filter(e => h.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING)
+            .map(e => e.textContent.trim()); }})()""")
+
+
+def non_loopback(urls: list[str]) -> list[str]:
+    """The URLs that would leave the machine (data: and blob: stay in the page)."""
+    out = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about", "chrome-error"):
+            continue
+        if parts.hostname not in {h.strip("[]") for h in LOOPBACK_HOSTS}:
+            out.append(url)
+    return out
