@@ -54,6 +54,9 @@ class ServerConfig:
             "client.toolbarMode": "minimal",
             "global.developmentMode": "false",
             "logger.level": "warning",
+            # no full gc.collect() after every script run: the progress fragment reruns twice a second,
+            # and each full collection over a running simulation's objects cost ~0.1 s of the GIL
+            "runner.postScriptGC": "false",
         }
 
     @property
