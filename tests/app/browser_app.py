@@ -182,6 +182,21 @@ def texts_after_heading(browser: Browser, heading: str, item: str = "li") -> lis
             .map(e => e.textContent.trim()); }})()""")
 
 
+def scroll_to(browser: Browser, element_js: str, above: int = 0) -> None:
+    """Scroll so the element ``element_js`` evaluates to is ``above`` px below the top; wait for a frame."""
+    assert browser.evaluate(f"""(() => {{ const e = {element_js}; if (!e) return false;
+        e.scrollIntoView({{block: 'start'}}); let p = e.parentElement;
+        while (p && p.scrollHeight <= p.clientHeight) p = p.parentElement;
+        if (p) p.scrollTop -= {above}; return true; }})()"""), element_js
+    browser.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+
+
+def heading_js(heading: str) -> str:
+    """A script expression for the heading with text ``heading``."""
+    return (f"Array.from(document.querySelectorAll('h1, h2, h3, h4'))"
+            f".find(e => e.textContent.trim() === {js(heading)})")
+
+
 def non_loopback(urls: list[str]) -> list[str]:
     """The URLs that would leave the machine (data: and blob: stay in the page)."""
     out = []

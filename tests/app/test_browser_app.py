@@ -34,8 +34,10 @@ from tests.app.browser_app import (  # noqa: E402
     AppServer,
     choose_radio,
     click,
+    heading_js,
     keyed,
     non_loopback,
+    scroll_to,
     set_number,
     texts_after_heading,
     wait_idle,
@@ -94,9 +96,18 @@ def headline(browser: Browser, other_than: list[str] | None = None, timeout: flo
         browser.wait_for("true", every=0.1)  # read events for a moment, then look again
 
 
-def screenshot(browser: Browser, name: str) -> None:
+def assert_charts_fill_the_column(browser: Browser) -> None:
+    """Every chart is drawn across the main column (an SVG with only a viewBox would be 300 px wide)."""
+    widths = browser.evaluate("""Array.from(document.querySelectorAll('[data-testid="stImage"] img'))
+        .map(i => [i.getBoundingClientRect().width, i.naturalWidth > 0 || i.complete])""")
+    assert widths and all(w > 500 and ok for w, ok in widths), widths
+
+
+def screenshot(browser: Browser, name: str, element_js: str) -> None:
+    """With ``DFU_SCREENSHOTS=update``: the viewport, scrolled to an element, as ``docs/images/NAME``."""
     if os.environ.get("DFU_SCREENSHOTS") == "update":
         IMAGES.mkdir(parents=True, exist_ok=True)
+        scroll_to(browser, element_js, above=40)
         shot = browser.screenshot(IMAGES / name, full_page=False)
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -119,8 +130,8 @@ def test_more_examiners_change_the_headline(app):
     click(browser, keyed("run", "button"))
     after = headline(browser, other_than=before)
     assert after != before and len(after) == len(before)
-    assert browser.evaluate("document.querySelectorAll('[data-testid=\"stImage\"] img').length") >= 1
-    screenshot(browser, "app-simulate.png")
+    assert_charts_fill_the_column(browser)
+    screenshot(browser, "app-simulate.png", heading_js("Run"))
     assert_clean(browser)
     print(f"page load to first result (10 weeks, 3 replications): {loaded_to_result:.2f} s")
 
@@ -156,7 +167,8 @@ def test_weekly_plan_from_uploads_has_every_device_and_downloads(app, cli_plan, 
     assert [sum(rows[:-1]), rows[-1]] == expected, (rows, expected)
     assert sum(rows) == len(cli_plan["devices"]) == 36
     wait_idle(browser)
-    screenshot(browser, "app-plan.png")
+    assert_charts_fill_the_column(browser)
+    screenshot(browser, "app-plan.png", "document.querySelector('[data-testid=\"stImage\"]')")
 
     browser.allow_downloads(tmp_path)
     click(browser, keyed("dl_plan_html", "button"))

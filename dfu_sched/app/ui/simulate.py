@@ -60,7 +60,7 @@ def show_result(src: page.ScenarioSource, edited, summary: dict) -> None:
     html, charts = cached_report(json.dumps(summary), page.scenario_json(edited), src.text)
     for title, svg in charts:
         st.caption(title)
-        st.image(svg)
+        st.image(svg, width="stretch")  # the SVG has only a viewBox: "content" draws it 300 px wide
     st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
 
 
