@@ -79,24 +79,37 @@ class AppServer:
         return self._log.read().decode("utf-8", "replace")[-2000:]
 
     def stop(self) -> None:
-        """SIGTERM to the process group, SIGKILL if it is still there after 10 s; remove the folder."""
-        if self.proc.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    self.proc.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+        """Ctrl+C to the process group (as a user stops it), then SIGTERM, then SIGKILL; remove the log.
+
+        Ctrl+C first because that is what lets ``dfu-sched app`` remove its private folder.
+        """
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            if self.proc.poll() is not None:
+                break
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(timeout=15)
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
         try:  # Streamlit itself (the group's other member) may outlive its parent by a moment
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self._log.close()
         self._tmp.cleanup()
+
+    def workdir(self) -> Path | None:
+        """The folder Streamlit runs in (the command's private temporary folder), while it runs."""
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) \
+                        == self.proc.pid:
+                    return Path(os.readlink(entry / "cwd"))
+            except OSError:
+                continue
+        return None
 
     def cpu_seconds(self) -> float:
         """CPU time the server (the command and Streamlit under it) has used so far."""

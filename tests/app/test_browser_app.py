@@ -68,10 +68,14 @@ def app(chromium):
             {"calendar": {"horizon_weeks": 10, "warmup_weeks": 0}})
         scenario = Path(tmp) / "short.yaml"
         scenario.write_text(page.edited_yaml(sc, "north_yorkshire_2022.yaml"), encoding="utf-8")
-        with AppServer(scenario) as server, Browser(chromium, timeout=60) as browser:
-            browser.call("Network.enable")
-            browser.call("DOM.enable")
-            yield server, browser
+        with AppServer(scenario) as server:
+            workdir = server.workdir()
+            assert workdir is not None and workdir.name.startswith("dfu-sched-app-"), workdir
+            with Browser(chromium, timeout=60) as browser:
+                browser.call("Network.enable")
+                browser.call("DOM.enable")
+                yield server, browser
+        assert not workdir.exists(), "the server left its private folder behind after Ctrl+C"
 
 
 def assert_clean(browser: Browser) -> None:
