@@ -154,7 +154,7 @@ GRID_ROWS = """Array.from(document.querySelectorAll('[data-testid="stDataFrame"]
     const g = d.querySelector('[aria-rowcount]'); return g ? Number(g.getAttribute('aria-rowcount')) - 1 : -1; })"""
 
 
-def test_weekly_plan_from_uploads_has_every_device_and_downloads(app, cli_plan, tmp_path):
+def test_weekly_plan_from_uploads_has_every_device_and_downloads(app, chromium, cli_plan, tmp_path):
     server, browser = app
     if not browser.evaluate(f"!!document.querySelector('{keyed('page')}')"):
         browser.open(server.url, width=VIEWPORT[0], height=VIEWPORT[1])
@@ -182,3 +182,17 @@ def test_weekly_plan_from_uploads_has_every_device_and_downloads(app, cli_plan, 
     assert "plan_week" in got  # the week chart is in the report
     assert_clean(browser)
     assert dt.date.today() - plan_page.this_monday() < dt.timedelta(days=7)
+
+    with Browser(chromium, timeout=60) as other:  # a second user: another browser, another session
+        other.open(server.url, width=VIEWPORT[0], height=VIEWPORT[1])
+        choose_radio(other, "page", "Weekly plan")
+        other.wait_for("Array.from(document.querySelectorAll('[data-testid=\"stAlert\"]'))"
+                       ".some(a => a.textContent.includes('Upload the queue and the staff files'))")
+        wait_idle(other)
+        assert other.evaluate(SEEN_BY_OTHER) == [0, 0], "the second session sees the first one's uploads or plan"
+        assert other.console_errors() == []
+    assert browser.evaluate(SEEN_BY_OTHER) == [2, len(examiners) + 1]  # the first still has its files and plan
+
+
+SEEN_BY_OTHER = """[document.querySelectorAll('[data-testid="stFileChip"]').length,
+                    document.querySelectorAll('[data-testid="stDataFrame"]').length]"""

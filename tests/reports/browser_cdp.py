@@ -43,7 +43,8 @@ class Browser:
 
     def __init__(self, executable: str, *, timeout: float = 30.0):
         self.timeout = timeout
-        self.profile = tempfile.mkdtemp(prefix="dfu-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="dfu-chromium-", ignore_cleanup_errors=True)
+        self.profile = self._profile.name  # a throwaway profile: no cookies, cache or history kept
         to_child_r, self._to_child_w = os.pipe()
         self._from_child_r, from_child_w = os.pipe()
 
@@ -264,7 +265,7 @@ class Browser:
                 os.close(fd)
             except OSError:
                 pass
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self._profile.cleanup()
 
     def __enter__(self) -> Browser:
         return self
