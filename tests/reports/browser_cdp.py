@@ -184,9 +184,9 @@ class Browser:
                 return value
             if time.monotonic() > deadline:
                 raise CDPError(f"timed out waiting for: {expression[:200]}")
-            self._pump(every)
+            self.pump(every)
 
-    def _pump(self, seconds: float) -> None:
+    def pump(self, seconds: float) -> None:
         """Read (and record) events for up to ``seconds``: the poll's pause, never idle time."""
         deadline = time.monotonic() + seconds
         try:
