@@ -176,12 +176,28 @@ def choose_radio(browser: Browser, key: str, option: str) -> None:
         if (!l) return false; l.click(); return true; }})()""")
 
 
-def set_number(browser: Browser, key: str, value: float) -> None:
-    """Type ``value`` into the number input with ``key`` and commit it (Enter), as a user would."""
-    selector = keyed(key, "input")
-    browser.wait_for(f"!!document.querySelector({js(selector)})")
+def number_input_js(label: str) -> str:
+    """A script expression for the ``<input>`` of the number input whose label starts with ``label``.
+
+    By label, not key: a page may make its keys per scenario, but what a manager reads stays.
+    """
+    return ("Array.from(document.querySelectorAll('[data-testid=\"stNumberInput\"]'))"
+            f".find(w => ((w.querySelector('label') || {{}}).textContent || '').trim().startsWith({js(label)}))"
+            "?.querySelector('input')")
+
+
+def set_number(browser: Browser, label: str, value: float) -> str:
+    """Type ``value`` into the number input labelled ``label`` and commit it (Enter), as a user would.
+
+    Returns a CSS selector for that input (it is marked with a ``data-dfu-pick`` attribute).
+    """
+    pick = "".join(ch if ch.isalnum() else "-" for ch in label)
+    selector = f'[data-dfu-pick="{pick}"]'
+    browser.wait_for(f"(() => {{ const e = {number_input_js(label)}; if (!e) return false; "
+                     f"e.setAttribute('data-dfu-pick', {js(pick)}); return true; }})()")
     browser.type_text(selector, f"{value:g}")
     browser.wait_for(f"document.querySelector({js(selector)}).value === {js(f'{value:g}')}")
+    return selector
 
 
 def texts_after_heading(browser: Browser, heading: str, item: str = "li") -> list[str] | None:

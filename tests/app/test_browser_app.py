@@ -37,6 +37,7 @@ from tests.app.browser_app import (  # noqa: E402
     heading_js,
     keyed,
     non_loopback,
+    number_input_js,
     scroll_to,
     set_number,
     texts_after_heading,
@@ -120,15 +121,14 @@ def test_more_examiners_change_the_headline(app):
     server, browser = app
     t0 = time.monotonic()
     browser.open(server.url, width=VIEWPORT[0], height=VIEWPORT[1])
-    set_number(browser, "n", 3)  # fewer replications: a quicker run
+    set_number(browser, "Replications", 3)  # fewer replications: a quicker run
     click(browser, keyed("run", "button"))
     before = headline(browser)
     loaded_to_result = time.monotonic() - t0
     assert any("wait" in line.lower() for line in before), before
-    count = keyed("count_mobile", "input")
-    assert browser.evaluate(f"document.querySelector('{count}').value") == "3"
+    assert browser.evaluate(f"({number_input_js('mobile: examiners')}).value") == "3"  # the file's count
 
-    set_number(browser, "count_mobile", 12)
+    set_number(browser, "mobile: examiners", 12)
     browser.wait_for(f"!document.evaluate(\"//h3[normalize-space()='{HEADLINE}']\", document, null, 9, null)"
                      ".singleNodeValue")  # the old result is hidden once the value is committed
     click(browser, keyed("run", "button"))
