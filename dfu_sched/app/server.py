@@ -55,6 +55,9 @@ class ServerConfig:
             "client.toolbarMode": "minimal",
             "global.developmentMode": "false",
             "logger.level": "warning",
+            # no full gc.collect() after every script run: the progress fragment reruns twice a second,
+            # and each full collection over a running simulation's objects cost ~0.1 s of the GIL
+            "runner.postScriptGC": "false",
         }
 
     @property
@@ -114,10 +117,17 @@ def write_config(folder: Path, config: ServerConfig) -> Path:
     return path
 
 
+#: What the server imports before it serves: the pages' library modules (pydantic models, SciPy,
+#: matplotlib) cost ~3 s of CPU, which the first page load would otherwise wait for. Then it is
+#: ``python -m streamlit`` (the same click entry point).
+WARM_START = ("import dfu_sched.app.simulate_page, dfu_sched.app.plan_page, dfu_sched.reports.simulate_html; "
+              "from streamlit.web.cli import main; main(prog_name='streamlit')")
+
+
 def streamlit_command(config: ServerConfig, python: str = sys.executable) -> list[str]:
     """The argv that runs the app script under Streamlit with every option as a flag."""
     flags = [f"--{key}={value}" for key, value in config.options().items()]
-    return [python, "-m", "streamlit", "run", str(SCRIPT), *flags]
+    return [python, "-c", WARM_START, "run", str(SCRIPT), *flags]
 
 
 #: The environment variable that names the page's starting scenario file (the script reads it, not

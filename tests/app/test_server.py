@@ -24,7 +24,7 @@ from dfu_sched.cli import main
 
 def test_command_binds_loopback_headless_without_telemetry():
     argv = streamlit_command(ServerConfig(port=9123), python="py")
-    assert argv[:5] == ["py", "-m", "streamlit", "run", str(SCRIPT)]
+    assert argv[:2] == ["py", "-c"] and argv[3:5] == ["run", str(SCRIPT)] and "streamlit.web.cli" in argv[2]
     for flag in ("--server.address=127.0.0.1", "--server.port=9123", "--server.headless=true",
                  "--browser.gatherUsageStats=false", "--server.maxUploadSize=5", "--client.showErrorDetails=none"):
         assert flag in argv

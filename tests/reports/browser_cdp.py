@@ -43,7 +43,8 @@ class Browser:
 
     def __init__(self, executable: str, *, timeout: float = 30.0):
         self.timeout = timeout
-        self.profile = tempfile.mkdtemp(prefix="dfu-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="dfu-chromium-", ignore_cleanup_errors=True)
+        self.profile = self._profile.name  # a throwaway profile: no cookies, cache or history kept
         to_child_r, self._to_child_w = os.pipe()
         self._from_child_r, from_child_w = os.pipe()
 
@@ -170,6 +171,82 @@ class Browser:
         path.write_bytes(base64.b64decode(data))
         return path
 
+    # -- driving a live page (the web app's test) --------------------------------------------
+    def wait_for(self, expression: str, *, timeout: float | None = None, every: float = 0.1):
+        """Poll ``expression`` until it is truthy; its value. Raises CDPError with the expression on timeout.
+
+        Polling a condition (not sleeping a fixed time) is what keeps the waits independent of load.
+        """
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise CDPError(f"timed out waiting for: {expression[:200]}")
+            self.pump(every)
+
+    def pump(self, seconds: float) -> None:
+        """Read (and record) events for up to ``seconds``: the poll's pause, never idle time."""
+        deadline = time.monotonic() + seconds
+        try:
+            while True:
+                msg = self._read_message(deadline)
+                if "method" in msg:
+                    self.events.append(msg)
+        except CDPError as exc:
+            if "timed out" not in str(exc):
+                raise
+
+    def node_id(self, selector: str) -> int:
+        """The DOM node of the first element matching ``selector`` (CDPError when there is none)."""
+        root = self.call("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = self.call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not node:
+            raise CDPError(f"no element matches {selector}")
+        return node
+
+    def set_files(self, selector: str, *paths: str | Path) -> None:
+        """Choose files in an ``<input type=file>`` as a user picking them would (a change event follows)."""
+        self.call("DOM.setFileInputFiles", {"nodeId": self.node_id(selector),
+                                            "files": [str(Path(p).resolve()) for p in paths]})
+
+    def type_text(self, selector: str, text: str, *, enter: bool = True) -> None:
+        """Focus the input, select what is in it, type ``text`` as key input, and press Enter."""
+        self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
+                      "e.focus(); e.select(); return true; })()")
+        self.call("Input.insertText", {"text": text})
+        if enter:
+            for kind in ("keyDown", "keyUp"):
+                self.call("Input.dispatchKeyEvent", {"type": kind, "key": "Enter", "code": "Enter",
+                                                     "windowsVirtualKeyCode": 13, "nativeVirtualKeyCode": 13,
+                                                     **({"text": "\r"} if kind == "keyDown" else {})})
+
+    def allow_downloads(self, folder: str | Path) -> None:
+        """Save downloads into ``folder`` without asking (browser-wide), with progress events."""
+        self.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder),
+                                                  "eventsEnabled": True}, session=None)
+
+    def wait_download(self, timeout: float | None = None) -> str:
+        """Wait for a download to complete; the file's suggested name."""
+        begun = self.wait_event("Browser.downloadWillBegin", timeout)["params"]
+        while True:
+            p = self.wait_event("Browser.downloadProgress", timeout)["params"]
+            if p.get("guid") == begun["guid"] and p.get("state") == "completed":
+                return str(begun["suggestedFilename"])
+            if p.get("guid") == begun["guid"] and p.get("state") == "canceled":
+                raise CDPError("the download was cancelled")
+
+    def request_urls(self) -> list[str]:
+        """Every URL the page asked for so far (requests and WebSockets; needs ``Network.enable``)."""
+        out = []
+        for ev in self.events:
+            if ev["method"] == "Network.requestWillBeSent":
+                out.append(ev["params"]["request"]["url"])
+            elif ev["method"] == "Network.webSocketCreated":
+                out.append(ev["params"]["url"])
+        return out
+
     def emulate_media(self, media: str) -> None:
         self.call("Emulation.setEmulatedMedia", {"media": media})
 
@@ -188,7 +265,7 @@ class Browser:
                 os.close(fd)
             except OSError:
                 pass
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self._profile.cleanup()
 
     def __enter__(self) -> Browser:
         return self

@@ -46,7 +46,7 @@ def lines(items: list[str]) -> None:
 def charts(items: list[tuple[str, str]]) -> None:
     for title, svg in items:
         st.caption(page.markdown_text(title))
-        st.image(svg)
+        st.image(svg, width="stretch")
 
 
 def kept_for(state_key: str, inputs: tuple, base_json: str, redo: str):

@@ -40,7 +40,7 @@ def show_plan(outcome: plan_page.PlanOutcome) -> None:
         st.warning(page.markdown_text(w))
     for title, svg in outcome.charts:
         st.caption(title)
-        st.image(svg)
+        st.image(svg, width="stretch")  # the SVG has only a viewBox: "content" draws it 300 px wide
     for examiner, rows in plan_page.examiner_lists(outcome.doc).items():
         st.subheader(page.markdown_text(str(examiner)))
         st.dataframe(rows, hide_index=True, width="stretch")

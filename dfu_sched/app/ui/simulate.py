@@ -115,7 +115,7 @@ def show_result(src: page.ScenarioSource, edited: Scenario, summary: dict, key: 
     html, charts = cached_report(json.dumps(summary), page.scenario_json(edited), src.text)
     for title, svg in charts:
         st.caption(page.markdown_text(title))
-        st.image(svg)
+        st.image(svg, width="stretch")  # the SVG has only a viewBox: "content" draws it 300 px wide
     st.download_button("Download the HTML report", html, "report.html", "text/html", key="dl_report")
     kept = session_job(st.session_state, FOLDER_NAME)
     ready = kept is not None and kept[0] == key and kept[1].state == "done"  # made once per result

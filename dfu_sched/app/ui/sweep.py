@@ -77,7 +77,7 @@ def show_result(out: dict, scenario_yaml: str) -> None:
     made = cached_downloads(json.dumps(out), scenario_yaml)
     for title, svg in made.charts:
         st.caption(page.markdown_text(title))
-        st.image(svg)
+        st.image(svg, width="stretch")
     a, b, c = st.columns(3)
     a.download_button("Download HTML report", made.html, "sweep.html", "text/html", key="dl_sweep_html")
     b.download_button("Download CSV", made.csv, "points.csv", "text/csv", key="dl_sweep_csv")
