@@ -49,7 +49,8 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int, 
         p = prepare(sc, mix)
         keys_by.append(ev.add_prepared(replace(p, key=(f"#{i}",) + p.key), "compare").key)
     t0 = time.perf_counter()
-    ev.ensure(keys_by, replications)
+    with ev:
+        ev.ensure(keys_by, replications)
     first = scenarios[0][1]
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
     keys = [k for k in compare_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]

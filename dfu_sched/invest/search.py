@@ -480,10 +480,13 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
     """Budget mode: the best mix under the budget. Target mode: the least-cost mix meeting the target."""
     t0 = time.perf_counter()
     run = _start(base, settings)
-    scr = screen(run)
-    propose_candidates(run, scr)
-    if scr.effects:
-        local_search(run, scr)
-    settle(run, scr)
+    try:
+        scr = screen(run)
+        propose_candidates(run, scr)
+        if scr.effects:
+            local_search(run, scr)
+        settle(run, scr)
+    finally:
+        run.ev.close()  # the worker pool lives as long as the search, not longer
     run.res.seconds = time.perf_counter() - t0
     return run.res
