@@ -2,6 +2,7 @@
 
     python tests/benchmarks/bench_invest.py [WORKERS]      # the £400K question + raw throughput
     python tests/benchmarks/bench_invest.py 2 --target     # also the two --target examples
+    python tests/benchmarks/bench_invest.py 2 --save DIR   # each answer's JSON (no clock) into DIR
     python -m pytest tests/benchmarks/bench_invest.py -q -s
 
 Reports mixes x replications per minute (raw evaluation throughput on the 104-week North
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "north_yorkshire_400k.yaml"
 FLOOR_S, GOAL_S = 600.0, 20.0
+LAST_JSON: dict[str, dict] = {}  # each question's invest JSON, for --save DIR (compare two versions' answers)
 TARGETS = (("high-risk-week", "2024-04-01"), ("72h", "2024-04-01"))
 
 
@@ -64,7 +66,7 @@ def throughput(workers: int = 2, mixes: int = 6, reps: int = 10) -> dict:
     t0 = time.perf_counter()
     ev.ensure(keys, reps)
     s = time.perf_counter() - t0
-    ev.close()
+    getattr(ev, "close", lambda: None)()
     return {"mixes": len(set(keys)), "replications": reps, "seconds": round(s, 2),
             "mixes_x_replications_per_minute": round(len(set(keys)) * reps / s * 60, 1)}
 
@@ -84,6 +86,7 @@ def question(workers: int = 2, replications: int = 32, budget: float | None = 40
                                     candidate_reps=max(3, replications // 4), final_reps=replications, workers=workers))
     out = result_json(res, sc)
     wall = time.perf_counter() - t0
+    LAST_JSON[target[0] if target else f"budget_{budget:.0f}"] = out
     return {"wall_seconds": round(wall, 1), "chosen": out["chosen"]["label"], "cost_gbp": out["chosen"]["cost_gbp"],
             **{k: out["run"][k]
                for k in ("mixes_evaluated", "replications_simulated", "mixes_x_replications_per_minute")},
@@ -118,6 +121,14 @@ if __name__ == "__main__":
             qt = question(workers, budget=None, target=t)
             print(f"--target {t[0]} --by {t[1]}: {qt['wall_seconds']} s = {qt['wall_seconds'] / peer:.1f} peers;",
                   {k: qt[k] for k in ("chosen", "cost_gbp", "mixes_evaluated", "replications_simulated")})
+    if "--save" in sys.argv:
+        import json
+
+        folder = Path(sys.argv[sys.argv.index("--save") + 1])
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, out in LAST_JSON.items():
+            run = {k: v for k, v in out["run"].items() if k not in ("seconds", "mixes_x_replications_per_minute")}
+            (folder / f"{name}.json").write_text(json.dumps({**out, "run": run}, indent=1, sort_keys=True))
     peer2 = peer_seconds()
     print(f"peer again: {peer2:.2f} s (the load changed by {peer2 / peer:.2f}x during the run)")
     verdict = "goal met" if q["wall_seconds"] < GOAL_S else ("floor met" if q["wall_seconds"] < FLOOR_S else "TOO SLOW")
