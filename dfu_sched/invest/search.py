@@ -112,11 +112,22 @@ def optimistic_point(ev: Evaluator, key: tuple, against: tuple, confidence: floa
     return {"cost_gbp": ev.preps[key].cost, "objectives": objectives}
 
 
-def confidently_dominated_by(ev: Evaluator, key: tuple, full: list[tuple], tol: dict[str, float]) -> tuple | None:
-    """The first fully evaluated mix (in the given order) that dominates even ``key``'s optimistic point."""
+def confidently_dominated_by(ev: Evaluator, key: tuple, full: list[tuple], tol: dict[str, float],
+                             memo: dict | None = None) -> tuple | None:
+    """The first fully evaluated mix (in the given order) that dominates even ``key``'s optimistic point.
+
+    ``memo`` keeps each verdict under (key, q, their replication counts): a mix's replications never
+    change once run, so the verdict of a pair is the same until either gets more, and the settling
+    rounds need not recompute it (each costs Student-t quantiles, with both workers waiting).
+    """
+    memo = {} if memo is None else memo
     for q in full:
-        if q != key and ev.preps[q].cost <= ev.preps[key].cost + 1e-6 and \
-                dominates(_point(ev, q), optimistic_point(ev, key, q), tol):
+        if q == key or ev.preps[q].cost > ev.preps[key].cost + 1e-6:
+            continue
+        pair = (key, q, ev.n(key), ev.n(q))
+        if pair not in memo:
+            memo[pair] = dominates(_point(ev, q), optimistic_point(ev, key, q), tol)
+        if memo[pair]:
             return q
     return None
 
@@ -135,13 +146,14 @@ def settle_frontier(ev: Evaluator, keys: list[tuple], n_full: int, tol: dict[str
     """
     order = sorted(dict.fromkeys(keys), key=lambda k: (ev.preps[k].cost, mix_label(ev.preps[k].mix)))
     dropped: dict[tuple, tuple] = {}
+    memo: dict = {}
     while True:
         full = [k for k in order if ev.n(k) >= n_full]
         undecided = []
         for k in order:
             if k in full or k in dropped:
                 continue
-            q = confidently_dominated_by(ev, k, full, tol)
+            q = confidently_dominated_by(ev, k, full, tol, memo)
             if q is None:
                 undecided.append(k)
             else:
