@@ -86,7 +86,7 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
-        solver.parameters.max_time_in_seconds = 5.0
+        solver.parameters.max_deterministic_time = 5.0  # a count of work, not seconds: load cannot change the answer
         status = solver.solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
