@@ -10,6 +10,7 @@ keep the plain t interval.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -63,6 +64,12 @@ def interval_is_useful(n: int) -> bool:
     return n >= MIN_USEFUL_N
 
 
+@functools.lru_cache(maxsize=1024)
+def _t_quantile(p: float, df: int) -> float:
+    """``stats.t.ppf``, remembered: the same few (p, df) recur thousands of times in a search."""
+    return float(stats.t.ppf(p, df))
+
+
 def t_interval(values, confidence: float = 0.95, bounds: tuple[float, float] = UNBOUNDED) -> Interval:
     """Mean and Student-t interval of replication values, ignoring NaN (a tier with no starts).
 
@@ -76,7 +83,7 @@ def t_interval(values, confidence: float = 0.95, bounds: tuple[float, float] = U
     mean = float(x.mean())
     if n == 1:
         return Interval(mean, np.nan, np.nan, 1)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(_t_quantile(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
     lo, hi = bounds
     return Interval(mean, float(max(mean - half, lo)), float(min(mean + half, hi)), n)
 

@@ -52,11 +52,12 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int |
         p = prepare(sc, mix)
         keys_by.append(ev.add_prepared(replace(p, key=(f"#{i}",) + p.key), "compare").key)
     t0 = time.perf_counter()
-    precision = None
-    if isinstance(replications, PrecisionRule):
-        precision = _size_by_precision(ev, keys_by, [sc for _, sc in scenarios], replications)
-        replications = int(precision["replications_needed"])
-    ev.ensure(keys_by, replications)
+    with ev:
+        precision = None
+        if isinstance(replications, PrecisionRule):
+            precision = _size_by_precision(ev, keys_by, [sc for _, sc in scenarios], replications)
+            replications = int(precision["replications_needed"])
+        ev.ensure(keys_by, replications)
     first = scenarios[0][1]
     paired = all(_demand(sc) == _demand(first) for _, sc in scenarios[1:])
     keys = [k for k in compare_keys(first) if all(k in ev.runs[key][0][0] for key in keys_by)]

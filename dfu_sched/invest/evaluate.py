@@ -13,8 +13,10 @@ reproduces ``run_experiment`` bit for bit. Replications fan out through
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -32,7 +34,16 @@ from dfu_sched.scenario.levers import (
     recurring_after_horizon,
 )
 from dfu_sched.scenario.schema import Scenario, format_validation_error
-from dfu_sched.sim.experiment import Executor, Job, make_executor, replication_seed, run_replications
+from dfu_sched.sim.experiment import (
+    Executor,
+    Job,
+    ReplicationFn,
+    SerialExecutor,
+    default_workers,
+    replication_seed,
+    run_replications,
+    worker_pool,
+)
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import ModelHook, simulate_once
 from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES, Outsourcing, outsourcing_stream
@@ -95,20 +106,108 @@ def replicate(prep: Prepared, seed: int, rep: int, window: dict | None = None) -
     return s, {k: wk[k] for k in keep if k in wk}
 
 
-def _mix_replication(context: tuple[dict[Hashable, Prepared], int, dict | None], key: Hashable,
+def _mix_replication(context: tuple[Scenario, int, dict | None, dict[Hashable, Prepared]], key: Hashable,
                      rep: int) -> tuple[dict, dict]:
-    """A runner job: replication ``rep`` of the prepared mix ``key`` (context: preps, seed, window)."""
-    preps, seed, window = context
-    return replicate(preps[key], seed, rep, window)
+    """A runner job: replication ``rep`` of mix ``key`` (context: base scenario, seed, window, preps).
+
+    A worker that does not hold ``key`` (it was added after the worker started) prepares it from
+    the key (``key_mix``) and keeps it: jobs carry no scenario, so a search's worker pool lives as
+    long as the search (``ReusablePool``) and nothing is pickled per job but the key.
+    """
+    base, seed, window, preps = context
+    prep = preps.get(key)
+    if prep is None:
+        prep = preps[key] = prepare(base, key_mix(base, key))  # type: ignore[arg-type]
+    return replicate(prep, seed, rep, window)
+
+
+def key_mix(base: Scenario, key: tuple) -> dict[str, int]:
+    """The mix a key stands for (a key is the normalised mix's values, in scenario option order)."""
+    names = [o.name for o in base.investment.options] if base.investment else []
+    if len(key) != len(names):
+        raise ValueError(f"a key of {len(key)} levels for {len(names)} options")
+    return dict(zip(names, (int(u) for u in key)))
+
+
+_POOL_JOB: tuple[ReplicationFn, Any] | None = None  # (fn, context) of this ReusablePool worker
+
+
+def _init_pool_job(fn: ReplicationFn, context: Any) -> None:
+    global _POOL_JOB
+    _POOL_JOB = (fn, context)
+
+
+def _pool_job(i: int, task: Hashable, rep: int) -> tuple[int, Any]:
+    assert _POOL_JOB is not None, "worker not initialised"
+    fn, context = _POOL_JOB
+    return i, fn(context, task, rep)
+
+
+class ReusablePool:
+    """Local worker processes kept while the job function and context stay the same object.
+
+    ``ProcessExecutor`` forks a pool per batch (its context reaches the workers once, through the
+    initializer); a search runs a batch per phase and round, and each fork of a parent holding
+    SimPy, OR-Tools and pandas costs time on both cores. This executor keeps its pool while
+    ``map_unordered`` is called with the same ``fn`` and ``context`` (identity) and forks a new
+    one when either changes. Results are gathered by job index as with any executor, so no
+    number depends on it. ``close`` (or ``with``) ends the workers.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._for: tuple[int, int] | None = None
+        self.pools_started = 0
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        if self.workers <= 1 or len(jobs) <= 1:
+            yield from SerialExecutor().map_unordered(fn, context, jobs)
+            return
+        if self._pool is None or self._for != (id(fn), id(context)):
+            self.close()
+            self._pool = worker_pool(self.workers, _init_pool_job, (fn, context))
+            self._for = (id(fn), id(context))
+            self.pools_started += 1
+        futures = [self._pool.submit(_pool_job, i, task, rep) for i, (task, rep) in enumerate(jobs)]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool, self._for = None, None
+
+    def __enter__(self) -> ReusablePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class Evaluator:
-    """Replications of many mixes under one seed: the same devices for every mix (CRN)."""
+    """Replications of many mixes under one seed: the same devices for every mix (CRN).
+
+    Replication ``r`` of a mix is run once and kept (``runs``): a later stage asking for more
+    replications of the same mix runs only the missing ones, and since replication ``r`` always
+    has the same stream, the first ``n`` of the final replications *are* the screening ones.
+    Without an executor the replications run on a ``ReusablePool`` kept for the evaluator's life
+    (``close`` ends it); the job context is one object for that life, replaced only when a mix is
+    registered that a worker could not prepare from its key (``add_prepared``, as ``compare`` does).
+    """
 
     def __init__(self, base: Scenario, seed: int, workers: int | None = None, window: dict | None = None,
                  progress: Callable[[int], None] | None = None, executor: Executor | None = None):
         self.base, self.seed, self.window = base, seed, window
-        self.executor = make_executor(workers) if executor is None else executor
+        self._own = executor is None
+        self.executor = ReusablePool(default_workers() if workers is None else workers) if executor is None \
+            else executor
         self.workers = self.executor.workers
         self.progress = progress
         self.preps: dict[tuple, Prepared] = {}
@@ -116,29 +215,36 @@ class Evaluator:
         self.stage: dict[tuple, str] = {}
         self.replications_run = 0
         self.seconds = 0.0
+        self._context: tuple = (base, seed, window, self.preps)
 
     def add(self, mix: dict[str, int], stage: str) -> Prepared:
-        return self.add_prepared(prepare(self.base, mix), stage)
+        return self._register(prepare(self.base, mix), stage, derivable=True)
 
     def add_prepared(self, p: Prepared, stage: str) -> Prepared:
         """Register a prepared mix under its key (the first registration of a key wins)."""
+        return self._register(p, stage, derivable=False)
+
+    def _register(self, p: Prepared, stage: str, derivable: bool) -> Prepared:
         if p.key not in self.preps:
             self.preps[p.key] = p
             self.runs[p.key] = {}
             self.stage[p.key] = stage
+            if not derivable:  # running workers could not prepare it from its key: a new context
+                self._context = (self.base, self.seed, self.window, self.preps)
         return self.preps[p.key]
 
     def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int]) -> None:
-        """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix)."""
+        """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix).
+
+        One batch through the runner for all of them, so every worker stays busy to the end of it.
+        """
         count = (lambda k: n) if isinstance(n, int) else n.__getitem__
         wanted = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
         todo: list[Job] = list(wanted)
         if not todo:
             return
         t0 = time.perf_counter()
-        preps: dict[Hashable, Prepared] = {k: self.preps[k] for k, _ in wanted}
-        results = run_replications(_mix_replication, (preps, self.seed, self.window), todo, self.executor,
-                                   self.progress)
+        results = run_replications(_mix_replication, self._context, todo, self.executor, self.progress)
         for (k, r), res in zip(wanted, results):
             self.runs[k][r] = res
         self.replications_run += len(todo)
@@ -149,6 +255,17 @@ class Evaluator:
         follows is then exactly the ``-n n`` result; ``replications_run`` still counts them)."""
         for k in keys:
             self.runs[k] = {r: v for r, v in self.runs[k].items() if r < n}
+
+    def close(self) -> None:
+        """End the worker processes this evaluator started (none when the caller gave the executor)."""
+        if self._own and isinstance(self.executor, ReusablePool):
+            self.executor.close()
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def n(self, key: tuple) -> int:
         return len(self.runs[key])

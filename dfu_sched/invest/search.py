@@ -11,7 +11,7 @@ each a function here; ``search`` is only their driver. How the best mix is found
    runners-up of the main objective;
 3. ``local_search``: the proposals are evaluated by simulation (CRN), then the neighbours (one unit
    less / one unit moved to another option) of the best, because queueing effects do not add up;
-4. ``settle``: the frontier at the chosen mix's replications (``settle_frontier``): a mix evaluated
+4. ``settle``: the frontier at the chosen mix's replications (``settling.settle_frontier``): a mix evaluated
    with fewer (screened, candidate, neighbour) is dropped only when a fully evaluated mix dominates
    it even at the optimistic end of its paired 95% interval; otherwise it is evaluated fully (the
    same replications, common random numbers), so the frontier holds only fully evaluated mixes
@@ -32,11 +32,12 @@ from dfu_sched.errors import InputError
 from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import dominates, frontier, inf_if_unknown, tolerances
 from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, FRONTIER_KEYS, OBJECTIVES
+from dfu_sched.invest.settling import point as _point
+from dfu_sched.invest.settling import settle_frontier
 from dfu_sched.invest.targets import Target, target_value_or_worst, window_request
-from dfu_sched.scenario.levers import max_units, mix_cost, mix_label, unit_label
+from dfu_sched.scenario.levers import max_units, mix_cost, unit_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor
-from dfu_sched.stats import paired_difference
 
 # ---- the surrogate and CP-SAT ------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = 0
-        solver.parameters.max_time_in_seconds = 5.0
+        solver.parameters.max_deterministic_time = 5.0  # a count of work, not seconds: load cannot change the answer
         status = solver.solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
@@ -93,70 +94,6 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
         out.append(sol)
         banned.append(sol)
     return out
-
-
-# ---- settling the frontier: few replications may only discard a mix with confidence ----------------
-
-def optimistic_point(ev: Evaluator, key: tuple, against: tuple, confidence: float = 0.95) -> dict:
-    """Mix ``key`` at the optimistic end of its paired interval against the fully evaluated ``against``.
-
-    For each objective: ``against``'s mean plus the lower end of the mean paired difference
-    (key - against) over the replications ``key`` has (common random numbers, so the pairs share
-    their devices). A measure without two usable pairs is unknown, hence optimistic (-inf).
-    """
-    m = ev.n(key)
-    objectives = {}
-    for k in FRONTIER_KEYS:
-        low = paired_difference(ev.values(against, k, m), ev.values(key, k, m), confidence).low
-        objectives[k] = ev.mean(against, k) + low if np.isfinite(low) else -np.inf
-    return {"cost_gbp": ev.preps[key].cost, "objectives": objectives}
-
-
-def confidently_dominated_by(ev: Evaluator, key: tuple, full: list[tuple], tol: dict[str, float]) -> tuple | None:
-    """The first fully evaluated mix (in the given order) that dominates even ``key``'s optimistic point."""
-    for q in full:
-        if q != key and ev.preps[q].cost <= ev.preps[key].cost + 1e-6 and \
-                dominates(_point(ev, q), optimistic_point(ev, key, q), tol):
-            return q
-    return None
-
-
-def settle_frontier(ev: Evaluator, keys: list[tuple], n_full: int, tol: dict[str, float],
-                    log: Callable[[str], None] | None = None) -> tuple[list[tuple], dict[tuple, tuple]]:
-    """Evaluate fully (``n_full`` replications, CRN) every mix that could be on the frontier.
-
-    A mix with fewer replications is dropped only when a fully evaluated mix dominates its
-    optimistic point (``confidently_dominated_by``). Otherwise, in rounds: the undecided mixes on
-    the estimated frontier (every mix at the replications it has) are evaluated fully; when none
-    is, the undecided ones get twice their replications, which narrows their intervals. Every
-    round adds a fully evaluated mix or doubles replications, so it ends; the effort is a count,
-    the same for a seed whatever the workers. Returns (fully evaluated keys, dropped key -> the
-    fully evaluated mix that dominates it).
-    """
-    order = sorted(dict.fromkeys(keys), key=lambda k: (ev.preps[k].cost, mix_label(ev.preps[k].mix)))
-    dropped: dict[tuple, tuple] = {}
-    while True:
-        full = [k for k in order if ev.n(k) >= n_full]
-        undecided = []
-        for k in order:
-            if k in full or k in dropped:
-                continue
-            q = confidently_dominated_by(ev, k, full, tol)
-            if q is None:
-                undecided.append(k)
-            else:
-                dropped[k] = q
-        if not undecided:
-            return full, dropped
-        pts = [_point(ev, k) for k in full + undecided]
-        est = {p["key"] for p in frontier(pts, tol)}
-        promote = [k for k in undecided if k in est]
-        if promote:
-            ev.ensure(promote, n_full)
-        else:
-            ev.ensure(undecided, {k: min(2 * ev.n(k), n_full) for k in undecided})
-        if log:
-            log(f"frontier: {len(promote) or len(undecided)} mixes {'evaluated fully' if promote else 'doubled'}")
 
 
 # ---- settings, results, options ------------------------------------------------------------------
@@ -213,20 +150,6 @@ def _check_budget(sc: Scenario, budget: float, table: list[dict]) -> None:
     if budget > 0 and (cheapest is None or budget < cheapest):
         raise InputError(f"--budget £{budget:,.0f} is below the cheapest option "
                          f"(£{cheapest:,.0f} for one unit); use 0 to see doing nothing")
-
-
-def _point(ev: Evaluator, key: tuple, target: Target | None = None) -> dict:
-    """A mix's cost and objectives over all the replications it has: one evaluation, one number."""
-    p = ev.preps[key]
-    n = ev.n(key)
-    objectives = {k: ev.mean(key, k, n) for k in FRONTIER_KEYS}
-    out = {"key": key, "mix": p.mix, "label": mix_label(p.mix), "cost_gbp": p.cost, "objectives": objectives,
-           "stage": ev.stage[key], "replications": n}
-    if target is not None:
-        v = ev.mean(key, target.result_key, n)
-        out["target_value"] = v
-        out["meets_target"] = target.met(v)
-    return out
 
 
 def _primary(settings: SearchSettings) -> str:
@@ -480,10 +403,13 @@ def search(base: Scenario, settings: SearchSettings) -> SearchResult:
     """Budget mode: the best mix under the budget. Target mode: the least-cost mix meeting the target."""
     t0 = time.perf_counter()
     run = _start(base, settings)
-    scr = screen(run)
-    propose_candidates(run, scr)
-    if scr.effects:
-        local_search(run, scr)
-    settle(run, scr)
+    try:
+        scr = screen(run)
+        propose_candidates(run, scr)
+        if scr.effects:
+            local_search(run, scr)
+        settle(run, scr)
+    finally:
+        run.ev.close()  # the worker pool lives as long as the search, not longer
     run.res.seconds = time.perf_counter() - t0
     return run.res

@@ -1,0 +1,53 @@
+"""Settling the frontier: a remembered verdict is never used once either mix has more replications."""
+from __future__ import annotations
+
+import numpy as np
+
+from dfu_sched.invest.evaluate import Evaluator
+from dfu_sched.invest.frontier import tolerances
+from dfu_sched.invest.objectives import FRONTIER_KEYS
+from dfu_sched.invest.settling import confidently_dominated_by, point, settle_frontier
+from tests.helpers import small
+
+
+def _fill(ev: Evaluator, key: tuple, values: list[float]) -> None:
+    """Replications of ``key`` whose every objective takes the given values (no simulation)."""
+    for r, v in enumerate(values):
+        ev.runs[key].setdefault(r, (dict.fromkeys(FRONTIER_KEYS, v), {}))
+
+
+def test_memo_follows_the_replication_counts():
+    sc = small(keep=("overtime", "training"), horizon_weeks=4)
+    ev = Evaluator(sc, 1, workers=1)
+    full, cand = ev.add({"overtime": 1}, "t").key, ev.add({"training": 1}, "t").key
+    assert ev.preps[full].cost <= ev.preps[cand].cost
+    _fill(ev, full, [100.0, 101.0, 99.0, 100.0, 100.0, 101.0, 99.0, 100.0])
+    _fill(ev, cand, [112.0, 108.0])  # two replications: the interval is too wide to drop it yet
+    tol = tolerances(point(ev, full))
+    memo: dict = {}
+    assert confidently_dominated_by(ev, cand, [full], tol, memo) is None
+    _fill(ev, cand, [112.0, 108.0, 110.0, 111.0, 109.0, 110.0])  # more replications: clearly worse
+    assert confidently_dominated_by(ev, cand, [full], tol, memo) == full
+    assert confidently_dominated_by(ev, cand, [full], tol) == full  # and a fresh verdict agrees
+    assert len(memo) == 2
+
+
+def test_settle_frontier_evaluates_fully_what_may_be_on_it(monkeypatch):
+    """With fake replications: the clearly worse dearer mix is dropped, the better one evaluated fully."""
+    sc = small(keep=("overtime", "training"), horizon_weeks=4)
+    ev = Evaluator(sc, 1, workers=1)
+    zero, cheap, dear = (ev.add(m, "t").key for m in ({}, {"training": 1}, {"overtime": 2}))
+    level = {zero: 100.0, cheap: 90.0, dear: 95.0}
+
+    def fake_ensure(keys, n):
+        count = (lambda k: n) if isinstance(n, int) else n.__getitem__
+        for k in keys:
+            _fill(ev, k, [level[k] + (0.5 if r % 2 else -0.5) for r in range(count(k))])
+
+    monkeypatch.setattr(ev, "ensure", fake_ensure)
+    fake_ensure([zero], 8)
+    fake_ensure([cheap, dear], 2)
+    full, dropped = settle_frontier(ev, [zero, cheap, dear], 8, tolerances(point(ev, zero)))
+    assert set(full) == {zero, cheap} and ev.n(cheap) == 8
+    assert dropped == {dear: cheap} and ev.n(dear) < 8
+    assert np.isclose(ev.mean(cheap, FRONTIER_KEYS[0]), 90.0)
