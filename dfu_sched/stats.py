@@ -14,7 +14,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def _t_ppf(q, df):
+    """Student-t quantile: what ``scipy.stats.t.ppf`` computes (``special.stdtrit``, equal bit for
+    bit), imported lazily so that a simulation does not load ``scipy.stats`` (~75 MB)."""
+    from scipy import special
+
+    return special.stdtrit(df, q)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ def t_interval(values, confidence: float = 0.95, bounds: tuple[float, float] = U
     mean = float(x.mean())
     if n == 1:
         return Interval(mean, np.nan, np.nan, 1)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    half = float(_t_ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n))
     lo, hi = bounds
     return Interval(mean, float(max(mean - half, lo)), float(min(mean + half, hi)), n)
 
@@ -96,7 +103,7 @@ def t_interval_columns(matrix, confidence: float = 0.95,
         mean = np.nanmean(np.where(n > 0, m, 0.0), axis=0)
         mean = np.where(n > 0, mean, np.nan)
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
-        tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        tq = _t_ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, tq * sd / np.sqrt(np.maximum(n, 1)), np.nan)
     lo, hi = bounds
     return mean, np.maximum(mean - half, lo), np.minimum(mean + half, hi)
