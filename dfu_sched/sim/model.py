@@ -17,8 +17,10 @@ Why the hot path looks as it does (issue 13): a million-device run spends its ti
 per event, so those lines read per-device facts from Python lists made a chunk of arrivals at a
 time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
 bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
-``Condition``. None of it changes a number: the same events are scheduled in the same order with
-the same times, and the random draws are those of the workload, taken as before.
+``Condition``; an idle server waits for work or the end of its unbroken run of shifts (for a 24/7
+server, the horizon: no timeout at all), not for each weekly segment's end. None of it changes a
+number but the event count: the same devices start and end at the same times with the same
+servers (``tests/sim/test_lean_core.py`` checks it against the rule before).
 """
 from __future__ import annotations
 
@@ -40,6 +42,9 @@ from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_see
 EPS = 1e-9
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
+#: True restores the idle wait of before (a shift-end timeout at every segment's end, even the
+#: horizon's): the same run with more events. Kept so a test can show exactly that.
+SEGMENT_WAKEUPS = False
 
 
 class CountingEnvironment(simpy.Environment):
@@ -221,6 +226,10 @@ class Server:
         self.idle_since = self.starts[0] if self.starts else float("inf")
         w0, w1 = model.window
         info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        # Where each shift's unbroken run of back-to-back shifts ends (a 24/7 roster's weekly
+        # segments are one run, to the horizon or the leave date): an idle server waits for work
+        # or that end, not for each segment's end, at which it would only go round again.
+        self.run_ends = list(self.ends) if SEGMENT_WAKEUPS else run_ends(self.starts, self.ends)
         self._timeout = model.env.timeout   # SimPy's factories, bound once (not per event)
         self._event = model.env.event
         self.process = model.env.process(self.run())
@@ -239,6 +248,7 @@ class Server:
     def run(self):
         env, pool, starts, ends, timeout = self.model.env, self.pool, self.starts, self.ends, self._timeout
         take_for, sid, groups = pool.queue.take_for, self.sid, self.groups  # ``take``, bound once
+        run_ends, horizon = self.run_ends, float("inf") if SEGMENT_WAKEUPS else self.model.horizon
         while True:
             now = env.now
             j = bisect_right(ends, now)
@@ -261,7 +271,11 @@ class Server:
                 yield pool.dispatch_round()
             if self.assigned is None:
                 self.wake = self._event()
-                yield first_of(env, self.wake, timeout(ends[j] - now))
+                until = run_ends[j]
+                if until >= horizon:  # on shift to the end: nothing but work can end this wait
+                    yield self.wake
+                else:
+                    yield first_of(env, self.wake, timeout(until - now))
                 if self.assigned is None:      # shift over with nothing to do
                     pool.free.remove(self)
                     continue
@@ -467,6 +481,16 @@ class DFUModel:
         stats = self.planner.stats if self.planner is not None else {}
         measures = {k: v for hook in self.hooks for k, v in hook.measures().items()}
         return RunOutput(self.rec, self.server_info, self.env.scheduled, stats, measures)
+
+
+def run_ends(starts: list[float], ends: list[float]) -> list[float]:
+    """For each shift, the end of the unbroken run of shifts it belongs to (each next shift
+    starting exactly where the last ended)."""
+    out = list(ends)
+    for k in range(len(out) - 2, -1, -1):
+        if starts[k + 1] == ends[k]:
+            out[k] = out[k + 1]
+    return out
 
 
 def free_order(srv: Server) -> tuple[float, int]:
