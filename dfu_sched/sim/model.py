@@ -32,14 +32,14 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, EventPriority
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
-from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
+from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo, cells
+from dfu_sched.sim.rosters import EPS, _overlap, ramp_factor, run_ends, shift_table
 from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
 
-EPS = 1e-9
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
 #: True restores the idle wait of before (a shift-end timeout at every segment's end, even the
@@ -92,39 +92,6 @@ class Device(QueuedDevice):
     stage: int         # index into the model's route
     queued_at: int     # stage whose queue entry was recorded (-1: none yet)
     started_at: int    # stage whose start was recorded (-1: none yet)
-
-
-# ---- rosters ---------------------------------------------------------------------------------
-
-def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: float,
-                absent_days: np.ndarray | None = None, start_h: float = 0.0,
-                end_h: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted shift starts and ends (hours) over the horizon for one server."""
-    end_h = horizon_h if end_h is None else min(end_h, horizon_h)
-    if end_h <= start_h:
-        return np.zeros(0), np.zeros(0)
-    if roster.continuous:
-        # Week-long back-to-back segments, so ramp-up (a per-shift rate) still moves weekly.
-        cuts = np.arange(np.floor(start_h / HOURS_PER_WEEK) + 1, np.ceil(end_h / HOURS_PER_WEEK)) * HOURS_PER_WEEK
-        edges = np.concatenate([[start_h], cuts, [end_h]])
-        return edges[:-1], edges[1:]
-    days = sorted({WEEKDAYS.index(d) for d in roster.days})
-    per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
-    n_days = int(np.ceil(horizon_h / 24.0)) + 1
-    d = np.arange(n_days)
-    mask = np.isin((start_weekday + d) % 7, days)
-    if absent_days is not None:
-        mask &= ~absent_days[:n_days]
-    starts = d[mask] * 24.0 + roster.start_hour
-    ends = starts + per_day
-    starts = np.maximum(starts, start_h)
-    ends = np.minimum(ends, end_h)
-    keep = ends > starts + EPS
-    return starts[keep], ends[keep]
-
-
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
 
 
 # ---- the model -------------------------------------------------------------------------------
@@ -483,28 +450,9 @@ class DFUModel:
         return RunOutput(self.rec, self.server_info, self.env.scheduled, stats, measures)
 
 
-def run_ends(starts: list[float], ends: list[float]) -> list[float]:
-    """For each shift, the end of the unbroken run of shifts it belongs to (each next shift
-    starting exactly where the last ended)."""
-    out = list(ends)
-    for k in range(len(out) - 2, -1, -1):
-        if starts[k + 1] == ends[k]:
-            out[k] = out[k + 1]
-    return out
-
-
 def free_order(srv: Server) -> tuple[float, int]:
     """Who chooses first among free servers: longest idle, then server index (scenario order)."""
     return (srv.idle_since, srv.sid)
-
-
-def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
-    """Share of full productivity at each shift start: linear from ``ramp_up_start`` to 1."""
-    if group.ramp_up_weeks <= 0:
-        return np.ones(len(starts))
-    weeks_in = (starts - group.start_week * HOURS_PER_WEEK) / HOURS_PER_WEEK
-    frac = np.clip(weeks_in / group.ramp_up_weeks, 0.0, 1.0)
-    return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
 
 
 def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload | None = None,
