@@ -15,7 +15,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def _t_ppf(q, df):
+    """Student-t quantile: what ``scipy.stats.t.ppf`` computes (``special.stdtrit``, equal bit for
+    bit), imported lazily so that a simulation does not load ``scipy.stats`` (~75 MB)."""
+    from scipy import special
+
+    return special.stdtrit(df, q)
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,8 @@ def interval_is_useful(n: int) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _t_quantile(p: float, df: int) -> float:
-    """``stats.t.ppf``, remembered: the same few (p, df) recur thousands of times in a search."""
-    return float(stats.t.ppf(p, df))
+    """``stats.t.ppf`` (as ``_t_ppf``), remembered: the same few (p, df) recur thousands of times in a search."""
+    return float(_t_ppf(p, df))
 
 
 def t_interval(values, confidence: float = 0.95, bounds: tuple[float, float] = UNBOUNDED) -> Interval:
@@ -103,7 +110,7 @@ def t_interval_columns(matrix, confidence: float = 0.95,
         mean = np.nanmean(np.where(n > 0, m, 0.0), axis=0)
         mean = np.where(n > 0, mean, np.nan)
         sd = np.nanstd(m, axis=0, ddof=1) if m.shape[0] > 1 else np.full(m.shape[1], np.nan)
-        tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        tq = _t_ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
         half = np.where(n > 1, tq * sd / np.sqrt(np.maximum(n, 1)), np.nan)
     lo, hi = bounds
     return mean, np.maximum(mean - half, lo), np.minimum(mean + half, hi)

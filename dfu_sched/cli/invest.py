@@ -30,10 +30,8 @@ from dfu_sched.invest.request import search_settings
 from dfu_sched.invest.results import result_json
 from dfu_sched.invest.search import search
 from dfu_sched.io import Outputs
-from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
-from dfu_sched.reports.invest_html import render_invest
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.dask_executor import executor_from_options
@@ -108,6 +106,8 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
     with executor_from_options(executor, scheduler, workers) as ex, _closing(bar):
         out = compare_scenarios(loaded, rule or n, seed, workers, bar.update, executor=ex)
     said = _record_queue(out, started, as_json)
+    # The report modules pull in matplotlib: imported here, so other commands never load it.
+    from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_compare_dir(out, stage[out_dir])
@@ -169,6 +169,7 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
         bar.close()
     out = result_json(res, sc, str(scenario))
     said = _record_queue(out, started, as_json)
+    from dfu_sched.reports.invest_html import render_invest  # matplotlib: only when invest runs
     with outs.transaction() as stage:
         if out_dir is not None:
             names = write_invest_dir(out, stage[out_dir], sc)

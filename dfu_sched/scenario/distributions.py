@@ -3,6 +3,9 @@
 Every continuous distribution is sampled by its inverse CDF from uniforms the caller owns, so
 two scenarios fed the same uniforms get the same devices (common random numbers), and a
 lever that scales a device's hours moves every sample the same way.
+
+``scipy.stats`` (about 75 MB and half a second of imports) is imported only inside the inverse
+CDFs that need it (lognormal, gamma), so a run with exponential or fixed hours never loads it.
 """
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 #: Largest parameter of a distribution of hours or days (~11 years): finite, and products stay finite.
 MAX_VALUE = 100_000.0
@@ -73,6 +75,8 @@ class LogNormal(_Dist):
         return self.sd_
 
     def ppf(self, u):
+        from scipy import stats  # lazy: see the module docstring
+
         mu, sigma = self._params()
         return np.exp(mu + sigma * stats.norm.ppf(u))
 
@@ -91,6 +95,8 @@ class Gamma(_Dist):
         return self.sd_
 
     def ppf(self, u):
+        from scipy import stats  # lazy: see the module docstring
+
         shape = (self.mean_ / self.sd_) ** 2
         return stats.gamma.ppf(u, shape, scale=self.mean_ / shape)
 

@@ -9,10 +9,12 @@ registered here) plus its test; the property test in ``tests/sim/test_discipline
 every registered one.
 
 Direction of imports: this module imports only the ground floor and the sim modules below it
-(``queues``, ``weekly_plan``); scenario types appear only under ``TYPE_CHECKING`` and key factories
-take plain numbers (:class:`KeyParams`), so ``scenario/schema.py`` can import the registry without a
-cycle. That schema -> registry arrow is the one place the scenario wing looks up into ``sim``: the
-names a scenario may spell are the names the simulation can run, from one list.
+(``queues``, and ``weekly_plan`` only when its planner starts: it pulls in the optimiser, SciPy's
+sparse matrices and OR-Tools, which a run under any other discipline never needs); scenario types
+appear only under ``TYPE_CHECKING`` and key factories take plain numbers (:class:`KeyParams`), so
+``scenario/schema.py`` can import the registry without a cycle. That schema -> registry arrow is
+the one place the scenario wing looks up into ``sim``: the names a scenario may spell are the names
+the simulation can run, from one list.
 """
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dfu_sched.sim.queues import DispatchQueue, KeyFn, PlannedQueue, QueuedDevice
-from dfu_sched.sim.weekly_plan import WeeklyPlanner
 
 if TYPE_CHECKING:  # pragma: no cover
     from dfu_sched.sim.model import DFUModel
@@ -109,6 +110,13 @@ def aging_key(p: KeyParams) -> KeyFn:
     return key
 
 
+def weekly_planner(model: DFUModel) -> Planner:
+    """The weekly-plan discipline's planner, its module (and the optimiser) imported on first use."""
+    from dfu_sched.sim.weekly_plan import WeeklyPlanner
+
+    return WeeklyPlanner(model)
+
+
 # ---- the registry ------------------------------------------------------------------------------
 
 FIFO = Discipline("fifo", "oldest submission first", fifo_key)
@@ -120,7 +128,7 @@ WEEKLY_PLAN = Discipline(
     # Examiners follow their lists, not submission order; a free examiner whose list is empty
     # falls back to the aging key, so the plan is still work conserving.
     monotone_in_submission=False,
-    exam_queue=PlannedQueue, planner=WeeklyPlanner, cpu_bound_planner=True,
+    exam_queue=PlannedQueue, planner=weekly_planner, cpu_bound_planner=True,
 )
 
 #: Every discipline a scenario may name, by key, in the order help and the JSON Schema list them.

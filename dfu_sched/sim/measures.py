@@ -65,7 +65,8 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     H = sc.calendar.horizon_weeks * HOURS_PER_WEEK
     weeks = sc.calendar.horizon_weeks
     start = rec.start[:, EXAM]
-    wait_days = (start - wl.submit) / 24.0
+    wait_days = start - wl.submit
+    wait_days /= 24.0  # in place (the same division): one device-sized array, not two
     wend = wait_end(rec)
     targets = np.array([t.target_days for t in sc.tiers])
     within = wait_days <= targets[wl.tier]
@@ -105,8 +106,10 @@ def _tier_scalars(sc: Scenario, wl: Workload, rec: Records, scopes: Scopes, wait
     start = rec.start[:, EXAM]
     started = (start >= w0) & (start < H)
     completed = (rec.done >= w0) & (rec.done < H) & ~rec.screened & ~np.isnan(rec.end[:, EXAM])
-    complete_days = (rec.done - wl.submit) / 24.0
-    unexamined_days = _window_overlap(wl.submit, wend, w0, H) / 24.0
+    complete_days = rec.done - wl.submit
+    complete_days /= 24.0
+    unexamined_days = _window_overlap(wl.submit, wend, w0, H)
+    unexamined_days /= 24.0
     targets = np.array([t.target_days for t in sc.tiers])
     weights = np.array([t.weight for t in sc.tiers])
     scal: dict[str, float] = {}
@@ -148,10 +151,13 @@ def _weekly_series(sc: Scenario, wl: Workload, rec: Records, scopes: Scopes, wai
     exam_hours = exam_work_hours(sc, wl)
     weekly["backlog.awaiting_examination_hours"] = np.array(
         [exam_hours[(wl.release <= t) & (wend > t)].sum() for t in t_weeks])
+    del exam_hours  # device-sized: freed before the next ones (a run's peak memory is here)
     for k, t in enumerate(sc.tiers):
         rows = wl.tier == k
-        late_from = wl.submit[rows] + t.target_days * 24.0
-        weekly[f"past_target.{t.name}"] = _count_between(late_from, wend[rows], t_weeks, released=wl.release[rows])
+        every = bool(rows.all())  # one tier (or all devices in one): the columns, not copies of them
+        late_from = (wl.submit if every else wl.submit[rows]) + t.target_days * 24.0
+        weekly[f"past_target.{t.name}"] = _count_between(late_from, wend if every else wend[rows], t_weeks,
+                                                         released=wl.release if every else wl.release[rows])
 
     bins = np.append(t_weeks[:-1], H)
     exam_end = rec.end[:, EXAM]

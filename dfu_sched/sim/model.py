@@ -17,8 +17,10 @@ Why the hot path looks as it does (issue 13): a million-device run spends its ti
 per event, so those lines read per-device facts from Python lists made a chunk of arrivals at a
 time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
 bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
-``Condition``. None of it changes a number: the same events are scheduled in the same order with
-the same times, and the random draws are those of the workload, taken as before.
+``Condition``; an idle server waits for work or the end of its unbroken run of shifts (for a 24/7
+server, the horizon: no timeout at all), not for each weekly segment's end. None of it changes a
+number but the event count: the same devices start and end at the same times with the same
+servers (``tests/sim/test_lean_core.py`` checks it against the rule before).
 """
 from __future__ import annotations
 
@@ -30,16 +32,19 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, EventPriority
 
-from dfu_sched.calendar import HOURS_PER_WEEK, STAGES, WEEKDAYS
-from dfu_sched.scenario.schema import ExaminerGroup, Roster, Scenario
+from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
+from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo, cells
+from dfu_sched.sim.rosters import EPS, _overlap, ramp_factor, run_ends, shift_table
 from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
 
-EPS = 1e-9
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
+#: True restores the idle wait of before (a shift-end timeout at every segment's end, even the
+#: horizon's): the same run with more events. Kept so a test can show exactly that.
+SEGMENT_WAKEUPS = False
 
 
 class CountingEnvironment(simpy.Environment):
@@ -87,39 +92,6 @@ class Device(QueuedDevice):
     stage: int         # index into the model's route
     queued_at: int     # stage whose queue entry was recorded (-1: none yet)
     started_at: int    # stage whose start was recorded (-1: none yet)
-
-
-# ---- rosters ---------------------------------------------------------------------------------
-
-def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: float,
-                absent_days: np.ndarray | None = None, start_h: float = 0.0,
-                end_h: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted shift starts and ends (hours) over the horizon for one server."""
-    end_h = horizon_h if end_h is None else min(end_h, horizon_h)
-    if end_h <= start_h:
-        return np.zeros(0), np.zeros(0)
-    if roster.continuous:
-        # Week-long back-to-back segments, so ramp-up (a per-shift rate) still moves weekly.
-        cuts = np.arange(np.floor(start_h / HOURS_PER_WEEK) + 1, np.ceil(end_h / HOURS_PER_WEEK)) * HOURS_PER_WEEK
-        edges = np.concatenate([[start_h], cuts, [end_h]])
-        return edges[:-1], edges[1:]
-    days = sorted({WEEKDAYS.index(d) for d in roster.days})
-    per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
-    n_days = int(np.ceil(horizon_h / 24.0)) + 1
-    d = np.arange(n_days)
-    mask = np.isin((start_weekday + d) % 7, days)
-    if absent_days is not None:
-        mask &= ~absent_days[:n_days]
-    starts = d[mask] * 24.0 + roster.start_hour
-    ends = starts + per_day
-    starts = np.maximum(starts, start_h)
-    ends = np.minimum(ends, end_h)
-    keep = ends > starts + EPS
-    return starts[keep], ends[keep]
-
-
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
 
 
 # ---- the model -------------------------------------------------------------------------------
@@ -221,6 +193,10 @@ class Server:
         self.idle_since = self.starts[0] if self.starts else float("inf")
         w0, w1 = model.window
         info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        # Where each shift's unbroken run of back-to-back shifts ends (a 24/7 roster's weekly
+        # segments are one run, to the horizon or the leave date): an idle server waits for work
+        # or that end, not for each segment's end, at which it would only go round again.
+        self.run_ends = list(self.ends) if SEGMENT_WAKEUPS else run_ends(self.starts, self.ends)
         self._timeout = model.env.timeout   # SimPy's factories, bound once (not per event)
         self._event = model.env.event
         self.process = model.env.process(self.run())
@@ -239,6 +215,7 @@ class Server:
     def run(self):
         env, pool, starts, ends, timeout = self.model.env, self.pool, self.starts, self.ends, self._timeout
         take_for, sid, groups = pool.queue.take_for, self.sid, self.groups  # ``take``, bound once
+        run_ends, horizon = self.run_ends, float("inf") if SEGMENT_WAKEUPS else self.model.horizon
         while True:
             now = env.now
             j = bisect_right(ends, now)
@@ -261,7 +238,11 @@ class Server:
                 yield pool.dispatch_round()
             if self.assigned is None:
                 self.wake = self._event()
-                yield first_of(env, self.wake, timeout(ends[j] - now))
+                until = run_ends[j]
+                if until >= horizon:  # on shift to the end: nothing but work can end this wait
+                    yield self.wake
+                else:
+                    yield first_of(env, self.wake, timeout(until - now))
                 if self.assigned is None:      # shift over with nothing to do
                     pool.free.remove(self)
                     continue
@@ -472,15 +453,6 @@ class DFUModel:
 def free_order(srv: Server) -> tuple[float, int]:
     """Who chooses first among free servers: longest idle, then server index (scenario order)."""
     return (srv.idle_since, srv.sid)
-
-
-def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
-    """Share of full productivity at each shift start: linear from ``ramp_up_start`` to 1."""
-    if group.ramp_up_weeks <= 0:
-        return np.ones(len(starts))
-    weeks_in = (starts - group.start_week * HOURS_PER_WEEK) / HOURS_PER_WEEK
-    frac = np.clip(weeks_in / group.ramp_up_weeks, 0.0, 1.0)
-    return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
 
 
 def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload | None = None,

@@ -116,23 +116,47 @@ def generate(sc: Scenario, seed_seq: np.random.SeedSequence) -> Workload:
         dtype[rows] = _pick(u_type[rows], [mix.get(t, 0.0) for t in types])
     expedite = rng["attributes"].random(n_new) < sc.policy.expedite_share
     triage = _triage(sc, rng["attributes"].random(n_new))
-    hours = _hours(sc, dtype, rng["service"].random((n_new, len(STAGES))))
+    hours = _new_hours(sc, dtype, rng["service"])
 
     # --- today's backlog
     b = _backlog(sc, rng["backlog"])
     nb = b["submit"].size
     return Workload(
-        submit=np.concatenate([b["submit"], submit]),
-        release=np.concatenate([np.zeros(nb), submit]),
-        case=np.concatenate([np.arange(nb) + n_cases, case_idx]),
-        tier=np.concatenate([b["tier"], tier]).astype(np.int64),
-        dtype=np.concatenate([b["dtype"], dtype]).astype(np.int64),
-        expedite=np.concatenate([b["expedite"], expedite]),
-        triage=np.concatenate([b["triage"], triage]),
+        submit=_join(b["submit"], submit),
+        release=_join(np.zeros(nb), submit.copy()),  # its own array even without a backlog
+        case=_join(np.arange(nb) + n_cases, case_idx),
+        tier=_join(b["tier"], tier).astype(np.int64, copy=False),
+        dtype=_join(b["dtype"], dtype).astype(np.int64, copy=False),
+        expedite=_join(b["expedite"], expedite),
+        triage=_join(b["triage"], triage),
         hours=np.vstack([_backlog_hours(sc, b), hours]) if nb else hours,
-        first_stage=np.concatenate([b["stage"], np.full(n_new, first_enabled)]).astype(np.int64),
-        backlog=np.concatenate([np.ones(nb, bool), np.zeros(n_new, bool)]),
+        first_stage=_join(b["stage"], np.full(n_new, first_enabled)).astype(np.int64, copy=False),
+        backlog=_join(np.ones(nb, bool), np.zeros(n_new, bool)),
     )
+
+
+#: Rows of service uniforms drawn at a time: the (devices x stages) uniforms are never held whole.
+HOURS_CHUNK = 65_536
+
+
+def _new_hours(sc: Scenario, dtype: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The new devices' hours, their uniforms drawn a block of rows at a time. The service stream
+    serves nothing else and a block of draws continues the stream where the last stopped, so the
+    uniforms (and hours, from elementwise inverse CDFs) are those of one whole draw, bit for bit."""
+    n = len(dtype)
+    hours = np.zeros((n, len(STAGES)))
+    for lo in range(0, n, HOURS_CHUNK):
+        hi = min(lo + HOURS_CHUNK, n)
+        hours[lo:hi] = _hours(sc, dtype[lo:hi], rng.random((hi - lo, len(STAGES))))
+    return hours
+
+
+def _join(backlog: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``np.concatenate([backlog, new])`` without copying ``new`` when there is no backlog (the
+    usual case, and a copy of every column at once was the workload's peak); same dtype."""
+    if backlog.size:
+        return np.concatenate([backlog, new])
+    return new.astype(np.result_type(backlog, new), copy=False)
 
 
 def _triage(sc: Scenario, u: np.ndarray) -> np.ndarray:

@@ -195,3 +195,36 @@ def test_simpy_is_unchanged_underneath():
     assert ev.triggered and not ev.processed
     env.run()
     assert order == [1, 2]
+
+
+# ---- the idle wait: to the end of a run of shifts, not to every segment's end -----------------------
+
+def test_run_ends_joins_back_to_back_shifts_only():
+    assert model_mod.run_ends([0.0, 168.0, 336.0], [168.0, 336.0, 400.0]) == [400.0, 400.0, 400.0]
+    assert model_mod.run_ends([8.0, 32.0], [16.0, 40.0]) == [16.0, 40.0]
+    assert model_mod.run_ends([0.0, 10.0, 20.0], [10.0, 15.0, 30.0]) == [15.0, 15.0, 30.0]
+    assert model_mod.run_ends([], []) == []
+
+
+@pytest.mark.parametrize("case", ["mmc", "baseline", "leaver"])
+def test_the_idle_wait_to_the_run_end_gives_the_same_run_with_fewer_events(monkeypatch, case):
+    """Same records, servers and busy hours as with a wake-up at every segment's end (the rule
+    before), and fewer events: what lets the golden files change in ``run.events`` only."""
+    if case == "mmc":
+        sc = mmc(6, servers=3)
+    else:
+        # Without today's backlog, so servers do run dry (with it, nobody idles in 12 weeks).
+        sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 12}, "backlog": []})
+        if case == "leaver":  # a 24/7 server that leaves mid-run: its run of shifts ends then
+            sc = sc.with_updates({"examiners": [*[g.model_dump(by_alias=True) for g in sc.examiners],
+                                                {"name": "temp", "count": 1, "skills": list(sc.skills),
+                                                 "continuous": True, "leave_week": 7}]})
+    new, wl = simulate_once(sc, replication_seed(8, 0))
+    monkeypatch.setattr(model_mod, "SEGMENT_WAKEUPS", True)
+    old, _ = simulate_once(sc, replication_seed(8, 0), wl)
+    for name in ("qenter", "start", "end", "server"):
+        np.testing.assert_array_equal(np.asarray(getattr(old.records, name)), np.asarray(getattr(new.records, name)))
+    np.testing.assert_array_equal(old.records.done, new.records.done)
+    assert [(s.busy_hours, s.rostered_hours) for s in old.servers] == [(s.busy_hours, s.rostered_hours)
+                                                                        for s in new.servers]
+    assert new.events < old.events

@@ -1,0 +1,64 @@
+"""Rosters as numbers: each server's shifts over the horizon, its ramp-up, its runs of shifts.
+
+Why a module of its own: the model's processes only read these lists; how a roster, absence,
+start and leave weeks become shift starts and ends is plain numpy, checked on its own
+(``tests/sim/test_model.py``), and kept apart so the SimPy model stays a readable size.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from dfu_sched.calendar import HOURS_PER_WEEK, WEEKDAYS
+from dfu_sched.scenario.schema import ExaminerGroup, Roster
+
+EPS = 1e-9
+
+
+def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: float,
+                absent_days: np.ndarray | None = None, start_h: float = 0.0,
+                end_h: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted shift starts and ends (hours) over the horizon for one server."""
+    end_h = horizon_h if end_h is None else min(end_h, horizon_h)
+    if end_h <= start_h:
+        return np.zeros(0), np.zeros(0)
+    if roster.continuous:
+        # Week-long back-to-back segments, so ramp-up (a per-shift rate) still moves weekly.
+        cuts = np.arange(np.floor(start_h / HOURS_PER_WEEK) + 1, np.ceil(end_h / HOURS_PER_WEEK)) * HOURS_PER_WEEK
+        edges = np.concatenate([[start_h], cuts, [end_h]])
+        return edges[:-1], edges[1:]
+    days = sorted({WEEKDAYS.index(d) for d in roster.days})
+    per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
+    n_days = int(np.ceil(horizon_h / 24.0)) + 1
+    d = np.arange(n_days)
+    mask = np.isin((start_weekday + d) % 7, days)
+    if absent_days is not None:
+        mask &= ~absent_days[:n_days]
+    starts = d[mask] * 24.0 + roster.start_hour
+    ends = starts + per_day
+    starts = np.maximum(starts, start_h)
+    ends = np.minimum(ends, end_h)
+    keep = ends > starts + EPS
+    return starts[keep], ends[keep]
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
+    """Share of full productivity at each shift start: linear from ``ramp_up_start`` to 1."""
+    if group.ramp_up_weeks <= 0:
+        return np.ones(len(starts))
+    weeks_in = (starts - group.start_week * HOURS_PER_WEEK) / HOURS_PER_WEEK
+    frac = np.clip(weeks_in / group.ramp_up_weeks, 0.0, 1.0)
+    return group.ramp_up_start + (1.0 - group.ramp_up_start) * frac
+
+
+def run_ends(starts: list[float], ends: list[float]) -> list[float]:
+    """For each shift, the end of the unbroken run of shifts it belongs to (each next shift
+    starting exactly where the last ended)."""
+    out = list(ends)
+    for k in range(len(out) - 2, -1, -1):
+        if starts[k + 1] == ends[k]:
+            out[k] = out[k + 1]
+    return out
