@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -25,12 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dfu_sched.app.simulate_page import ScenarioSource
-from dfu_sched.app.state import Upload
+from dfu_sched.app.state import Upload, private_folder, stage_upload
 from dfu_sched.calibrate.history import History
 from dfu_sched.errors import InputError
 from dfu_sched.privacy import FILE_PLACEHOLDER
 from dfu_sched.scenario.schema import Scenario
-from dfu_sched.yamlfile import MAX_FILE_BYTES
 
 #: What a history or queue upload may be (the readers' formats).
 TABLE_TYPES = ("csv", "xlsx")
@@ -80,21 +78,6 @@ class QueueOutcome:
     by_tier: list[dict]
 
 
-def _safe_name(upload: Upload, fallback: str) -> str:
-    name = Path(upload.name).name
-    return name if name not in ("", ".", "..") else fallback
-
-
-def _write(folder: Path, upload: Upload, fallback: str) -> Path:
-    if len(upload.data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB",
-                         source=_safe_name(upload, fallback))
-    folder.mkdir()
-    path = folder / _safe_name(upload, fallback)
-    path.write_bytes(upload.data)
-    return path
-
-
 @contextmanager
 def staged(files: TableFiles, fallback: str) -> Iterator[tuple[Path, Path | None]]:
     """The table's and the column map's paths, inside a private folder removed when the block ends.
@@ -102,17 +85,10 @@ def staged(files: TableFiles, fallback: str) -> Iterator[tuple[Path, Path | None
     A reader that names the file by its path (the YAML reader does) would show the private folder:
     its messages name the upload instead, as the command names the file it was given.
     """
-    with tempfile.TemporaryDirectory(prefix="dfu-app-") as tmp:
-        table = _write(Path(tmp) / "t", files.table, fallback)
-        columns = _write(Path(tmp) / "c", files.columns, "columns.yaml") if files.columns else None
-        try:
-            yield table, columns
-        except InputError as exc:
-            message = str(exc)
-            for path in (table, columns):
-                if path is not None:
-                    message = message.replace(str(path), path.name)
-            raise InputError(message.replace(tmp + "/", "")) from None
+    with private_folder() as tmp:
+        table = stage_upload(tmp / "t", files.table, fallback)
+        columns = stage_upload(tmp / "c", files.columns, "columns.yaml") if files.columns else None
+        yield table, columns
 
 
 def read_history_upload(files: TableFiles) -> History:

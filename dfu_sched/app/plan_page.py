@@ -16,9 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dfu_sched.app.state import Upload, private_folder
-from dfu_sched.errors import InputError
-from dfu_sched.yamlfile import MAX_FILE_BYTES
+from dfu_sched.app.state import Upload, private_folder, stage_upload
 
 #: What a queue or staff upload may be (the readers' formats).
 TABLE_TYPES = ("csv", "xlsx")
@@ -54,20 +52,6 @@ def this_monday(today: dt.date | None = None) -> dt.date:
     return monday_of(today or dt.date.today())
 
 
-def _safe_name(upload: Upload, fallback: str) -> str:
-    name = Path(upload.name).name
-    return name if name not in ("", ".", "..") else fallback
-
-
-def _stage(folder: Path, upload: Upload, fallback: str) -> Path:
-    if len(upload.data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB",
-                         source=_safe_name(upload, fallback))
-    path = folder / _safe_name(upload, fallback)
-    path.write_bytes(upload.data)
-    return path
-
-
 def read_files(files: PlanFiles, skills: list[str], tiers, types, model, week: dt.date):
     """The staff rows, queue rows, column map and reading warnings, read as ``dfu-sched plan`` reads them.
 
@@ -79,12 +63,10 @@ def read_files(files: PlanFiles, skills: list[str], tiers, types, model, week: d
 
     said: list[str] = []
     with private_folder() as folder:
-        qdir, sdir, cdir = folder / "q", folder / "s", folder / "c"
-        for d in (qdir, sdir, cdir):
-            d.mkdir()
-        queue_path = _stage(qdir, files.queue, "queue.csv")
-        staff_path = _stage(sdir, files.staff, "staff.csv")
-        cmap = load_column_map(_stage(cdir, files.columns, "columns.yaml")) if files.columns else None
+        qdir, sdir, cdir = folder / "q", folder / "s", folder / "c"  # one folder each: names may clash
+        queue_path = stage_upload(qdir, files.queue, "queue.csv")
+        staff_path = stage_upload(sdir, files.staff, "staff.csv")
+        cmap = load_column_map(stage_upload(cdir, files.columns, "columns.yaml")) if files.columns else None
         staff = read_staff(staff_path, skills, columns=cmap, warnings=said)
         start = whole_week(week)
         rows = read_queue(queue_path, tiers, types, model, start.day, columns=cmap, warnings=said)

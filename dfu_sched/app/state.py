@@ -67,3 +67,25 @@ def private_folder() -> Iterator[Path]:
         except InputError as exc:
             inside = re.escape(tmp) + r"/(?:[^/\s:]+/)*"  # the folder and any subfolders in it
             raise InputError(re.sub(inside, "", str(exc))) from None
+
+
+def upload_name(upload: Upload, fallback: str) -> str:
+    """The upload's own file name (no folders), or ``fallback`` when it has none."""
+    name = Path(upload.name).name
+    return name if name not in ("", ".", "..") else fallback
+
+
+def stage_upload(folder: Path, upload: Upload, fallback: str) -> Path:
+    """Write ``upload`` under its own name into ``folder`` (made here) for a reader that wants a path.
+
+    Refuses a file over the size limit in one line naming the upload, before writing anything.
+    """
+    from dfu_sched.yamlfile import MAX_FILE_BYTES
+
+    if len(upload.data) > MAX_FILE_BYTES:
+        raise InputError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB",
+                         source=upload_name(upload, fallback))
+    folder.mkdir(exist_ok=True)
+    path = folder / upload_name(upload, fallback)
+    path.write_bytes(upload.data)
+    return path
