@@ -18,8 +18,9 @@ per event, so those lines read per-device facts from Python lists made a chunk o
 time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
 bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
 ``Condition``; an idle server waits for work or the end of its unbroken run of shifts (for a 24/7
-server, the horizon: no timeout at all), not for each weekly segment's end. None of it changes a
-number but the event count: the same devices start and end at the same times with the same
+server, the horizon: no timeout at all), not for each weekly segment's end; and a dispatch round
+with nothing else due at its instant runs at once, not as an event. None of it changes a number but
+the event count: the same devices start and end at the same times with the same
 servers (``tests/sim/test_lean_core.py`` checks it against the rule before).
 """
 from __future__ import annotations
@@ -109,6 +110,10 @@ class Pool:
     (earliest ``idle_since``, then server index), each taking the most urgent device it is
     eligible for. So the result does not depend on list or event order, and under rosters (when
     everyone starts at 08:00) the examiner who has waited longest for work chooses first.
+
+    A device put when no other event is due at its instant, and with no other device of the
+    arrival process still to come at it, is dispatched at once: the round, later in the instant,
+    would see the same queue and free servers, so the event is saved and nothing else changes.
     """
 
     def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue[Device]):
