@@ -18,8 +18,9 @@ per event, so those lines read per-device facts from Python lists made a chunk o
 time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
 bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
 ``Condition``; an idle server waits for work or the end of its unbroken run of shifts (for a 24/7
-server, the horizon: no timeout at all), not for each weekly segment's end. None of it changes a
-number but the event count: the same devices start and end at the same times with the same
+server, the horizon: no timeout at all), not for each weekly segment's end; and a dispatch round
+with nothing else due at its instant runs at once, not as an event. None of it changes a number but
+the event count: the same devices start and end at the same times with the same
 servers (``tests/sim/test_lean_core.py`` checks it against the rule before).
 """
 from __future__ import annotations
@@ -45,6 +46,9 @@ ARRIVAL_CHUNK = 4096
 #: True restores the idle wait of before (a shift-end timeout at every segment's end, even the
 #: horizon's): the same run with more events. Kept so a test can show exactly that.
 SEGMENT_WAKEUPS = False
+#: True restores the dispatch round as an event at every dispatch (before issue 13's third round):
+#: the same run with more events. Kept so a test can show exactly that.
+ALWAYS_ROUND = False
 
 
 class CountingEnvironment(simpy.Environment):
@@ -106,6 +110,10 @@ class Pool:
     (earliest ``idle_since``, then server index), each taking the most urgent device it is
     eligible for. So the result does not depend on list or event order, and under rosters (when
     everyone starts at 08:00) the examiner who has waited longest for work chooses first.
+
+    A device put when no other event is due at its instant, and with no other device of the
+    arrival process still to come at it, is dispatched at once: the round, later in the instant,
+    would see the same queue and free servers, so the event is saved and nothing else changes.
     """
 
     def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue[Device]):
@@ -132,7 +140,11 @@ class Pool:
         skill = dev.skill
         for srv in self.free:
             if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
-                self.dispatch_round()
+                model = self.model
+                if model.preemptive or ALWAYS_ROUND or model.more_now or model.env.peek() <= now:
+                    self.dispatch_round()
+                else:  # nothing else happens at this instant: the round now is the round later
+                    self._dispatch(None)
                 return
         if self.model.preemptive:
             self._preempt_for(dev, now)
@@ -146,7 +158,7 @@ class Pool:
             self._round = ev
         return self._round
 
-    def _dispatch(self, _event) -> None:
+    def _dispatch(self, _event: simpy.Event | None) -> None:
         self._round = None
         now = self.model.env.now
         ready = [s for s in self.free if s.on_shift(now)]
@@ -338,6 +350,7 @@ class DFUModel:
         self.targets_h = [t.target_days * 24.0 for t in sc.tiers]
         self.type_skill = [sc.skills.index(d.skill) for d in sc.device_types.values()]
         self.pools: dict[int, Pool] = {}
+        self.more_now = False  # the arrival process has another device to put at this instant
         self.server_info: list[ServerInfo] = []
         self.servers: list[Server] = []
         self._build_pools()
@@ -409,9 +422,13 @@ class DFUModel:
         for lo in range(0, wl.n, ARRIVAL_CHUNK):
             hi = min(lo + ARRIVAL_CHUNK, wl.n)
             idx = np.arange(lo, hi) if order is None else order[lo:hi]
-            for i, t, tr, dt, sub, exp, first in zip(idx.tolist(), release[idx].tolist(), wl.tier[idx].tolist(),
-                                                       wl.dtype[idx].tolist(), wl.submit[idx].tolist(),
-                                                       wl.expedite[idx].tolist(), wl.first_stage[idx].tolist()):
+            ts = release[idx].tolist()
+            # The next device's release: a device with another at its instant still to come must
+            # leave the decision to the instant's dispatch round, which sees both (``Pool.put``).
+            nexts = ts[1:] + [float(release[hi if order is None else order[hi]]) if hi < wl.n else float("inf")]
+            for i, t, t_next, tr, dt, sub, exp, first in zip(
+                    idx.tolist(), ts, nexts, wl.tier[idx].tolist(), wl.dtype[idx].tolist(),
+                    wl.submit[idx].tolist(), wl.expedite[idx].tolist(), wl.first_stage[idx].tolist()):
                 if t >= horizon:
                     return
                 if t > env.now:
@@ -419,7 +436,9 @@ class DFUModel:
                 dev = Device(i, tr, type_skill[dt], sub, exp, sub + targets_h[tr])
                 dev.stage = stage_of[first]
                 dev.queued_at = dev.started_at = -1
+                self.more_now = t_next <= t
                 self._enter(dev)
+            self.more_now = False
 
     def _enter(self, dev: Device) -> None:
         s = self.route[dev.stage]
