@@ -13,10 +13,8 @@ reproduces ``run_experiment`` bit for bit. Replications fan out through
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -37,12 +35,10 @@ from dfu_sched.scenario.schema import Scenario, format_validation_error
 from dfu_sched.sim.experiment import (
     Executor,
     Job,
-    ReplicationFn,
-    SerialExecutor,
+    ReusablePool,
     default_workers,
     replication_seed,
     run_replications,
-    worker_pool,
 )
 from dfu_sched.sim.measures import measure
 from dfu_sched.sim.model import ModelHook, simulate_once
@@ -127,68 +123,6 @@ def key_mix(base: Scenario, key: tuple) -> dict[str, int]:
     if len(key) != len(names):
         raise ValueError(f"a key of {len(key)} levels for {len(names)} options")
     return dict(zip(names, (int(u) for u in key)))
-
-
-_POOL_JOB: tuple[ReplicationFn, Any] | None = None  # (fn, context) of this ReusablePool worker
-
-
-def _init_pool_job(fn: ReplicationFn, context: Any) -> None:
-    global _POOL_JOB
-    _POOL_JOB = (fn, context)
-
-
-def _pool_job(i: int, task: Hashable, rep: int) -> tuple[int, Any]:
-    assert _POOL_JOB is not None, "worker not initialised"
-    fn, context = _POOL_JOB
-    return i, fn(context, task, rep)
-
-
-class ReusablePool:
-    """Local worker processes kept while the job function and context stay the same object.
-
-    ``ProcessExecutor`` forks a pool per batch (its context reaches the workers once, through the
-    initializer); a search runs a batch per phase and round, and each fork of a parent holding
-    SimPy, OR-Tools and pandas costs time on both cores. This executor keeps its pool while
-    ``map_unordered`` is called with the same ``fn`` and ``context`` (identity) and forks a new
-    one when either changes. Results are gathered by job index as with any executor, so no
-    number depends on it. ``close`` (or ``with``) ends the workers.
-    """
-
-    def __init__(self, workers: int):
-        self.workers = max(1, workers)
-        self._pool: ProcessPoolExecutor | None = None
-        self._for: tuple[int, int] | None = None
-        self.pools_started = 0
-
-    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
-        if self.workers <= 1 or len(jobs) <= 1:
-            yield from SerialExecutor().map_unordered(fn, context, jobs)
-            return
-        if self._pool is None or self._for != (id(fn), id(context)):
-            self.close()
-            self._pool = worker_pool(self.workers, _init_pool_job, (fn, context))
-            self._for = (id(fn), id(context))
-            self.pools_started += 1
-        futures = [self._pool.submit(_pool_job, i, task, rep) for i, (task, rep) in enumerate(jobs)]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        self._pool, self._for = None, None
-
-    def __enter__(self) -> ReusablePool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class Evaluator:

@@ -216,6 +216,54 @@ class ProcessExecutor:
                 yield fut.result()
 
 
+class ReusablePool:
+    """Local worker processes kept while the job function and context stay the same object.
+
+    ``ProcessExecutor`` forks a pool per batch (its context reaches the workers once, through the
+    initializer); a search runs a batch per phase and round, and each fork of a parent holding
+    SimPy, OR-Tools and pandas costs time on both cores. This executor keeps its pool while
+    ``map_unordered`` is called with the same ``fn`` and ``context`` (identity) and forks a new
+    one when either changes. Results are gathered by job index as with any executor, so no
+    number depends on it. ``close`` (or ``with``) ends the workers.
+    """
+
+    def __init__(self, workers: int):
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._for: tuple[int, int] | None = None
+        self.pools_started = 0
+
+    def map_unordered(self, fn: ReplicationFn, context: Any, jobs: Sequence[Job]) -> Iterator[tuple[int, Any]]:
+        if self.workers <= 1 or len(jobs) <= 1:
+            yield from SerialExecutor().map_unordered(fn, context, jobs)
+            return
+        if self._pool is None or self._for != (id(fn), id(context)):
+            self.close()
+            self._pool = worker_pool(self.workers, _init_worker, (fn, context))
+            self._for = (id(fn), id(context))
+            self.pools_started += 1
+        futures = [self._pool.submit(_run_job, i, task, rep) for i, (task, rep) in enumerate(jobs)]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool, self._for = None, None
+
+    def __enter__(self) -> ReusablePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def make_executor(workers: int | None = None) -> Executor:
     """The default executor for ``workers`` processes (all cores when None)."""
     workers = default_workers() if workers is None else max(1, workers)

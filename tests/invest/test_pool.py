@@ -11,7 +11,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dfu_sched.invest.evaluate import Evaluator, ReusablePool, key_mix, prepare
+from dfu_sched.invest.evaluate import Evaluator, key_mix, prepare
+from dfu_sched.sim.experiment import ReusablePool
 from tests.helpers import small
 
 KEYS = ("overall.exposure", "invest.wait_at_12m_days", "overall.waiting_at_end", "invest.outsourced_devices")
