@@ -12,11 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from dfu_sched.calendar import STAGES, WORKING_DAYS, Weekday
 from dfu_sched.errors import InputError
 from dfu_sched.scenario.distributions import CountDistribution, Distribution, FixedCount
+from dfu_sched.scenario.estimates import Estimate, check_range_ends, split_estimates, typed, value_at
 from dfu_sched.scenario.input_errors import one_line, suggest
 from dfu_sched.scenario.levers import Investment, check_investment
 from dfu_sched.sim.disciplines import DISCIPLINES
@@ -301,6 +302,8 @@ class Scenario(Strict):
     policy: Policy = Field(default_factory=Policy)
     measures: Measures = Field(default_factory=Measures)
     investment: Investment | None = Field(None, description="Options money can buy (read by compare and invest).")
+    #: The ranged inputs of the file (``dfu_sched.scenario.estimates``); the fields hold their values.
+    _estimates: tuple[Estimate, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _cross_references(self):
@@ -360,10 +363,27 @@ class Scenario(Strict):
     def tier(self, name: str) -> Tier:
         return next(t for t in self.tiers if t.name == name)
 
+    @property
+    def estimates(self) -> tuple[Estimate, ...]:
+        """The inputs the file gave a range (``{value, low, high}``, ``{value, sd}``, ...), in file order."""
+        return self._estimates
+
+    def with_estimates(self, estimates: tuple[Estimate, ...]) -> Scenario:
+        """This scenario carrying ``estimates`` (each must sit at a number of the scenario's data)."""
+        out = self.model_copy()
+        out._estimates = tuple(estimates)
+        return out
+
     def with_updates(self, updates: dict[str, Any]) -> Scenario:
-        """A validated copy with nested keys replaced (``{"policy": {"discipline": "priority"}}``)."""
+        """A validated copy with nested keys replaced (``{"policy": {"discipline": "priority"}}``).
+
+        Ranges whose input the updates leave at its value are kept; a range on a replaced input is not.
+        """
         data = _deep_merge(self.model_dump(mode="json", by_alias=True), updates)
-        return Scenario.model_validate(data)
+        out = Scenario.model_validate(data)
+        if self._estimates:
+            out._estimates = tuple(e for e in self._estimates if value_at(data, e) == e.value)
+        return out
 
 
 def _deep_merge(base: dict, updates: dict) -> dict:
@@ -424,11 +444,39 @@ def read_scenario_data(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
     return _deep_merge(read_scenario_data(base_path, _seen + (path.resolve(),)), data)
 
 
+#: Most ranged inputs one scenario may carry (each costs runs in ``dfu-sched sensitivity``).
+MAX_ESTIMATES = 200
+
+
 def parse_scenario(data: dict, source: str = "<scenario>") -> Scenario:
+    """Validate scenario data; ranged inputs run at their value and are kept as ``estimates``."""
     try:
-        return Scenario.model_validate(data)
+        plain, estimates = split_estimates(data)
+    except ValueError as exc:
+        raise InputError(str(exc), source=source) from None
+    if len(estimates) > MAX_ESTIMATES:
+        raise InputError(f"{len(estimates)} ranged inputs (the most is {MAX_ESTIMATES})", source=source)
+    try:
+        sc = Scenario.model_validate(plain)
     except ValidationError as exc:
         raise InputError(format_validation_error(exc), source=source) from None
+    if not estimates:
+        return sc
+    estimates = typed(estimates, sc.model_dump(by_alias=True))
+    try:
+        check_range_ends(plain, estimates, _problem)
+    except ValueError as exc:
+        raise InputError(str(exc), source=source) from None
+    return sc.with_estimates(estimates)
+
+
+def _problem(data: dict) -> str | None:
+    """The one-line reason ``data`` is not a valid scenario, or None."""
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        return format_validation_error(exc)
+    return None
 
 
 def format_validation_error(exc: ValidationError, schema: dict | None = None) -> str:
