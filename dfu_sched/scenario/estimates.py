@@ -35,7 +35,7 @@ import copy
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -99,8 +99,7 @@ class Estimate:
 
     def ppf(self, u: np.ndarray | float) -> np.ndarray:
         """Values at uniforms ``u`` in [0, 1) (inverse CDF; rounded for a whole-number input)."""
-        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
-        x = _ppf(self, u)
+        x = _ppf(self, np.clip(np.asarray(u, dtype=float), 0.0, 1.0))
         return np.round(x) if self.integer else x
 
 
@@ -180,7 +179,7 @@ def parse_range(node: Mapping, key: str, location: Location) -> Estimate:
     note = node.get("note", "")
     if not isinstance(note, str):
         raise ValueError(f"{key}.note: must be text")
-    return Estimate(key=key, location=location, value=value, low=low, high=high, shape=shape, sd=sd,
+    return Estimate(key=key, location=location, value=value, low=low, high=high, shape=cast(Shape, shape), sd=sd,
                     draws=draws, integer=integer, note=note[:200])
 
 
