@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 GROUND_FLOOR = ("calendar", "errors", "io", "paths", "stats", "privacy", "yamlfile", "tables", "columnmap")
 
 #: The wings: sub-packages of ``dfu_sched``.
-WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "sweep", "validation", "calibrate", "reports", "app", "cli")
+WINGS = ("scenario", "sim", "optimiser", "plan", "invest", "sweep", "uncertainty", "validation", "calibrate", "reports",
+         "app", "cli")
 
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
@@ -279,6 +280,12 @@ RULES = (
          "a sweep runs scenarios (and investment mixes) and returns data; reports and commands present it"),
     Rule("only-cli-reports-app-import-sweep", ("*",), ("sweep",), "a sweep is driven from the top floors only",
          source_except=("sweep", "cli", "reports", "app")),
+    Rule("uncertainty-imports-ground-floor-scenario-sim-invest", ("uncertainty",),
+         ("optimiser", "plan", "validation", "calibrate", "sweep", "reports", "app", "cli"),
+         "the uncertainty wing moves a scenario's ranged inputs and returns data; reports and commands present it"),
+    Rule("only-cli-reports-app-import-uncertainty", ("*",), ("uncertainty",),
+         "the uncertainty wing is driven from the top floors only",
+         source_except=("uncertainty", "cli", "reports", "app")),
     Rule("validation-imports-no-reports-cli", ("validation",), ("reports", "cli"),
          "the theory checks return data; reports and commands present it"),
     Rule("calibrate-imports-no-reports-cli-invest", ("calibrate",), ("reports", "cli", "invest"),
