@@ -70,8 +70,8 @@ class Context:
 
 def _job(context: Context, task: Hashable, rep: int) -> dict[str, float]:
     """A runner job: replication ``rep`` of ``task = (world, mix key)``, the kept measures only."""
-    world, _ = task  # type: ignore[misc]
-    scalars, _series = replicate(context.prepared(task), context.seed_of(world), rep, context.window)  # type: ignore[arg-type]
+    t: Task = task  # type: ignore[assignment]
+    scalars, _series = replicate(context.prepared(t), context.seed_of(t[0]), rep, context.window)
     keys = context.keep if context.keep is not None else tuple(scalars)
     return {k: float(scalars.get(k, np.nan)) for k in keys}
 
