@@ -68,6 +68,7 @@ def _hours_doc(h: HoursFit) -> dict:
         "devices": h.n, "source": h.source, "inferred": h.n_inferred, "chosen": h.chosen or "base",
         "mean": None if h.mean != h.mean else h.mean, "sd": None if h.sd != h.sd else h.sd,
         "mean_ci": None if h.mean_ci[0] != h.mean_ci[0] else list(h.mean_ci),
+        "mean_se": None if h.mean_se != h.mean_se else h.mean_se,
         "ks_statistic": None if h.ks_stat != h.ks_stat else h.ks_stat,
         "ks_p": None if h.ks_p != h.ks_p else h.ks_p, "note": h.note, "dist": h.dist,
         "families": [{"name": f.name, "aic": f.aic, "loglik": f.loglik, "params": list(f.params), "mean": f.mean,
@@ -138,7 +139,7 @@ def fit_lines(fit: FitResult) -> list[str]:
             out.append(f"  {t:<10} base scenario kept: {h.note}")
             continue
         aics = ", ".join(f"{f.name} {f.aic:,.0f}" for f in h.families)
-        out.append(f"  {t:<10} {h.chosen:<11} mean {h.mean:6.2f} h [95% bootstrap {h.mean_ci[0]:.2f}, "
+        out.append(f"  {t:<10} {h.chosen:<11} mean {h.mean:6.2f} h SE {h.mean_se:.2f} [95% bootstrap {h.mean_ci[0]:.2f}, "
                    f"{h.mean_ci[1]:.2f}]  n {h.n:,} ({h.source})  KS p {h.ks_p:.2g}  AIC: {aics}")
     if fit.inference:
         i = fit.inference

@@ -11,6 +11,7 @@ from typing import Any
 
 from dfu_sched.calibrate.arrivals import Share
 from dfu_sched.calibrate.fit_result import FitResult
+from dfu_sched.calibrate.ranges import plus_minus, ranged
 from dfu_sched.calibrate.service import HoursFit
 from dfu_sched.calibrate.writer import Note, noted, scenario_text
 from dfu_sched.scenario.schema import ExaminerGroup, Scenario
@@ -38,9 +39,7 @@ def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict] | N
         "backlog": _backlog(backlog, fit) if backlog is not None else
         noted(dump.get("backlog", []), "default [E] (base scenario): the history records no examination or "
                                        "status, so who is waiting cannot be told"),
-        "policy": {**noted(dump["policy"], DEFAULT), "expedite_share": Note(
-            round(fit.expedite.value, 4), f"[S] fitted from {fit.expedite.of:,} devices, {fit.period}: share "
-            f"flagged expedite (SE {fit.expedite.se:.3f})")},
+        "policy": {**noted(dump["policy"], DEFAULT), "expedite_share": _fitted_share(fit)},
         "measures": noted(dump["measures"], DEFAULT),
     }
     header = [f"Fitted by dfu-sched fit from {fit.devices:,} devices submitted {fit.period}; queue at {fit.as_of}.",
@@ -50,23 +49,39 @@ def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict] | N
     return scenario_text(header, body)
 
 
+def _fitted_share(fit: FitResult) -> Note:
+    e = fit.expedite
+    value = round(e.value, 4)
+    return Note(ranged(value, e.se, "share"), f"[S] fitted: {plus_minus(value, e.se, '.4f')} from {e.of:,} "
+                                              f"devices, {fit.period}: share flagged expedite (binomial SE)")
+
+
 def _mix(mix: dict[str, Share], what: str, period: str) -> dict[str, Note]:
-    """Shares rounded to 6 decimals that still sum to 1 (the largest takes the rounding)."""
+    """Shares rounded to 6 decimals that still sum to 1 (the largest takes the rounding).
+
+    Written without ranges: the shares of a mix sum to 1, so one cannot move alone.
+    """
     values = {k: round(s.value, 6) for k, s in mix.items()}
     top = max(values, key=lambda k: values[k])
     values[top] = round(1.0 - sum(v for k, v in values.items() if k != top), 6)
     n = next(iter(mix.values())).of
-    return {k: Note(values[k], f"[S] fitted from {n:,} {what}, {period} (SE {mix[k].se:.3f})") for k in mix}
+    return {k: Note(values[k], f"[S] fitted: {plus_minus(values[k], mix[k].se, '.4f')} from {n:,} {what}, "
+                               f"{period} (binomial SE; no range: the shares sum to 1)") for k in mix}
 
 
 def _arrivals(fit: FitResult, base: dict, weeks_ahead: int) -> dict[str, Any]:
     a, period = fit.arrivals, fit.period
     glm = f"{a.cases:,} cases in {a.weeks} weeks, {period}"
+    rate, growth = round(a.rate_at_as_of, 4), round(min(max(a.annual_growth, -0.99), 1.0), 4)
+    # with month periods the periods set the rate and this level is unused: a range on it would move nothing
+    rate_note = "; no range: the month periods below set the rate" if a.seasonal else ""
     out: dict[str, Any] = {
-        "cases_per_week": Note(round(a.rate_at_as_of, 4), f"[S] fitted from {glm} (Poisson GLM, rate at {fit.as_of}; "
-                               f"SE {a.rate_at_as_of_se:.2f})"),
-        "annual_growth": Note(round(min(max(a.annual_growth, -0.99), 1.0), 4),
-                              f"[S] fitted from {glm} (GLM trend; SE {a.annual_growth_se:.3f})"),
+        "cases_per_week": Note(rate if a.seasonal else ranged(rate, a.rate_at_as_of_se, "cases_per_week"),
+                               f"[S] fitted: {plus_minus(rate, a.rate_at_as_of_se)} from {glm} (Poisson GLM, rate "
+                               f"at {fit.as_of}; SE from the Fisher information{rate_note})"),
+        "annual_growth": Note(ranged(growth, a.annual_growth_se, "annual_growth"),
+                              f"[S] fitted: {plus_minus(growth, a.annual_growth_se)} from {glm} (GLM trend; SE from "
+                              "the Fisher information, delta method)"),
     }
     if a.seasonal:
         out["periods"] = _season_periods(fit, weeks_ahead)
@@ -74,8 +89,13 @@ def _arrivals(fit: FitResult, base: dict, weeks_ahead: int) -> dict[str, Any]:
         out["periods"] = Note([], f"[S] no seasonality: month-of-year terms not significant in {glm} "
                                   f"(LR test p = {a.seasonality_p:.3g})")
     c = fit.devices_per_case
-    out["devices_per_case"] = noted(c.dist, f"[S] fitted from {c.cases:,} cases, {period}: {c.chosen} by AIC "
-                                            f"(mean {c.mean:.2f}, SE {c.mean_se:.3f})")
+    comment = f"[S] fitted from {c.cases:,} cases, {period}: {c.chosen} by AIC (mean {plus_minus(c.mean, c.mean_se)})"
+    out["devices_per_case"] = noted(c.dist, comment)
+    if "mean" in c.dist:
+        mean = c.dist["mean"]
+        out["devices_per_case"]["mean"] = Note(ranged(mean, c.mean_se, "devices_per_case"),
+                                               f"[S] fitted: {plus_minus(mean, c.mean_se)} from {c.cases:,} cases, "
+                                               f"{period} (SE of the mean case size)")
     out["tier_mix"] = _mix(fit.tier_mix, "cases", period) if fit.tier_mix and next(
         iter(fit.tier_mix.values())).of else noted(base["tier_mix"], DEFAULT + "; no tiers in the history")
     out["device_mix"] = _mix(fit.device_mix, "devices", period) if next(
@@ -113,7 +133,13 @@ def _device_type(h: HoursFit | None, base: dict, period: str) -> dict[str, Any]:
     comment = (f"[S] fitted from {h.n:,} completed devices ({h.source}), {period}: {h.chosen} (best AIC "
                f"{fam.name} {fam.aic:.0f}; KS p = {h.ks_p:.2g}, optimistic as fitted); mean {h.mean:.2f} h "
                f"[95% bootstrap {h.mean_ci[0]:.2f}, {h.mean_ci[1]:.2f}]")
-    out["service_hours"]["examination"] = noted(h.dist, comment)
+    exam = noted(h.dist, comment)
+    if "mean" in h.dist:  # a Weibull or an empirical law is written as samples: it has no mean to range
+        mean = h.dist["mean"]
+        exam["mean"] = Note(ranged(mean, h.mean_se, "hours"),
+                            f"[S] fitted: {plus_minus(mean, h.mean_se)} h from {h.n:,} completed devices, {period} "
+                            f"({h.chosen} maximum likelihood; SE from its information, delta method)")
+    out["service_hours"]["examination"] = exam
     return out
 
 
@@ -138,9 +164,11 @@ def _examiners(fit: FitResult, base: Scenario) -> list[dict]:
             # absence from slower work, so absence stays the base's and productivity carries the rest
             present = g.hours_per_week * (1 - g.absence)
             se_text = f" SE {se:.1f}" if se is not None else ""
-            d["productivity"] = Note(round(min(max(hours / present, 0.01), 10), 4),
-                                     f"[S] fitted: {hours:.1f}{se_text} booked h per saturated examiner-week "
-                                     f"(work waiting all week; {s.examiner_weeks:,} weeks) / "
+            value = round(min(max(hours / present, 0.01), 10), 4)
+            sd = None if se is None else se / present
+            d["productivity"] = Note(ranged(value, sd, "productivity"),
+                                     f"[S] fitted: {plus_minus(value, sd)} = {hours:.1f}{se_text} booked h per "
+                                     f"saturated examiner-week (work waiting all week; {s.examiner_weeks:,} weeks) / "
                                      f"(hours_per_week x (1 - absence))")
             d["absence"] = Note(g.absence, DEFAULT + "; the history cannot tell absent days from slower work")
         covered.update(skills)

@@ -59,6 +59,7 @@ class HoursFit:
     ks_p: float = math.nan
     mean: float = math.nan
     mean_ci: tuple[float, float] = (math.nan, math.nan)
+    mean_se: float = math.nan            #: SE of ``mean`` (the chosen family's information, delta method)
     sd: float = math.nan
     dist: dict = field(default_factory=dict)   #: the scenario distribution written
     note: str = ""
@@ -91,14 +92,32 @@ def fit_hours(device_type: str, x: np.ndarray, source: str, n_inferred: int = 0)
     out.mean_ci = _bootstrap_mean_ci(x)
     if out.ks_p < GOF_REJECT:
         out.chosen, out.mean, out.sd = "empirical", float(x.mean()), float(x.std())
+        out.mean_se = out.sd / math.sqrt(len(x))
         out.dist = {"dist": "empirical", "samples": _samples(x)}
         out.note = f"no family fits (best {best.name}, KS p = {out.ks_p:.3g} < {GOF_REJECT}): empirical"
         return out
     out.chosen, out.mean, out.sd = best.name, best.mean, best.sd
+    out.mean_se = mean_se(best, len(x))
     out.dist = scenario_distribution(best)
     if best.name == "weibull":
         out.note = f"Weibull written as {WEIBULL_QUANTILES} quantiles (the scenario has no Weibull law)"
     return out
+
+
+def mean_se(fit: FamilyFit, n: int) -> float:
+    """Standard error of a fitted family's mean from ``n`` observations (maximum-likelihood theory).
+
+    Exponential and gamma: the MLE of the mean is the sample mean, and in the (mean, shape)
+    parametrisation the Fisher information is diagonal, so var = sd^2 / n with the fitted sd.
+    Lognormal: mean = exp(mu + s^2 / 2) with var(mu) = s^2 / n and var(s^2) = 2 s^4 / n
+    (independent), so by the delta method var = mean^2 (s^2 + s^4 / 2) / n. Weibull: the delta
+    method on the fit's numerical information would add little; its mean's SE is taken as sd/sqrt(n)
+    (exact for the sample mean, which the MLE mean is close to).
+    """
+    if fit.name == "lognormal":
+        s2 = fit.params[0] ** 2
+        return fit.mean * math.sqrt((s2 + s2 * s2 / 2) / n)
+    return fit.sd / math.sqrt(n)
 
 
 def scenario_distribution(fit: FamilyFit) -> dict:

@@ -4,6 +4,7 @@ Why a writer of its own: ``reports/assumptions.py`` reads each input's source fr
 its line (``[S]`` sourced, ``[E]`` estimate), so a fitted scenario is only as trustworthy as its
 comments. Values are wrapped in :class:`Note` (value + comment) and written one input per line,
 block style; a base-scenario section is written with ``default [E] (base scenario)`` on every line.
+A fitted number with its standard error is written as a flow range, ``{value: 9.31, sd: 0.412}``.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from dfu_sched.scenario.estimates import is_range
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ def scalar(v: Any) -> str:
         return f"{v:.10g}"
     if isinstance(v, int):
         return str(v)
+    if is_range(v):  # {value: 9.31, sd: 0.412}: a fitted number and its standard error, as people write it
+        return "{" + ", ".join(f"{k}: {scalar(x)}" for k, x in v.items()) + "}"
     if isinstance(v, (list, dict)):
         return json.dumps(v, default=str)
     return json.dumps(str(v))

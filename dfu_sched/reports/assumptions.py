@@ -12,7 +12,9 @@ and the comment that annotates it:
    reported as inherited from that key;
 4. else "not annotated".
 
-Inputs the file does not set (model defaults) are listed from the validated scenario.
+Inputs the file does not set (model defaults) are listed from the validated scenario. A ranged
+input (``{value: 0.30, low: 0.20, high: 0.50}``, see ``scenario/estimates.py``) is one input, its
+value shown with its range: ``0.30 (0.20-0.50, triangular)``.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import re
 from dataclasses import dataclass
 
 import yaml
+
+from dfu_sched.scenario.estimates import RANGE_KEYS
 
 SOURCED, ESTIMATE, COMMENT, NONE, DEFAULT = "sourced", "estimate", "comment", "not annotated", "default"
 _LABELS = ("name", "description")  # the scenario's title, not inputs of the model
@@ -110,7 +114,50 @@ def _scalar_text(node: yaml.ScalarNode) -> str:
     return " ".join(node.value.split()) if node.style in (">", "|") else node.value
 
 
+def _range_fields(node: yaml.Node) -> dict[str, yaml.Node] | None:
+    """A range's fields by name when ``node`` is a ranged number (the rule of ``estimates.is_range``)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    fields = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    if len(fields) != len(node.value) or "value" not in fields or not set(fields) <= set(RANGE_KEYS) \
+            or not {"low", "high", "sd", "draws"} & set(fields):
+        return None
+    return fields
+
+
+def range_text(fields: dict[str, yaml.Node]) -> str:
+    """A ranged input as one cell: ``0.30 (0.20-0.50, triangular)``, ``9.31 (sd 0.41, normal)``,
+    ``6.0 (4 draws, 5.1-6.9)``; numbers as the file writes them."""
+    def text(k: str) -> str:
+        n = fields.get(k)
+        return n.value if isinstance(n, yaml.ScalarNode) else ""
+
+    value = text("value")
+    draws = fields.get("draws")
+    if isinstance(draws, yaml.SequenceNode):
+        numbers = sorted(float(n.value) for n in draws.value if isinstance(n, yaml.ScalarNode) and _is_number(n.value))
+        span = f", {numbers[0]:g}-{numbers[-1]:g}" if numbers else ""
+        return f"{value} ({len(draws.value)} draws{span})"
+    sd = text("sd")
+    shape = text("shape") or ("normal" if sd else "triangular")
+    parts = [f"sd {sd}"] if sd else []
+    if "low" in fields or "high" in fields:
+        parts.append(f"{text('low')}-{text('high')}")
+    return f"{value} ({', '.join(parts + [shape])})"
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
 def _walk(node: yaml.Node, path: str, key: str, line: int, ancestors: tuple) -> list[_Leaf]:
+    fields = _range_fields(node)
+    if fields is not None:  # one input with its range, not four
+        return [_Leaf(path, range_text(fields), line, key, ancestors)]
     if isinstance(node, yaml.ScalarNode):
         return [_Leaf(path, _scalar_text(node), line, key, ancestors)]
     if isinstance(node, yaml.SequenceNode) and _scalar_list(node):

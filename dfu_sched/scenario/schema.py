@@ -20,6 +20,7 @@ from dfu_sched.scenario.distributions import CountDistribution, Distribution, Fi
 from dfu_sched.scenario.estimates import Estimate, check_range_ends, split_estimates, typed, value_at
 from dfu_sched.scenario.input_errors import one_line, suggest
 from dfu_sched.scenario.levers import Investment, check_investment
+from dfu_sched.scenario.range_schema import with_ranges
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.disciplines import describe as describe_disciplines
 from dfu_sched.yamlfile import read_yaml_mapping
@@ -488,10 +489,10 @@ _SCHEMA_CACHE: dict | None = None
 
 
 def scenario_json_schema() -> dict:
-    """The JSON Schema of scenario files, for editors (``dfu-sched schema``)."""
+    """The JSON Schema of scenario files, for editors (``dfu-sched schema``); numbers may be ranges."""
     global _SCHEMA_CACHE
     if _SCHEMA_CACHE is None:
-        schema = Scenario.model_json_schema(by_alias=True)
+        schema = with_ranges(Scenario.model_json_schema(by_alias=True))  # a range wherever a number is
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = "dfu-sched scenario"
         _SCHEMA_CACHE = schema

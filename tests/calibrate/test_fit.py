@@ -80,6 +80,9 @@ def test_strong_seasonality_is_kept_and_its_months_are_right():
     assert min(a.month_factors[5:8]) < 0.8 < 1.2 < max(a.month_factors[0], a.month_factors[11])
     periods = yaml.safe_load(fit.yaml_text)["arrivals"]["periods"]
     assert periods[0]["from_week"] == 0 and len(periods) >= 24
+    # the month periods set the rate, so the unused level carries no range; growth still does
+    keys = {e.key for e in fit.scenario.estimates}
+    assert "arrivals.annual_growth" in keys and "arrivals.cases_per_week" not in keys
 
 
 def test_the_scenario_loads_and_every_number_carries_a_source_comment(fitted, tmp_path):
@@ -97,7 +100,9 @@ def test_the_scenario_loads_and_every_number_carries_a_source_comment(fitted, tm
                 "device_types.phone.service_hours.examination.mean", "examiners[mobile].count",
                 "policy.expedite_share"):
         assert key in fitted_paths, key
-    assert "fitted from" in next(a.note for a in items if a.path == "arrivals.cases_per_week")
+    rate = fit.arrivals.rate_at_as_of
+    note = next(a.note for a in items if a.path == "arrivals.cases_per_week")
+    assert note.startswith(f"[S] fitted: {rate:.4g} +- ") and "(SE) from" in note, note
     assert next(a for a in items if a.path == "tiers[VH].weight").note == "default [E] (base scenario)"
 
 
@@ -144,3 +149,30 @@ def test_a_window_and_as_of_are_honoured():
     assert fit.devices == len(history.between(dt.date(2021, 7, 5), dt.date(2022, 6, 26)).devices)
     assert fit.scenario.calendar.start_date == dt.date(2022, 6, 27)
     assert math.isfinite(fit.arrivals.annual_growth)
+
+
+def test_fitted_numbers_are_written_with_their_standard_errors_and_contain_the_truth(fitted):
+    """The written ranges parse back as the scenario's estimates; the truth lies within value +- 3 sd
+    (two-sided), and the sd is not absurdly wide (under 30% of the value for the rate and the mean
+    hours; for growth, whose value can be near 0, under 5 percentage points a year on 3 years)."""
+    _, fit = fitted
+    est = {e.key: e for e in fit.scenario.estimates}
+    years = (fit.as_of - TRUTH.start).days / 365.25
+    truth = {"arrivals.cases_per_week": TRUTH.cases_per_week * (1 + TRUTH.annual_growth) ** years,
+             "arrivals.annual_growth": TRUTH.annual_growth, "arrivals.devices_per_case.mean": TRUTH.devices_mean,
+             **{f"device_types.{t}.service_hours.examination.mean": law[1] for t, law in TRUTH.hours.items()}}
+    for key, value in truth.items():
+        e = est[key]
+        assert e.shape == "normal" and e.sd is not None and e.sd > 0, key
+        assert abs(e.value - value) < 3 * e.sd, (key, e.value, e.sd, value)
+        if key != "arrivals.annual_growth":
+            assert e.sd < 0.3 * e.value, (key, e.value, e.sd)
+    assert est["arrivals.annual_growth"].sd < 0.05
+    # the sd written is the fit's own SE (3 significant digits); the value is the one run before
+    assert est["arrivals.cases_per_week"].sd == pytest.approx(fit.arrivals.rate_at_as_of_se, rel=5e-3)
+    assert fit.scenario.arrivals.cases_per_week == round(fit.arrivals.rate_at_as_of, 4)
+    assert est["device_types.phone.service_hours.examination.mean"].sd == pytest.approx(
+        fit.hours["phone"].mean_se, rel=5e-3)
+    assert {"policy.expedite_share", "examiners.mobile.productivity"} <= set(est)
+    # mixes sum to 1 and stay plain
+    assert not [k for k in est if "_mix" in k]

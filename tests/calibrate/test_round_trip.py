@@ -102,3 +102,19 @@ def test_the_fitted_scenario_reproduces_the_known_backlog_trajectory(truth_and_f
     se_f = f[:, weeks].std(axis=0, ddof=1) / np.sqrt(f.shape[0])
     inside = (mean_f >= lo - 2 * se_f) & (mean_f <= hi + 2 * se_f)
     assert inside.mean() >= 0.9, list(zip(weeks.tolist(), lo.round(0), mean_f.round(0), hi.round(0)))
+
+
+def test_the_fitted_ranges_contain_the_known_truth(truth_and_fit) -> None:
+    """history_truth.yaml's rate, growth and mean hours lie within the written value +- 3 sd of the
+    fitted scenario (two-sided), and each sd is under 30% of its value (growth: under 5 points)."""
+    sc, _, fit = truth_and_fit
+    est = {e.key: e for e in fit.scenario.estimates}
+    years = (fit.as_of - sc.calendar.start_date).days / 365.25
+    truth = {"arrivals.cases_per_week": sc.arrivals.cases_per_week * (1 + sc.arrivals.annual_growth) ** years,
+             "arrivals.annual_growth": sc.arrivals.annual_growth,
+             **{f"device_types.{t}.service_hours.examination.mean": d.service["examination"].mean()
+                for t, d in sc.device_types.items()}}
+    for key, value in truth.items():
+        e = est[key]
+        assert e.sd is not None and abs(e.value - value) < 3 * e.sd, (key, e.value, e.sd, value)
+        assert e.sd < (0.05 if key == "arrivals.annual_growth" else 0.3 * abs(e.value)), (key, e.sd)
