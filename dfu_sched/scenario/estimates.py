@@ -125,7 +125,8 @@ def _ppf(e: Estimate, u: np.ndarray) -> np.ndarray:
         return a + (b - a) * stats.beta.ppf(u, alpha, beta)
     assert e.sd is not None  # normal
     lo, hi = stats.norm.cdf([(a - c) / e.sd, (b - c) / e.sd])
-    return c + e.sd * stats.norm.ppf(lo + u * (hi - lo))
+    # clipped: at u = 0 rounding can land a hair below low (a share at -1e-18 is not a valid share)
+    return np.clip(c + e.sd * stats.norm.ppf(lo + u * (hi - lo)), a, b)
 
 
 # ---- finding the ranges in a scenario's data -----------------------------------------------------
