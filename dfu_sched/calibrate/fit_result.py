@@ -139,8 +139,8 @@ def fit_lines(fit: FitResult) -> list[str]:
             out.append(f"  {t:<10} base scenario kept: {h.note}")
             continue
         aics = ", ".join(f"{f.name} {f.aic:,.0f}" for f in h.families)
-        out.append(f"  {t:<10} {h.chosen:<11} mean {h.mean:6.2f} h SE {h.mean_se:.2f} [95% bootstrap {h.mean_ci[0]:.2f}, "
-                   f"{h.mean_ci[1]:.2f}]  n {h.n:,} ({h.source})  KS p {h.ks_p:.2g}  AIC: {aics}")
+        out.append(f"  {t:<10} {h.chosen:<11} mean {h.mean:6.2f} h SE {h.mean_se:.2f} [95% bootstrap "
+                   f"{h.mean_ci[0]:.2f}, {h.mean_ci[1]:.2f}]  n {h.n:,} ({h.source})  KS p {h.ks_p:.2g}  AIC: {aics}")
     if fit.inference:
         i = fit.inference
         out.append(f"  hours inferred from dates: inferred/booked median {i['median_ratio']:.2f} "

@@ -70,7 +70,8 @@ def test_a_range_is_clipped_to_the_fields_domain_only_when_value_pm_3_sd_leaves_
     assert e.ppf(np.array([0.0, 0.5, 0.999])).min() >= 0.0
     growth = ranged(-0.95, 0.05, "annual_growth")
     assert growth["low"] == DOMAINS["annual_growth"][0] and growth["high"] == pytest.approx(-0.8)
-    assert ranged(0.5, 0.0, "share") == 0.5 and ranged(0.5, math.nan, "share") == 0.5 and ranged(1.0, None, "hours") == 1.0
+    assert ranged(0.5, 0.0, "share") == 0.5 and ranged(0.5, math.nan, "share") == 0.5
+    assert ranged(1.0, None, "hours") == 1.0
     assert plus_minus(0.5, None) == "0.5" and plus_minus(9.6617, 0.51612) == "9.662 +- 0.516 (SE)"
 
 

@@ -46,7 +46,8 @@ def test_a_ranged_input_is_one_row_with_its_value_and_range():
     assert items["stages.triage.quick_path_share"].value == "0.1 (4 draws, 0.05-0.2)"
     assert not [p for p in items if p.endswith((".value", ".low", ".high", ".draws", ".shape", ".note"))]
     assert "arrivals.cases_per_week.sd" not in items and "policy.expedite_share.sd" not in items
-    row = next(r for r in group_rows(parse_assumptions(TEXT)) if r.path == "device_types.phone.service_hours.examination")
+    rows = group_rows(parse_assumptions(TEXT))
+    row = next(r for r in rows if r.path == "device_types.phone.service_hours.examination")
     assert row.value == "dist: lognormal, mean: 7.0 (5.0-10.0, triangular), sd: 3.5" and row.status == ESTIMATE
 
 

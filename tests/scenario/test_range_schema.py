@@ -39,7 +39,7 @@ def test_every_number_of_the_schema_may_be_a_range():
     numbers = [(p, n) for p, n in _nodes(schema) if n.get("type") in ("number", "integer")
                and not p.startswith("$.$defs.Range")]
     assert len(numbers) > 50
-    for path, node in numbers:  # each number sits as the first branch of an anyOf whose second is a Range
+    for path, _ in numbers:  # each number sits as the first branch of an anyOf whose second is a Range
         parent_path = path.rsplit(".anyOf[0]", 1)
         assert len(parent_path) == 2 and parent_path[1] == "", path
     wrapped = [n for _, n in _nodes(schema) if isinstance(n.get("anyOf"), list) and {"$ref": RANGE_REF} in n["anyOf"]]
