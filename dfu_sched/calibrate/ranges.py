@@ -8,12 +8,15 @@ valid values, so there the range carries ``low``/``high`` clipped to the domain.
 written exactly as before (a fit with ranges runs the same numbers as one without).
 
 Mix shares (tier and device mixes) are left plain: they must sum to 1, so they cannot vary one at
-a time; month factors are left plain for the same reason (they have mean 1).
+a time; month factors are left plain for the same reason (they have mean 1). What the fit takes
+from the base scenario keeps the base's ranges (:func:`range_node` writes an estimate back).
 """
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from dfu_sched.scenario.estimates import Estimate
 
 from dfu_sched.scenario.distributions import MAX_COUNT, MAX_VALUE, MIN_MEAN
 from dfu_sched.scenario.schema import MAX_CASES_PER_WEEK
@@ -65,3 +68,25 @@ def plus_minus(value: float, se: float | None, fmt: str = ".4g") -> str:
         return f"{value:{fmt}}"
     assert se is not None
     return f"{value:{fmt}} +- {significant(se):g} (SE)"
+
+
+def range_node(e: Estimate) -> dict[str, Any]:
+    """An estimate written back as the range a scenario file gives (the inverse of ``parse_range``)."""
+    def num(x: float) -> float | int:
+        return int(round(x)) if e.integer else x
+
+    out: dict[str, Any] = {"value": num(e.value)}
+    if e.shape == "draws":
+        out["draws"] = list(e.draws)
+    elif e.shape == "normal":
+        assert e.sd is not None
+        out["sd"] = e.sd
+        if not (math.isclose(e.low, e.value - 3 * e.sd) and math.isclose(e.high, e.value + 3 * e.sd)):
+            out["low"], out["high"] = e.low, e.high
+    else:
+        out["low"], out["high"] = num(e.low), num(e.high)
+        if e.shape != "triangular":
+            out["shape"] = e.shape
+    if e.note:
+        out["note"] = e.note
+    return out

@@ -11,9 +11,10 @@ from typing import Any
 
 from dfu_sched.calibrate.arrivals import Share
 from dfu_sched.calibrate.fit_result import FitResult
-from dfu_sched.calibrate.ranges import plus_minus, ranged
+from dfu_sched.calibrate.ranges import plus_minus, range_node, ranged
 from dfu_sched.calibrate.service import HoursFit
 from dfu_sched.calibrate.writer import Note, noted, scenario_text
+from dfu_sched.scenario.estimates import Estimate
 from dfu_sched.scenario.schema import ExaminerGroup, Scenario
 
 DEFAULT = "default [E] (base scenario)"
@@ -46,7 +47,7 @@ def fitted_scenario_text(fit: FitResult, base: Scenario, backlog: list[dict] | N
               "[S] fitted = estimated from the unit's own history (the comment says from what);",
               f"default [E] (base scenario) = not in the history, taken from '{base.name}'.",
               "Units are in the key names: _weeks, _days, _hours (standard examiner hours), shares are 0..1."]
-    return scenario_text(header, body)
+    return scenario_text(header, _with_base_ranges(body, base.estimates))
 
 
 def _fitted_share(fit: FitResult) -> Note:
@@ -193,3 +194,34 @@ def _backlog(entries: list[dict], fit: FitResult) -> Any:
     if not entries:
         return Note([], f"[S] no device waiting at {fit.as_of} in the history")
     return [Note(e, f"[S] waiting at {fit.as_of} in the history: {e['count']} device(s), real age") for e in entries]
+
+
+def _with_base_ranges(body: dict, estimates: tuple[Estimate, ...]) -> dict:
+    """The base's ranges put back on the inputs the fit took from the base at the base's value.
+
+    The base's dump holds values only; an input the fit keeps from the base (its comment starts
+    with ``default``) is the same estimate, so it keeps the base's range (matched by key: list
+    entries by name, as ``Estimate.key`` spells them). Fitted inputs have their own.
+    """
+    by_key = {e.key: e for e in estimates}
+
+    def walk(node: Any, key: str) -> Any:
+        if isinstance(node, Note):
+            e = by_key.get(key)
+            if e is not None and node.comment.startswith(DEFAULT) and isinstance(node.value, (int, float)) \
+                    and not isinstance(node.value, bool) and float(node.value) == e.value:
+                return Note(range_node(e), node.comment + "; range from the base scenario")
+            return node
+        if isinstance(node, dict):
+            return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, f"{key}.{_entry_name(v, i)}") for i, v in enumerate(node)]
+        return node
+
+    return walk(body, "") if by_key else body
+
+
+def _entry_name(item: Any, i: int) -> str:
+    name = item.get("name") if isinstance(item, dict) else None
+    name = name.value if isinstance(name, Note) else name
+    return name if isinstance(name, str) and name and "." not in name else str(i)

@@ -83,3 +83,22 @@ def test_the_writer_puts_a_range_on_one_line_that_reads_back_as_an_estimate():
     assert plain == {"arrivals": {"cases_per_week": 9.6617}}
     assert [(e.key, e.value, e.sd) for e in found] == [("arrivals.cases_per_week", 9.6617, 0.516)]
     assert scalar({"dist": "fixed", "value": 1}) == '{"dist": "fixed", "value": 1}'  # not a range: JSON as before
+
+
+def test_inputs_taken_from_the_base_keep_the_bases_ranges_and_fitted_ones_get_their_own():
+    from dfu_sched.calibrate.fit import fit_history
+    from dfu_sched.scenario.schema import parse_scenario, read_scenario_data
+    from tests.calibrate.fit_history_builder import Truth, synthetic_history
+    from tests.helpers import ROOT
+
+    data = read_scenario_data(ROOT / "scenarios" / "north_yorkshire_2022.yaml")
+    data["tiers"][0]["weight"] = {"value": 8, "low": 6, "high": 12, "shape": "pert"}
+    data["examiners"][0]["absence"] = {"value": 0.2, "low": 0.15, "high": 0.25}          # mobile
+    data["arrivals"]["cases_per_week"] = {"value": 10.0, "low": 8.0, "high": 12.0}      # fitted instead
+    base = parse_scenario(data)
+    fit = fit_history(synthetic_history(Truth(weeks=60), seed=5), base)
+    est = {e.key: e for e in fit.scenario.estimates}
+    assert (est["tiers.VH.weight"].shape, est["tiers.VH.weight"].support) == ("pert", (6.0, 12.0))
+    assert est["examiners.mobile.absence"].support == (0.15, 0.25)
+    assert est["arrivals.cases_per_week"].shape == "normal"  # the history's own SE, not the base's range
+    assert "range from the base scenario" in next(line for line in fit.yaml_text.splitlines() if "weight:" in line)
