@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dfu_sched.scenario.estimates import Estimate
-
 from dfu_sched.scenario.distributions import MAX_COUNT, MAX_VALUE, MIN_MEAN
+from dfu_sched.scenario.estimates import Estimate
 from dfu_sched.scenario.schema import MAX_CASES_PER_WEEK
 
 #: Valid values of the fields a fit writes with a range (closed; an open bound is moved inside).
