@@ -7,6 +7,7 @@ case carries ranges -- and a few wrong ranges that an editor should flag.
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -70,16 +71,29 @@ def validator():
 
 def _json_data(path):
     """The scenario's data as an editor sees it (dates as text, as in a JSON or YAML editor)."""
-    import json
     return json.loads(json.dumps(read_scenario_data(path), default=str))
 
 
 def test_the_shipped_scenarios_including_the_ranged_one_validate_against_the_schema(validator):
-    files = [RANGED, SCENARIOS / "north_yorkshire_2022.yaml", SCENARIOS / "examples" / "history_truth.yaml"]
+    files = [*sorted(SCENARIOS.glob("*.yaml")), *sorted((SCENARIOS / "theory").glob("*.yaml")),
+             SCENARIOS / "examples" / "history_truth.yaml"]
+    assert RANGED in files and len(files) > 10
     for path in files:
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(_json_data(path))]
         assert not errors, (path.name, errors[:3])
     assert parse_scenario(read_scenario_data(RANGED)).estimates  # it does carry ranges
+
+
+def test_a_fitted_scenario_validates_against_the_schema(validator):
+    import yaml
+
+    from dfu_sched.calibrate.fit import fit_history
+    from tests.calibrate.fit_history_builder import Truth, synthetic_history
+
+    fit = fit_history(synthetic_history(Truth(weeks=30), seed=2))
+    assert fit.scenario is not None and fit.scenario.estimates
+    data = json.loads(json.dumps(yaml.safe_load(fit.yaml_text), default=str))
+    assert not [e.message for e in validator.iter_errors(data)]
 
 
 @pytest.mark.parametrize("bad", [
