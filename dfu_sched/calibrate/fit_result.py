@@ -111,6 +111,8 @@ def fit_document(fit: FitResult, source: str) -> dict:
             "productive_hours_per_week_by_group": [{"skills": list(k), "hours": v}
                                                    for k, v in s.productive_by_group.items()]},
         "backlog_devices": fit.backlog_devices,
+        "ranges": [{"key": e.key, "value": e.value, "shape": e.shape, "sd": e.sd, "low": e.low, "high": e.high}
+                   for e in (fit.scenario.estimates if fit.scenario is not None else ())],
     }
 
 

@@ -176,3 +176,5 @@ def test_fitted_numbers_are_written_with_their_standard_errors_and_contain_the_t
     assert {"policy.expedite_share", "examiners.mobile.productivity"} <= set(est)
     # mixes sum to 1 and stay plain
     assert not [k for k in est if "_mix" in k]
+    # the fit's JSON lists the ranges it wrote
+    assert [r["key"] for r in fit.to_json()["ranges"]] == [e.key for e in fit.scenario.estimates]
