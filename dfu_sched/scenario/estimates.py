@@ -21,8 +21,8 @@ by Latin hypercube, and the same uniforms give the same worlds):
 * ``uniform`` and ``pert`` (a beta on [low, high] with mode ``value``, the project-planning
   three-point estimate);
 * ``normal`` (default with ``sd``): a fitted value and its standard error, truncated to
-  [low, high] when given, else to ``value`` +- 3 sd; the one-at-a-time swing is ``low``/``high`` when
-  given, else ``value`` +- 1.96 sd (the 95% interval);
+  [low, high] when given, else to ``value`` +- 3 sd; the one-at-a-time swing is ``value`` +- 1.96 sd
+  (the 95% interval), cut to [low, high];
 * ``draws``: bootstrap draws; the swing is their 2.5% and 97.5% quantiles.
 
 The ends of a range are validated like the value: the scenario must be valid with the input at
@@ -77,15 +77,11 @@ class Estimate:
         if self.shape == "draws":
             q = np.quantile(np.asarray(self.draws), [0.025, 0.975])
             return self._cast(float(q[0])), self._cast(float(q[1]))
-        if self.shape == "normal" and self._support_from_sd:
+        if self.shape == "normal":  # the 95% interval of a fitted value, inside its truncation
             assert self.sd is not None
-            return self._cast(self.value - 1.96 * self.sd), self._cast(self.value + 1.96 * self.sd)
+            return (self._cast(max(self.low, self.value - 1.96 * self.sd)),
+                    self._cast(min(self.high, self.value + 1.96 * self.sd)))
         return self._cast(self.low), self._cast(self.high)
-
-    @property
-    def _support_from_sd(self) -> bool:
-        assert self.sd is not None
-        return math.isclose(self.low, self.value - 3 * self.sd) and math.isclose(self.high, self.value + 3 * self.sd)
 
     @property
     def support(self) -> tuple[float, float]:
