@@ -33,7 +33,7 @@ from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor, make_executor
 from dfu_sched.sim.measures import PERCENTILES, label_of, threshold_label
 from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES
-from dfu_sched.uncertainty.morris import TRAJECTORIES, Morris, morris_jobs, run_morris
+from dfu_sched.uncertainty.morris import Morris, morris_jobs, run_morris
 from dfu_sched.uncertainty.oat import Bar, Oat, oat_jobs, run_oat
 from dfu_sched.uncertainty.words import input_label, input_words, measure_words, number_text, range_text, value_text
 from dfu_sched.uncertainty.worlds import require_estimates

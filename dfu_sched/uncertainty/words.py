@@ -16,7 +16,7 @@ from dfu_sched.sim.measures import label_of
 _PART_WORDS = {
     "cases_per_week": "cases a week", "annual_growth": "annual growth", "screen_out_share": "screen-out",
     "time_saved_share": "time saved", "applies_to_share": "share of hours it applies to",
-    "productivity_gain": "productivity gain", "ramp_up_weeks": "ramp-up (weeks)", "hours_per_week": "hours a week",
+    "productivity_gain": "productivity gain", "ramp_up_weeks": "ramp-up weeks", "hours_per_week": "hours a week",
     "count": "headcount", "absence": "absence", "turnaround_days": "turnaround (days)",
 }
 #: Key parts that say nothing to a reader.
@@ -29,8 +29,14 @@ _MEASURE_NAMES = {"invest.backlog_at_12m": "the 12-month backlog", "overall.expo
                   "invest.wait_at_12m_days": "the wait to start in month 12"}
 
 
+#: Words written in capitals.
+_ACRONYMS = {"cse": "CSE", "iiod": "IIOD", "cctv": "CCTV", "gb": "GB", "tb": "TB"}
+
+
 def _words(part: str) -> str:
-    return _PART_WORDS.get(part, part.replace("_", " "))
+    if part in _PART_WORDS:
+        return _PART_WORDS[part]
+    return " ".join(_ACRONYMS.get(w, w) for w in part.split("_"))
 
 
 def input_words(key: str) -> str:
@@ -56,9 +62,13 @@ def value_text(e: Estimate, x: float) -> str:
 
 
 def range_text(e: Estimate) -> str:
-    """The one-at-a-time range: ``20%-50%``, ``6.0-9.0``."""
+    """The one-at-a-time range: ``20%-50%``, ``6.0-9.0``, ``5.0-10.0``, ``26-52`` (both ends alike)."""
     lo, hi = e.swing
-    return f"{value_text(e, lo)}-{value_text(e, hi)}"
+    if is_share(e) or e.integer:
+        return f"{value_text(e, lo)}-{value_text(e, hi)}"
+    whole = float(lo).is_integer() and float(hi).is_integer() and min(abs(lo), abs(hi)) >= 10
+    digits = 0 if whole or min(abs(lo), abs(hi)) >= 100 else 1
+    return f"{lo:,.{digits}f}-{hi:,.{digits}f}"
 
 
 def input_label(e: Estimate) -> str:

@@ -23,8 +23,9 @@ def test_inputs_in_words_with_their_ranges():
     assert input_label(by["arrivals.annual_growth"]) == "annual growth 0%-10%"
     assert input_label(by["examiners.mobile.absence"]) == "mobile absence 15%-25%"
     assert range_text(by["investment.options.mobile_examiner.ramp_up_weeks"]) == "26-52"
-    phone = next(k for k in by if k.endswith("phone.examination.mean"))
+    phone = next(k for k in by if k.endswith("phone.service_hours.examination.mean"))
     assert input_label(by[phone]) == "phone examination hours 5.0-10.0"
+    assert input_label(by["investment.options.cse_automation.time_saved_share"]) == "CSE automation time saved 35%-60%"
     for e in by.values():
         assert "_" not in input_label(e), e.key
 
@@ -40,7 +41,8 @@ def _bar(words, rng, lo, hi, swing):
 
 
 def test_the_headline_names_the_top_three_in_order_and_skips_no_effect():
-    bars = [_bar("cases a week", "6.0-9.0", 180.0, 420.0, 240.0), _bar("triage kiosk screen-out", "20%-50%", 300, 90, 210),
+    bars = [_bar("cases a week", "6.0-9.0", 180.0, 420.0, 240.0),
+            _bar("triage kiosk screen-out", "20%-50%", 300, 90, 210),
             _bar("annual growth", "0%-10%", 250, 270, 20), _bar("training gain", "0%-15%", 260, 255, 5),
             _bar("mobile ramp-up", "26-52", 260, 260, 0.0)]
     text = headline("invest.backlog_at_12m", bars)
