@@ -76,6 +76,11 @@ def measure_names(sc: Scenario) -> list[str]:
     return names + list(_INVEST)
 
 
+def _shown(word: str, n: int = 40) -> str:
+    """What the user typed, for a message: at most ``n`` characters, anything unprintable as '?' (one line)."""
+    return "".join(c if c.isprintable() else "?" for c in str(word)[:n])
+
+
 def default_measures(sc: Scenario) -> list[str]:
     return [m.format(tier=sc.tier_names[0]) for m in DEFAULT_MEASURES]
 
@@ -85,7 +90,7 @@ def check_measures(sc: Scenario, keys: Sequence[str]) -> list[str]:
     known = measure_names(sc)
     for k in keys:
         if k not in known:
-            raise InputError(f"--measure: unknown measure '{k[:80]}'{suggest(k, known)} "
+            raise InputError(f"--measure: unknown measure '{_shown(k, 80)}'{suggest(k, known)} "
                              "(see the README section Sweeps for the names)")
     return list(dict.fromkeys(keys))
 
@@ -96,7 +101,7 @@ def choose_mix(sc: Scenario, mix: str | None) -> tuple[str, dict[str, int]]:
     choice = ("file" if has_mix else "none") if mix is None else str(mix).strip().lower()
     if choice not in MIXES:
         raise InputError(f"--mix: expected 'file' (the scenario's investment.mix) or 'none' (as staffed today), "
-                         f"got '{str(mix)[:40]}'{suggest(choice, MIXES)}")
+                         f"got '{_shown(str(mix))}'{suggest(choice, MIXES)}")
     if choice == "file" and not has_mix:
         raise InputError("--mix file: the scenario has no investment.mix to apply (use --mix none)")
     return choice, (dict(sc.investment.mix) if choice == "file" and sc.investment is not None else {})
@@ -106,7 +111,7 @@ def choose_method(method: str | None, n_inputs: int) -> tuple[str, bool]:
     """``--method``: (what was asked, whether Morris screens first). ``auto`` screens above MORRIS_ABOVE inputs."""
     m = "auto" if method is None else str(method).strip().lower()
     if m not in METHODS:
-        raise InputError(f"--method: expected one of {', '.join(METHODS)}, got '{str(method)[:40]}'"
+        raise InputError(f"--method: expected one of {', '.join(METHODS)}, got '{_shown(str(method))}'"
                          f"{suggest(m, METHODS)}")
     return m, m == "morris" or (m == "auto" and n_inputs > MORRIS_ABOVE)
 

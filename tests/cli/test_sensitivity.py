@@ -20,6 +20,8 @@ from tests.sweep.builders import unit
 CASES = "arrivals.cases_per_week"
 #: A range on extraction hours while extraction is switched off: an input with no effect.
 IDLE = "device_types.phone.service_hours.extraction.value"
+UNIT = unit()
+NAMES = measure_names(UNIT)
 
 
 def ranged_file(folder, **updates):
@@ -83,7 +85,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(word=st.text(max_size=30))
 def test_mix_parsing(word):
-    sc = unit()
+    sc = UNIT
     try:
         choice, mix = choose_mix(sc, word)
     except InputError as exc:
@@ -96,10 +98,10 @@ def test_mix_parsing(word):
 
 
 @settings(max_examples=40, deadline=None)
-@given(words=st.lists(st.one_of(st.sampled_from(measure_names(unit())), st.text(max_size=40)), max_size=4))
+@given(words=st.lists(st.one_of(st.sampled_from(NAMES), st.text(max_size=40)), max_size=4))
 def test_measure_parsing(words):
-    sc = unit()
-    known = set(measure_names(sc))
+    sc = UNIT
+    known = set(NAMES)
     try:
         got = check_measures(sc, words)
     except InputError as exc:
@@ -117,7 +119,7 @@ def test_measure_option_at_the_command_line(tmp_path, word):
     path = tmp_path / "ranged.yaml"
     if not path.exists():
         ranged_file(tmp_path)
-    if word in measure_names(unit()):
+    if word in NAMES:
         return
     res = invoke(path, "--measure", word, "-n", 1, "--workers", 1)
     assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
