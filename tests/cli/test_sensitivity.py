@@ -49,7 +49,8 @@ def test_outputs_agree_and_an_idle_input_has_no_bar(tmp_path):
     assert doc["kind"] == "sensitivity" and doc["method"] == "oat" and doc["mix_choice"] == "none"
     b = {x["key"]: x for x in doc["bars"]["overall.waiting_at_end"]}
     assert set(b) == {CASES, IDLE} and b[IDLE]["swing"] == 0.0
-    assert b[CASES]["low"]["estimate"] < doc["base"]["overall.waiting_at_end"]["estimate"] < b[CASES]["high"]["estimate"]
+    base = doc["base"]["overall.waiting_at_end"]["estimate"]
+    assert b[CASES]["low"]["estimate"] < base < b[CASES]["high"]["estimate"]
     assert (out / "scenario.yaml").is_file() and (out / "bars.csv").read_text() == bars.read_text()
     rows = list(csv.DictReader(bars.open()))
     assert [r["input"] for r in rows] == [CASES, IDLE] and float(rows[1]["swing"]) == 0.0
