@@ -35,7 +35,15 @@ from dfu_sched.sim.measures import PERCENTILES, label_of, threshold_label
 from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES
 from dfu_sched.uncertainty.morris import Morris, morris_jobs, run_morris
 from dfu_sched.uncertainty.oat import Bar, Oat, oat_jobs, run_oat
-from dfu_sched.uncertainty.words import input_label, input_words, measure_words, number_text, range_text, value_text
+from dfu_sched.uncertainty.words import (
+    end_texts,
+    input_label,
+    input_words,
+    measure_words,
+    number_text,
+    range_text,
+    value_text,
+)
 from dfu_sched.uncertainty.worlds import require_estimates
 
 #: The tornado's measures without ``--measure``: the 12-month backlog, the first tier's P90 wait
@@ -213,7 +221,7 @@ def _interval(iv) -> dict:
 def _bar_json(b: Bar, e: Estimate) -> dict:
     return {"key": b.key, "label": input_label(e), "words": input_words(e.key), "range": range_text(e),
             "low_value": b.low_value, "high_value": b.high_value,
-            "low_text": value_text(e, b.low_value), "high_text": value_text(e, b.high_value),
+            "low_text": end_texts(e)[0], "high_text": end_texts(e)[1],
             "low": _interval(b.low), "high": _interval(b.high), "low_diff": _interval(b.low_diff),
             "high_diff": _interval(b.high_diff), "swing": _r(b.swing)}
 

@@ -61,14 +61,19 @@ def value_text(e: Estimate, x: float) -> str:
     return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
-def range_text(e: Estimate) -> str:
-    """The one-at-a-time range: ``20%-50%``, ``6.0-9.0``, ``5.0-10.0``, ``26-52`` (both ends alike)."""
+def end_texts(e: Estimate) -> tuple[str, str]:
+    """The one-at-a-time ends, written alike: ``("20%", "50%")``, ``("5.0", "10.0")``, ``("26", "52")``."""
     lo, hi = e.swing
     if is_share(e) or e.integer:
-        return f"{value_text(e, lo)}-{value_text(e, hi)}"
+        return value_text(e, lo), value_text(e, hi)
     whole = float(lo).is_integer() and float(hi).is_integer() and min(abs(lo), abs(hi)) >= 10
     digits = 0 if whole or min(abs(lo), abs(hi)) >= 100 else 1
-    return f"{lo:,.{digits}f}-{hi:,.{digits}f}"
+    return f"{lo:,.{digits}f}", f"{hi:,.{digits}f}"
+
+
+def range_text(e: Estimate) -> str:
+    """The one-at-a-time range: ``20%-50%``, ``6.0-9.0``, ``5.0-10.0``, ``26-52``."""
+    return "-".join(end_texts(e))
 
 
 def input_label(e: Estimate) -> str:

@@ -54,9 +54,10 @@ def tornado(d: dict, key: str) -> Figure | None:
     ax.set_xlabel(f"{label}; base {base:,.0f}" if abs(base) >= 100 else f"{label}; base {base:,.1f}")
     if abs(base) >= 1000:
         thousands(ax, "x")
-    ax.legend(handles=[Patch(color=LOW_COLOUR, label="input at its low end"),
-                       Patch(color=HIGH_COLOUR, label="input at its high end")],
-              loc="lower right", fontsize=7.5)
+    ax.set_ylim(-0.7, len(bars) - 0.3)
+    ax.legend(handles=[Patch(color=LOW_COLOUR, label="estimate at its low end"),
+                       Patch(color=HIGH_COLOUR, label="estimate at its high end")],
+              loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7.5)  # above: clear of every bar
     return fig
 
 
