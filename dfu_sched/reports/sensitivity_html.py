@@ -37,7 +37,6 @@ from dfu_sched.reports.run_files import (
     INTERVAL,
     RUN_INFO,
     Opt,
-    anything,
     boolean,
     date,
     integer,
@@ -67,7 +66,7 @@ SENSITIVITY = obj({
     "headline": map_of(text),
     "screening": nullable(obj({"trajectories": integer, "levels": integer, "replications": integer,
                                "points": integer, "kept": list_of(text), "measures": map_of(list_of(SCREEN))})),
-    "run": Opt(RUN_INFO), "pseudonymised": Opt(nullable(boolean)), "extra": Opt(anything),
+    "run": Opt(RUN_INFO), "pseudonymised": Opt(nullable(boolean)),
 })
 
 
