@@ -47,7 +47,7 @@ from dfu_sched.reports.run_files import (
     obj,
     text,
 )
-from dfu_sched.reports.sensitivity_text import method_line, mix_line
+from dfu_sched.reports.sensitivity_text import method_line, mix_line, swing_text
 
 _opt_num = nullable(num)
 BAR = obj({"key": text, "label": text, "words": text, "range": text, "low_value": num, "high_value": num,
@@ -98,7 +98,7 @@ def bars_table(doc: dict, key: str) -> str:
     base = doc["base"][key]
     rows = [[escape(b["words"]), escape(f"{b['low_text']} – {b['high_text']}"), measure_cell(key, b["low"]),
              diff_cell(b["low_diff"]), measure_cell(key, base), measure_cell(key, b["high"]),
-             diff_cell(b["high_diff"]), escape(f"{b['swing']:,.1f}" if b["swing"] else "0 (no effect)")]
+             diff_cell(b["high_diff"]), escape(swing_text(b["swing"]))]
             for b in doc["bars"][key]]
     header = ["estimate", "low – high", "at low", "low − base", "base", "at high", "high − base", "swing"]
     return table(header, rows, numeric=[False, False] + [True] * 6, raw=True)

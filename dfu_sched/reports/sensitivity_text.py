@@ -28,6 +28,13 @@ def _end(block: dict, diff: dict) -> str:
     return _n(e) + sign
 
 
+def swing_text(swing: float | None) -> str:
+    """A bar's swing: ``240``, ``0 (no effect)``, or ``- (not defined)`` where the measure is undefined at an end."""
+    if swing is None:
+        return "- (not defined)"
+    return _n(swing) if swing else "0 (no effect)"
+
+
 def method_line(out: dict) -> str:
     s = out.get("screening")
     if not s:
@@ -47,7 +54,7 @@ def measure_rows(out: dict, key: str) -> tuple[list[str], list[list[str]]]:
     header = ["input", "low -> high", "at low (vs base)", "base", "at high (vs base)", "swing"]
     base = _n(out["base"][key].get("estimate"))
     rows = [[b["words"], f"{b['low_text']} -> {b['high_text']}", _end(b["low"], b["low_diff"]), base,
-             _end(b["high"], b["high_diff"]), _n(b["swing"]) if b["swing"] else "0 (no effect)"]
+             _end(b["high"], b["high_diff"]), swing_text(b["swing"])]
             for b in out["bars"][key]]
     return header, rows
 

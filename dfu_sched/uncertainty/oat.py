@@ -42,9 +42,9 @@ class Bar:
 
     @property
     def swing(self) -> float:
-        """|high-end mean - low-end mean| (0 exactly for an input with no effect); NaN-safe."""
-        d = self.high_diff.estimate - self.low_diff.estimate
-        return float(abs(d)) if np.isfinite(d) else 0.0
+        """|high-end mean - low-end mean|: 0 exactly for an input with no effect, NaN where the measure is
+        undefined at an end (e.g. no examination started)."""
+        return float(abs(self.high_diff.estimate - self.low_diff.estimate))
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def oat_jobs(estimates: Sequence[Estimate], replications: int) -> int:
     return (1 + 2 * len(estimates)) * replications
 
 
-def _bar(e: Estimate, base: np.ndarray, lo: np.ndarray, hi: np.ndarray, measure: str) -> Bar:
+def _bar(e: Estimate, base: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Bar:
     return Bar(e.key, e.swing[0], e.swing[1], t_interval(lo), t_interval(hi),
                _diff(base, lo), _diff(base, hi))
 
@@ -91,15 +91,20 @@ def _diff(base: np.ndarray, end: np.ndarray) -> Interval:
     return paired_difference(base, end)
 
 
+def _rank(swing: float) -> float:
+    """An undefined swing ranks below every defined one, a zero one included."""
+    return swing if np.isfinite(swing) else -1.0
+
+
 def oat_from_runs(runs: WorldRuns, estimates: Sequence[Estimate], measures: Sequence[str], mix_key: tuple,
                   seed: int) -> Oat:
     """The bars of a finished run (``run_oat``'s second half; pure)."""
     base = runs.values[(BASE, mix_key)]
     bars: dict[str, list[Bar]] = {}
     for m in measures:
-        row = [_bar(e, base[m], runs.values[(2 * j, mix_key)][m], runs.values[(2 * j + 1, mix_key)][m], m)
+        row = [_bar(e, base[m], runs.values[(2 * j, mix_key)][m], runs.values[(2 * j + 1, mix_key)][m])
                for j, e in enumerate(estimates)]
-        order = sorted(range(len(row)), key=lambda i: (-row[i].swing, i))  # ties keep file order
+        order = sorted(range(len(row)), key=lambda i: (-_rank(row[i].swing), i))  # ties keep file order
         bars[m] = [row[i] for i in order]
     return Oat(tuple(estimates), tuple(measures), {m: t_interval(base[m]) for m in measures}, bars, mix_key,
                runs.replications, seed, runs.replications_run)

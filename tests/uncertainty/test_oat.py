@@ -112,3 +112,27 @@ def test_plan_defaults(short):
     none = plan_sensitivity(short, mix="none")
     assert none.mix_key == () and none.mix == {}
     assert plan.seed == short.run.seed and len(plan.estimates) == 3
+
+
+def test_bars_rank_by_swing_with_no_effect_exact_and_undefined_last(short):
+    import dataclasses
+
+    import numpy as np
+
+    from dfu_sched.uncertainty.oat import oat_from_runs
+    from dfu_sched.uncertainty.runner import BASE, WorldRuns
+
+    ests = tuple(dataclasses.replace(short.estimates[0], key=k) for k in ("idle", "undefined", "strong"))
+    arr = {"idle": ([1.0, 2.0], [1.0, 2.0]), "undefined": ([np.nan, np.nan], [np.nan, np.nan]),
+           "strong": ([0.0, 1.0], [3.0, 4.5])}
+    values = {(BASE, ()): {"m": np.array([1.0, 2.0])}}
+    for j, e in enumerate(ests):
+        lo, hi = arr[e.key]
+        values[(2 * j, ())] = {"m": np.array(lo)}
+        values[(2 * j + 1, ())] = {"m": np.array(hi)}
+    oat = oat_from_runs(WorldRuns(values, 2, 14), ests, ["m"], (), seed=0)
+    bars = oat.bars["m"]
+    assert [b.key for b in bars] == ["strong", "idle", "undefined"]
+    assert bars[0].swing == pytest.approx(3.25) and bars[0].high_diff.estimate == pytest.approx(2.25)
+    assert bars[1].swing == 0.0 and (bars[1].low_diff.low, bars[1].low_diff.high) == (0.0, 0.0)
+    assert np.isnan(bars[2].swing)

@@ -38,7 +38,8 @@ def tornado(d: dict, key: str) -> Figure | None:
     for yi, b in zip(y, bars):
         lo, hi = estimate(b.get("low")), estimate(b.get("high"))
         if not (b.get("swing") or 0) > 0:
-            ax.text(base, yi, "  no effect", va="center", ha="left", fontsize=7.5, color=GREY)
+            word = "no effect" if b.get("swing") == 0 else "not defined at an end"
+            ax.text(base, yi, "  " + word, va="center", ha="left", fontsize=7.5, color=GREY)
             continue
         for end, colour, diff in ((lo, LOW_COLOUR, b.get("low_diff")), (hi, HIGH_COLOUR, b.get("high_diff"))):
             if not np.isfinite(end):
