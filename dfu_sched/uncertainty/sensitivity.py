@@ -33,7 +33,7 @@ from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor, make_executor
 from dfu_sched.sim.measures import PERCENTILES, label_of, threshold_label
 from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES
-from dfu_sched.uncertainty.morris import Morris, morris_jobs, run_morris
+from dfu_sched.uncertainty.morris import TRAJECTORIES, Morris, morris_jobs, run_morris
 from dfu_sched.uncertainty.oat import Bar, Oat, oat_jobs, run_oat
 from dfu_sched.uncertainty.words import (
     end_texts,
@@ -138,6 +138,8 @@ class SensitivityPlan:
     mix_key: tuple
     method: str
     screen: bool
+    trajectories: int = TRAJECTORIES            #: of the Morris design, when it screens
+    screen_replications: int = SCREEN_REPLICATIONS
 
     @property
     def shown(self) -> int:
@@ -146,7 +148,7 @@ class SensitivityPlan:
 
     @property
     def jobs(self) -> int:
-        screen = morris_jobs(self.estimates, SCREEN_REPLICATIONS) if self.screen else 0
+        screen = morris_jobs(self.estimates, self.screen_replications, self.trajectories) if self.screen else 0
         return screen + oat_jobs(self.estimates[:self.shown], self.replications)
 
 
@@ -188,8 +190,8 @@ def run_planned(plan: SensitivityPlan, *, executor: Executor | None = None, work
     screening = None
     shown = plan.estimates
     if plan.screen:
-        screening = run_morris(plan.base, plan.estimates, plan.measures, SCREEN_REPLICATIONS, plan.seed,
-                               mix_key=plan.mix_key, executor=ex, progress=progress)
+        screening = run_morris(plan.base, plan.estimates, plan.measures, plan.screen_replications, plan.seed,
+                               mix_key=plan.mix_key, trajectories=plan.trajectories, executor=ex, progress=progress)
         top = set(screening.top(plan.shown))
         shown = tuple(e for e in plan.estimates if e.key in top)
     oat = run_oat(plan.base, shown, plan.measures, plan.replications, plan.seed, mix_key=plan.mix_key, executor=ex,

@@ -40,7 +40,7 @@ def test_the_design_is_salibs_trajectories_through_each_law(short):
 
 def test_screening_ranks_a_strong_input_first_and_screens_out_one_with_no_effect(short):
     ests = pick(short, CASES, RAMP, KIOSK)
-    kw = {"trajectories": 3, "mix_key": (), "workers": 1}  # no mix: neither the hire nor the kiosk acts
+    kw = {"trajectories": 2, "mix_key": (), "workers": 1}  # no mix: neither the hire nor the kiosk acts
     m = run_morris(short, ests, ["invest.backlog_at_12m"], 1, seed=4, **kw)
     rows = {s.key: s for s in m.screens["invest.backlog_at_12m"]}
     for idle in (RAMP, KIOSK):  # not in the mix: exactly nothing (common random numbers)
@@ -69,3 +69,17 @@ def test_auto_screens_only_above_the_threshold(short):
                                screen=True)
     assert plan.shown == MORRIS_ABOVE
     assert plan.jobs == 10 * (len(many) + 1) * 4 + (1 + 2 * MORRIS_ABOVE) * 2
+
+
+def test_a_screened_run_keeps_the_top_inputs_for_the_tornado(short):
+    from dfu_sched.uncertainty.sensitivity import run_planned, sensitivity_json
+
+    plan = dataclasses.replace(plan_sensitivity(short, ["invest.backlog_at_12m"], 1, seed=2, mix="none",
+                                                method="morris"), trajectories=2, screen_replications=1)
+    assert plan.screen and plan.jobs == 2 * 4 * 1 + 7 * 1
+    out = sensitivity_json(run_planned(plan, workers=1))
+    assert out["method"] == "morris+oat" and out["method_asked"] == "morris"
+    s = out["screening"]
+    assert s["points"] == 8 and s["kept"] == [e.key for e in short.estimates]  # 3 inputs: all kept
+    assert s["measures"]["invest.backlog_at_12m"][0]["key"] == CASES
+    assert out["run"]["replications_simulated"] == plan.jobs
