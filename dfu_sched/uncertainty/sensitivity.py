@@ -28,7 +28,6 @@ from dfu_sched.errors import InputError
 from dfu_sched.invest.evaluate import prepare
 from dfu_sched.scenario.estimates import Estimate
 from dfu_sched.scenario.input_errors import suggest
-from dfu_sched.scenario.levers import mix_label
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor, make_executor
 from dfu_sched.sim.measures import PERCENTILES, label_of, threshold_label
@@ -40,6 +39,7 @@ from dfu_sched.uncertainty.words import (
     input_label,
     input_words,
     measure_words,
+    mix_words,
     number_text,
     range_text,
     value_text,
@@ -265,7 +265,7 @@ def sensitivity_json(res: Sensitivity, source: str | None = None) -> dict:
         "start_date": base.calendar.start_date.isoformat(),
         "method": "morris+oat" if res.morris is not None else "oat", "method_asked": plan.method,
         "mix_choice": plan.mix_choice, "mix": {k: u for k, u in plan.mix.items() if u},
-        "mix_label": mix_label(plan.mix).replace("_", " "),
+        "mix_label": mix_words(plan.mix),
         "measures": list(plan.measures), "labels": {k: label_of(k) for k in plan.measures},
         "units": {k: measure_words(k)[1] for k in plan.measures},
         "inputs": [{"key": e.key, "words": input_words(e.key), "range": range_text(e), "label": input_label(e),

@@ -47,6 +47,12 @@ def input_words(key: str) -> str:
     return " ".join(_words(p) for p in parts) or key
 
 
+def mix_words(mix: dict[str, int]) -> str:
+    """``3x overtime + triage kiosk + CSE automation`` (``do nothing`` when nothing is bought)."""
+    parts = [f"{u}x {_words(n)}" if u != 1 else _words(n) for n, u in mix.items() if u]
+    return " + ".join(parts) if parts else "do nothing"
+
+
 def is_share(e: Estimate) -> bool:
     leaf = e.key.rsplit(".", 1)[-1]
     return leaf.endswith(_SHARE_LEAVES) and 0.0 <= min(e.support) and max(e.support) <= 1.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sweep.keys import measure_names as sweep_names
 from dfu_sched.uncertainty.sensitivity import headline, measure_names
-from dfu_sched.uncertainty.words import input_label, measure_words, range_text
+from dfu_sched.uncertainty.words import input_label, measure_words, mix_words, range_text
 from tests.sweep.builders import unit
 
 SC = "scenarios/north_yorkshire_400k.yaml"
@@ -28,6 +28,12 @@ def test_inputs_in_words_with_their_ranges():
     assert input_label(by["investment.options.cse_automation.time_saved_share"]) == "CSE automation time saved 35%-60%"
     for e in by.values():
         assert "_" not in input_label(e), e.key
+
+
+def test_a_mix_in_words():
+    mix = load_scenario(SC).investment.mix
+    assert mix_words(dict(mix)) == "3x overtime + triage kiosk + CSE automation + 7x training"
+    assert mix_words({}) == "do nothing"
 
 
 def test_measures_in_words():
