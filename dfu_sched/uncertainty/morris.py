@@ -77,7 +77,7 @@ def morris_design(estimates: Sequence[Estimate], trajectories: int = TRAJECTORIE
     """(unit-cube points, input values): ``trajectories x (K + 1)`` rows, the same for the same seed."""
     from SALib.sample import morris as morris_sample  # lazy: only a screening loads SALib
 
-    unit = morris_sample.sample(_problem(estimates), trajectories, num_levels=levels, seed=seed)
+    unit = morris_sample.sample(_problem(estimates), trajectories, num_levels=levels, seed=seed % 2**32)
     values = np.column_stack([e.ppf(unit[:, j]) for j, e in enumerate(estimates)])
     return unit, values
 
@@ -93,7 +93,8 @@ def analyse(estimates: Sequence[Estimate], unit: np.ndarray, y: np.ndarray, leve
     y = np.asarray(y, dtype=float)
     if not np.isfinite(y).all():  # a measure undefined at some point (no starts): screen it as no effect
         y = np.where(np.isfinite(y), y, np.nanmean(y) if np.isfinite(y).any() else 0.0)
-    si = morris_analyze.analyze(_problem(estimates), unit, y, num_levels=levels, seed=seed, print_to_console=False)
+    si = morris_analyze.analyze(_problem(estimates), unit, y, num_levels=levels, seed=seed % 2**32,
+                                print_to_console=False)
     rows = [Screen(e.key, float(si["mu_star"][j]), float(si["mu"][j]), float(si["sigma"][j]),
                    float(si["mu_star_conf"][j])) for j, e in enumerate(estimates)]
     order = sorted(range(len(rows)), key=lambda i: (-rows[i].mu_star, i))
