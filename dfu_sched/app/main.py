@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dfu_sched.app.ui import calibrate, compare, invest, plan, simulate, sweep
+from dfu_sched.app.ui import calibrate, compare, invest, plan, sensitivity, simulate, sweep
 from dfu_sched.app.ui.common import Page
 
 #: The pages, in sidebar order: a new page is a module in ``dfu_sched/app/ui/`` and one entry here.
-PAGES: tuple[Page, ...] = (simulate.PAGE, compare.PAGE, invest.PAGE, sweep.PAGE, plan.PAGE, calibrate.PAGE)
+PAGES: tuple[Page, ...] = (simulate.PAGE, compare.PAGE, invest.PAGE, sweep.PAGE, sensitivity.PAGE, plan.PAGE,
+                          calibrate.PAGE)
 
 
 def main() -> None:

@@ -13,11 +13,12 @@ from types import ModuleType
 import click
 
 from dfu_sched import __version__
-from dfu_sched.cli import app, backtest, fit, invest, plan, report, simulate, sweep, validate
+from dfu_sched.cli import app, backtest, fit, invest, plan, report, sensitivity, simulate, sweep, validate
 from dfu_sched.cli.common import OneLineGroup
 
 #: Sub-modules whose ``COMMANDS`` are registered on the group, in help order.
-COMMAND_MODULES: tuple[ModuleType, ...] = (simulate, validate, report, invest, sweep, plan, fit, backtest, app)
+COMMAND_MODULES: tuple[ModuleType, ...] = (simulate, validate, report, invest, sweep, sensitivity, plan, fit, backtest,
+                                             app)
 
 
 @click.group(name="dfu-sched", cls=OneLineGroup,

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dfu_sched.errors import InputError
-from dfu_sched.reports import backtest_html, compare_html, fit_html, invest_html, plan_html, simulate_html, sweep_html
+from dfu_sched.reports import (
+    backtest_html,
+    compare_html,
+    fit_html,
+    invest_html,
+    plan_html,
+    sensitivity_html,
+    simulate_html,
+    sweep_html,
+)
 from dfu_sched.reports.charts.backtest import BACKTEST_CHARTS
 from dfu_sched.reports.charts.common import ChartSpec
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
@@ -23,6 +32,7 @@ from dfu_sched.reports.charts.invest import INVEST_CHARTS
 from dfu_sched.reports.charts.plan import PLAN_CHARTS
 from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.charts.sweep import SWEEP_CHARTS
+from dfu_sched.reports.charts.tornado import TORNADO_CHARTS
 from dfu_sched.reports.page import RenderedReport
 from dfu_sched.reports.run_files import (
     COMPARE,
@@ -69,6 +79,8 @@ KINDS: dict[str, ReportKind] = {k.key: k for k in (
                required=("series", "months")),
     ReportKind("sweep", "sweep.json", sweep_html.SWEEP, sweep_html.render_run_dir, SWEEP_CHARTS,
                required=("axes", "points")),
+    ReportKind("sensitivity", "sensitivity.json", sensitivity_html.SENSITIVITY, sensitivity_html.render_run_dir,
+               TORNADO_CHARTS, required=("inputs", "bars")),
 )}
 
 

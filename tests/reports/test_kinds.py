@@ -17,7 +17,8 @@ REPORTS = ROOT / "dfu_sched" / "reports"
 
 
 def test_every_kind_has_a_run_file_a_page_and_charts():
-    assert list(kinds.KINDS) == ["simulation", "compare", "invest", "plan", "fit", "backtest", "sweep"]
+    assert list(kinds.KINDS) == ["simulation", "compare", "invest", "plan", "fit", "backtest", "sweep",
+                                 "sensitivity"]
     for key, kind in kinds.KINDS.items():
         assert kind.key == key and kind.run_file.endswith(".json")
         assert callable(kind.render) and callable(kind.schema)
@@ -33,7 +34,8 @@ def test_a_folder_is_searched_in_registry_order(tmp_path):
     assert kinds.locate_run(tmp_path)[1].name == "summary.json"
     empty = tmp_path / "empty"
     empty.mkdir()
-    names = "no summary.json, compare.json, invest.json, plan.json, fit.json, backtest.json or sweep.json"
+    names = ("no summary.json, compare.json, invest.json, plan.json, fit.json, backtest.json, sweep.json or "
+             "sensitivity.json")
     with pytest.raises(InputError, match=names):
         kinds.locate_run(empty)
 
@@ -51,7 +53,8 @@ def test_a_plan_is_recognised_by_its_shape_and_other_kinds_by_their_key(tmp_path
 
 def test_an_unknown_kind_in_a_run_folder_is_one_line(tmp_path):
     (tmp_path / "summary.json").write_text(json.dumps({"kind": "forecast"}))
-    with pytest.raises(InputError, match="expected one of simulation, compare, invest, plan, fit, backtest, sweep"):
+    words = "expected one of simulation, compare, invest, plan, fit, backtest, sweep, sensitivity"
+    with pytest.raises(InputError, match=words):
         kinds.build_report(tmp_path)
 
 
