@@ -1,0 +1,97 @@
+"""``simulate`` and ``compare`` with ``--input-uncertainty``: the JSON block, the table, the report, errors.
+
+The £400K unit cut to 8 weeks, 3 worlds x 2 replications: a real second-order run in about a second.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from dfu_sched.cli import main
+from tests.helpers import BASELINE, NY400K
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("iu")
+    data = yaml.safe_load(NY400K.read_text(encoding="utf-8"))  # the ranges stay as written
+    data["calendar"]["horizon_weeks"] = 8
+    bought = d / "bought.yaml"
+    bought.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    del data["investment"]["mix"]
+    data["name"] = "as it is"
+    plain = d / "plain.yaml"
+    plain.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    base = yaml.safe_load(BASELINE.read_text(encoding="utf-8"))
+    base["calendar"]["horizon_weeks"] = 8
+    none = d / "no_ranges.yaml"
+    none.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    return {"bought": bought, "plain": plain, "none": none}
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _bad(args, needle, tmp_path):
+    out = tmp_path / "never"
+    r = CliRunner().invoke(main, [str(a) for a in args] + ["--out", str(out), "-q"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], r.stderr
+    assert not out.exists()
+
+
+def test_simulate_json_table_and_report(files, tmp_path):
+    common = ["simulate", files["plain"], "-n", "2", "--worlds", "3", "--seed", "3", "-q"]
+    r = _run(*common, "--json", "--workers", "1")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    block = out["input_uncertainty"]
+    assert block["worlds"] == 3 and block["replications"] == 2 and len(block["inputs"]) == 10
+    m = block["measures"]["overall.wait_to_start_days.mean"]
+    assert m["exact"]["estimate"] == pytest.approx(out["overall"]["wait_to_start_days"]["mean"]["estimate"])
+    assert 0.0 <= m["with_estimates"]["input_share"] <= 1.0
+    # two workers: the same bytes (timings aside)
+    r2 = _run(*common, "--json", "--workers", "2")
+    assert json.loads(r2.stdout)["input_uncertainty"] == block
+    report = tmp_path / "r.html"
+    r = _run(*common, "--report", report, "--out", tmp_path / "run")
+    assert r.exit_code == 0, r.output
+    assert "with the estimates taken as exact" in r.stdout and "of the spread comes from the estimates" in r.stdout
+    html = report.read_text(encoding="utf-8")
+    assert 'id="input-uncertainty"' in html and "What if our estimates are wrong?" in html
+    assert "input_uncertainty" in json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+
+
+def test_simulate_auto_uses_the_replications_it_needed(files):
+    r = _run("simulate", files["plain"], "-n", "auto", "--precision", "0.3", "--max-replications", "3",
+             "--input-uncertainty", "--worlds", "2", "--seed", "3", "--json", "-q", "--workers", "1")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["input_uncertainty"]["replications"] == out["replications"]
+
+
+def test_compare_paired_block_and_text(files):
+    r = _run("compare", files["plain"], files["bought"], "-n", "2", "--worlds", "3", "--seed", "3", "-q",
+             "--workers", "1", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    block = out["input_uncertainty"]
+    ids = [s["id"] for s in out["scenarios"]]
+    assert [s["id"] for s in block["scenarios"]] == ids and block["differences"][0]["id"] == ids[1]
+    assert block["scenarios"][1]["mix"] == {"overtime": 3, "triage_kiosk": 1, "cse_automation": 1, "training": 7}
+    for k, shares in block["best_share"].items():
+        assert sum(shares.values()) == pytest.approx(1.0), k
+    r = _run("compare", files["plain"], files["bought"], "-n", "2", "--worlds", "3", "--seed", "3", "-q")
+    assert "Share of plausible worlds in which each scenario is best" in r.stdout
+
+
+def test_bad_inputs_are_one_line_exit_2(files, tmp_path):
+    _bad(["simulate", files["none"], "--input-uncertainty", "-n", "2"], "give an estimate a range", tmp_path)
+    _bad(["compare", files["none"], files["none"], "--worlds", "2", "-n", "2"], "give an estimate a range", tmp_path)
+    _bad(["simulate", files["plain"], "--worlds", "1", "-n", "2"], "--worlds", tmp_path)
+    _bad(["simulate", files["plain"], "--input-uncertainty", "-n", "1"], "at least 2 replications", tmp_path)
