@@ -27,7 +27,6 @@ from dfu_sched.uncertainty.second_order import (
 from dfu_sched.uncertainty.worlds import MAX_WORLDS, require_estimates
 
 
-
 def input_uncertainty_options(func: Callable) -> Callable:
     """``--input-uncertainty`` and ``--worlds`` (simulate and compare): second-order Monte Carlo."""
     func = click.option("--worlds", type=click.IntRange(min=2, max=MAX_WORLDS),

@@ -22,7 +22,12 @@ from dfu_sched.cli.common import (
     seed_option,
     workers_option,
 )
-from dfu_sched.cli.input_uncertainty import compare_worlds, input_uncertainty_options, require_any_estimates, worlds_asked
+from dfu_sched.cli.input_uncertainty import (
+    compare_worlds,
+    input_uncertainty_options,
+    require_any_estimates,
+    worlds_asked,
+)
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.errors import InputError
 from dfu_sched.invest.compare import compare_scenarios
@@ -87,8 +92,9 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
       dfu-sched compare A.yaml B.yaml -n auto --precision 0.05   (as many replications as every headline needs)
       dfu-sched compare A.yaml B.yaml --input-uncertainty --worlds 20 -n 10   (the same plausible worlds for both)
     """
-    if len(scenarios) < 2:
-        raise InputError("compare needs at least two scenario files")
+    n_worlds = worlds_asked(with_uncertainty, worlds)
+    if len(scenarios) < (1 if n_worlds is not None else 2):  # one, with --input-uncertainty: its mix over worlds
+        raise InputError("compare needs at least two scenario files (or one with --input-uncertainty)")
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = _outputs([*scenarios, *start.files], out_dir, xlsx_file, report_file, figures_dir)
     loaded, started = [], None
@@ -103,7 +109,6 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
     seed = first.run.seed if seed is None else seed
     for _, each in loaded:
         check_size(each, n)  # refuse before starting (dfu_sched.sim.experiment)
-    n_worlds = worlds_asked(with_uncertainty, worlds)
     if n_worlds is not None:
         require_any_estimates([sc for _, sc in loaded])
     outs.check()

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from dfu_sched.calibrate.synthetic import history_rows, row_columns
-from dfu_sched.cli.input_uncertainty import check_request, input_uncertainty_options, simulate_worlds, worlds_asked
 from dfu_sched.cli.common import (
     QueueArgs,
     StageCounter,
@@ -21,6 +20,7 @@ from dfu_sched.cli.common import (
     seed_option,
     workers_option,
 )
+from dfu_sched.cli.input_uncertainty import check_request, input_uncertainty_options, simulate_worlds, worlds_asked
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files

@@ -79,7 +79,7 @@ def _intro(block: dict) -> str:
 def input_uncertainty_text(block: dict) -> str:
     """The terminal section ``simulate --input-uncertainty`` prints after the usual summary."""
     rows = []
-    for key, m in block["measures"].items():
+    for m in block["measures"].values():
         top = (m.get("drivers") or [{}])[0]
         main = "-" if m.get("r2") is None or not top.get("share") else f"{top['label']} ({share_text(top['share'])})"
         rows.append([m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),

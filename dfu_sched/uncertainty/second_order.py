@@ -147,7 +147,8 @@ def _own_worlds(sc: Scenario, worlds: Worlds) -> Worlds:
 
 def _check_sizes(n_worlds: int, replications: int) -> None:
     if n_worlds < 2:
-        raise InputError(f"--worlds: needs at least 2 worlds to tell the estimates' spread from chance (got {n_worlds})")
+        raise InputError(f"--worlds: needs at least 2 worlds to tell the estimates' spread from chance "
+                         f"(got {n_worlds})")
     if replications < 2:
         raise InputError("--input-uncertainty needs at least 2 replications per world (-n 2 or more) to tell "
                          "chance from the estimates")
@@ -169,7 +170,7 @@ def input_uncertainty(sc: Scenario, measures: Sequence[str] | None = None, world
     mix_key = _mix_key(sc, mix)
     keys, base, grid, ran = _runs(sc, drawn, mix_key, measures, n, seed, executor, workers, progress)
     out = tuple(_measure(k, base[k], grid[k], drawn) for k in keys)
-    used = normalise_mix(sc, mix) if mix_key else {}
+    used = normalise_mix(sc, mix) if mix and mix_key else {}
     return InputUncertainty(sc.name, ests, drawn, n, seed, {k: u for k, u in used.items() if u}, out, ran)
 
 

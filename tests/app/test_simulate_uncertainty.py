@@ -32,7 +32,7 @@ def app() -> AppTest:
     return at
 
 
-def test_the_page_functions_say_how_many_ranges_and_match_the_command():
+def test_the_page_functions_say_how_many_ranges_and_run_the_worlds():
     src = page.read_upload("r.yaml", ranged_yaml())
     label, enabled, _ = page.uncertainty_choice(src.scenario)
     assert enabled and label.endswith("(10 ranged inputs)")
