@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from dfu_sched.reports.page import section, table
-from dfu_sched.reports.uncertainty_text import exact_text, measure_sentence, range_text, share_text
+from dfu_sched.reports.uncertainty_text import exact_text, main_driver, measure_sentence, range_text, share_text
 
 ANCHOR = "input-uncertainty"
 TITLE = "What if our estimates are wrong?"
@@ -22,8 +22,9 @@ def _how(block: dict) -> str:
             "takes), as if every estimate [E] in the scenario were exact. Here the "
             f"{n_in} estimate{'s' if n_in != 1 else ''} that carry a range in the scenario file were drawn "
             f"together over {block['worlds']} plausible worlds (a Latin hypercube over each range), and each "
-            f"world was simulated {block['replications']} times with its own random numbers. The wider range "
-            "below is where the expected outcome falls in 95% of those worlds.</p>")
+            f"world was simulated {block['replications']} times with its own random numbers. The wider interval "
+            "below is where the expected outcome falls in 95% of those worlds (never narrower than the usual "
+            "interval, which it includes).</p>")
 
 
 def _inputs_table(block: dict) -> str:
@@ -33,18 +34,14 @@ def _inputs_table(block: dict) -> str:
                                                    numeric=[False, True, True, False])
 
 
-def _main_driver(m: dict) -> str:
-    top = (m.get("drivers") or [{}])[0]
-    return "–" if m.get("r2") is None or not top.get("share") else f"{top['label']} ({share_text(top['share'])})"
-
-
 def input_uncertainty_section(block: dict | None) -> str:
     """The section for ``simulate --input-uncertainty`` ('' when the run had none)."""
     if not block:
         return ""
     items = "\n".join(f"<li>{escape(measure_sentence(m, block['worlds']))}</li>" for m in block["measures"].values())
     rows = [[m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),
-             share_text(m["with_estimates"].get("input_share")), _main_driver(m)] for m in block["measures"].values()]
+             share_text(m["with_estimates"].get("input_share")), main_driver(m, "–")]
+            for m in block["measures"].values()]
     body = (_how(block) + f"<ul>\n{items}\n</ul>\n"
             + table(["measure", "estimates taken as exact (mean, 95% CI)", "including estimate uncertainty "
                      "(95% of worlds)", "share of the spread from the estimates", "main driver"], rows,
@@ -63,6 +60,9 @@ def compare_uncertainty_section(block: dict | None) -> str:
         return ""
     body = [_how(block).replace("</p>", " Every scenario ran the same worlds with the same random numbers, so "
                                          "the differences are paired world by world.</p>")]
+    for s in block["scenarios"]:
+        items = "\n".join(f"<li>{escape(measure_sentence(m, block['worlds']))}</li>" for m in s["measures"].values())
+        body.append(f"<h3>{escape(s['name'])} ({escape(s['id'])})</h3>\n<ul>\n{items}\n</ul>")
     for d in block["differences"]:
         rows = [[m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),
                  share_text(m.get("share_of_worlds_better"))] for m in d["measures"].values()]
@@ -72,7 +72,8 @@ def compare_uncertainty_section(block: dict | None) -> str:
                           rows))
     ids = [s["id"] for s in block["scenarios"]]
     labels = {k: m["label"] for k, m in block["scenarios"][0]["measures"].items()}
-    rows = [[labels[k], *(share_text(block["best_share"][k].get(i)) for i in ids)] for k in block["measures"]]
-    body += ["<h3>Share of plausible worlds in which each scenario is best</h3>", table(["measure", *ids], rows),
-             _inputs_table(block)]
+    if len(ids) > 1:
+        rows = [[labels[k], *(share_text(block["best_share"][k].get(i)) for i in ids)] for k in block["measures"]]
+        body += ["<h3>Share of plausible worlds in which each scenario is best</h3>", table(["measure", *ids], rows)]
+    body.append(_inputs_table(block))
     return section(TITLE, "\n".join(body), anchor=ANCHOR)

@@ -44,10 +44,20 @@ def driver_phrase(m: dict, worlds: int | None = None) -> str:
         more = f" (more worlds than ranged inputs + 1 are needed; {worlds} given)" if worlds else ""
         return f"too few worlds to say which input matters most{more}"
     top = drivers[0]
-    if not top.get("share"):
-        return "no input stands out"
-    rough = "; the inputs act together, so this split is rough" if m["r2"] < ROUGH_R2 else ""
+    fit = m.get("r2_adjusted", m["r2"])
+    if not top.get("share") or fit is None or fit <= 0:
+        return "no single input stands out (more worlds would tell)"
+    rough = "; a rough split: the inputs act together or the worlds are few" if fit < ROUGH_R2 else ""
     return f"most of it from {top['label']} ({share_text(top['share'])} of the differences between worlds{rough})"
+
+
+def main_driver(m: dict, none: str = "-") -> str:
+    """The table cell: the input that drives most of the estimates' spread, or ``none`` when none stands out."""
+    top = (m.get("drivers") or [{}])[0]
+    fit = m.get("r2_adjusted", m.get("r2"))
+    if fit is None or fit <= 0 or not top.get("share"):
+        return none
+    return f"{top['label']} ({share_text(top['share'])}{', rough' if fit < ROUGH_R2 else ''})"
 
 
 def spread_sentence(m: dict, worlds: int | None = None) -> str:
@@ -80,12 +90,11 @@ def input_uncertainty_text(block: dict) -> str:
     """The terminal section ``simulate --input-uncertainty`` prints after the usual summary."""
     rows = []
     for m in block["measures"].values():
-        top = (m.get("drivers") or [{}])[0]
-        main = "-" if m.get("r2") is None or not top.get("share") else f"{top['label']} ({share_text(top['share'])})"
+        main = main_driver(m)
         rows.append([m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),
                      share_text(m["with_estimates"].get("input_share")), main])
     out = [_intro(block), "",
-           table(["measure", "estimates exact: mean [95% CI]", "with estimate uncertainty: 95% of worlds",
+           table(["measure", "estimates exact: mean [95% CI]", "including estimate uncertainty (95%)",
                   "spread from estimates", "main driver"], rows, "lrrrl"), ""]
     out += [f"- {measure_sentence(m, block['worlds'])}" for m in block["measures"].values()]
     return "\n".join(out)
@@ -97,17 +106,18 @@ def compare_uncertainty_text(block: dict) -> str:
     out = [_intro(block) + "; the same worlds and seeds for every scenario", ""]
     for s in block["scenarios"]:
         rows = [[m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),
-                 share_text(m["with_estimates"].get("input_share"))] for m in s["measures"].values()]
+                 share_text(m["with_estimates"].get("input_share")), main_driver(m)] for m in s["measures"].values()]
         out += [f"{s['name']} ({s['id']})",
-                table(["measure", "estimates exact", "with estimate uncertainty (95% of worlds)",
-                       "spread from estimates"], rows), ""]
+                table(["measure", "estimates exact", "including estimate uncertainty (95%)",
+                       "spread from estimates", "main driver"], rows, "lrrrl"), ""]
     for d in block["differences"]:
         rows = [[m["label"], exact_text(m["exact"]), range_text(m["with_estimates"]),
                  share_text(m.get("share_of_worlds_better"))] for m in d["measures"].values()]
         out += [f"{d['id']} minus {d['versus']} (paired world by world)",
-                table(["measure", "estimates exact", "with estimate uncertainty (95% of worlds)",
+                table(["measure", "estimates exact", "including estimate uncertainty (95%)",
                        f"{d['id']} better in"], rows), ""]
     ids = [s["id"] for s in block["scenarios"]]
-    rows = [[labels[k], *(share_text(block["best_share"][k].get(i)) for i in ids)] for k in block["measures"]]
-    out += ["Share of plausible worlds in which each scenario is best", table(["measure", *ids], rows)]
-    return "\n".join(out)
+    if len(ids) > 1:
+        rows = [[labels[k], *(share_text(block["best_share"][k].get(i)) for i in ids)] for k in block["measures"]]
+        out += ["Share of plausible worlds in which each scenario is best", table(["measure", *ids], rows)]
+    return "\n".join(out).rstrip()

@@ -283,11 +283,20 @@ def _spread_json(exact: Interval, spread: Spread) -> dict:
     return {**spread.as_json(), "interval95": [_r(x) for x in wider_interval(exact, spread)]}
 
 
+def adjusted_r2(r2: float | None, worlds: int, inputs: int) -> float | None:
+    """R² adjusted for the number of inputs: 20 worlds and 10 inputs fit noise well, and the shares of
+    such a fit say little (the text calls the split rough, or finds no driver, from this)."""
+    if r2 is None or worlds - inputs - 1 <= 0:
+        return None
+    return round(1.0 - (1.0 - r2) * (worlds - 1) / (worlds - inputs - 1), 4)
+
+
 def _measure_json(m: MeasureSpread) -> dict:
     r2 = m.attribution.get("r2")
+    fit = adjusted_r2(r2, int(np.isfinite(m.world_means).sum()), len(m.attribution["shares"]))
+    drivers = [{"key": k, "label": input_label(k), "share": _r(s, 4), "direction": d} for k, s, d in m.drivers()]
     return {"label": label_of(m.key), "exact": _interval(m.exact), "with_estimates": _spread_json(m.exact, m.spread),
-            "r2": r2, "drivers": [{"key": k, "label": input_label(k), "share": _r(s, 4), "direction": d}
-                                  for k, s, d in m.drivers()]}
+            "r2": r2, "r2_adjusted": fit, "drivers": drivers}
 
 
 def input_uncertainty_json(res: InputUncertainty) -> dict:
