@@ -13,6 +13,7 @@ import click
 
 from dfu_sched.cli.common import progress_bar
 from dfu_sched.errors import InputError
+from dfu_sched.scenario.estimates import value_at
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sim.experiment import check_size
@@ -43,6 +44,14 @@ def worlds_asked(with_uncertainty: bool, worlds: int | None) -> int | None:
     if worlds is not None:
         return worlds
     return DEFAULT_WORLDS if with_uncertainty else None
+
+
+def carry_estimates(started: Scenario, loaded: Scenario) -> Scenario:
+    """``--queue`` rebuilds the scenario with the file's backlog: the ranges of the inputs it left alone stay."""
+    if started is loaded or not loaded.estimates:
+        return started
+    data = started.model_dump(mode="json", by_alias=True)
+    return started.with_estimates(tuple(e for e in loaded.estimates if value_at(data, e) == e.value))
 
 
 def check_request(sc: Scenario, replications) -> None:

@@ -23,6 +23,7 @@ from dfu_sched.cli.common import (
     workers_option,
 )
 from dfu_sched.cli.input_uncertainty import (
+    carry_estimates,
     compare_worlds,
     input_uncertainty_options,
     require_any_estimates,
@@ -99,8 +100,8 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
     outs = _outputs([*scenarios, *start.files], out_dir, xlsx_file, report_file, figures_dir)
     loaded, started = [], None
     for p in scenarios:  # each scenario reads the queue against its own tiers and types
-        sc, started = start.apply(load_scenario(p), pseudonymise)
-        loaded.append((str(p), sc))
+        sc, started = start.apply(original := load_scenario(p), pseudonymise)
+        loaded.append((str(p), carry_estimates(sc, original)))  # --queue: ranges stay for --input-uncertainty
     first = loaded[0][1]
     rule = precision_rule(replications, precision, max_replications)
     n = rule.minimum if rule is not None else (replications or first.run.replications)

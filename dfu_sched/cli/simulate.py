@@ -20,7 +20,13 @@ from dfu_sched.cli.common import (
     seed_option,
     workers_option,
 )
-from dfu_sched.cli.input_uncertainty import check_request, input_uncertainty_options, simulate_worlds, worlds_asked
+from dfu_sched.cli.input_uncertainty import (
+    carry_estimates,
+    check_request,
+    input_uncertainty_options,
+    simulate_worlds,
+    worlds_asked,
+)
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files
@@ -74,7 +80,9 @@ def simulate(scenario: Path, replications, precision, max_replications, seed, wo
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
     outs.file("--history-out", history_file, HISTORY_SUFFIXES)
-    sc, started = start.apply(load_scenario(scenario), pseudonymise)
+    loaded = load_scenario(scenario)
+    sc, started = start.apply(loaded, pseudonymise)
+    sc = carry_estimates(sc, loaded)  # --queue: the ranges stay for --input-uncertainty
     rule = precision_rule(replications, precision, max_replications)
     n_worlds = worlds_asked(with_uncertainty, worlds)
     if n_worlds is not None:

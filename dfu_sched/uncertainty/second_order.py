@@ -28,7 +28,7 @@ from dfu_sched.scenario.levers import normalise_mix
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor
 from dfu_sched.sim.measures import label_of
-from dfu_sched.stats import Interval, paired_difference, t_interval
+from dfu_sched.stats import Interval, measure_interval, paired_difference
 from dfu_sched.uncertainty.runner import BASE, run_tasks
 from dfu_sched.uncertainty.spread import Spread, attribute, split_spread
 from dfu_sched.uncertainty.worlds import Worlds, require_estimates, sample_worlds
@@ -69,7 +69,7 @@ class MeasureSpread:
     """One measure: its interval with the estimates taken as exact and its spread over the worlds."""
 
     key: str
-    exact: Interval                 #: the base scenario's R replications (the usual interval)
+    exact: Interval                 #: the base scenario's R replications (the usual interval, in the measure's range)
     spread: Spread                  #: W worlds x R replications
     world_means: np.ndarray         #: each world's mean over its replications
     attribution: dict               #: ``spread.attribute``: r2, shares, direction by input key
@@ -134,7 +134,7 @@ def _measure(key: str, base: np.ndarray, grid: np.ndarray, worlds: Worlds) -> Me
     ok = np.isfinite(grid)
     counts = ok.sum(axis=1)
     means = np.where(counts > 0, np.where(ok, grid, 0.0).sum(axis=1) / np.maximum(counts, 1), np.nan)
-    return MeasureSpread(key, t_interval(base), spread, means, attribute(means, worlds.values, worlds.keys))
+    return MeasureSpread(key, measure_interval(base, key), spread, means, attribute(means, worlds.values, worlds.keys))
 
 
 def _own_worlds(sc: Scenario, worlds: Worlds) -> Worlds:
