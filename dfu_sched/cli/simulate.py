@@ -114,12 +114,16 @@ def simulate(scenario: Path, replications, precision, max_replications, seed, wo
         said.insert(0, started.note())  # stdout is the JSON (it records the queue under "inputs")
     tell(said, quiet)
     lead = f"{started.note()}\n" if started is not None else ""
-    text = simulation_text(summary)
-    if "input_uncertainty" in summary and not as_json:
-        from dfu_sched.reports.uncertainty_text import input_uncertainty_text
+    click.echo(to_json(summary) if as_json else lead + _text(summary))
 
-        text += "\n\n" + input_uncertainty_text(summary["input_uncertainty"])
-    click.echo(to_json(summary) if as_json else lead + text)
+
+def _text(summary: dict) -> str:
+    """The terminal summary, and the input-uncertainty section after it when the run has one."""
+    if "input_uncertainty" not in summary:
+        return simulation_text(summary)
+    from dfu_sched.reports.uncertainty_text import input_uncertainty_text
+
+    return simulation_text(summary) + "\n\n" + input_uncertainty_text(summary["input_uncertainty"])
 
 
 def _run(sc, source: str, replications, rule, seed, workers, kind: str, scheduler, keep_records: bool,

@@ -12,7 +12,8 @@ import yaml
 from click.testing import CliRunner
 
 from dfu_sched.cli import main
-from tests.helpers import BASELINE, NY400K
+from dfu_sched.reports.uncertainty_html import compare_uncertainty_section
+from tests.helpers import BASELINE, EXAMPLES, NY400K
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +86,21 @@ def test_compare_paired_block_and_text(files):
     assert block["scenarios"][1]["mix"] == {"overtime": 3, "triage_kiosk": 1, "cse_automation": 1, "training": 7}
     for k, shares in block["best_share"].items():
         assert sum(shares.values()) == pytest.approx(1.0), k
+    html = compare_uncertainty_section(block)  # the compare report's section, from the same block
+    assert 'id="input-uncertainty"' in html and f"{ids[1]} minus {ids[0]}" in html
+    assert "Share of plausible worlds in which each scenario is best" in html
     r = _run("compare", files["bought"], "--worlds", "2", "-n", "2", "--seed", "3", "-q", "--workers", "1")
     assert r.exit_code == 0, r.output  # one scenario is enough with --input-uncertainty: its mix over the worlds
-    assert "Share of plausible worlds in which each scenario is best" in r.stdout
+    assert "What if our estimates are wrong?" in r.stdout and "including estimate uncertainty (95%)" in r.stdout
+    assert "each scenario is best" not in r.stdout  # one scenario: nothing to rank
+
+
+def test_a_queue_start_keeps_the_ranges(files):
+    r = _run("simulate", files["plain"], "-n", "2", "--worlds", "2", "--seed", "3", "--json", "-q", "--workers", "1",
+             "--queue", EXAMPLES / "queue.csv", "--as-of", "2024-06-03")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert "inputs" in out and len(out["input_uncertainty"]["inputs"]) == 10
 
 
 def test_bad_inputs_are_one_line_exit_2(files, tmp_path):
