@@ -96,6 +96,9 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
     n_worlds = worlds_asked(with_uncertainty, worlds)
     if len(scenarios) < (1 if n_worlds is not None else 2):  # one, with --input-uncertainty: its mix over worlds
         raise InputError("compare needs at least two scenario files (or one with --input-uncertainty)")
+    if len(scenarios) == 1 and any(x is not None for x in (out_dir, xlsx_file, report_file, figures_dir)):
+        raise InputError("compare of one scenario prints its input uncertainty (or --json) only; give two scenario "
+                         "files for --out, --xlsx, --report or --figures")
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = _outputs([*scenarios, *start.files], out_dir, xlsx_file, report_file, figures_dir)
     loaded, started = [], None

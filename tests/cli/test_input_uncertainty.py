@@ -109,3 +109,4 @@ def test_bad_inputs_are_one_line_exit_2(files, tmp_path):
     _bad(["simulate", files["plain"], "--worlds", "1", "-n", "2"], "--worlds", tmp_path)
     _bad(["simulate", files["plain"], "--input-uncertainty", "-n", "1"], "at least 2 replications", tmp_path)
     _bad(["compare", files["plain"], "-n", "2"], "at least two scenario files", tmp_path)
+    _bad(["compare", files["plain"], "--worlds", "2", "-n", "2"], "give two scenario files for --out", tmp_path)
