@@ -75,7 +75,7 @@ def measure_sentence(m: dict, worlds: int | None = None) -> str:
     """One measure in a sentence: both intervals and where the spread comes from."""
     w = m["with_estimates"]
     return (f"{m['label']}: {exact_text(m['exact'])} with the estimates taken as exact; "
-            f"{range_text(w)} over plausible values of the estimates (95% of worlds). "
+            f"{range_text(w)} once the estimates' own uncertainty is included (95%). "
             f"{spread_sentence(m, worlds)[0].upper()}{spread_sentence(m, worlds)[1:]}.")
 
 
