@@ -75,6 +75,14 @@ def test_simulate_auto_uses_the_replications_it_needed(files):
     assert out["input_uncertainty"]["replications"] == out["replications"]
 
 
+def test_dask_gives_the_same_block(files):
+    pytest.importorskip("distributed")
+    common = ["simulate", files["plain"], "-n", "2", "--worlds", "2", "--seed", "8", "--json", "-q"]
+    local = json.loads(_run(*common, "--workers", "1").stdout)["input_uncertainty"]
+    dask = json.loads(_run(*common, "--executor", "dask", "--workers", "2").stdout)["input_uncertainty"]
+    assert local == dask
+
+
 def test_compare_paired_block_and_text(files):
     r = _run("compare", files["plain"], files["bought"], "-n", "2", "--worlds", "2", "--seed", "3", "-q",
              "--workers", "1", "--json")

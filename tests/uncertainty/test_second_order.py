@@ -57,18 +57,7 @@ def test_same_numbers_on_one_and_two_workers(short):
     assert json.dumps(input_uncertainty_json(a)) == json.dumps(input_uncertainty_json(b))
     c = input_uncertainty(sc, worlds=2, replications=2, seed=12, workers=1)
     assert input_uncertainty_json(c) != input_uncertainty_json(a)  # the seed matters: not a constant
-
-
-def test_same_numbers_on_dask(short):
-    distributed = pytest.importorskip("distributed")
-    from dfu_sched.sim import dask_executor
-
-    sc = only(short, DEMAND)
-    local = input_uncertainty_json(input_uncertainty(sc, worlds=2, replications=2, seed=4, workers=1))
-    with dask_executor.local_cluster(2) as cluster, distributed.Client(cluster, set_as_default=False) as client:
-        dask = input_uncertainty_json(input_uncertainty(sc, worlds=2, replications=2, seed=4,
-                                                        executor=dask_executor.DaskExecutor(client)))
-    assert json.dumps(local) == json.dumps(dask)
+    # Dask: tests/cli/test_input_uncertainty.py::test_dask_gives_the_same_block (one cluster, end to end)
 
 
 def test_the_exact_interval_is_the_usual_run(short):
