@@ -30,10 +30,13 @@ from dfu_sched.reports.simulate_html import simulation_headline
 from dfu_sched.scenario.schema import Scenario, parse_scenario
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.experiment import run_experiment
+from dfu_sched.uncertainty.second_order import input_uncertainty, input_uncertainty_json
 from dfu_sched.yamlfile import MAX_FILE_BYTES, parse_yaml
 
 #: Replications the page offers (a run on the page should take seconds, not minutes).
 MAX_REPLICATIONS = 200
+#: Plausible worlds "Include uncertainty in the estimates" offers (each runs the page's replications).
+DEFAULT_WORLDS, MAX_WORLDS = 10, 50
 
 
 @dataclass(frozen=True)
@@ -244,3 +247,41 @@ def edited_yaml(src: ScenarioSource | Scenario, edited: Scenario | str) -> str:
     if not isinstance(edited, Scenario):
         raise TypeError("edited_yaml(src, edited): edited must be a Scenario")
     return edited_yaml_text(src.text, src.folder, src.label, edited)
+
+
+# ---- "Include uncertainty in the estimates" (dfu-sched simulate --input-uncertainty) ---------------
+
+def uncertainty_choice(sc: Scenario) -> tuple[str, bool, str]:
+    """The checkbox's label (how many ranged inputs), whether it can be ticked, and its help."""
+    n = len(sc.estimates)
+    if not n:
+        return ("Include uncertainty in the estimates", False,
+                "No estimate in this scenario carries a range; give one a range in the scenario file, e.g. "
+                "screen_out_share: {value: 0.30, low: 0.20, high: 0.50}, to use this.")
+    return (f"Include uncertainty in the estimates ({n} ranged input{'s' if n != 1 else ''})", True,
+            "Also run the scenario in plausible worlds of its ranged estimates (as dfu-sched simulate "
+            "--input-uncertainty) and show the wider intervals beside the usual ones.")
+
+
+def ranges_key(sc: Scenario) -> str:
+    """The scenario's ranges as text: with :func:`scenario_json` (which holds values only), the key of a run."""
+    return repr(sc.estimates)
+
+
+def run_uncertainty(sc: Scenario, replications: int, seed: int, worlds: int,
+                    progress: Callable[[int], None] | None = None) -> dict:
+    """``dfu-sched simulate --input-uncertainty --worlds W -n N --seed S``'s block, in one process (the same
+    numbers on any machine). ``sc`` must carry its ranges (``Scenario.estimates``), so it is the
+    scenario itself, not its JSON."""
+    if not 2 <= worlds <= MAX_WORLDS:
+        raise InputError(f"plausible worlds must be between 2 and {MAX_WORLDS}", source="the form")
+    res = input_uncertainty(sc, None, worlds, max(2, replications), seed, workers=1, progress=progress)
+    block: dict = json.loads(to_json(input_uncertainty_json(res)))
+    return block
+
+
+def uncertainty_lines(block: dict) -> list[str]:
+    """Each headline measure in plain words: the usual interval, the wider one, where the spread comes from."""
+    from dfu_sched.reports.uncertainty_text import measure_sentence
+
+    return [measure_sentence(m, block["worlds"]) for m in block["measures"].values()]

@@ -22,6 +22,13 @@ from dfu_sched.cli.common import (
     seed_option,
     workers_option,
 )
+from dfu_sched.cli.input_uncertainty import (
+    carry_estimates,
+    compare_worlds,
+    input_uncertainty_options,
+    require_any_estimates,
+    worlds_asked,
+)
 from dfu_sched.cli.report import declare_report, report_from_output, report_options, tell
 from dfu_sched.errors import InputError
 from dfu_sched.invest.compare import compare_scenarios
@@ -69,10 +76,11 @@ def _outputs(inputs, out_dir: Path | None, xlsx_file: Path | None, report_file: 
 @precision_options()
 @_common
 @report_options
+@input_uncertainty_options
 @handles_input_errors
 def compare(scenarios, replications, precision, max_replications, seed, workers, executor, scheduler, as_json,
             out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage,
-            risk_model):
+            risk_model, with_uncertainty, worlds):
     """Compare SCENARIOS side by side with paired differences (common random numbers) and costs.
 
     Each scenario's investment.mix, if any, is applied and costed. Differences are against the
@@ -83,15 +91,20 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
       dfu-sched compare scenarios/north_yorkshire_2022.yaml scenarios/north_yorkshire_400k.yaml -n 20
       dfu-sched compare A.yaml B.yaml --queue queue.csv --as-of 2024-06-03   (every scenario starts from the queue)
       dfu-sched compare A.yaml B.yaml -n auto --precision 0.05   (as many replications as every headline needs)
+      dfu-sched compare A.yaml B.yaml --input-uncertainty --worlds 20 -n 10   (the same plausible worlds for both)
     """
-    if len(scenarios) < 2:
-        raise InputError("compare needs at least two scenario files")
+    n_worlds = worlds_asked(with_uncertainty, worlds)
+    if len(scenarios) < (1 if n_worlds is not None else 2):  # one, with --input-uncertainty: its mix over worlds
+        raise InputError("compare needs at least two scenario files (or one with --input-uncertainty)")
+    if len(scenarios) == 1 and any(x is not None for x in (out_dir, xlsx_file, report_file, figures_dir)):
+        raise InputError("compare of one scenario prints its input uncertainty (or --json) only; give two scenario "
+                         "files for --out, --xlsx, --report or --figures")
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = _outputs([*scenarios, *start.files], out_dir, xlsx_file, report_file, figures_dir)
     loaded, started = [], None
     for p in scenarios:  # each scenario reads the queue against its own tiers and types
-        sc, started = start.apply(load_scenario(p), pseudonymise)
-        loaded.append((str(p), sc))
+        sc, started = start.apply(original := load_scenario(p), pseudonymise)
+        loaded.append((str(p), carry_estimates(sc, original)))  # --queue: ranges stay for --input-uncertainty
     first = loaded[0][1]
     rule = precision_rule(replications, precision, max_replications)
     n = rule.minimum if rule is not None else (replications or first.run.replications)
@@ -100,11 +113,16 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
     seed = first.run.seed if seed is None else seed
     for _, each in loaded:
         check_size(each, n)  # refuse before starting (dfu_sched.sim.experiment)
+    if n_worlds is not None:
+        require_any_estimates([sc for _, sc in loaded])
     outs.check()
     bar = StageCounter("compare", quiet, "replications by precision") if rule is not None else \
         progress_bar(n * len(loaded), "compare: replications", quiet)
     with executor_from_options(executor, scheduler, workers) as ex, _closing(bar):
         out = compare_scenarios(loaded, rule or n, seed, workers, bar.update, executor=ex)
+    if n_worlds is not None:  # the same worlds and seeds for every scenario, paired (uncertainty.second_order)
+        out["input_uncertainty"] = compare_worlds(loaded, [s["id"] for s in out["scenarios"]], n_worlds,
+                                                  int(out["replications"]), seed, workers, executor, scheduler, quiet)
     said = _record_queue(out, started, as_json)
     # The report modules pull in matplotlib: imported here, so other commands never load it.
     from dfu_sched.reports.compare_html import copy_scenario_files, render_compare, scenario_files
@@ -120,7 +138,7 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
                                                                    pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else _lead(started) + compare_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + compare_text(out) + _uncertainty_text(out))
 
 
 @click.command()
@@ -207,6 +225,14 @@ def _record_queue(out: dict, started, as_json: bool) -> list[str]:
         return []
     out["inputs"] = {**out.get("inputs", {}), **started.inputs()}
     return [started.note()] if as_json else []
+
+
+def _uncertainty_text(out: dict) -> str:
+    if "input_uncertainty" not in out:
+        return ""
+    from dfu_sched.reports.uncertainty_text import compare_uncertainty_text
+
+    return "\n\n" + compare_uncertainty_text(out["input_uncertainty"])
 
 
 def _lead(started) -> str:

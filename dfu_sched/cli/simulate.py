@@ -20,6 +20,13 @@ from dfu_sched.cli.common import (
     seed_option,
     workers_option,
 )
+from dfu_sched.cli.input_uncertainty import (
+    carry_estimates,
+    check_request,
+    input_uncertainty_options,
+    simulate_worlds,
+    worlds_asked,
+)
 from dfu_sched.cli.report import declare_report, tell, write_report
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json, write_run_files
@@ -52,11 +59,12 @@ from dfu_sched.sim.precision import run_until_precise
               help="Pseudonymise the references in --history-out and replace a --queue file's name by a "
                    "placeholder (simulation reports hold no case references).")
 @queue_options
+@input_uncertainty_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handles_input_errors
 def simulate(scenario: Path, replications, precision, max_replications, seed, workers, executor, scheduler, as_json,
              out_dir, report_file, figures_dir, history_file, pseudonymise, queue, columns, as_of, queue_stage,
-             risk_model, quiet):
+             risk_model, with_uncertainty, worlds, quiet):
     """Simulate SCENARIO: backlog and waits by risk tier with 95% intervals.
 
     \b
@@ -65,17 +73,26 @@ def simulate(scenario: Path, replications, precision, max_replications, seed, wo
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml --queue queue.csv --as-of 2024-06-03
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml -n auto --precision 0.05
       dfu-sched simulate scenarios/north_yorkshire_2022.yaml --executor dask --scheduler tcp://10.0.0.5:8786
+      dfu-sched simulate scenarios/north_yorkshire_400k.yaml --input-uncertainty --worlds 20 -n 10
     """
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = Outputs(inputs=[scenario, *start.files])
     outs.folder("--out", out_dir)
     declare_report(outs, report_file, figures_dir)
     outs.file("--history-out", history_file, HISTORY_SUFFIXES)
-    sc, started = start.apply(load_scenario(scenario), pseudonymise)
+    loaded = load_scenario(scenario)
+    sc, started = start.apply(loaded, pseudonymise)
+    sc = carry_estimates(sc, loaded)  # --queue: the ranges stay for --input-uncertainty
     rule = precision_rule(replications, precision, max_replications)
+    n_worlds = worlds_asked(with_uncertainty, worlds)
+    if n_worlds is not None:
+        check_request(sc, replications)  # one line, before anything runs
     outs.check()  # every output path, before the simulation runs
     result = _run(sc, str(scenario), replications, rule, seed, workers, executor, scheduler,
                   out_dir is not None, quiet)
+    if n_worlds is not None:  # the worlds' inner replications: as many as the usual run had (-n auto: needed)
+        result.extra["input_uncertainty"] = simulate_worlds(sc, n_worlds, result.replications, result.seed,
+                                                             workers, executor, scheduler, quiet)
     if started is not None:
         result.extra["inputs"] = started.inputs()
     summary = result.summary()
@@ -97,7 +114,16 @@ def simulate(scenario: Path, replications, precision, max_replications, seed, wo
         said.insert(0, started.note())  # stdout is the JSON (it records the queue under "inputs")
     tell(said, quiet)
     lead = f"{started.note()}\n" if started is not None else ""
-    click.echo(to_json(summary) if as_json else lead + simulation_text(summary))
+    click.echo(to_json(summary) if as_json else lead + _text(summary))
+
+
+def _text(summary: dict) -> str:
+    """The terminal summary, and the input-uncertainty section after it when the run has one."""
+    if "input_uncertainty" not in summary:
+        return simulation_text(summary)
+    from dfu_sched.reports.uncertainty_text import input_uncertainty_text
+
+    return simulation_text(summary) + "\n\n" + input_uncertainty_text(summary["input_uncertainty"])
 
 
 def _run(sc, source: str, replications, rule, seed, workers, kind: str, scheduler, keep_records: bool,

@@ -38,6 +38,7 @@ from dfu_sched.reports.page import (
 from dfu_sched.reports.precision_note import precision_html
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.text import scenario_title, what_changes
+from dfu_sched.reports.uncertainty_html import compare_uncertainty_section
 
 #: The three questions a comparison answers first: (measure, words, unit, digits).
 HEADLINE_MEASURES = [
@@ -345,6 +346,7 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
                         + '<p class="note">Mean difference over replications, paired 95% CI below it. Bold: the '
                           "interval excludes zero, so the replications show a real difference.</p>"
                         + differences_table(compare), anchor="differences"))
+    body.append(compare_uncertainty_section(compare.get("input_uncertainty")))  # compare --input-uncertainty
     body.append(section("Side by side", measures_table(compare), anchor="measures"))
     cost = fig("compare_cost")
     if cost:

@@ -37,6 +37,7 @@ from dfu_sched.reports.precision_note import precision_html
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
 from dfu_sched.reports.run_files import parse_json_text
 from dfu_sched.reports.text import small_n_note
+from dfu_sched.reports.uncertainty_html import input_uncertainty_section
 
 
 def reproduce_command(summary: dict, report_path: str | None = None, pseudonymised: bool = False) -> str:
@@ -240,6 +241,7 @@ def render_simulation(summary: dict, scenario_yaml: str | None, *, pseudonymise:
     body.append(section("Waits by risk tier", fig("wait_by_tier") + fig("within_target") + fig("past_target"),
                         anchor="waits"))
     body.append(section("Capacity", fig("utilisation") + fig("throughput"), anchor="capacity"))
+    body.append(input_uncertainty_section(summary.get("input_uncertainty")))  # simulate --input-uncertainty
     body.append(section("The numbers", simulation_tables(summary), anchor="numbers"))
     body.append(assumptions_section(scenario_yaml, scenario_model))
     privacy = aggregate_privacy("a simulation report", pseudonymise)

@@ -81,6 +81,8 @@ class ExperimentResult:
         out["run"] = {"seconds": round(self.seconds, 3), "events": self.events, "workers": self.workers}
         if "precision" in self.extra:  # -n auto: how many were needed and what they achieved (sim.precision)
             out["run"]["precision"] = self.extra["precision"]
+        if "input_uncertainty" in self.extra:  # simulate --input-uncertainty (uncertainty.second_order)
+            out["input_uncertainty"] = self.extra["input_uncertainty"]
         return out
 
     def _first_weeks(self, measure_name: str) -> dict:

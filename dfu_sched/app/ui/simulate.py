@@ -22,6 +22,8 @@ from dfu_sched.reports.precision_note import precision_sentence
 from dfu_sched.scenario.schema import Scenario
 
 NAME = "simulate"
+IU_NAME = "simulate_uncertainty"  #: the session's job of "Include uncertainty in the estimates"
+IU_PENDING = "simulate_uncertainty_pending"  #: the inputs Run asked the worlds for (started once the run is done)
 FOLDER_NAME = "simulate_folder"  #: the session's job that builds the run folder's ZIP
 COLUMNS = 3
 FOLDER_HELP = ("What dfu-sched simulate --out DIR writes for this run: the summary, the weekly and "
@@ -137,6 +139,33 @@ def run_job(key: tuple[str, int, int, float | None]) -> Job:
     return Job(lambda tick: page.RUNS.summary(text, n, seed, progress=tick, precision=precision), n, label)
 
 
+def uncertainty_controls(edited: Scenario) -> int | None:
+    """The checkbox (enabled when the scenario has ranged inputs) and its worlds; the worlds when ticked."""
+    label, enabled, help = page.uncertainty_choice(edited)
+    a, b = st.columns(2)
+    on = a.checkbox(label, False, key="iu", disabled=not enabled, help=help)
+    worlds = b.number_input("Plausible worlds", 2, page.MAX_WORLDS, page.DEFAULT_WORLDS, 1, key="iu_worlds",
+                            disabled=not (on and enabled))
+    return int(worlds) if on and enabled else None
+
+
+def show_uncertainty(edited: Scenario, summary: dict, key: tuple, worlds: int) -> None:
+    """The worlds' run (a job: progress, Cancel), started once the usual run is done, and its sentences."""
+    iu_key = (*key, worlds, page.ranges_key(edited))
+    if st.session_state.get(IU_PENDING) == iu_key:
+        st.session_state[IU_PENDING] = None
+        n = int(summary["replications"])  # by precision: the replications it needed, as the command
+        start_run(IU_NAME, iu_key, Job(lambda tick: page.run_uncertainty(edited, n, key[2], worlds, tick),
+                                       (worlds + 1) * n, f"Running {worlds} plausible worlds x {n} replications"))
+    block = follow(IU_NAME, iu_key)
+    if block is not None:
+        st.subheader("What if our estimates are wrong?")
+        st.caption(f"{block['worlds']} plausible worlds of the ranged estimates x {block['replications']} "
+                   "replications each; the usual intervals cover chance only.")
+        for line in page.uncertainty_lines(block):
+            st.markdown("- " + page.markdown_text(line))
+
+
 def draw() -> None:
     st.title("DFU backlog: scenario and simulation")
     try:
@@ -150,12 +179,16 @@ def draw() -> None:
     st.download_button("Download the edited scenario (YAML)", lambda: page.edited_yaml(src, edited), "scenario.yaml",
                        "application/x-yaml", key="dl_yaml",
                        help="The starting file with your changes set in place: its [S]/[E] notes are kept")
+    worlds = uncertainty_controls(edited)
     key = (page.scenario_json(edited), n, seed, precision)
     if st.button("Run", key="run", type="primary"):
         start_run(NAME, key, run_job(key))
+        st.session_state[IU_PENDING] = (*key, worlds, page.ranges_key(edited)) if worlds else None
     summary = follow(NAME, key)
     if summary is not None:
         show_result(src, edited, summary, key)
+        if worlds:
+            show_uncertainty(edited, summary, key, worlds)
 
 
 PAGE = Page("Scenario and simulation", draw)
