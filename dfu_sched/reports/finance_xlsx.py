@@ -84,8 +84,11 @@ def _date(text: Any) -> Any:
         return text
 
 
-def cost_sheets(wb, profile: dict, prefix: str = "", appraisal: dict | None = None) -> None:
-    """Cost by month (values) and by financial year (formulas over the cost lines when there are any)."""
+def cost_sheets(wb, profile: dict, prefix: str = "", appraisal: dict | None = None) -> dict[str, str] | None:
+    """Cost by month (values) and by financial year (formulas over the cost lines when there are any).
+
+    With an appraisal block, also the live cost lines and appraisal sheets; returns the appraisal's
+    headline cells (name -> 'Sheet'!$B$n), else None."""
     opts = profile["options"]
     names = [option_label(o) for o in opts]
     _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + names + ["total"],
@@ -103,7 +106,8 @@ def cost_sheets(wb, profile: dict, prefix: str = "", appraisal: dict | None = No
     if appraisal is not None:
         lay = cost_lines_sheet(wb, appraisal, f"{prefix}Cost lines")
         cost_by_year_formulas(ws, lay, names, [y["financial_year"] for y in profile["by_financial_year"]])
-        appraisal_sheet(wb, appraisal, lay, f"{prefix}Appraisal")
+        return appraisal_sheet(wb, appraisal, lay, f"{prefix}Appraisal")
+    return None
 
 
 def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
