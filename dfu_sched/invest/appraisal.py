@@ -308,6 +308,15 @@ def appraisal_sentences(block: dict) -> list[str]:
     return lines
 
 
+def add_appraisal(out: dict, sc: Scenario, mix: dict[str, int]) -> None:
+    """Into an invest JSON: the ``appraisal`` block (benefits from ``chosen.vs_baseline``) and its sentences
+    after the explanation; nothing when the scenario sets no ``investment.appraisal`` (the JSON stays as before)."""
+    block = appraisal_json(sc, mix, out["chosen"]["vs_baseline"])
+    if block is not None:
+        out["appraisal"] = block
+        out["explanation"] = list(out["explanation"]) + appraisal_sentences(block)
+
+
 def difference_appraisal(this: dict, first: dict | None, differences: dict) -> dict:
     """For ``compare``: the extra PV cost of a scenario over the first and the benefits it buys."""
     def pv(block: dict | None, key: str) -> float:

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from dfu_sched import __version__
-from dfu_sched.invest.appraisal import appraisal_json, appraisal_sentences
+from dfu_sched.invest.appraisal import add_appraisal
 from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import FRONTIER_TOLERANCE
 from dfu_sched.invest.objectives import OBJECTIVES
@@ -160,7 +160,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
         "within_budget": st.budget is None or prep.cost <= st.budget + 1e-6,
         "recurring_gbp_per_year_after_horizon": prep.recurring, "replications": nf,
         "measures": measures_block(ev, ch, keys, nf),
-        "vs_baseline": (vs_baseline := paired_block(ev, base, ch, keys, nf)),
+        "vs_baseline": paired_block(ev, base, ch, keys, nf),
         "backlog_removed": bm,
         "gbp_per_month_of_backlog_removed": (prep.cost / months) if months and months > 0 and prep.cost > 0 else None,
         "gbp_per_device_removed": (prep.cost / devices) if devices and devices > 0 and prep.cost > 0 else None,
@@ -201,12 +201,8 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
                 "replications_simulated": ev.replications_run, "workers": ev.workers,
                 "mixes_x_replications_per_minute": round(ev.replications_run / max(ev.seconds, 1e-9) * 60, 1)},
     }
-    explanation = explain(out, sc)
-    appraisal = appraisal_json(sc, prep.mix, vs_baseline)
-    if appraisal is not None:  # only when the scenario sets investment.appraisal (otherwise the JSON is as before)
-        out["appraisal"] = appraisal
-        explanation += appraisal_sentences(appraisal)
-    out["explanation"] = explanation
+    out["explanation"] = explain(out, sc)
+    add_appraisal(out, sc, prep.mix)  # only when the scenario sets investment.appraisal
     return out
 
 

@@ -240,4 +240,37 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
     _sheet(wb, "Cost by financial year", ["scenario", "mix"] + fy + ["total"], crow,
            dict.fromkeys(range(2, len(fy) + 3), GBP))
     _trajectory_sheet(wb, {s["id"]: s["trajectory"] for s in sc})
+    _compare_appraisals(wb, out)
     return _save(wb, path)
+
+
+def _compare_appraisals(wb, out: dict) -> None:
+    """For scenarios that set ``investment.appraisal``: a summary (values) and each one's live sheets."""
+    sc = [s for s in out["scenarios"] if "appraisal" in s]
+    if not sc:
+        return
+    rows = []
+    for s in sc:
+        pv, hpv = s["appraisal"]["present_value_gbp"], s["appraisal"]["horizon_present_value_gbp"]
+        rows.append([s["id"], words(s["label"]), pv["central"], pv["low"], pv["high"], hpv["central"]])
+    rows.append([])
+    for d in out["differences"]:
+        a = d.get("appraisal")
+        if a is None:
+            continue
+        rows.append([f"{d['id']} - {d['versus']}", "extra present value of costs", a["extra_present_value_gbp"], None,
+                     None, a["extra_horizon_present_value_gbp"]])
+        for b in a["benefits"]:
+            r = b["gbp_per_unit_over_horizon"]
+            rows.append([f"{d['id']} - {d['versus']}", f"£ of PV inside the horizon per {b['unit']}: {b['label']}",
+                         r["estimate"], r["ci95"][0], r["ci95"][1], None])
+    _sheet(wb, "Appraisal summary", ["scenario", "mix or measure", "PV of costs, central (£)", "low / 95% CI low",
+                                     "high / 95% CI high", "PV inside the horizon, central (£)"], rows,
+           {2: GBP, 3: GBP, 4: GBP, 5: GBP},
+           note="Green Book present values over each scenario's commitment (optimism bias low to high); per "
+                "difference, the extra PV and the PV cost per unit of simulated benefit with its 95% CI. The "
+                "numbered sheets are live: change a unit cost there and that scenario's totals move.")
+    for i, s in enumerate(out["scenarios"], start=1):
+        if "appraisal" in s:
+            lay = cost_lines_sheet(wb, s["appraisal"], f"Cost lines {i}")
+            appraisal_sheet(wb, s["appraisal"], lay, f"Appraisal {i}")

@@ -153,3 +153,23 @@ def test_the_finance_workbook_is_live_and_names_options_in_words(scenario, resul
     assert any(t.startswith("=SUMIF(") for t in formulas) and any("^" in t for t in formulas)
     plain = write_invest_xlsx(result[1], tmp_path / "plain.xlsx", scenario)  # no appraisal: no live sheets
     assert "Appraisal" not in load_workbook(plain).sheetnames
+
+
+def test_compare_carries_each_scenarios_appraisal_and_the_extra_pv(tmp_path):
+    from openpyxl import load_workbook
+
+    from dfu_sched.invest.compare import compare_scenarios
+    from dfu_sched.reports.finance_xlsx import write_compare_xlsx
+    from dfu_sched.sim.experiment import SerialExecutor
+
+    a = with_appraisal(small(horizon_weeks=8, backlog_divisor=50))
+    b = a.with_updates({"investment": {**a.investment.model_dump(mode="json", by_alias=True), "mix": KIT}})
+    out = compare_scenarios([("a.yaml", a), ("b.yaml", b)], 2, seed=1, workers=1, executor=SerialExecutor())
+    pv_b = appraisal_json(b, KIT)["present_value_gbp"]["central"]
+    assert out["scenarios"][1]["appraisal"]["present_value_gbp"]["central"] == pv_b
+    d = out["differences"][0]["appraisal"]
+    assert abs(d["extra_present_value_gbp"] - pv_b) <= 1e-6  # the first scenario buys nothing
+    assert {x["key"] for x in d["benefits"]} <= {"overall.started", "overall.exposure", "invest.backlog_at_12m"}
+    wb = load_workbook(write_compare_xlsx(out, tmp_path / "compare.xlsx"))
+    assert {"Appraisal summary", "Cost lines 2", "Appraisal 2"} <= set(wb.sheetnames)
+    assert str(wb["Cost lines 2"]["G4"].value).startswith("=")
