@@ -13,13 +13,13 @@ bias, PV, NPV) as formulas (``reports.appraisal_xlsx``). Options are named in wo
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 from dfu_sched.io import atomic_write
 from dfu_sched.reports.appraisal_xlsx import appraisal_sheet, cost_by_year_formulas, cost_lines_sheet
 from dfu_sched.reports.cells import write_sheet
+from dfu_sched.scenario.levers import in_words as words
 from dfu_sched.scenario.levers import option_label
 
 GBP = '"£"#,##0'
@@ -54,16 +54,6 @@ def _lo(block: dict | None):
 
 def _hi(block: dict | None):
     return None if not block else (block.get("ci95") or [None, None])[1]
-
-
-def words(text: str, names: list[str] | None = None) -> str:
-    """Text with option ids in words ('3x overtime + triage kiosk'); with ``names``, only those ids are
-    replaced (an explanation may quote a measure key such as ``wait_to_start_days``)."""
-    if names is None:
-        return option_label(text)
-    for n in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(n)}(?![A-Za-z0-9_-])", option_label(n), text)
-    return text
 
 
 def _save(wb, path: str | Path) -> Path:

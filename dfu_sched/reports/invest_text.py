@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
+from dfu_sched.reports.appraisal_report import appraisal_text
 from dfu_sched.reports.files import to_json, write_csv
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.precision_note import PRECISION_HEADER, precision_rows, precision_sentence
@@ -96,6 +97,7 @@ def invest_text(out: dict) -> str:
         rows.append([f"month {m}", fmt(tb["series"]["backlog.awaiting_examination"]["mean"][i], 0),
                      fmt(tc["series"]["backlog.awaiting_examination"]["mean"][i], 0), fmt(wb, 0), fmt(wc, 1)])
     lines.append(table(["", "backlog: nothing", "backlog: chosen", "wait: nothing", "wait: chosen"], rows))
+    lines += appraisal_text(out.get("appraisal"))  # [] unless the scenario sets investment.appraisal
     run = out["run"]
     lines += ["", f"{run['mixes_evaluated']} mixes, {run['replications_simulated']} replications simulated in "
                   f"{run['seconds']:.0f} s on {run['workers']} worker(s) "

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
+import re
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
@@ -126,6 +127,16 @@ def unit_label(o: Option) -> str:
 def option_label(name: str) -> str:
     """An option's id in words, for readers: 'triage_kiosk' -> 'triage kiosk'."""
     return name.replace("_", " ")
+
+
+def in_words(text: str, names: list[str] | None = None) -> str:
+    """Text with option ids in words ('3x overtime + triage kiosk'). With ``names``, only those ids are
+    replaced, as whole words (a sentence may quote a measure key such as ``wait_to_start_days``)."""
+    if names is None:
+        return option_label(text)
+    for n in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(n)}(?![A-Za-z0-9_-])", option_label(n), text)
+    return text
 
 
 def normalise_mix(sc: Scenario, mix: dict[str, int]) -> dict[str, int]:

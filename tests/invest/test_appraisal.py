@@ -173,3 +173,17 @@ def test_compare_carries_each_scenarios_appraisal_and_the_extra_pv(tmp_path):
     wb = load_workbook(write_compare_xlsx(out, tmp_path / "compare.xlsx"))
     assert {"Appraisal summary", "Cost lines 2", "Appraisal 2"} <= set(wb.sheetnames)
     assert str(wb["Cost lines 2"]["G4"].value).startswith("=")
+
+
+def test_report_and_terminal_show_the_appraisal_in_words(scenario, result):
+    from dfu_sched.reports.invest_html import render_invest
+    from dfu_sched.reports.invest_text import invest_text
+
+    out = result_json(result[0], with_appraisal(scenario))
+    pv = f"£{out['appraisal']['present_value_gbp']['central']:,.0f}"
+    html = render_invest(out, None).html
+    assert 'id="appraisal"' in html and pv in html and "triage kiosk" in html
+    assert "triage_kiosk" not in html.split('id="assumptions"')[0]  # words, not ids (the file's own text below)
+    text = invest_text(out)
+    assert "Green Book appraisal: 5 years, 3.5% a year" in text and pv in text
+    assert 'id="appraisal"' not in render_invest(result[1], None).html  # no settings, no section
