@@ -187,3 +187,24 @@ def test_report_and_terminal_show_the_appraisal_in_words(scenario, result):
     text = invest_text(out)
     assert "Green Book appraisal: 5 years, 3.5% a year" in text and pv in text
     assert 'id="appraisal"' not in render_invest(result[1], None).html  # no settings, no section
+
+
+@pytest.mark.parametrize("appraisal, words", [
+    ({"discount_rate": 0.5}, "investment.appraisal.discount_rate"),
+    ({"optimism_bias": {"staff": {"low": 0.3, "central": 0.1, "high": 0.5}}}, "low <= central <= high"),
+    ({"years": 1}, "investment.appraisal.years"),
+    ({"optimism_bias": {"buildings": {"low": 0, "central": 0, "high": 0}}}, "buildings"),
+])
+def test_bad_appraisal_settings_are_one_line_and_exit_2(tmp_path, appraisal, words):
+    import yaml
+    from click.testing import CliRunner
+
+    from dfu_sched.cli import main
+    from tests.helpers import raw
+
+    data = raw(small(horizon_weeks=60))
+    data["investment"]["appraisal"] = appraisal
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    r = CliRunner().invoke(main, ["invest", str(path), "--budget", "100k", "-n", "4", "-q"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
