@@ -118,3 +118,20 @@ def compare_appraisal_section(out: dict) -> str:
     conv = next(s["appraisal"]["convention"] for s in out["scenarios"] if s.get("appraisal"))
     return section("Green Book appraisal", "".join(parts) + f'<p class="note">{escape(conv)} Method and sources: '
                    "<code>docs/appraisal.md</code>.</p>", anchor="appraisal")
+
+
+def compare_appraisal_text(out: dict) -> list[str]:
+    """Terminal lines for ``compare``: each appraised scenario's PV of costs, each difference's PV per unit."""
+    lines = []
+    for s in out.get("scenarios", []):
+        if s.get("appraisal"):
+            pv = s["appraisal"]["present_value_gbp"]
+            lines.append(f"Green Book appraisal, {s.get('title') or s['id']}: present value of costs "
+                         f"{gbp(pv['central'])} over {s['appraisal']['settings']['years']} years (optimism bias "
+                         f"{gbp(pv['low'])} to {gbp(pv['high'])})")
+    for d in out.get("differences", []):
+        a = d.get("appraisal")
+        if a and a.get("benefits"):
+            lines.append(f"{d['id']} minus {d['versus']}: extra present value {_money(a['extra_present_value_gbp'])}")
+            lines.append(text_table(BENEFIT_HEAD, benefit_rows(a["benefits"])))
+    return [""] + lines if lines else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
-from dfu_sched.reports.appraisal_report import appraisal_text
+from dfu_sched.reports.appraisal_report import appraisal_text, compare_appraisal_text
 from dfu_sched.reports.files import to_json, write_csv
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.precision_note import PRECISION_HEADER, precision_rows, precision_sentence
@@ -51,6 +51,7 @@ def compare_text(out: dict) -> str:
         rows.append(["extra cost in horizon", _gbp(d["cost_gbp"])])
         rows.append(["£ per month of backlog removed", _gbp(d["gbp_per_month_of_backlog_removed"])])
         lines.append(table(["measure", "difference"], rows))
+    lines += compare_appraisal_text(out)  # [] unless a scenario sets investment.appraisal
     if out.get("run", {}).get("precision"):  # -n auto
         p = out["run"]["precision"]
         lines += ["", precision_sentence(p), table(PRECISION_HEADER, precision_rows(p))]
