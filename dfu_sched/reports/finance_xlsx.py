@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from dfu_sched.io import atomic_write
-from dfu_sched.reports.appraisal_xlsx import appraisal_sheet, cost_by_year_formulas, cost_lines_sheet
-from dfu_sched.reports.cells import write_sheet
+from dfu_sched.reports.appraisal_xlsx import appraisal_sheet, col, cost_by_year_formulas, cost_lines_sheet
+from dfu_sched.reports.cells import put_formula, write_sheet
 from dfu_sched.scenario.levers import in_words as words
 from dfu_sched.scenario.levers import option_label
 
@@ -264,3 +264,16 @@ def _compare_appraisals(wb, out: dict) -> None:
         if "appraisal" in s:
             lay = cost_lines_sheet(wb, s["appraisal"], f"Cost lines {i}")
             appraisal_sheet(wb, s["appraisal"], lay, f"Appraisal {i}")
+            _live_cost_row(wb["Cost by financial year"], i + 1, s["appraisal"]["financial_years"], lay)
+
+
+def _live_cost_row(ws, row: int, years: list[str], lay) -> None:
+    """A compare 'Cost by financial year' row as sums over that scenario's cost lines inside the horizon."""
+    if lay.last < lay.first:
+        return
+    header = [ws.cell(row=1, column=c).value for c in range(1, ws.max_column + 1)]
+    for c, fy in enumerate(header[2:-1], start=3):
+        t = years.index(fy) if fy in years else None
+        if t is not None and t < len(lay.horizon_cols):
+            put_formula(ws, row, c, f"=SUM({lay.ref(lay.horizon_cols[t])})", GBP)
+    put_formula(ws, row, len(header), f"=SUM(C{row}:{col(len(header) - 1)}{row})", GBP)

@@ -173,6 +173,8 @@ def test_compare_carries_each_scenarios_appraisal_and_the_extra_pv(tmp_path):
     wb = load_workbook(write_compare_xlsx(out, tmp_path / "compare.xlsx"))
     assert {"Appraisal summary", "Cost lines 2", "Appraisal 2"} <= set(wb.sheetnames)
     assert str(wb["Cost lines 2"]["G4"].value).startswith("=")
+    fy = wb["Cost by financial year"]  # the second scenario's row: sums over its cost lines
+    assert str(fy.cell(3, 3).value).startswith("=SUM('Cost lines 2'!") and fy.cell(2, 3).value == 0
 
 
 def test_report_and_terminal_show_the_appraisal_in_words(scenario, result):
