@@ -55,7 +55,7 @@ def cost_lines_sheet(wb, block: dict, title: str = "Cost lines") -> LinesLayout:
     the column arithmetic over several functions.
     """
     fys, lines = block["financial_years"], block["lines"]
-    hn = sum(1 for t in range(len(fys)) if any(li["horizon_years_paid"][t] for li in lines)) or 1
+    hn = sum(1 for y in block["years"] if y["benefit_share"] > 0) or 1  # the financial years the horizon touches
     n = len(fys)
     hdr = ["option", "item", "cost kind", "paid", "unit cost (£)", "units", "amount (£, a year or once)"]
     hdr += [f"years paid {fy}" for fy in fys] + [f"£ {fy}" for fy in fys] + ["total over commitment (£)"]

@@ -127,3 +127,21 @@ def test_formula_writer_refuses_text_and_functions_it_does_not_know():
         with pytest.raises(ValueError):
             put_formula(ws, 1, 1, bad)
     assert put_formula(ws, 1, 1, "=SUMIF('Cost lines'!$C$4:$C$9,$A$8,'Cost lines'!N$4:N$9)").value.startswith("=")
+
+
+def test_a_horizon_year_with_nothing_paid_in_it_keeps_its_columns(tmp_path):
+    """A late hire pays nothing in the first financial year: the later horizon years must still be summed."""
+    hire = {"name": "late_hire", "kind": "hire_examiners", "annual_cost_gbp": 52000, "lag_weeks": 16,
+            "skills": ["mobile"], "max_count": 1}
+    sc = small(horizon_weeks=70, extra_options=[hire])
+    inv = {**sc.investment.model_dump(mode="json", by_alias=True), "appraisal": {"years": 2}}
+    sc = sc.with_updates({"investment": inv})
+    mix = {"late_hire": 1}
+    block = appraisal_json(sc, mix, DIFFS)
+    wb = Workbook()
+    cells = cost_sheets(wb, cost_profile(sc, mix), appraisal=block)
+    del wb["Sheet"]
+    wb.save(tmp_path / "late.xlsx")
+    value = recalc(tmp_path / "late.xlsx")
+    assert block["years"][0]["horizon_costs_by_kind"]["staff"] == 0.0 < block["horizon_total_gbp"]
+    assert value(cells["h_pv_central"]) == pytest.approx(block["horizon_present_value_gbp"]["central"], rel=1e-9)
