@@ -48,7 +48,7 @@ def benefit_rows(benefits: list[dict]) -> list[list[str]]:
 
 YEAR_HEAD = ["financial year", "t", "discount factor", "costs (£)", "with optimism bias, central (£)",
              "present value (£)"]
-BENEFIT_HEAD = ["simulated benefit (mean [95% CI])", "", "PV cost inside the horizon per unit [95% CI]",
+BENEFIT_HEAD = ["simulated benefit over the horizon", "mean [95% CI]", "PV cost inside the horizon per unit [95% CI]",
                 "PV cost of the commitment per unit [95% CI]"]
 
 
