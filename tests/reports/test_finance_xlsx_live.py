@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import formulas  # the test extra's formula engine (pyproject.toml): a missing one must fail, not skip
 import pytest
 from openpyxl import Workbook, load_workbook
 
@@ -15,8 +16,6 @@ from dfu_sched.reports.cells import INPUT_FILL, put_formula
 from dfu_sched.reports.finance_xlsx import cost_sheets
 from dfu_sched.scenario.levers import cost_profile
 from tests.helpers import small
-
-formulas = pytest.importorskip("formulas")
 
 MIX = {"triage_kiosk": 1, "training": 2, "overtime": 1}
 DIFFS = {"overall.exposure": {"estimate": -5000.0, "ci95": [-6000.0, -4000.0]},
