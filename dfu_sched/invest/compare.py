@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dfu_sched import __version__
+from dfu_sched.invest.appraisal import appraisal_json, difference_appraisal
 from dfu_sched.invest.evaluate import Evaluator, prepare
 from dfu_sched.invest.results import (
     backlog_months_removed,
@@ -88,6 +89,7 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int |
         block["backlog_removed"] = bm
         block["gbp_per_month_of_backlog_removed"] = cost / months if months and months > 0 and cost > 0 else None
         diffs.append(block)
+    _add_appraisals(scenarios, out_sc, diffs)
     out: dict[str, Any] = {
         "kind": "compare",
         "version": __version__,
@@ -106,6 +108,20 @@ def compare_scenarios(scenarios: list[tuple[str, Scenario]], replications: int |
     if precision is not None:
         out["run"]["precision"] = precision
     return out
+
+
+def _add_appraisals(scenarios: list[tuple[str, Scenario]], out_sc: list[dict], diffs: list[dict]) -> None:
+    """Green Book blocks (``invest.appraisal``) for the scenarios that set ``investment.appraisal``, and for
+    each difference whose scenario has one: its extra PV cost over the first and the benefits it buys."""
+    for (_, sc), s in zip(scenarios, out_sc):
+        block = appraisal_json(sc, s["mix"])
+        if block is not None:
+            s["appraisal"] = block
+    first_sc, first_mix = scenarios[0][1], out_sc[0]["mix"]
+    for (_, sc), s, d in zip(scenarios[1:], out_sc[1:], diffs):
+        if "appraisal" in s:  # the first scenario's costs appraised with this one's settings
+            first = appraisal_json(first_sc, first_mix, settings=sc.investment.appraisal if sc.investment else None)
+            d["appraisal"] = difference_appraisal(s["appraisal"], first, d["measures"])
 
 
 def _size_by_precision(ev: Evaluator, keys_by: list[tuple], scenarios: list[Scenario], rule: PrecisionRule) -> dict:

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from dfu_sched import __version__
+from dfu_sched.invest.appraisal import add_appraisal
 from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import FRONTIER_TOLERANCE
 from dfu_sched.invest.objectives import OBJECTIVES
@@ -201,6 +202,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
                 "mixes_x_replications_per_minute": round(ev.replications_run / max(ev.seconds, 1e-9) * 60, 1)},
     }
     out["explanation"] = explain(out, sc)
+    add_appraisal(out, sc, prep.mix)  # only when the scenario sets investment.appraisal
     return out
 
 

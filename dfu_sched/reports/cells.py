@@ -10,6 +10,9 @@ cells (case references about children) to an outside address when clicked. So:
 * XLSX: openpyxl makes a formula of any ``str`` that starts with ``=``; every string cell is
   forced to the string type, so nothing the tool writes is ever a formula. Characters that XLSX
   cannot hold (control characters) are dropped instead of failing the save.
+* The live workbook's own formulas (totals, discounting) go through :func:`put_formula` only, which
+  refuses anything but cell references, numbers, arithmetic and a short list of functions: no text
+  literal, so no input text can ever enter a formula.
 
 Workbooks also share one look: a bold filled header row, frozen under the header, and column
 widths fitted to the contents, with real numbers and datetimes (never text) so they sort and sum.
@@ -31,6 +34,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 HEADER_FILL = "1F3864"
+#: Pale yellow: the cells a finance officer may change (the live workbook's inputs).
+INPUT_FILL = "FFF2CC"
+
+#: What a formula written by the tool may contain: references ('Cost lines'!$B$4:B9), numbers,
+#: arithmetic and these functions; never a text literal (no double quote).
+FORMULA_FUNCTIONS = frozenset({"SUM", "SUMIF", "SUMPRODUCT"})
+_FORMULA_CHARS = re.compile(r"^=[A-Za-z0-9$:!'+\-*/^()., ]+$")
+_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\(")
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
@@ -82,6 +93,28 @@ def put(ws, row: int, column: int, value: Any, number_format: str | None = None)
         if is_date_format(number_format) == isinstance(c.value, (dt.date, dt.time)):
             c.number_format = number_format
     return c
+
+
+def put_formula(ws, row: int, column: int, formula: str, number_format: str | None = None):
+    """Write one of the tool's own formulas, refusing any text that is not plain arithmetic on references."""
+    bad = not _FORMULA_CHARS.match(formula) or any(f.upper() not in FORMULA_FUNCTIONS
+                                                   for f in _FUNCTION_CALL.findall(formula))
+    if bad:
+        raise ValueError("refused to write a formula that is not arithmetic on cell references")
+    c = ws.cell(row=row, column=column)
+    c.value = formula
+    if number_format:
+        c.number_format = number_format
+    return c
+
+
+def mark_input(cell, note: str = "Input: change me; the totals recalculate.") -> None:
+    """Style a cell as an input a reader may change (pale yellow, with a note)."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    cell.fill = PatternFill("solid", fgColor=INPUT_FILL)
+    cell.comment = Comment(note, "dfu-sched")
 
 
 def _shown_length(v: Any, number_format: str | None) -> int:

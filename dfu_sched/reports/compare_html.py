@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from dfu_sched.reports.appraisal_report import compare_appraisal_section
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.compare import COMPARE_CHARTS
 from dfu_sched.reports.page import (
@@ -351,6 +352,7 @@ def render_compare(compare: dict, files: Sequence[ScenarioFile], *, pseudonymise
     cost = fig("compare_cost")
     if cost:
         body.append(section("Costs", cost, anchor="costs"))
+    body.append(compare_appraisal_section(compare))  # '' unless a scenario sets investment.appraisal
     body.append(section("Assumptions: every input of each scenario, and where it comes from",
                         assumptions_part(files), anchor="assumptions", new_page=True))
     body.append(reproduce_part(compare, pseudonymise))

@@ -3,6 +3,12 @@
 Sheets carry a bold filled header row, frozen panes under it, £ and number formats, and column
 widths fitted to their contents, so the file opens ready to read, print or paste into a bid.
 The workbook is saved through ``atomic_write``: a failed run never leaves half a file.
+
+When the output carries a Green Book ``appraisal`` block (the scenario sets ``investment.appraisal``),
+the workbook is live: a *Cost lines* sheet with unit costs and quantities as input cells, the
+*Cost by financial year* sheet as formulas over it, and an *Appraisal* sheet (discounting, optimism
+bias, PV, NPV) as formulas (``reports.appraisal_xlsx``). Options are named in words everywhere
+(``triage kiosk``, not ``triage_kiosk``).
 """
 from __future__ import annotations
 
@@ -11,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dfu_sched.io import atomic_write
-from dfu_sched.reports.cells import write_sheet
+from dfu_sched.reports.appraisal_xlsx import appraisal_sheet, col, cost_by_year_formulas, cost_lines_sheet
+from dfu_sched.reports.cells import put_formula, write_sheet
+from dfu_sched.scenario.levers import in_words as words
+from dfu_sched.scenario.levers import option_label
 
 GBP = '"£"#,##0'
 NUM = "#,##0.0"
@@ -49,6 +58,7 @@ def _hi(block: dict | None):
 
 def _save(wb, path: str | Path) -> Path:
     path = Path(path)
+    wb.calculation.fullCalcOnLoad = True  # formulas are stored without cached values: compute on opening
     if "Sheet" in wb.sheetnames and len(wb.sheetnames) > 1:
         del wb["Sheet"]
     with atomic_write(path, "wb") as fh:
@@ -64,17 +74,30 @@ def _date(text: Any) -> Any:
         return text
 
 
-def _cost_sheets(wb, profile: dict, prefix: str = "") -> None:
+def cost_sheets(wb, profile: dict, prefix: str = "", appraisal: dict | None = None) -> dict[str, str] | None:
+    """Cost by month (values) and by financial year (formulas over the cost lines when there are any).
+
+    With an appraisal block, also the live cost lines and appraisal sheets; returns the appraisal's
+    headline cells (name -> 'Sheet'!$B$n), else None."""
     opts = profile["options"]
-    _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + opts + ["total"],
+    names = [option_label(o) for o in opts]
+    _sheet(wb, f"{prefix}Cost by month", ["month", "financial year"] + names + ["total"],
            [[_date(m["month"]), m["financial_year"]] + [m.get(o, 0.0) for o in opts] + [m["total"]]
             for m in profile["by_month"]],
            {0: MONTH, **dict.fromkeys(range(2, len(opts) + 3), GBP)})
-    _sheet(wb, f"{prefix}Cost by financial year", ["financial year"] + opts + ["total"],
-           [[y["financial_year"]] + [y.get(o, 0.0) for o in opts] + [y["total"]] for y in profile["by_financial_year"]]
-           + [["total"] + [profile["by_option"].get(o, 0.0) for o in opts] + [profile["total_gbp"]]],
-           dict.fromkeys(range(1, len(opts) + 2), GBP),
-           note=f"Recurring after the horizon: £{profile['recurring_after_horizon_gbp_per_year']:,.0f} a year")
+    note = f"Recurring after the horizon: £{profile['recurring_after_horizon_gbp_per_year']:,.0f} a year"
+    if appraisal is not None:
+        note += ". Formulas over the 'Cost lines' sheet: change a unit cost there and these totals move."
+    ws = _sheet(wb, f"{prefix}Cost by financial year", ["financial year"] + names + ["total"],
+                [[y["financial_year"]] + [y.get(o, 0.0) for o in opts] + [y["total"]]
+                 for y in profile["by_financial_year"]]
+                + [["total"] + [profile["by_option"].get(o, 0.0) for o in opts] + [profile["total_gbp"]]],
+                dict.fromkeys(range(1, len(opts) + 2), GBP), note=note)
+    if appraisal is not None:
+        lay = cost_lines_sheet(wb, appraisal, f"{prefix}Cost lines")
+        cost_by_year_formulas(ws, lay, names, [y["financial_year"] for y in profile["by_financial_year"]])
+        return appraisal_sheet(wb, appraisal, lay, f"{prefix}Appraisal")
+    return None
 
 
 def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
@@ -85,7 +108,8 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
     from dfu_sched.sim.measures import label_of
 
     # Summary: the explanation a committee reads first
-    rows = [[line] for line in out["explanation"]]
+    names = [o["name"] for o in out["options"]]
+    rows = [[words(line, names)] for line in out["explanation"]]
     budget = "budget £" + format(out["budget_gbp"], ",.0f") if out["budget_gbp"] is not None else ""
     target = " target " + out["target"]["expression"] if out["target"] else ""
     _sheet(wb, "Summary", [f"{out['scenario']}: {budget}{target}"], rows)
@@ -99,7 +123,8 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
             for k, v in d.items():
                 if k in ("name", "kind", "source"):
                     continue
-                arows.append([o.name, o.kind, k, v if not isinstance(v, (dict, list)) else str(v), o.source])
+                arows.append([option_label(o.name), o.kind.replace("_", " "), k,
+                              v if not isinstance(v, (dict, list)) else str(v), o.source])
     arows += [["(run)", "", "seed", out["seed"], ""], ["(run)", "", "horizon_weeks", out["horizon_weeks"], ""],
               ["(run)", "", "start_date", _date(out["start_date"]), ""],
               ["(run)", "", "replications (screen / candidates / final)",
@@ -107,14 +132,15 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
     _sheet(wb, "Assumptions", ["option", "kind", "parameter", "value", "source"], arows, {3: DATE})
 
     # Options: levels and costs
-    orows = [[r["name"], r["kind"], r["unit"], r["max_units"], r["max_affordable_units"], r["cost_per_unit_gbp"],
-              out["excluded_options"].get(r["name"], "")] for r in out["options"]]
+    orows = [[option_label(r["name"]), r["kind"].replace("_", " "), r["unit"], r["max_units"],
+              r["max_affordable_units"], r["cost_per_unit_gbp"],
+              words(out["excluded_options"].get(r["name"], ""), names)] for r in out["options"]]
     _sheet(wb, "Options", ["option", "kind", "unit", "max units", "affordable units", "cost of one unit in horizon (£)",
                            "excluded because"], orows, {5: GBP})
 
     # Mixes evaluated
     obj = list(out["evaluated"][0]["objectives"]) if out["evaluated"] else []
-    erows = [[e["label"], e["cost_gbp"], e["stage"], e["replications"], "yes" if e["on_frontier"] else ""]
+    erows = [[words(e["label"]), e["cost_gbp"], e["stage"], e["replications"], "yes" if e["on_frontier"] else ""]
              + [e["objectives"][o] for o in obj] + ([e["target_value"], e["meets_target"]] if out["target"] else [])
              for e in out["evaluated"] + out.get("screened", [])]
     hdr = ["mix", "cost in horizon (£)", "stage", "replications", "on frontier"] + obj
@@ -123,7 +149,7 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
     _sheet(wb, "Mixes evaluated", hdr, erows, {1: GBP, **{5 + j: NUM for j in range(len(obj) + 1)}})
 
     # Frontier
-    frows = [[p["label"], p["cost_gbp"]] + [p["objectives"][o] for o in obj] for p in out["frontier"]]
+    frows = [[words(p["label"]), p["cost_gbp"]] + [p["objectives"][o] for o in obj] for p in out["frontier"]]
     _sheet(wb, "Frontier", ["mix", "cost in horizon (£)"] + obj, frows,
            {1: GBP, **{2 + j: NUM for j in range(len(obj))}},
            note="Non-dominated mixes: no other mix is cheaper and at least as good on every measure.")
@@ -139,9 +165,9 @@ def write_invest_xlsx(out: dict, path: str | Path, scenario=None) -> Path:
               ["£ per device removed from the queue", None, ch["gbp_per_device_removed"]]]
     _sheet(wb, "Chosen mix", ["measure", "do nothing", "chosen mix", "95% CI low", "95% CI high",
                               "difference", "diff. 95% CI low", "diff. 95% CI high"], crows,
-           dict.fromkeys(range(1, 8), NUM), note="Chosen: " + "; ".join(ch["actions"]))
+           dict.fromkeys(range(1, 8), NUM), note="Chosen: " + "; ".join(words(a, names) for a in ch["actions"]))
 
-    _cost_sheets(wb, out["cost_profile"])
+    cost_sheets(wb, out["cost_profile"], appraisal=out.get("appraisal"))
     _trajectory_sheet(wb, {"do nothing": out["trajectory"]["baseline"], "chosen mix": out["trajectory"]["chosen"]})
     return _save(wb, path)
 
@@ -200,8 +226,54 @@ def write_compare_xlsx(out: dict, path: str | Path) -> Path:
     crow = []
     for s in sc:
         by = {y["financial_year"]: y["total"] for y in s["cost_profile"]["by_financial_year"]}
-        crow.append([s["id"], s["label"]] + [by.get(y, 0.0) for y in fy] + [s["cost_gbp"]])
+        crow.append([s["id"], words(s["label"])] + [by.get(y, 0.0) for y in fy] + [s["cost_gbp"]])
     _sheet(wb, "Cost by financial year", ["scenario", "mix"] + fy + ["total"], crow,
            dict.fromkeys(range(2, len(fy) + 3), GBP))
     _trajectory_sheet(wb, {s["id"]: s["trajectory"] for s in sc})
+    _compare_appraisals(wb, out)
     return _save(wb, path)
+
+
+def _compare_appraisals(wb, out: dict) -> None:
+    """For scenarios that set ``investment.appraisal``: a summary (values) and each one's live sheets."""
+    sc = [s for s in out["scenarios"] if "appraisal" in s]
+    if not sc:
+        return
+    rows = []
+    for s in sc:
+        pv, hpv = s["appraisal"]["present_value_gbp"], s["appraisal"]["horizon_present_value_gbp"]
+        rows.append([s["id"], words(s["label"]), pv["central"], pv["low"], pv["high"], hpv["central"]])
+    rows.append([])
+    for d in out["differences"]:
+        a = d.get("appraisal")
+        if a is None:
+            continue
+        rows.append([f"{d['id']} - {d['versus']}", "extra present value of costs", a["extra_present_value_gbp"], None,
+                     None, a["extra_horizon_present_value_gbp"]])
+        for b in a["benefits"]:
+            r = b["gbp_per_unit_over_horizon"]
+            rows.append([f"{d['id']} - {d['versus']}", f"£ of PV inside the horizon per {b['unit']}: {b['label']}",
+                         r["estimate"], r["ci95"][0], r["ci95"][1], None])
+    _sheet(wb, "Appraisal summary", ["scenario", "mix or measure", "PV of costs, central (£)", "low / 95% CI low",
+                                     "high / 95% CI high", "PV inside the horizon, central (£)"], rows,
+           {2: GBP, 3: GBP, 4: GBP, 5: GBP},
+           note="Green Book present values over each scenario's commitment (optimism bias low to high); per "
+                "difference, the extra PV and the PV cost per unit of simulated benefit with its 95% CI. The "
+                "numbered sheets are live: change a unit cost there and that scenario's totals move.")
+    for i, s in enumerate(out["scenarios"], start=1):
+        if "appraisal" in s:
+            lay = cost_lines_sheet(wb, s["appraisal"], f"Cost lines {i}")
+            appraisal_sheet(wb, s["appraisal"], lay, f"Appraisal {i}")
+            _live_cost_row(wb["Cost by financial year"], i + 1, s["appraisal"]["financial_years"], lay)
+
+
+def _live_cost_row(ws, row: int, years: list[str], lay) -> None:
+    """A compare 'Cost by financial year' row as sums over that scenario's cost lines inside the horizon."""
+    if lay.last < lay.first:
+        return
+    header = [ws.cell(row=1, column=c).value for c in range(1, ws.max_column + 1)]
+    for c, fy in enumerate(header[2:-1], start=3):
+        t = years.index(fy) if fy in years else None
+        if t is not None and t < len(lay.horizon_cols):
+            put_formula(ws, row, c, f"=SUM({lay.ref(lay.horizon_cols[t])})", GBP)
+    put_formula(ws, row, len(header), f"=SUM(C{row}:{col(len(header) - 1)}{row})", GBP)

@@ -12,6 +12,7 @@ from html import escape
 from pathlib import Path
 
 from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
+from dfu_sched.reports.appraisal_report import appraisal_section
 from dfu_sched.reports.assumptions import classify
 from dfu_sched.reports.charts.common import render_charts
 from dfu_sched.reports.charts.invest import INVEST_CHARTS
@@ -32,6 +33,7 @@ from dfu_sched.reports.page import (
     table,
 )
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
+from dfu_sched.scenario.levers import in_words, option_label
 from dfu_sched.sim.measures import label_of
 
 
@@ -63,13 +65,14 @@ def options_table(out: dict) -> str:
     mix = out["chosen"].get("mix", {})
     rows = []
     for o in out.get("options", []):
-        rows.append([escape(o["name"]), escape(o.get("kind", "").replace("_", " ")), escape(o.get("unit", "")),
+        rows.append([escape(option_label(o["name"])), escape(o.get("kind", "").replace("_", " ")),
+                     escape(o.get("unit", "")),
                      escape(gbp(o.get("cost_per_unit_gbp"))), escape(str(o.get("max_units", ""))),
                      escape(str(o.get("max_affordable_units", ""))), f"<strong>{mix.get(o['name'], 0)}</strong>"
                      if mix.get(o["name"]) else "0",
                      _lever_tag(lever_status(o.get("source"))) + "<br>" + escape(o.get("source") or "")])
     for name, why in out.get("excluded_options", {}).items():
-        rows.append([escape(name), "", "", "", "", "", "excluded", escape(str(why))])
+        rows.append([escape(option_label(name)), "", "", "", "", "", "excluded", escape(str(why))])
     return table(["option", "kind", "unit", "cost of one unit", "max units", "affordable", "chosen",
                   "where the cost and effect come from"], rows,
                  numeric=[False, False, False, True, True, True, True, False], raw=True)
@@ -84,7 +87,7 @@ def mixes_table(out: dict) -> str:
         mark = ("chosen" if p["label"] == chosen_label else "") + (
             " (on frontier)" if p["label"] == chosen_label and p.get("on_frontier") else
             "frontier" if p.get("on_frontier") else "")
-        label = escape(p["label"])
+        label = escape(in_words(p["label"]))
         if mark == "chosen":
             label = f"<strong>{label}</strong>"
         row = [label, escape(gbp(p["cost_gbp"]))]
@@ -120,12 +123,13 @@ def cost_table(out: dict) -> str:
         extra = (f'<p class="note">After the horizon the mix keeps costing '
                  f"{escape(gbp(cp['recurring_after_horizon_gbp_per_year']))} a year (permanent staff, licences, "
                  "running costs).</p>")
-    return table(["financial year"] + opts + ["total"], rows) + extra
+    return table(["financial year"] + [option_label(o) for o in opts] + ["total"], rows) + extra
 
 
 def invest_headline(out: dict) -> list[str]:
     """The explanation sentences (escaped); the first, the answer, in bold."""
-    lines = [escape(x) for x in out.get("explanation", [])]
+    names = [o["name"] for o in out.get("options", [])]
+    lines = [escape(in_words(x, names)) for x in out.get("explanation", [])]
     if lines:
         lines[0] = f"<strong>{lines[0]}</strong>"
     return lines
@@ -183,7 +187,8 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                 "under <em>Assumptions</em>, with 95% confidence intervals; the estimates [E] among them should be "
                 "replaced with the force's own figures before money is committed.</p>")
     body.append(section("What the money buys", fig("invest_frontier") + "<h3>The chosen mix</h3><ul>"
-                        + "".join(f"<li>{escape(a)}</li>" for a in ch.get("actions", [])) + "</ul>"
+                        + "".join(f"<li>{escape(in_words(a, [o['name'] for o in out.get('options', [])]))}</li>"
+                                  for a in ch.get("actions", [])) + "</ul>"
                         + f"<p>Cost inside the horizon <strong>{escape(gbp(ch.get('cost_gbp')))}</strong>"
                         + (f" of a {escape(gbp(out.get('budget_gbp')))} budget" if out.get("budget_gbp") else "")
                         + (f"; then {escape(gbp(ch['recurring_gbp_per_year_after_horizon']))} a year"
@@ -195,6 +200,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
                         fig("invest_backlog") + fig("invest_wait")
                         + "<h3>Every measure, with 95% CIs</h3>" + chosen_table(out), anchor="trajectory"))
     body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
+    body.append(appraisal_section(out.get("appraisal")))  # '' unless the scenario sets investment.appraisal
     screened = out.get("screened", [])
     reps = sorted({p["replications"] for p in screened})
     reps_text = (f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}") if reps else ""

@@ -4,10 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from dfu_sched.invest.objectives import OBJECTIVE_NAMES, OBJECTIVES
+from dfu_sched.reports.appraisal_report import appraisal_text, compare_appraisal_text
 from dfu_sched.reports.files import to_json, write_csv
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.precision_note import PRECISION_HEADER, precision_rows, precision_sentence
 from dfu_sched.reports.text import fmt, fmt_ci, scenario_title, small_n_note, table, what_changes
+from dfu_sched.scenario.levers import in_words, option_label
 from dfu_sched.sim.measures import label_of
 
 
@@ -50,6 +52,7 @@ def compare_text(out: dict) -> str:
         rows.append(["extra cost in horizon", _gbp(d["cost_gbp"])])
         rows.append(["£ per month of backlog removed", _gbp(d["gbp_per_month_of_backlog_removed"])])
         lines.append(table(["measure", "difference"], rows))
+    lines += compare_appraisal_text(out)  # [] unless a scenario sets investment.appraisal
     if out.get("run", {}).get("precision"):  # -n auto
         p = out["run"]["precision"]
         lines += ["", precision_sentence(p), table(PRECISION_HEADER, precision_rows(p))]
@@ -66,7 +69,8 @@ def invest_text(out: dict) -> str:
     head += (f" ({out['replications']['final']} replications for the chosen mix, seed {out['seed']}, "
              f"{out['horizon_weeks']} weeks from {out['start_date']})")
     lines += [head, ""]
-    lines += [f"  {s}" for s in out["explanation"]]
+    names = [o["name"] for o in out.get("options", [])]
+    lines += [f"  {in_words(s, names)}" for s in out["explanation"]]  # options in words
     ch, base = out["chosen"], out["baseline"]["measures"]
     lines += ["", "Chosen mix against doing nothing (mean [95% CI]; difference is paired)"]
     rows = [[label_of(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
@@ -75,7 +79,8 @@ def invest_text(out: dict) -> str:
     lines += ["", "Efficient frontier (cost against the three objectives; every mix with "
                   f"{out['replications']['final']} replications, as the chosen mix)"]
     objectives = list(OBJECTIVES.values())
-    rows = [[p["label"], _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals) for o in objectives]
+    rows = [[option_label(p["label"]), _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals)
+                                                              for o in objectives]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
     lines.append(table(["mix", "cost"] + [o.column for o in objectives]
                        + (["meets target"] if out["target"] else []), rows))
@@ -84,7 +89,7 @@ def invest_text(out: dict) -> str:
     rows = [[y["financial_year"]] + [fmt(y.get(o, 0.0), 0) for o in cp["options"]] + [fmt(y["total"], 0)]
             for y in cp["by_financial_year"]]
     rows.append(["total"] + [fmt(cp["by_option"].get(o, 0.0), 0) for o in cp["options"]] + [fmt(cp["total_gbp"], 0)])
-    lines.append(table(["year"] + cp["options"] + ["total"], rows))
+    lines.append(table(["year"] + [option_label(o) for o in cp["options"]] + ["total"], rows))
     tb, tc = out["trajectory"]["baseline"], out["trajectory"]["chosen"]
     lines += ["", "Backlog awaiting examination by quarter (devices) and mean wait to start that month (days)"]
     rows = []
@@ -96,6 +101,7 @@ def invest_text(out: dict) -> str:
         rows.append([f"month {m}", fmt(tb["series"]["backlog.awaiting_examination"]["mean"][i], 0),
                      fmt(tc["series"]["backlog.awaiting_examination"]["mean"][i], 0), fmt(wb, 0), fmt(wc, 1)])
     lines.append(table(["", "backlog: nothing", "backlog: chosen", "wait: nothing", "wait: chosen"], rows))
+    lines += appraisal_text(out.get("appraisal"))  # [] unless the scenario sets investment.appraisal
     run = out["run"]
     lines += ["", f"{run['mixes_evaluated']} mixes, {run['replications_simulated']} replications simulated in "
                   f"{run['seconds']:.0f} s on {run['workers']} worker(s) "

@@ -24,15 +24,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
+import re
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, model_validator
 
 from dfu_sched.scenario import lever_kit, lever_outsourcing, lever_staff
+from dfu_sched.scenario.appraisal_settings import Appraisal
 from dfu_sched.scenario.lever_base import (
     LEVERS,
     MAX_GBP,
     MAX_UNITS,
+    WEEKS_PER_YEAR,
     Contract,
     CostItem,
     Draft,
@@ -61,6 +64,8 @@ class Investment(Strict):
     options: list[Option] = Field(default_factory=list)
     mix: dict[str, Annotated[int, Field(le=MAX_UNITS)]] = Field(default_factory=dict,
                                         description="Units bought of each option (compare applies it).")
+    appraisal: Appraisal | None = Field(None, description="Green Book appraisal over the commitment (discounting, "
+                                        "optimism bias); {} for the defaults. Without it, outputs carry no appraisal.")
 
     @model_validator(mode="after")
     def _names(self) -> Investment:
@@ -96,6 +101,10 @@ def check_investment(sc: Scenario) -> None:
             if resource in claimed:
                 raise ValueError(f"{where}: {clash.replace('{other}', claimed[resource])}")
             claimed[resource] = o.name
+    years = inv.appraisal.years if inv.appraisal is not None else None
+    if years is not None and years * WEEKS_PER_YEAR < sc.calendar.horizon_weeks:
+        raise ValueError(f"investment.appraisal.years: {years} years is shorter than the "
+                         f"{sc.calendar.horizon_weeks}-week horizon (the commitment includes it)")
     for name, units in inv.mix.items():
         if name not in [o.name for o in inv.options]:
             raise ValueError(f"investment.mix: unknown option '{name}'")
@@ -113,6 +122,21 @@ def max_units(o: Option, sc: Scenario) -> int:
 
 def unit_label(o: Option) -> str:
     return o.unit_label()
+
+
+def option_label(name: str) -> str:
+    """An option's id in words, for readers: 'triage_kiosk' -> 'triage kiosk'."""
+    return name.replace("_", " ")
+
+
+def in_words(text: str, names: list[str] | None = None) -> str:
+    """Text with option ids in words ('3x overtime + triage kiosk'). With ``names``, only those ids are
+    replaced, as whole words (a sentence may quote a measure key such as ``wait_to_start_days``)."""
+    if names is None:
+        return option_label(text)
+    for n in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(n)}(?![A-Za-z0-9_-])", option_label(n), text)
+    return text
 
 
 def normalise_mix(sc: Scenario, mix: dict[str, int]) -> dict[str, int]:

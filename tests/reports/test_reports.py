@@ -29,6 +29,7 @@ from dfu_sched.reports.charts.simulate import SIMULATION_CHARTS
 from dfu_sched.reports.files import write_run_dir
 from dfu_sched.reports.kinds import render_report
 from dfu_sched.reports.simulate_html import render_simulation_report
+from dfu_sched.scenario.levers import in_words
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.experiment import run_experiment
 from tests.helpers import ROOT
@@ -364,7 +365,8 @@ def test_invest_report_from_a_small_real_run(invest_run):
     _self_contained(html)
     data = json.loads((out / "invest.json").read_text())
     assert (out / "scenario.yaml").is_file()
-    assert f"<li><strong>{escape(data['explanation'][0])}</strong></li>" in html  # the answer leads the page
+    lead = in_words(data["explanation"][0], [o["name"] for o in data["options"]])  # options in words
+    assert f"<li><strong>{escape(lead)}</strong></li>" in html  # the answer leads the page
     names = re.findall(r'data-chart="([^"]+)"', html)
     assert names[:3] == ["invest_frontier", "invest_backlog", "invest_wait"]
     assert ("invest_cost" in names) == (data["cost_profile"]["total_gbp"] > 0)

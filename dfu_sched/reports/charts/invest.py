@@ -36,6 +36,7 @@ from dfu_sched.reports.charts.palette import (
     TARGET,
     TIER_COLOURS,
 )
+from dfu_sched.scenario.levers import option_label
 
 
 def frontier_chart(d: dict) -> Figure | None:
@@ -85,7 +86,7 @@ def frontier_chart(d: dict) -> Figure | None:
 def _invest_named(d: dict) -> list[tuple[str, dict, dict]]:
     tr = d.get("trajectory", {})
     return [("doing nothing", tr.get("baseline", {}), {**BASELINE_STYLE, "linewidth": 1.6}),
-            (f"chosen mix: {d.get('chosen', {}).get('label', '')}", tr.get("chosen", {}),
+            (f"chosen mix: {option_label(d.get('chosen', {}).get('label', ''))}", tr.get("chosen", {}),
              {"color": CHOSEN, "linestyle": "-", "linewidth": 2.2})]
 
 
@@ -111,7 +112,7 @@ def invest_cost_chart(d: dict) -> Figure | None:
         v = np.array([y.get(o, 0.0) for y in years], dtype=float)
         ax.bar(x, v, bottom=bottom, width=0.6, color=LEVER_COLOURS[i % len(LEVER_COLOURS)],
                hatch=hatches[i % len(hatches)], edgecolor="white", linewidth=0.5,
-               label=f"{o}: £{cp.get('by_option', {}).get(o, v.sum()):,.0f}")
+               label=f"{option_label(o)}: £{cp.get('by_option', {}).get(o, v.sum()):,.0f}")
         bottom += v
     for xi, total in zip(x, bottom):
         ax.annotate(f"£{total:,.0f}", (xi, total), xytext=(0, 3), textcoords="offset points", ha="center",
