@@ -103,9 +103,9 @@ class Workload:
     def __init__(self, submit: np.ndarray, release: np.ndarray, case: np.ndarray, tier: np.ndarray,
                  dtype: np.ndarray, expedite: np.ndarray, triage: np.ndarray, hours: np.ndarray,
                  first_stage: np.ndarray, backlog: np.ndarray):
-        self._cols: dict[str, np.ndarray] = dict(
-            submit=submit, release=release, case=case, tier=tier, dtype=dtype, expedite=expedite,
-            triage=triage, hours=hours, first_stage=first_stage, backlog=backlog)
+        self._cols: dict[str, np.ndarray] = {
+            "submit": submit, "release": release, "case": case, "tier": tier, "dtype": dtype,
+            "expedite": expedite, "triage": triage, "hours": hours, "first_stage": first_stage, "backlog": backlog}
         self._draws: _Draws | None = None
         self.n = len(submit)
 
