@@ -45,13 +45,23 @@ class ReplicationMeasures:
     weekly: dict[str, np.ndarray]
 
 
-def _describe(values_days: np.ndarray) -> dict[str, float]:
+def _describe(values_days: np.ndarray, overwrite: bool = False) -> dict[str, float]:
+    """Mean and percentiles; ``overwrite``: the percentiles may reorder ``values_days`` in place (a
+    gathered array, used for nothing else: saves the copy the partition would make)."""
     if values_days.size == 0:
         return {"mean": np.nan, **dict.fromkeys(PERCENTILES, np.nan)}
-    out = {"mean": float(values_days.mean())}
-    pct = np.percentile(values_days, list(PERCENTILES.values()))
+    out = {"mean": float(values_days.mean())}  # first: a sum depends on the order of its terms
+    pct = np.percentile(values_days, list(PERCENTILES.values()), overwrite_input=overwrite)
     out.update({k: float(v) for k, v in zip(PERCENTILES, pct)})
     return out
+
+
+def _describe_scopes(arrays: list[np.ndarray]) -> list[dict[str, float]]:
+    """``_describe`` of each scope's gathered values, in place; a tier that shares the overall
+    array (it holds every device) is described once, before the partition reorders it."""
+    done: dict[int, dict[str, float]] = {}
+    return [done[id(x)] if id(x) in done else done.setdefault(id(x), _describe(x, overwrite=True))
+            for x in arrays]
 
 
 def _window_overlap(a: np.ndarray, b: np.ndarray, w0: float, w1: float) -> np.ndarray:
@@ -284,20 +294,27 @@ def _tier_scalars(sc: Scenario, wl: Workload, rec: Records, g: _Frame, sums: _Su
     """Waits, completion times, exposure and what is left at the end, per tier and overall; each
     measure's values gathered on its own (so only one is held at a time)."""
     n_tiers = len(sc.tiers)
-    waits = [_describe(x) for x in _scoped(*_gather(
-        wl, rec, int(sums.started[-1]), lambda r: (r.wait_days[_started(g, r)], r.tier[_started(g, r)])), n_tiers)]
-    completes = [_describe(x) for x in _scoped(*_gather(wl, rec, int(sums.completed[-1]), lambda r: (
-        ((r.done - r.submit) / 24.0)[_completed(g, r, rec)], r.tier[_completed(g, r, rec)])), n_tiers)]
-    exposure = [float(x.sum()) for x in _scoped(*_gather(wl, rec, wl.n, lambda r: (
-        g.weights[r.tier] * (_window_overlap(r.submit, r.wend, g.w0, g.H) / 24.0), r.tier)), n_tiers)]
-    age_tier = np.concatenate(sums.age_tier) if sums.age_tier else np.zeros(0, np.int64)
-    ages = [_describe(x) for x in _scoped(np.concatenate(sums.age_end) if sums.age_end else np.zeros(0),
-                                          age_tier, n_tiers)]
+    def waits(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+        s = _started(g, r)
+        return r.wait_days[s], r.tier[s]
+
+    def completes(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+        c = _completed(g, r, rec)
+        return ((r.done - r.submit) / 24.0)[c], r.tier[c]
+
+    def exposures(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+        return g.weights[r.tier] * (_window_overlap(r.submit, r.wend, g.w0, g.H) / 24.0), r.tier
+
+    wait = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.started[-1]), waits), n_tiers))
+    complete = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.completed[-1]), completes), n_tiers))
+    exposure = [float(x.sum()) for x in _scoped(*_gather(wl, rec, wl.n, exposures), n_tiers)]
+    ages = np.concatenate(sums.age_end) if sums.age_end else np.zeros(0)
+    age = _describe_scopes(_scoped(ages, np.concatenate(sums.age_tier) if sums.age_tier else None, n_tiers))
     scal: dict[str, float] = {}
     for k, name in enumerate(sc.tier_names + ["overall"]):
-        for stat, v in waits[k].items():
+        for stat, v in wait[k].items():
             scal[f"{name}.wait_to_start_days.{stat}"] = v
-        for stat, v in completes[k].items():
+        for stat, v in complete[k].items():
             scal[f"{name}.time_to_complete_days.{stat}"] = v
         started = int(sums.started[k])
         scal[f"{name}.within_target_share"] = float(np.float64(sums.within[k]) / started) if started else np.nan
@@ -307,7 +324,7 @@ def _tier_scalars(sc: Scenario, wl: Workload, rec: Records, g: _Frame, sums: _Su
         scal[f"{name}.waiting_at_end"] = float(sums.waiting_end[k])
         # Censoring: waits above count only devices that started; those still waiting have
         # waited at least this long (reported so starved tiers are not hidden).
-        for stat, v in ages[k].items():
+        for stat, v in age[k].items():
             scal[f"{name}.age_at_end_days.{stat}"] = v
         scal[f"{name}.past_target_at_end"] = float(sums.past_target_end[k])
     return scal

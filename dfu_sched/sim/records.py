@@ -21,6 +21,9 @@ import numpy as np
 
 from dfu_sched.calendar import STAGES
 
+#: Server indices in the records: two bytes a device and stage, not eight (-1 = none; the size
+#: guard allows at most 1,000 examiners and stations, ``sim.experiment.MAX_SERVERS``).
+SERVER_DTYPE = np.int16
 #: Column of each stage in the record arrays (``STAGES`` order).
 EXAM = STAGES.index("examination")
 TRIAGE = STAGES.index("triage")
@@ -89,7 +92,7 @@ class Records:
         """Records for ``n`` devices routed through ``stages`` (indices into ``STAGES``; None: all)."""
         stages = tuple(range(len(STAGES)) if stages is None else stages)
         return cls(StageTable(n, stages, np.nan), StageTable(n, stages, np.nan), StageTable(n, stages, np.nan),
-                   StageTable(n, stages, -1, np.int64), np.full(n, np.nan), np.zeros(n, bool))
+                   StageTable(n, stages, -1, SERVER_DTYPE), np.full(n, np.nan), np.zeros(n, bool))
 
 
 @dataclass
