@@ -118,7 +118,7 @@ class _Rows:
 def _chunks(wl: Workload, rec: Records, columns: tuple[str, ...]):
     for ch in wl.chunks(("submit", "tier") + columns):
         sl = slice(ch.lo, ch.hi)
-        start, done, screened = rec.start.column(EXAM)[sl], rec.done[sl], rec.screened[sl]
+        start, done, screened = rec.start.column(EXAM)[sl], rec.done_rows(sl), rec.screened[sl]
         wait_days = start - ch["submit"]
         wait_days /= 24.0  # in place (the same division)
         yield _Rows(ch, ch["submit"], ch["tier"], start, done, screened, _wait_end(start, done, screened), wait_days)

@@ -341,7 +341,7 @@ class DFUModel:
         self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
         self.route = [STAGES.index(s) for s in sc.enabled_stages]
         self.rec = Records.empty(wl.n, self.route)
-        self._done = cells(self.rec.done)
+        self._done = self.rec.done_cells()  # None: derived from the ends (``Records``)
         self._quick_factor = sc.stages.triage.quick_path_factor if TRIAGE in self.route else None
         self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive
@@ -416,7 +416,7 @@ class DFUModel:
         whole workload is ever held; a device carries its own stage hours from here on."""
         env, horizon, timeout = self.env, self.horizon, self.env.timeout
         type_skill, targets_h, stage_of = self.type_skill, self.targets_h, {s: k for k, s in enumerate(self.route)}
-        for ch, after in self.wl.arrival_chunks():
+        for ch, after in self.wl.arrival_chunks(ARRIVAL_CHUNK):
             ts = ch["release"].tolist()
             # The next device's release: a device with another at its instant still to come must
             # leave the decision to the instant's dispatch round, which sees both (``Pool.put``).
@@ -448,11 +448,13 @@ class DFUModel:
         s = self.route[dev.stage]
         if s == TRIAGE and dev.screened_out:
             self.rec.screened[dev.i] = True
-            self._done[dev.i] = self.env.now
+            if self._done is not None:
+                self._done[dev.i] = self.env.now
             return
         dev.stage += 1
         if dev.stage >= len(self.route):
-            self._done[dev.i] = self.env.now
+            if self._done is not None:
+                self._done[dev.i] = self.env.now
             return
         self._enter(dev)
 

@@ -50,8 +50,6 @@ FIELDS: dict[str, Any] = {
 CASE_CHUNK = 4096
 #: Rows of backlog (or of a workload given as arrays) per chunk.
 ROW_CHUNK = 16_384
-#: Kept for the tests of the first lean round: the service uniforms were drawn this many rows at a time.
-HOURS_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -115,6 +113,10 @@ class Workload:
         wl._cols, wl._draws, wl.n = {}, draws, draws.n
         return wl
 
+    def with_columns(self, **cols: np.ndarray) -> Workload:
+        """A workload from arrays: this one's columns (drawn whole) with ``cols`` in their place."""
+        return Workload(**{name: cols[name] if name in cols else self.column(name) for name in FIELDS})
+
     def column(self, name: str) -> np.ndarray:
         """A whole column (drawn on first use when the workload is lazy, then kept)."""
         col = self._cols.get(name)
@@ -133,17 +135,19 @@ class Workload:
             hi = min(lo + ROW_CHUNK, self.n)
             yield Chunk(lo, hi, {c: self._cols[c][lo:hi] for c in columns})
 
-    def arrival_chunks(self) -> Iterator[tuple[Chunk, float]]:
-        """Chunks in release order (ties in index order), each with the release time of the device
-        after it (inf after the last). A drawn workload is in release order by construction (the
-        backlog at 0, then new devices by submission); a hand-built one may need a sort, and then a
-        chunk's ``cols["i"]`` holds its device indices."""
+    def arrival_chunks(self, size: int) -> Iterator[tuple[Chunk, float]]:
+        """Chunks of at most ``size`` devices in release order (ties in index order), each with the
+        release time of the device after it (inf after the last). A drawn workload is in release
+        order by construction (the backlog at 0, then new devices by submission); a hand-built one
+        may need a sort, and then a chunk's ``cols["i"]`` holds its device indices."""
         if self._draws is None and not _in_order(self._cols["release"]):
-            yield from _sorted_chunks(self._cols)
+            yield from _sorted_chunks(self._cols, size)
             return
         pending: Chunk | None = None
-        for ch in self.chunks(_ARRIVAL_COLUMNS):
-            if ch.hi > ch.lo:
+        for big in self.chunks(_ARRIVAL_COLUMNS):
+            for a in range(0, big.hi - big.lo, size):
+                b = min(a + size, big.hi - big.lo)
+                ch = Chunk(big.lo + a, big.lo + b, {c: v[a:b] for c, v in big.cols.items()})
                 if pending is not None:
                     yield pending, float(ch["release"][0])
                 pending = ch
@@ -158,12 +162,12 @@ def _in_order(release: np.ndarray) -> bool:
     return bool(np.all(release[1:] >= release[:-1]))
 
 
-def _sorted_chunks(cols: dict[str, np.ndarray]) -> Iterator[tuple[Chunk, float]]:
+def _sorted_chunks(cols: dict[str, np.ndarray], size: int) -> Iterator[tuple[Chunk, float]]:
     release = cols["release"]
     order = np.argsort(release, kind="stable")
     n = order.size
-    for lo in range(0, n, ROW_CHUNK):
-        hi = min(lo + ROW_CHUNK, n)
+    for lo in range(0, n, size):
+        hi = min(lo + size, n)
         idx = order[lo:hi]
         sub = {c: cols[c][idx] for c in _ARRIVAL_COLUMNS}
         sub["i"] = idx
