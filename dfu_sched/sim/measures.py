@@ -21,7 +21,7 @@ a run holds its records plus one measure's values, not a table of every device.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -163,36 +163,21 @@ def measure(sc: Scenario, wl: Workload, out: RunOutput) -> ReplicationMeasures:
     return ReplicationMeasures(scal, weekly)
 
 
-@dataclass
 class _Sums:
     """What one pass over the devices adds up: counts per scope (tiers, then overall), weekly
     counts, and the few per-device values later steps need (those waiting at the end, and the
     examination hours of devices awaiting examination at some week boundary)."""
 
-    scopes: int
-    weeks: int
-    started: np.ndarray = field(init=False)
-    completed: np.ndarray = field(init=False)
-    within: np.ndarray = field(init=False)
-    waiting_end: np.ndarray = field(init=False)
-    past_target_end: np.ndarray = field(init=False)
-    wait_n: np.ndarray = field(init=False)       # [scope, week] starts
-    wait_total: np.ndarray = field(init=False)   # [scope, week] sum of their waits, in device order
-    wait_hit: np.ndarray = field(init=False)     # [scope, week] starts within target
-    counts: dict[str, np.ndarray] = field(default_factory=dict)  # weekly series of counts
-    examined: int = 0
-    submitted: int = 0
-    screened_out: int = 0
-    age_end: list[np.ndarray] = field(default_factory=list)      # (H - submit) / 24 of those waiting at the end
-    age_tier: list[np.ndarray] = field(default_factory=list)
-    awaiting: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for name in ("started", "completed", "within", "waiting_end", "past_target_end"):
-            setattr(self, name, np.zeros(self.scopes, np.int64))
-        self.wait_n = np.zeros((self.scopes, self.weeks))
-        self.wait_total = np.zeros((self.scopes, self.weeks))
-        self.wait_hit = np.zeros((self.scopes, self.weeks))
+    def __init__(self, scopes: int, weeks: int):
+        self.started, self.completed, self.within, self.waiting_end, self.past_target_end = (
+            np.zeros(scopes, np.int64) for _ in range(5))
+        # [scope, week]: starts, the sum of their waits (in device order), and those within target
+        self.wait_n, self.wait_total, self.wait_hit = (np.zeros((scopes, weeks)) for _ in range(3))
+        self.counts: dict[str, np.ndarray] = {}  # weekly series of counts
+        self.examined = self.submitted = self.screened_out = 0
+        self.age_end: list[np.ndarray] = []      # (H - submit) / 24 of those waiting at the end
+        self.age_tier: list[np.ndarray] = []
+        self.awaiting: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (exam hours, kf, kt)
 
     def add(self, key: str, counts: np.ndarray) -> None:
         self.counts[key] = self.counts[key] + counts if key in self.counts else counts
@@ -206,7 +191,6 @@ def _sweep(sc: Scenario, wl: Workload, rec: Records, g: _Frame) -> _Sums:
     n_tiers = len(sc.tiers)
     sums = _Sums(n_tiers + 1, g.weeks)
     bins = np.append(g.t_weeks[:-1], g.H)
-    quick = sc.stages.triage.quick_path_factor if sc.stages.triage.enabled else None
     stages = [STAGES.index(s) for s in sc.enabled_stages]
     for r in _chunks(wl, rec, ("release", "backlog", "hours", "triage", "first_stage")):
         ch, sl, release = r.ch, slice(r.ch.lo, r.ch.hi), r.ch["release"]
@@ -242,16 +226,14 @@ def _sweep(sc: Scenario, wl: Workload, rec: Records, g: _Frame) -> _Sums:
                                                         g.t_weeks, released=release[rows]))
         # Examination hours of the devices awaiting examination at some week boundary: a device
         # awaits at t_k when release <= t_k < wait end, i.e. for k in [kf, kt).
-        hours = ch["hours"][:, EXAM].copy()
-        if quick is not None:
-            hours[(ch["triage"] == QUICK_PATH) & (ch["first_stage"] <= STAGES.index("triage"))] *= quick
+        hours = exam_work_hours(sc, ch)
         kf = np.searchsorted(g.t_weeks, release, "left")
         kt = np.searchsorted(g.t_weeks, r.wend, "left")
         ever = kt > kf
         sums.awaiting.append((hours[ever], kf[ever].astype(np.int32), kt[ever].astype(np.int32)))
 
         exam_end = rec.end.column(EXAM)[sl]
-        submitted = r.submit[~ch["backlog"]]  # submission_times: new submissions only
+        submitted = submission_times(ch)
         sums.add("examined", np.histogram(exam_end[~np.isnan(exam_end)], bins=bins)[0])
         sums.add("submitted", np.histogram(submitted, bins=bins)[0])
         sums.examined += int(((exam_end >= g.w0) & (exam_end < g.H)).sum())
@@ -382,21 +364,21 @@ def _utilisation(out: RunOutput) -> dict[str, float]:
     return scal
 
 
-def submission_times(wl: Workload) -> np.ndarray:
-    """When each *new* submission reached the unit (hours), for every throughput measure.
+def submission_times(ch: Chunk) -> np.ndarray:
+    """When each *new* submission of a chunk reached the unit (hours), for every throughput measure.
 
     Today's backlog is not a submission during the run, whatever its age: a device aged 0 days
     has ``submit`` 0 but was already waiting when the run began. One definition for the weekly
     series and the per-week scalar, so the two always agree."""
-    return wl.submit[~wl.backlog]
+    return ch["submit"][~ch["backlog"]]
 
 
-def exam_work_hours(sc: Scenario, wl: Workload) -> np.ndarray:
-    """Examination hours each device needs (the quick path's factor applied where triage runs)."""
-    hours = wl.hours[:, EXAM].copy()
+def exam_work_hours(sc: Scenario, ch: Chunk) -> np.ndarray:
+    """Examination hours each device of a chunk needs (the quick path's factor where triage runs)."""
+    hours = ch["hours"][:, EXAM].copy()
     if sc.stages.triage.enabled:
-        quick = (wl.triage == QUICK_PATH) & (wl.first_stage <= STAGES.index("triage"))
-        hours[quick] *= sc.stages.triage.quick_path_factor
+        hours[(ch["triage"] == QUICK_PATH) & (ch["first_stage"] <= STAGES.index("triage"))] *= \
+            sc.stages.triage.quick_path_factor
     return hours
 
 

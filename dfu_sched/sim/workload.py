@@ -18,7 +18,7 @@ want the table (the weekly planner, the investment windows, the per-device CSV, 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -199,11 +199,11 @@ def _streams(seed_seq: np.random.SeedSequence) -> dict[str, np.random.Generator]
     return {name: np.random.default_rng(child_seed(seed_seq, k)) for k, name in enumerate(names)}
 
 
-def _rng_at(state: dict, skip: int) -> np.random.Generator:
+def _rng_at(state: Mapping[str, Any], skip: int) -> np.random.Generator:
     """A generator where a stream stood (``state``), ``skip`` uniforms further on: each uniform is
     one 64-bit step of PCG64, so ``advance(skip)`` is exactly ``random(skip)`` drawn and dropped."""
     bits = np.random.PCG64(0)
-    bits.state = state
+    bits.state = dict(state)  # type: ignore[assignment]  # numpy types it as a TypedDict
     if skip:
         bits.advance(skip)
     return np.random.Generator(bits)
@@ -256,7 +256,7 @@ class _Block:
     c1: int
     d0: int
     d1: int
-    per_case_state: dict
+    per_case_state: Mapping[str, Any]
 
 
 class _Draws:
