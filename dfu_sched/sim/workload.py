@@ -69,48 +69,59 @@ class Chunk:
 
 
 class _Column:
-    """A workload column as an attribute: drawn whole on first read, then kept."""
+    """A workload column as a dataclass field: set from an array, or drawn whole on first read
+    (a drawn workload) and then kept."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
     def __get__(self, wl: Workload | None, owner: type) -> Any:
-        if wl is None:  # pragma: no cover - class attribute access
+        if wl is None:  # the dataclass machinery asks for the default
             return self
         return wl.column(self.name)
 
+    def __set__(self, wl: Workload, value: np.ndarray) -> None:
+        if not isinstance(value, _Column):  # not given: nothing to set
+            wl.__dict__.setdefault("_cols", {})[self.name] = value
 
+
+@dataclass(eq=False, repr=False)
 class Workload:
     """One row per device; times in hours from the calendar start (negative = submitted before).
 
-    Made either from arrays (``Workload(submit=..., ...)``, for hand-built cases) or by
-    ``generate`` (drawn lazily). Either way ``chunks`` walks it a block of devices at a time and
-    the attributes read whole columns."""
+    Made either from arrays (``Workload(submit=..., ...)``, for hand-built cases; a dataclass, so
+    ``dataclasses.replace`` works) or by ``generate`` (drawn lazily). Either way ``chunks`` walks
+    it a block of devices at a time and the attributes read whole columns."""
 
-    submit = _Column()
-    release = _Column()
-    case = _Column()
-    tier = _Column()
-    dtype = _Column()
-    expedite = _Column()
-    triage = _Column()
-    hours = _Column()
-    first_stage = _Column()
-    backlog = _Column()
+    submit: np.ndarray = _Column()  # type: ignore[assignment]
+    release: np.ndarray = _Column()  # type: ignore[assignment]
+    case: np.ndarray = _Column()  # type: ignore[assignment]
+    tier: np.ndarray = _Column()  # type: ignore[assignment]
+    dtype: np.ndarray = _Column()  # type: ignore[assignment]
+    expedite: np.ndarray = _Column()  # type: ignore[assignment]
+    triage: np.ndarray = _Column()  # type: ignore[assignment]
+    hours: np.ndarray = _Column()  # type: ignore[assignment]
+    first_stage: np.ndarray = _Column()  # type: ignore[assignment]
+    backlog: np.ndarray = _Column()  # type: ignore[assignment]
+    _draws = None  # type: _Draws | None  # (not a field) where a drawn workload's streams stand
 
-    def __init__(self, submit: np.ndarray, release: np.ndarray, case: np.ndarray, tier: np.ndarray,
-                 dtype: np.ndarray, expedite: np.ndarray, triage: np.ndarray, hours: np.ndarray,
-                 first_stage: np.ndarray, backlog: np.ndarray):
-        self._cols: dict[str, np.ndarray] = {
-            "submit": submit, "release": release, "case": case, "tier": tier, "dtype": dtype,
-            "expedite": expedite, "triage": triage, "hours": hours, "first_stage": first_stage, "backlog": backlog}
-        self._draws: _Draws | None = None
-        self.n = len(submit)
+    def __post_init__(self) -> None:
+        missing = [name for name in FIELDS if name not in self._cols]
+        if missing:
+            raise TypeError(f"Workload needs every column; missing {', '.join(missing)}")
+
+    @property
+    def _cols(self) -> dict[str, np.ndarray]:
+        return self.__dict__.setdefault("_cols", {})
+
+    @property
+    def n(self) -> int:
+        return self._draws.n if self._draws is not None else len(self._cols["submit"])
 
     @classmethod
     def _drawn(cls, draws: _Draws) -> Workload:
         wl = cls.__new__(cls)
-        wl._cols, wl._draws, wl.n = {}, draws, draws.n
+        wl._draws = draws
         return wl
 
     def with_columns(self, **cols: np.ndarray) -> Workload:

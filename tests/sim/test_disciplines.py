@@ -1,6 +1,8 @@
 """Every registered discipline, property-tested on tiny random queues; the registry as an extension point."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,8 +43,8 @@ def _workload(sc: Scenario, devices: list[tuple]) -> Workload:
     h = np.zeros((len(devices), wl.hours.shape[1]))
     h[:, EXAM] = hours
     n = len(devices)
-    return wl.with_columns(
-        submit=submit.astype(float), release=np.maximum(submit, 0.0).astype(float), case=np.arange(n),
+    return dataclasses.replace(
+        wl, submit=submit.astype(float), release=np.maximum(submit, 0.0).astype(float), case=np.arange(n),
         tier=tier.astype(np.int64), dtype=dtype.astype(np.int64), expedite=expedite.astype(bool),
         triage=np.zeros(n, np.int8), hours=h, first_stage=np.full(n, EXAM), backlog=submit < 0)
 
