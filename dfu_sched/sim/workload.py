@@ -50,6 +50,10 @@ FIELDS: dict[str, Any] = {
 CASE_CHUNK = 4096
 #: Rows of backlog (or of a workload given as arrays) per chunk.
 ROW_CHUNK = 16_384
+#: A drawn workload of at most this many devices keeps its columns once drawn (at most ~6 MB):
+#: below it memory does not matter and drawing each block once, not once per pass of the
+#: measures, is what matters (a baseline replication's 3,500 devices; 1,000,000 stay lazy).
+KEEP_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -128,11 +132,19 @@ class Workload:
         """A workload from arrays: this one's columns (drawn whole) with ``cols`` in their place."""
         return Workload(**{name: cols[name] if name in cols else self.column(name) for name in FIELDS})
 
+    def _keep_all(self) -> None:
+        """Draw every column in one pass and keep them (a small workload)."""
+        assert self._draws is not None
+        parts = list(self._draws.chunks(tuple(FIELDS)))
+        for name in FIELDS:
+            self._cols[name] = np.concatenate([ch[name] for ch in parts]) if parts else _empty(name)
+
     def column(self, name: str) -> np.ndarray:
         """A whole column (drawn on first use when the workload is lazy, then kept)."""
         col = self._cols.get(name)
         if col is None:
-            parts = [ch[name] for ch in self.chunks((name,))]
+            assert self._draws is not None
+            parts = [ch[name] for ch in self._draws.chunks((name,))]
             col = np.concatenate(parts) if parts else _empty(name)
             self._cols[name] = col
         return col
@@ -140,8 +152,10 @@ class Workload:
     def chunks(self, columns: Sequence[str] = tuple(FIELDS)) -> Iterator[Chunk]:
         """Blocks of consecutive devices in index order, with ``columns`` (drawn or sliced)."""
         if self._draws is not None and any(c not in self._cols for c in columns):
-            yield from self._draws.chunks(columns)
-            return
+            if self.n > KEEP_ROWS:
+                yield from self._draws.chunks(columns)
+                return
+            self._keep_all()
         for lo in range(0, self.n, ROW_CHUNK):
             hi = min(lo + ROW_CHUNK, self.n)
             yield Chunk(lo, hi, {c: self._cols[c][lo:hi] for c in columns})

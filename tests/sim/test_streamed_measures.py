@@ -48,8 +48,10 @@ CASES = {
 
 @pytest.fixture
 def tiny_chunks(monkeypatch):
+    """Lazy however small (a small workload keeps its table: ``KEEP_ROWS``), in tiny chunks."""
     monkeypatch.setattr(wl_mod, "CASE_CHUNK", 5)
     monkeypatch.setattr(wl_mod, "ROW_CHUNK", 37)
+    monkeypatch.setattr(wl_mod, "KEEP_ROWS", 0)
 
 
 def _same_workload(a: Workload, b: Workload) -> None:
@@ -95,6 +97,21 @@ def test_streamed_measures_equal_the_whole_array_measures(case, tiny_chunks):
         assert got.weekly[k].dtype == v.dtype, k
         np.testing.assert_array_equal(got.weekly[k], v, err_msg=k)
     assert got.scalars["overall.started"] > 50  # the run did something worth comparing
+
+
+def test_a_small_workload_keeps_its_table_and_gives_the_same_measures(monkeypatch):
+    sc = CASES["triage_report"]()
+    out, wl = simulate_once(sc, replication_seed(3, 0))
+    assert wl.n <= wl_mod.KEEP_ROWS and set(wl._cols) == set(FIELDS)  # drawn once, by the arrivals
+    kept = measure(sc, wl, out)
+    monkeypatch.setattr(wl_mod, "KEEP_ROWS", 0)
+    lazy_out, lazy = simulate_once(sc, replication_seed(3, 0))
+    streamed = measure(sc, lazy, lazy_out)
+    assert not lazy._cols
+    assert kept.scalars.keys() == streamed.scalars.keys()
+    assert all(v == streamed.scalars[k] or (np.isnan(v) and np.isnan(streamed.scalars[k]))
+               for k, v in kept.scalars.items())
+    assert all(np.array_equal(v, streamed.weekly[k], equal_nan=True) for k, v in kept.weekly.items())
 
 
 def test_with_outsourcing_the_measures_equal_too(tiny_chunks):
@@ -167,6 +184,7 @@ def test_a_replication_costs_its_records_and_one_measure_a_device(monkeypatch):
     before issue 13). Two-sided: under 26 would mean records went missing; over 45 that a
     device-sized table or copy came back (each is 8 bytes a device or more)."""
     monkeypatch.setattr(wl_mod, "CASE_CHUNK", 64)  # a block a week: both runs hold two at a handover
+    monkeypatch.setattr(wl_mod, "KEEP_ROWS", 0)  # lazy however small, as a large run is
     _replication_peak(1, rho=0.2)  # once for what the first run allocates only once (caches, imports)
     n1, b1 = _replication_peak(8)
     n2, b2 = _replication_peak(16)
