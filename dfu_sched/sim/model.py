@@ -421,11 +421,10 @@ class DFUModel:
             # The next device's release: a device with another at its instant still to come must
             # leave the decision to the instant's dispatch round, which sees both (``Pool.put``).
             nexts = ts[1:] + [after]
-            idx = ch.cols["i"] if "i" in ch.cols else ch.idx
             work = stage_work(ch, self.route, self._quick_factor).tolist()
             out = (ch["triage"] == SCREENED_OUT).tolist()
             for i, t, t_next, tr, dt, sub, exp, first, w, so in zip(
-                    idx.tolist(), ts, nexts, ch["tier"].tolist(), ch["dtype"].tolist(), ch["submit"].tolist(),
+                    ch.idx.tolist(), ts, nexts, ch["tier"].tolist(), ch["dtype"].tolist(), ch["submit"].tolist(),
                     ch["expedite"].tolist(), ch["first_stage"].tolist(), work, out):
                 if t >= horizon:
                     return

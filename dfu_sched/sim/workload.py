@@ -69,7 +69,8 @@ class Chunk:
 
     @property
     def idx(self) -> np.ndarray:
-        return np.arange(self.lo, self.hi)
+        """The chunk's device indices (``lo .. hi - 1``, or, sorted by release, ``cols["i"]``)."""
+        return self.cols["i"] if "i" in self.cols else np.arange(self.lo, self.hi)
 
 
 class _Column:
