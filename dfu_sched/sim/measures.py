@@ -243,17 +243,16 @@ def _sweep(sc: Scenario, wl: Workload, rec: Records, g: _Frame) -> _Sums:
 
 
 def _gather(wl: Workload, rec: Records, size: int, fn: Callable[[_Rows], tuple[np.ndarray, np.ndarray | None]],
-            columns: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray | None]:
+            columns: tuple[str, ...] = (), tiers: int = 0) -> tuple[np.ndarray, np.ndarray | None]:
     """One measure's values over the devices, in device order, in an array of ``size`` (known from
-    the counting pass), with the tier of each when ``fn`` gives it."""
-    values, labels = np.empty(size), None
+    the counting pass), with the tier of each (``fn``'s second value; one byte each below 128 tiers)."""
+    values = np.empty(size)
+    labels = np.empty(size, np.int8 if tiers < 128 else np.int64) if tiers else None
     pos = 0
     for r in _chunks(wl, rec, columns):
         v, lab = fn(r)
-        if lab is not None and labels is None:
-            labels = np.empty(size, np.int8 if lab.size == 0 or lab.max() < 127 else np.int64)
         values[pos:pos + v.size] = v
-        if lab is not None and labels is not None:
+        if labels is not None and lab is not None:
             labels[pos:pos + v.size] = lab
         pos += v.size
     assert pos == size, (pos, size)
@@ -287,9 +286,9 @@ def _tier_scalars(sc: Scenario, wl: Workload, rec: Records, g: _Frame, sums: _Su
     def exposures(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
         return g.weights[r.tier] * (_window_overlap(r.submit, r.wend, g.w0, g.H) / 24.0), r.tier
 
-    wait = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.started[-1]), waits), n_tiers))
-    complete = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.completed[-1]), completes), n_tiers))
-    exposure = [float(x.sum()) for x in _scoped(*_gather(wl, rec, wl.n, exposures), n_tiers)]
+    wait = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.started[-1]), waits, tiers=n_tiers), n_tiers))
+    complete = _describe_scopes(_scoped(*_gather(wl, rec, int(sums.completed[-1]), completes, tiers=n_tiers), n_tiers))
+    exposure = [float(x.sum()) for x in _scoped(*_gather(wl, rec, wl.n, exposures, tiers=n_tiers), n_tiers)]
     ages = np.concatenate(sums.age_end) if sums.age_end else np.zeros(0)
     age = _describe_scopes(_scoped(ages, np.concatenate(sums.age_tier) if sums.age_tier else None, n_tiers))
     scal: dict[str, float] = {}
