@@ -20,7 +20,7 @@ a run holds its records plus one measure's values, not a table of every device.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -115,7 +115,8 @@ class _Rows:
     wait_days: np.ndarray
 
 
-def _chunks(wl: Workload, rec: Records, columns: tuple[str, ...]):
+def _chunks(wl: Workload, rec: Records, columns: tuple[str, ...]) -> Iterator[_Rows]:
+    """The devices a chunk at a time, with what every measure derives from them."""
     for ch in wl.chunks(("submit", "tier") + columns):
         sl = slice(ch.lo, ch.hi)
         start, done, screened = rec.start.column(EXAM)[sl], rec.done_rows(sl), rec.screened[sl]

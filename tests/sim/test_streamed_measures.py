@@ -132,7 +132,7 @@ def test_with_outsourcing_the_measures_equal_too(tiny_chunks):
     assert all(np.array_equal(got.weekly[k], v, equal_nan=True) for k, v in want.weekly.items())
 
 
-def test_per_device_records_are_those_of_the_whole_table():
+def test_per_device_records_are_those_of_the_whole_table(tiny_chunks):
     """``--records``: the CSV's columns read the whole workload, drawn on request, as before."""
     sc = CASES["triage_report"]()
     out, wl = simulate_once(sc, replication_seed(6, 0))
