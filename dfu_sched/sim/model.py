@@ -39,7 +39,7 @@ from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo, cells
 from dfu_sched.sim.rosters import EPS, _overlap, ramp_factor, run_ends, shift_table
-from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_seed, generate
+from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate, stage_work
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
@@ -91,8 +91,10 @@ class Device(QueuedDevice):
     recorded, so a preempted or handed-back device keeps its first times (and the hot path
     avoids reading numpy scalars)."""
 
-    __slots__ = ("remaining", "stage", "queued_at", "started_at")
+    __slots__ = ("remaining", "stage", "queued_at", "started_at", "work", "screened_out")
     remaining: float   # work left at the current stage, in working hours at rate 1
+    work: list[float]  # standard hours of each stage on the route (the quick path's factor applied)
+    screened_out: bool  # triage screens it out (if it passes triage)
     stage: int         # index into the model's route
     queued_at: int     # stage whose queue entry was recorded (-1: none yet)
     started_at: int    # stage whose start was recorded (-1: none yet)
@@ -339,10 +341,7 @@ class DFUModel:
         self.window = (sc.calendar.warmup_weeks * HOURS_PER_WEEK, self.horizon)
         self.route = [STAGES.index(s) for s in sc.enabled_stages]
         self.rec = Records.empty(wl.n, self.route)
-        self._done = cells(self.rec.done)
-        self._hours = {s: cells(wl.hours[:, s]) for s in self.route}  # a view: no copy
-        self._triage = cells(wl.triage)
-        self._first = cells(wl.first_stage)
+        self._done = self.rec.done_cells()  # None: derived from the ends (``Records``)
         self._quick_factor = sc.stages.triage.quick_path_factor if TRIAGE in self.route else None
         self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive
@@ -412,23 +411,21 @@ class DFUModel:
         self.pools[stage].servers.append(srv)
 
     def _arrivals(self):
-        """Devices join their first queue in release order (stable: ties in index order), read a
-        chunk at a time so no per-device Python list of the whole workload is ever held."""
-        wl, env, horizon, timeout = self.wl, self.env, self.horizon, self.env.timeout
-        release = wl.release
-        in_order = bool(np.all(release[1:] >= release[:-1]))  # the usual case: no sort, no index array
-        order = None if in_order else np.argsort(release, kind="stable")
+        """Devices join their first queue in release order (stable: ties in index order), drawn a
+        chunk at a time (``Workload.arrival_chunks``) so no per-device table or Python list of the
+        whole workload is ever held; a device carries its own stage hours from here on."""
+        env, horizon, timeout = self.env, self.horizon, self.env.timeout
         type_skill, targets_h, stage_of = self.type_skill, self.targets_h, {s: k for k, s in enumerate(self.route)}
-        for lo in range(0, wl.n, ARRIVAL_CHUNK):
-            hi = min(lo + ARRIVAL_CHUNK, wl.n)
-            idx = np.arange(lo, hi) if order is None else order[lo:hi]
-            ts = release[idx].tolist()
+        for ch, after in self.wl.arrival_chunks(ARRIVAL_CHUNK):
+            ts = ch["release"].tolist()
             # The next device's release: a device with another at its instant still to come must
             # leave the decision to the instant's dispatch round, which sees both (``Pool.put``).
-            nexts = ts[1:] + [float(release[hi if order is None else order[hi]]) if hi < wl.n else float("inf")]
-            for i, t, t_next, tr, dt, sub, exp, first in zip(
-                    idx.tolist(), ts, nexts, wl.tier[idx].tolist(), wl.dtype[idx].tolist(),
-                    wl.submit[idx].tolist(), wl.expedite[idx].tolist(), wl.first_stage[idx].tolist()):
+            nexts = ts[1:] + [after]
+            work = stage_work(ch, self.route, self._quick_factor).tolist()
+            out = (ch["triage"] == SCREENED_OUT).tolist()
+            for i, t, t_next, tr, dt, sub, exp, first, w, so in zip(
+                    ch.idx.tolist(), ts, nexts, ch["tier"].tolist(), ch["dtype"].tolist(), ch["submit"].tolist(),
+                    ch["expedite"].tolist(), ch["first_stage"].tolist(), work, out):
                 if t >= horizon:
                     return
                 if t > env.now:
@@ -436,29 +433,27 @@ class DFUModel:
                 dev = Device(i, tr, type_skill[dt], sub, exp, sub + targets_h[tr])
                 dev.stage = stage_of[first]
                 dev.queued_at = dev.started_at = -1
+                dev.work, dev.screened_out = w, so
                 self.more_now = t_next <= t
                 self._enter(dev)
             self.more_now = False
 
     def _enter(self, dev: Device) -> None:
-        s = self.route[dev.stage]
-        hours = self._hours[s][dev.i]
-        if (s == EXAM and self._quick_factor is not None and self._triage[dev.i] == QUICK_PATH
-                and self._first[dev.i] <= TRIAGE):
-            hours *= self._quick_factor
-        dev.remaining = hours
-        self.pools[s].put(dev)
+        dev.remaining = dev.work[dev.stage]
+        self.pools[self.route[dev.stage]].put(dev)
 
     def advance(self, dev: Device) -> None:
         """Move a device on after a stage: next queue, screened out, or done."""
         s = self.route[dev.stage]
-        if s == TRIAGE and self._triage[dev.i] == SCREENED_OUT:
+        if s == TRIAGE and dev.screened_out:
             self.rec.screened[dev.i] = True
-            self._done[dev.i] = self.env.now
+            if self._done is not None:
+                self._done[dev.i] = self.env.now
             return
         dev.stage += 1
         if dev.stage >= len(self.route):
-            self._done[dev.i] = self.env.now
+            if self._done is not None:
+                self._done[dev.i] = self.env.now
             return
         self._enter(dev)
 

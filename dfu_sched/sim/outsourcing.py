@@ -86,5 +86,5 @@ class Outsourcing:
                     rec.start[i, EXAM] = t + c.start_delay_h
                 if back < horizon:
                     rec.end[i, EXAM] = back
-                    rec.done[i] = back
+                    rec.set_done(i, back)
             w += 1

@@ -21,6 +21,9 @@ import numpy as np
 
 from dfu_sched.calendar import STAGES
 
+#: Server indices in the records: two bytes a device and stage, not eight (-1 = none; the size
+#: guard allows at most 1,000 examiners and stations, ``sim.experiment.MAX_SERVERS``).
+SERVER_DTYPE = np.int16
 #: Column of each stage in the record arrays (``STAGES`` order).
 EXAM = STAGES.index("examination")
 TRIAGE = STAGES.index("triage")
@@ -73,23 +76,54 @@ class StageTable:
         return out if dtype is None else out.astype(dtype)
 
 
-@dataclass
 class Records:
-    """Per-device stage times (hours, NaN = never) and servers (-1 = none): the raw output of a run."""
+    """Per-device stage times (hours, NaN = never) and servers (-1 = none): the raw output of a run.
 
-    qenter: StageTable
-    start: StageTable
-    end: StageTable
-    server: StageTable
-    done: np.ndarray          # left the DFU (examined and reported, or screened out)
-    screened: np.ndarray      # bool
+    ``done`` (when the device left the DFU) is stored only when it cannot be read off the others:
+    a device leaves at the end of its route's last stage, or at the end of triage when screened
+    out, and the model writes both times at the same instant, so when the route ends at
+    examination (the usual case, and where hooks such as outsourcing write an examination's end
+    with its ``done``), ``done`` is derived from ``end`` and ``screened`` (8 bytes a device saved).
+    Derived, it reads as a read-only array, so a write that would be lost fails instead; write it
+    with ``set_done``."""
+
+    __slots__ = ("qenter", "start", "end", "server", "screened", "_done", "_last")
+
+    def __init__(self, qenter: StageTable, start: StageTable, end: StageTable, server: StageTable,
+                 done: np.ndarray | None, screened: np.ndarray, last: int = EXAM):
+        self.qenter, self.start, self.end, self.server, self.screened = qenter, start, end, server, screened
+        self._done, self._last = done, last
 
     @classmethod
     def empty(cls, n: int, stages: Iterable[int] | None = None) -> Records:
         """Records for ``n`` devices routed through ``stages`` (indices into ``STAGES``; None: all)."""
         stages = tuple(range(len(STAGES)) if stages is None else stages)
+        last = max(stages, default=EXAM)
         return cls(StageTable(n, stages, np.nan), StageTable(n, stages, np.nan), StageTable(n, stages, np.nan),
-                   StageTable(n, stages, -1, np.int64), np.full(n, np.nan), np.zeros(n, bool))
+                   StageTable(n, stages, -1, SERVER_DTYPE), None if last == EXAM else np.full(n, np.nan),
+                   np.zeros(n, bool), last)
+
+    @property
+    def done(self) -> np.ndarray:
+        """When each device left the DFU (examined and reported, or screened out; NaN: not yet)."""
+        return self.done_rows(slice(None))
+
+    def done_rows(self, rows: slice) -> np.ndarray:
+        """``done[rows]`` without deriving the whole column (for a pass over chunks of devices)."""
+        if self._done is not None:
+            return self._done[rows]
+        out = np.where(self.screened[rows], self.end.column(TRIAGE)[rows], self.end.column(self._last)[rows])
+        out.flags.writeable = False
+        return out
+
+    def done_cells(self) -> Any:
+        """The stored ``done`` column as ``cells`` for the model to write, or None when derived."""
+        return None if self._done is None else cells(self._done)
+
+    def set_done(self, i: int, t: float) -> None:
+        """Record that device ``i`` left at ``t`` (derived: its last stage's end must say so already)."""
+        if self._done is not None:
+            self._done[i] = t
 
 
 @dataclass

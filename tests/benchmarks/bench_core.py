@@ -13,7 +13,9 @@ SimPy model (one process per job, ``Resource(capacity=10)``, running sums), each
 its own started one after the other, so the three see the same machine and their peak memory
 (``ru_maxrss``, which includes the interpreter and its imports: ``import_mb`` says how much) is
 their own. The ratios are what the issue's targets are about (at least 3x Ciw's devices per second,
-at least 1x the minimal model's, under 100 MB for a million devices without records). Each peer's
+at least 1x the minimal model's, under 100 MB for a million devices without records);
+``bytes_per_device`` is the peak beyond the imports over the devices, and the ``dfu_sched+records``
+peer runs the same with the per-device table ``--records`` writes (held in memory, not written). Each peer's
 mean wait is checked against Erlang C, so a peer that simulated the wrong queue would show.
 
 Then the shipped baseline: one 104-week replication (median of 5) and ``--replications`` replications
@@ -59,17 +61,21 @@ def mmc_scenario(devices: int):
     })
 
 
-def run_dfu_sched(devices: int, seed: int) -> dict:
+def run_dfu_sched(devices: int, seed: int, records: bool = False) -> dict:
+    """dfu_sched's runner; ``records``: with the per-device table as well (what ``--records`` writes)."""
     from dfu_sched.sim.experiment import run_replication
 
     sc = mmc_scenario(devices)
     before = rss_mb()
     t0, c0 = time.perf_counter(), time.process_time()
-    _, scalars, _, events, _ = run_replication(sc, seed, 0)
+    _, scalars, _, events, table = run_replication(sc, seed, 0, keep_records=records)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     n = int(scalars["overall.started"])  # warm-up 0: every examination started in the horizon
-    return {"devices": n, "seconds": seconds, "cpu_s": cpu, "import_mb": before, "events": events,
-            "mean_wait_h": scalars["overall.wait_to_start_days.mean"] * 24.0}
+    out = {"devices": n, "seconds": seconds, "cpu_s": cpu, "import_mb": before, "events": events,
+           "mean_wait_h": scalars["overall.wait_to_start_days.mean"] * 24.0}
+    if records:
+        out["record_rows"] = len(table["device"])
+    return out
 
 
 def run_ciw(devices: int, seed: int) -> dict:
@@ -124,8 +130,10 @@ def run_simpy(devices: int, seed: int) -> dict:
 
 def peer_main(name: str, devices: int, seed: int) -> None:
     """In the subprocess: run one peer, print its figures as one JSON line."""
-    fn = {"dfu_sched": run_dfu_sched, "ciw": run_ciw, "simpy": run_simpy}[name]
-    out = fn(devices, seed)
+    if name == "dfu_sched+records":
+        out = run_dfu_sched(devices, seed, records=True)
+    else:
+        out = {"dfu_sched": run_dfu_sched, "ciw": run_ciw, "simpy": run_simpy}[name](devices, seed)
     out["peak_mb"] = rss_mb()
     print(json.dumps(out))
 
@@ -138,6 +146,8 @@ def run_peer(name: str, devices: int, seed: int) -> dict:
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["devices_per_s"] = round(out["devices"] / out["seconds"])
     out["devices_per_cpu_s"] = round(out["devices"] / out["cpu_s"])
+    # What the run itself held at its peak, beyond the interpreter and imports, per device.
+    out["bytes_per_device"] = round((out["peak_mb"] - out["import_mb"]) * 2**20 / out["devices"], 1)
     return out
 
 
@@ -164,7 +174,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--replications", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS))
+    ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of " + ",".join(PEERS)
+                    + " (and dfu_sched+records: with the per-device table that --records writes)")
     ap.add_argument("--skip-baseline", action="store_true")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--peer", help=argparse.SUPPRESS)  # internal: run one peer in this process
@@ -180,11 +191,12 @@ def main() -> None:
     for name in args.peers.split(","):
         figures["peers"][name] = run_peer(name, args.devices, args.seed)
     peers = figures["peers"]
+    peers_only = {k: v for k, v in peers.items() if k in PEERS}
     mine = peers.get("dfu_sched", {}).get("devices_per_s")
     mine_cpu = peers.get("dfu_sched", {}).get("devices_per_cpu_s")
     figures["ratios"] = {f"dfu_sched/{k}": {"wall": round(mine / v["devices_per_s"], 2),
                                             "cpu": round(mine_cpu / v["devices_per_cpu_s"], 2)}
-                         for k, v in peers.items() if k != "dfu_sched" and mine and "devices_per_s" in v}
+                         for k, v in peers_only.items() if k != "dfu_sched" and mine and "devices_per_s" in v}
     if not args.skip_baseline:
         figures["baseline"] = baseline(args.replications, args.workers)
     figures["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -193,14 +205,14 @@ def main() -> None:
         return
     print(f"M/M/{SERVERS} at utilisation {RHO}, {args.devices:,} devices; Erlang C mean wait "
           f"{figures['erlang_c_mean_wait_h']} h; load average {figures['load_average_before']}")
-    print(f"{'peer':10s} {'devices/s':>10s} {'per CPU s':>10s} {'seconds':>8s} {'peak MB':>8s} {'import MB':>9s} "
-          f"{'mean wait h':>11s}")
+    print(f"{'peer':17s} {'devices/s':>10s} {'per CPU s':>10s} {'seconds':>8s} {'peak MB':>8s} {'import MB':>9s} "
+          f"{'B/device':>8s} {'mean wait h':>11s}")
     for name, p in peers.items():
         if "error" in p:
-            print(f"{name:10s} {p['error']}")
+            print(f"{name:17s} {p['error']}")
             continue
-        print(f"{name:10s} {p['devices_per_s']:>10,} {p['devices_per_cpu_s']:>10,} {p['seconds']:>8.2f} "
-              f"{p['peak_mb']:>8.1f} {p['import_mb']:>9.1f} {p['mean_wait_h']:>11.4f}")
+        print(f"{name:17s} {p['devices_per_s']:>10,} {p['devices_per_cpu_s']:>10,} {p['seconds']:>8.2f} "
+              f"{p['peak_mb']:>8.1f} {p['import_mb']:>9.1f} {p['bytes_per_device']:>8.1f} {p['mean_wait_h']:>11.4f}")
     for k, v in figures["ratios"].items():
         print(f"{k:20s} {v['wall']}x devices/s ({v['cpu']}x per CPU second)")
     for k, v in figures.get("baseline", {}).items():

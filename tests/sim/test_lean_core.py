@@ -16,6 +16,7 @@ import simpy
 from dfu_sched.calendar import STAGES
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim import model as model_mod
+from dfu_sched.sim import workload as wl_mod
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams
 from dfu_sched.sim.experiment import replication_seed
 from dfu_sched.sim.model import CountingEnvironment, DFUModel, first_of, simulate_once
@@ -95,7 +96,7 @@ def test_arrivals_out_of_index_order_enter_by_release_then_index():
     rel = wl.release.copy()
     rel[:] = rel[::-1]  # latest first in index order: the model must sort (stably)
     rel[1] = rel[0]     # a tie: the lower index enters first
-    wl2 = type(wl)(**{**wl.__dict__, "release": rel, "submit": rel.copy()})
+    wl2 = wl.with_columns(release=rel, submit=rel.copy())
     m = DFUModel(sc, wl2, child_seed(replication_seed(1, 0), 1))
     m.run()
     q = m.rec.qenter[:, EXAM]
@@ -154,8 +155,9 @@ def test_the_one_candidate_shortcut_picks_what_the_full_comparison_picks(name):
 # ---- memory --------------------------------------------------------------------------------------
 
 def _run_bytes(weeks: int) -> tuple[int, int]:
-    """Devices, and the peak bytes a run allocates beyond its workload (tracemalloc sees numpy)."""
-    sc = mmc(weeks)
+    """Devices, and the peak bytes a run allocates beyond its workload (tracemalloc sees numpy), on
+    an M/M/2 (about 300 devices a week, so a week's block of arrivals is small next to the runs)."""
+    sc = mmc(weeks, servers=2)
     wl = generate(sc, child_seed(replication_seed(1, 0), 0))
     gc.collect()
     gc.disable()  # where the collector happens to run moves the peak by ~100 kB; with it off,
@@ -169,19 +171,23 @@ def _run_bytes(weeks: int) -> tuple[int, int]:
         gc.enable()
 
 
-def test_a_run_adds_about_41_bytes_a_device(monkeypatch):
-    """What one more device costs a run, beyond its workload: its examination records (41 bytes:
-    queue, start, end, server, done, screened) and nothing that grows with the run. Measured as the
-    slope between two run lengths, so the fixed part (processes, pending events, one chunk of
-    arrivals) cancels. It was 287 when arrivals turned the whole workload into Python lists and the
-    records held every stage. Two-sided: below 41 would mean records went missing (43 measured)."""
+def test_a_run_adds_about_27_bytes_a_device(monkeypatch):
+    """What one more device costs a run: its examination records (27 bytes: queue, start, end,
+    server (2 bytes), screened; ``done`` is read off the ends on a route that ends at examination)
+    and nothing that grows with the run: the workload is drawn a week of cases at a time as the
+    arrivals reach it. Measured as the slope between two run lengths, so the fixed part (processes,
+    pending events, one block of arrivals) cancels. It was 287 when arrivals turned the whole
+    workload into Python lists and the records held every stage, 41 before ``done`` was derived and
+    servers took two bytes. Two-sided: below 27 would mean records went missing."""
     monkeypatch.setattr(model_mod, "ARRIVAL_CHUNK", 256)
+    monkeypatch.setattr(wl_mod, "CASE_CHUNK", 64)  # a block a week: both runs hold two at a handover
+    monkeypatch.setattr(wl_mod, "KEEP_ROWS", 0)  # lazy however small, as a large run is
     _run_bytes(1)  # once for what the first run allocates only once (caches)
-    n1, b1 = _run_bytes(1)
-    n2, b2 = _run_bytes(2)
+    n1, b1 = _run_bytes(8)
+    n2, b2 = _run_bytes(16)
     slope = (b2 - b1) / (n2 - n1)
-    assert n2 - n1 > 1200
-    assert 38 < slope < 50, slope
+    assert n2 - n1 > 2000
+    assert 26 < slope < 36, slope
 
 
 def test_simpy_is_unchanged_underneath():
@@ -268,7 +274,7 @@ def test_devices_released_together_still_meet_in_one_round():
     rel[1] = rel[0]
     sub = wl.submit.copy()
     sub[0], sub[1] = rel[0], rel[0] - 100.0  # device 1 was submitted earlier: first under FIFO
-    wl2 = type(wl)(**{**wl.__dict__, "release": rel, "submit": sub})
+    wl2 = wl.with_columns(release=rel, submit=sub)
     m = DFUModel(sc, wl2, child_seed(replication_seed(1, 0), 1))
     m.run()
     start = m.rec.start[:, EXAM]
