@@ -2,7 +2,7 @@
 
 Rostering semantics (exact, documented in the README): a server works only inside its shifts.
 SimPy resources cannot change capacity mid-run, so each examiner (and each kiosk or
-workstation) is a process of its own that *pulls* work: between shifts it sleeps; on shift it
+workstation) follows its own roster and *pulls* work: between shifts it sleeps; on shift it
 takes the most urgent eligible device; a job longer than the rest of the shift pauses at the
 shift's end and resumes with the same server at its next shift (work is counted in working
 hours). Ramp-up scales the work rate per shift; absence removes whole rostered days; a server
@@ -10,28 +10,31 @@ that leaves puts its unfinished device back in the queue with the work that rema
 
 When several servers are free at the same instant, which one takes what is a modelling choice
 that moves results under rosters, so it is an explicit rule (``Pool``): the longest idle
-chooses first, ties to the lower server index, never the order SimPy happens to run processes.
+chooses first, ties to the lower server index, never the order SimPy happens to process events.
 Busy time is booked per working segment as it starts, so work in hand at the horizon counts.
 
 Why the hot path looks as it does (issue 13): a million-device run spends its time in a few lines
 per event, so those lines read per-device facts from Python lists made a chunk of arrivals at a
-time and write times through ``memoryview``s of the record columns (no numpy scalar per event),
-bind SimPy's factories once, and wait with one cheap "first of" event instead of a SimPy
-``Condition``; an idle server waits for work or the end of its unbroken run of shifts (for a 24/7
-server, the horizon: no timeout at all), not for each weekly segment's end; and a dispatch round
-with nothing else due at its instant runs at once, not as an event. None of it changes a number but
-the event count: the same devices start and end at the same times with the same
-servers (``tests/sim/test_lean_core.py`` checks it against the rule before).
+time and write times through ``memoryview``s of the record columns (no numpy scalar per event)
+and bind SimPy's factories once; an idle server waits for work or the end of its unbroken run of
+shifts (for a 24/7 server, the horizon: no timeout at all), not for each weekly segment's end; a
+dispatch round with nothing else due at its instant runs at once, not as an event; and a server
+is a set of event callbacks, not a generator process, so a job costs one timeout and no resume,
+and a free server is handed its device without a wake-up event (``Server``). The arrival process
+and the weekly planner stay generator processes: they resume once per event anyway. None of it
+changes a number but the event count: the same devices start and end at the same times with the
+same servers (``tests/sim/test_lean_core.py`` checks each step against the model before it,
+``tests/sim/reference_model.py``).
 """
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, EventPriority
+from simpy.events import NORMAL, URGENT, EventPriority
 
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.scenario.schema import Scenario
@@ -43,12 +46,6 @@ from dfu_sched.sim.workload import QUICK_PATH, SCREENED_OUT, Workload, child_see
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
-#: True restores the idle wait of before (a shift-end timeout at every segment's end, even the
-#: horizon's): the same run with more events. Kept so a test can show exactly that.
-SEGMENT_WAKEUPS = False
-#: True restores the dispatch round as an event at every dispatch (before issue 13's third round):
-#: the same run with more events. Kept so a test can show exactly that.
-ALWAYS_ROUND = False
 
 
 class CountingEnvironment(simpy.Environment):
@@ -69,21 +66,6 @@ class CountingEnvironment(simpy.Environment):
 _schedule = simpy.Environment.schedule  # bound once: no super() lookup per event
 
 
-def first_of(env: simpy.Environment, a: simpy.Event, b: simpy.Event) -> simpy.Event:
-    """An event that succeeds when the first of ``a`` and ``b`` is processed: ``a | b`` without a
-    SimPy ``Condition``'s bookkeeping (a value dict, callback removal), scheduled at the same moment
-    with the same priority, so the run's events and their order are exactly those of ``a | b``."""
-    ev = env.event()
-
-    def fire(_event: simpy.Event) -> None:
-        if not ev.triggered:
-            ev.succeed()
-
-    a.callbacks.append(fire)
-    b.callbacks.append(fire)
-    return ev
-
-
 class Device(QueuedDevice):
     """A device in the model: its queue fields plus the work left at its current stage.
 
@@ -100,11 +82,25 @@ class Device(QueuedDevice):
 
 # ---- the model -------------------------------------------------------------------------------
 
+class Soon(simpy.Event):
+    """An event processed at the current instant ahead of every ordinary one, that calls
+    ``callback``: what SimPy's own ``Initialize`` (a process starting) and ``Interruption`` (a
+    process interrupted) events are, for a server that is not a process. It triggers itself as
+    those SimPy classes do (``_ok``, ``_value``, then scheduled ``URGENT``)."""
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
+        super().__init__(env)
+        self.callbacks.append(callback)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT)
+
+
 class Pool:
     """One stage: a policy queue and the rostered servers that pull from it.
 
     Which free server takes work is decided here, once per instant, not by whichever SimPy
-    process happens to run first: servers that come free (a job done, a shift started) and
+    event happens to be processed first: servers that come free (a job done, a shift started) and
     devices that arrive join the *dispatch round* of the current instant, which runs after every
     event already due at that time. In it the free servers choose in order of **longest idle**
     (earliest ``idle_since``, then server index), each taking the most urgent device it is
@@ -130,30 +126,30 @@ class Pool:
         self.server = cells(rec.server.column(stage))
 
     def put(self, dev: Device) -> None:
-        now = self.model.env.now
+        model = self.model
+        now = model.env.now
         if dev.queued_at != self.stage:
             dev.queued_at = self.stage
             self.qenter[dev.i] = now
         self.queue.push(dev)
-        if self._round is not None and not self.model.preemptive:
+        if self._round is not None and not model.preemptive:
             return  # the round pending now sees this device too
         skill = dev.skill
         for srv in self.free:
             if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
-                model = self.model
-                if model.preemptive or ALWAYS_ROUND or model.more_now or model.env.peek() <= now:
+                if model.preemptive or model.more_now or model.env.peek() <= now:
                     self.dispatch_round()
                 else:  # nothing else happens at this instant: the round now is the round later
                     self._dispatch(None)
                 return
-        if self.model.preemptive:
+        if model.preemptive:
             self._preempt_for(dev, now)
 
     def dispatch_round(self) -> simpy.Event:
         """The dispatch of the current instant (created on first need, shared by all)."""
         if self._round is None:
             ev = self.model.env.event()
-            ev.callbacks.append(self._dispatch)  # before any server's resume: assign, then wake
+            ev.callbacks.append(self._dispatch)  # before any server's own callback: assign, then start
             ev.succeed()                         # due now, after every event already due now
             self._round = ev
         return self._round
@@ -164,15 +160,19 @@ class Pool:
         ready = [s for s in self.free if s.on_shift(now)]
         if len(ready) > 1:
             ready.sort(key=free_order)
+        handed: list[tuple[Server, Device]] = []
         for srv in ready:
             if not len(self.queue):
                 break
             dev = srv.take(now)
             if dev is not None:
                 self.free.remove(srv)
-                srv.assigned = dev
-                if srv.wake is not None:   # idle since an earlier instant: wake it
-                    srv.wake.succeed()
+                if srv.in_round:        # it starts when the round calls it back, after this
+                    srv.assigned = dev
+                else:                   # idle since an earlier instant: handed over below
+                    handed.append((srv, dev))
+        for srv, dev in handed:         # after every choice of the round is made
+            srv.hand(dev, now)
 
     def _preempt_for(self, dev: Device, now: float) -> None:
         key = self.queue.key
@@ -185,134 +185,235 @@ class Pool:
                     victim, victim_key = srv, k
         if victim is not None:
             victim.working = False
-            victim.process.interrupt("preempt")
+            Soon(self.model.env, victim._preempted)  # when SimPy would deliver an interrupt
 
 
 class Server:
-    """One examiner, kiosk or workstation: a SimPy process that follows its roster exactly."""
+    """One examiner, kiosk or workstation, following its roster exactly.
+
+    A server is a handful of states (off shift, free, waiting for work, working a segment of a
+    job) and every change of state happens at a SimPy event: a shift starts, a segment of work
+    ends, the instant's dispatch round runs, the run of shifts ends while waiting. So it is
+    written as those events' callbacks (``_free``, ``_serve``, ``_work``, ...), each a few lines,
+    rather than as a generator process: a process costs a generator resume for every event (and
+    a wake-up event to hand it work), which for a million jobs was the largest single cost of a
+    run (issue 13, fourth round). The rules are those of the generator it replaced, line for
+    line; ``tests/sim/reference_model.py`` keeps that generator, and ``tests/sim/test_lean_core.py``
+    checks that every device starts and ends at the same times with the same server.
+
+    Handing over: a free server idle since an earlier instant is handed its device by the
+    dispatch and starts it at once (it used to be woken by an event, then start). With
+    preemption, or a job with no work left, the wake-up events of before are kept (``_wake``), so
+    that what a preemption sees at an instant is what it saw before."""
 
     def __init__(self, model: DFUModel, pool: Pool, sid: int, info: ServerInfo,
                  starts: np.ndarray, ends: np.ndarray, rates: np.ndarray, skills: list[int] | None):
         self.model, self.pool, self.sid, self.info = model, pool, sid, info
         self.starts, self.ends, self.rates = starts.tolist(), ends.tolist(), rates.tolist()
+        self.n_shifts = len(self.starts)
         self.skills = None if skills is None else frozenset(skills)
         self.groups = pool.queue.groups_for(skills)
         self.current: Device | None = None
         self.working = False
-        self.wake: simpy.Event | None = None
-        self.assigned: Device | None = None   # handed over by the pool's dispatch round
+        self.in_round = False                 # free and waiting for this instant's round
+        self.assigned: Device | None = None   # handed over by the round, started when it calls back
+        self._j = 0                           # the shift a round or an idle wait was joined in
+        self._hops = 1                        # wake-up events a hand-over took before (see _wake)
+        self._idle_timer: simpy.Event | None = None   # the end of the current idle wait, if any
+        self._segment: simpy.Event | None = None      # the end of the segment being worked
+        self._seg = (0.0, 1.0, 0.0, 0.0)              # that segment: start, rate, finish, end
         # Free since (hours): the end of the last job, or the first shift's start before any.
         self.idle_since = self.starts[0] if self.starts else float("inf")
-        w0, w1 = model.window
+        w0, w1 = self.window = model.window
         info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
         # Where each shift's unbroken run of back-to-back shifts ends (a 24/7 roster's weekly
         # segments are one run, to the horizon or the leave date): an idle server waits for work
         # or that end, not for each segment's end, at which it would only go round again.
-        self.run_ends = list(self.ends) if SEGMENT_WAKEUPS else run_ends(self.starts, self.ends)
-        self._timeout = model.env.timeout   # SimPy's factories, bound once (not per event)
-        self._event = model.env.event
-        self.process = model.env.process(self.run())
+        self.run_ends = run_ends(self.starts, self.ends)
+        self.env = model.env
+        self.preemptive = model.preemptive
+        self._timeout = model.env.timeout   # SimPy's factory, bound once (not per event)
+        self._take_for = pool.queue.take_for
+        Soon(model.env, self._begins)       # when SimPy would start a process made now
 
     def eligible(self, dev: Device) -> bool:
         return self.skills is None or dev.skill in self.skills
 
     def on_shift(self, now: float) -> bool:
         j = bisect_right(self.ends, now)
-        return j < len(self.starts) and self.starts[j] <= now
+        return j < self.n_shifts and self.starts[j] <= now
 
     def take(self, now: float) -> Device | None:
         """The device this server would start now (removed from the queue), or None."""
-        return self.pool.queue.take_for(self.sid, self.groups, now)
+        return self._take_for(self.sid, self.groups, now)
 
-    def run(self):
-        env, pool, starts, ends, timeout = self.model.env, self.pool, self.starts, self.ends, self._timeout
-        take_for, sid, groups = pool.queue.take_for, self.sid, self.groups  # ``take``, bound once
-        run_ends, horizon = self.run_ends, float("inf") if SEGMENT_WAKEUPS else self.model.horizon
-        while True:
-            now = env.now
-            j = bisect_right(ends, now)
-            if j >= len(starts):
-                return  # no more shifts (left, or end of horizon)
-            if now < starts[j]:
-                yield timeout(starts[j] - now)
-                continue
-            # Free on shift. Alone at this instant (no round pending, no other event due now),
-            # the round would hold only this server: take directly, saving an event per job.
-            # Otherwise join this instant's round. With nothing for us, wait for a later round
-            # (a device arriving) or the end of the shift.
-            self.wake = None
-            if pool._round is None and env.peek() > now:
-                self.assigned = take_for(sid, groups, now)
-                if self.assigned is None:
-                    pool.free.append(self)
-            else:
-                pool.free.append(self)
-                yield pool.dispatch_round()
-            if self.assigned is None:
-                self.wake = self._event()
-                until = run_ends[j]
-                if until >= horizon:  # on shift to the end: nothing but work can end this wait
-                    yield self.wake
-                else:
-                    yield first_of(env, self.wake, timeout(until - now))
-                if self.assigned is None:      # shift over with nothing to do
-                    pool.free.remove(self)
-                    continue
-            dev, self.assigned = self.assigned, None
-            yield from self.serve(dev)
-            self.idle_since = env.now
+    def _after(self, delay: float, then: Callable[[simpy.Event], None]) -> simpy.Event:
+        """A timeout that calls ``then`` when it is processed."""
+        t = self._timeout(delay)
+        t.callbacks.append(then)
+        return t
 
-    def serve(self, dev: Device):
-        env, pool = self.model.env, self.pool
-        s, timeout, info = pool.stage, self._timeout, self.info
-        if dev.started_at != s:
-            dev.started_at = s
-            pool.start[dev.i] = env.now
+    # ---- free: sleep to the next shift, take work, or wait for it --------------------------------
+
+    def _begins(self, _event: simpy.Event) -> None:
+        self._free(self.env.now)
+
+    def _shift_starts(self, _event: simpy.Event) -> None:
+        self._free(self.env.now)
+
+    def _free(self, now: float) -> None:
+        """No device in hand at ``now``. Off shift: sleep to the next shift (none: done). On shift
+        and alone at this instant (no round pending, no other event due now), the round would
+        hold only this server: take directly. Otherwise join this instant's round."""
+        j = bisect_right(self.ends, now)
+        if j >= self.n_shifts:
+            return  # no more shifts (left, or end of horizon)
+        if now < self.starts[j]:
+            self._after(self.starts[j] - now, self._shift_starts)
+            return
+        pool = self.pool
+        if pool._round is None and self.env.peek() > now:
+            dev = self._take_for(self.sid, self.groups, now)
+            if dev is not None:
+                self._serve(dev, now)
+                return
+            pool.free.append(self)
+            self._idle(now, j)
+        else:
+            pool.free.append(self)
+            self.in_round, self._j = True, j
+            pool.dispatch_round().callbacks.append(self._after_round)
+
+    def _after_round(self, _event: simpy.Event) -> None:
+        self.in_round = False
+        dev, self.assigned = self.assigned, None
+        if dev is not None:
+            self._serve(dev, self.env.now)
+        else:
+            self._idle(self.env.now, self._j)
+
+    def _idle(self, now: float, j: int) -> None:
+        """Nothing to take: wait in the pool's free list for a device or the end of the run of
+        shifts (for a 24/7 server, the horizon: no timeout at all)."""
+        until = self.run_ends[j]
+        if until >= self.model.horizon:  # on shift to the end: nothing but work can end this wait
+            self._hops, self._idle_timer = 1, None
+        else:
+            self._hops = 2
+            self._idle_timer = self._after(until - now, self._idle_over)
+
+    def _idle_over(self, event: simpy.Event) -> None:
+        if event is not self._idle_timer:
+            return  # handed work since: this wait is over already
+        self._idle_timer = None
+        self.pool.free.remove(self)  # shift over with nothing to do
+        self._free(self.env.now)
+
+    def hand(self, dev: Device, now: float) -> None:
+        """The dispatch hands this idle server ``dev`` (already taken from the queue)."""
+        self._idle_timer = None
+        if self.preemptive or dev.remaining <= EPS:
+            self.assigned = dev
+            self._wake(None)
+        else:
+            self._serve(dev, now)
+
+    def _wake(self, _event: simpy.Event | None) -> None:
+        """The wake-up of before: an event at this instant (two when the wait had a timeout,
+        as the wait's "first of" event had), then the device starts."""
+        self._hops -= 1
+        self._after(0.0, self._wake if self._hops > 0 else self._woken)
+
+    def _woken(self, _event: simpy.Event) -> None:
+        dev, self.assigned = self.assigned, None
+        if dev is not None:
+            self._serve(dev, self.env.now)
+
+    # ---- working: segments of a job within shifts ---------------------------------------------
+
+    def _serve(self, dev: Device, now: float) -> None:
+        pool = self.pool
+        if dev.started_at != pool.stage:
+            dev.started_at = pool.stage
+            pool.start[dev.i] = now
             pool.server[dev.i] = self.sid
         self.current = dev
-        w0, w1 = self.model.window
-        starts, ends = self.starts, self.ends
-        while dev.remaining > EPS:
-            now = env.now
-            j = bisect_right(ends, now)
-            if j >= len(starts):  # leaving with work in hand: it goes back to the queue
-                self._release(dev)
+        self._work(now)
+
+    def _work(self, now: float) -> None:
+        """Work on the device in hand from ``now``: to the job's end or the shift's, whichever
+        comes first; between shifts, pause until the next (the job stays with this server); with
+        no shift left, the device goes back to the queue."""
+        dev = self.current
+        assert dev is not None
+        if dev.remaining <= EPS:
+            self._complete(dev, now)
+            return
+        j = bisect_right(self.ends, now)
+        if j >= self.n_shifts:  # leaving with work in hand: it goes back to the queue
+            self._release(now)
+            return
+        if now < self.starts[j]:  # paused between shifts; resumes with this server
+            self._after(self.starts[j] - now, self._shift_resumes)
+            return
+        rate = self.rates[j]
+        finish = now + dev.remaining / rate
+        seg_end = min(self.ends[j], finish)
+        self.working = True
+        # Busy time is booked when a segment starts and refunded if it is interrupted, so a
+        # segment still running when the run stops at the horizon counts (shift ends are
+        # capped at the horizon, and SimPy never processes an event at `until` itself).
+        # The overlap of [now, seg_end) with the window, inline: this line runs per segment.
+        w0, w1 = self.window
+        self.info.busy_hours += max(0.0, min(seg_end, w1) - max(now, w0))
+        self._seg = (now, rate, finish, seg_end)
+        self._segment = self._after(seg_end - now, self._segment_ends)
+
+    def _segment_ends(self, event: simpy.Event) -> None:
+        if event is not self._segment:
+            return  # preempted during this segment: the preemption took over
+        self.working = False
+        now0, rate, finish, seg_end = self._seg
+        dev = self.current
+        assert dev is not None
+        dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now0) * rate
+        self._work(self.env.now)
+
+    def _shift_resumes(self, _event: simpy.Event) -> None:
+        now = self.env.now
+        if self.preemptive:
+            queue = self.pool.queue
+            best = queue.peek_key(self.groups, now)
+            if best is not None and self.current is not None and best < queue.key(self.current, now):
+                self._release(now)
                 return
-            if now < starts[j]:  # paused between shifts; resumes with this server
-                yield timeout(starts[j] - now)
-                if self.model.preemptive:
-                    best = self.pool.queue.peek_key(self.groups, env.now)
-                    if best is not None and best < self.pool.queue.key(dev, env.now):
-                        self._release(dev)
-                        return
-                continue
-            rate = self.rates[j]
-            finish = now + dev.remaining / rate
-            seg_end = min(ends[j], finish)
-            self.working = True
-            # Busy time is booked when a segment starts and refunded if it is interrupted, so a
-            # segment still running when the run stops at the horizon counts (shift ends are
-            # capped at the horizon, and SimPy never processes an event at `until` itself).
-            # The overlap of [now, seg_end) with the window, inline: this line runs per segment.
-            info.busy_hours += max(0.0, min(seg_end, w1) - max(now, w0))
-            try:
-                yield timeout(seg_end - now)
-            except simpy.Interrupt:
-                t = env.now
-                dev.remaining -= (t - now) * rate
-                info.busy_hours -= _overlap(t, seg_end, w0, w1)
-                self.working = False
-                self._release(dev)
-                return
-            self.working = False
-            dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now) * rate
-        pool.end[dev.i] = env.now
+        self._work(now)
+
+    def _preempted(self, _event: simpy.Event) -> None:
+        """A more urgent device needs this server: keep the work done, give the device back."""
+        now = self.env.now
+        now0, rate, _finish, seg_end = self._seg
+        dev = self.current
+        assert dev is not None
+        dev.remaining -= (now - now0) * rate
+        self.info.busy_hours -= _overlap(now, seg_end, *self.window)
+        self.working = False
+        self._segment = None  # its end, still scheduled, no longer concerns this server
+        self._release(now)
+
+    def _complete(self, dev: Device, now: float) -> None:
+        self.pool.end[dev.i] = now
         self.current = None
         self.model.advance(dev)
+        self.idle_since = now
+        self._free(now)
 
-    def _release(self, dev: Device) -> None:
-        self.current = None
+    def _release(self, now: float) -> None:
+        dev, self.current = self.current, None
+        assert dev is not None
         self.pool.put(dev)
+        self.idle_since = now
+        self._free(now)
 
 
 class ModelHook(Protocol):
