@@ -1,12 +1,12 @@
 """The SimPy model as it was before issue 13's fourth round, kept verbatim as a reference.
 
-Why in the tests: the fourth round rewrote the servers of ``dfu_sched/sim/model.py`` from
-generator processes into event callbacks (and hands a free server its device without a wake-up
-event). That must change no sample path: every device starts and ends at the same times with the
-same server. ``tests/sim/test_lean_core.py`` runs this model and the real one on the same
-workloads and compares every record; the flags below (``SEGMENT_WAKEUPS``, ``ALWAYS_ROUND``) still
-restore the rules of the rounds before, so those comparisons keep running too. Nothing in the
-package imports this file.
+Why in the tests: the fourth round rewrote the servers of the model from generator processes
+into event callbacks (and hands a free server its device without a wake-up event), and moved them
+to ``dfu_sched/sim/servers.py``. That must change no sample path: every device starts and ends at
+the same times with the same server. ``tests/sim/test_lean_core.py`` runs this model and the real
+one on the same workloads and compares every record; the flags below (``SEGMENT_WAKEUPS``,
+``ALWAYS_ROUND``) still restore the rules of the rounds before, so those comparisons keep running
+too. Nothing in the package imports this file.
 
 The original module docstring follows.
 

@@ -21,6 +21,8 @@ from dfu_sched.sim.experiment import replication_seed
 from dfu_sched.sim.model import CountingEnvironment, DFUModel, simulate_once
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, Records, StageTable
+from dfu_sched.sim.rosters import run_ends
+from dfu_sched.sim.servers import Soon
 from dfu_sched.sim.workload import child_seed, generate
 from tests.helpers import BASELINE, ROOT
 from tests.sim import reference_model as reference
@@ -202,10 +204,10 @@ def test_simpy_is_unchanged_underneath():
 # ---- the idle wait: to the end of a run of shifts, not to every segment's end -----------------------
 
 def test_run_ends_joins_back_to_back_shifts_only():
-    assert model_mod.run_ends([0.0, 168.0, 336.0], [168.0, 336.0, 400.0]) == [400.0, 400.0, 400.0]
-    assert model_mod.run_ends([8.0, 32.0], [16.0, 40.0]) == [16.0, 40.0]
-    assert model_mod.run_ends([0.0, 10.0, 20.0], [10.0, 15.0, 30.0]) == [15.0, 15.0, 30.0]
-    assert model_mod.run_ends([], []) == []
+    assert run_ends([0.0, 168.0, 336.0], [168.0, 336.0, 400.0]) == [400.0, 400.0, 400.0]
+    assert run_ends([8.0, 32.0], [16.0, 40.0]) == [16.0, 40.0]
+    assert run_ends([0.0, 10.0, 20.0], [10.0, 15.0, 30.0]) == [15.0, 15.0, 30.0]
+    assert run_ends([], []) == []
 
 
 @pytest.mark.parametrize("case", ["mmc", "baseline", "leaver"])
@@ -336,12 +338,12 @@ def test_soon_runs_before_ordinary_events_of_its_instant_as_an_interrupt_does():
     env = simpy.Environment()
     order: list[str] = []
     env.timeout(0).callbacks.append(lambda e: order.append("normal"))
-    model_mod.Soon(env, lambda e: order.append("soon"))
+    Soon(env, lambda e: order.append("soon"))
     env.run()
     assert order == ["soon", "normal"]
     env2 = simpy.Environment()
     seen: list[str] = []
-    model_mod.Soon(env2, lambda e: seen.append("first"))
-    model_mod.Soon(env2, lambda e: seen.append("second"))
+    Soon(env2, lambda e: seen.append("first"))
+    Soon(env2, lambda e: seen.append("second"))
     env2.run()
     assert seen == ["first", "second"]
