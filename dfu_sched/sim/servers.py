@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -188,8 +189,9 @@ class Server:
         self.run_ends = run_ends(self.starts, self.ends)
         self.env = model.env
         self.preemptive = model.preemptive
-        self._timeout = model.env.timeout   # SimPy's factory, bound once (not per event)
-        self._take_for = pool.queue.take_for
+        self._timeout = model.env.timeout   # SimPy's factory and lookups, bound once (not per event)
+        self._peek = model.env.peek
+        self.take = pool.queue.taker(sid, self.groups)  # take(now): the device to start now, or None
         Soon(model.env, self._begins)       # when SimPy would start a process made now
 
     def eligible(self, dev: Device) -> bool:
@@ -198,10 +200,6 @@ class Server:
     def on_shift(self, now: float) -> bool:
         j = bisect_right(self.ends, now)
         return j < self.n_shifts and self.starts[j] <= now
-
-    def take(self, now: float) -> Device | None:
-        """The device this server would start now (removed from the queue), or None."""
-        return self._take_for(self.sid, self.groups, now)
 
     def _after(self, delay: float, then: Callable[[simpy.Event], None]) -> simpy.Event:
         """A timeout that calls ``then`` when it is processed."""
@@ -228,8 +226,8 @@ class Server:
             self._after(self.starts[j] - now, self._shift_starts)
             return
         pool = self.pool
-        if pool._round is None and self.env.peek() > now:
-            dev = self._take_for(self.sid, self.groups, now)
+        if pool._round is None and self._peek() > now:
+            dev = self.take(now)
             if dev is not None:
                 self._serve(dev, now)
                 return
@@ -294,14 +292,12 @@ class Server:
             pool.start[dev.i] = now
             pool.server[dev.i] = self.sid
         self.current = dev
-        self._work(now)
+        self._work(dev, now)
 
-    def _work(self, now: float) -> None:
-        """Work on the device in hand from ``now``: to the job's end or the shift's, whichever
-        comes first; between shifts, pause until the next (the job stays with this server); with
-        no shift left, the device goes back to the queue."""
-        dev = self.current
-        assert dev is not None
+    def _work(self, dev: Device, now: float) -> None:
+        """Work on ``dev`` (in hand) from ``now``: to the job's end or the shift's, whichever comes
+        first; between shifts, pause until the next (the job stays with this server); with no
+        shift left, the device goes back to the queue."""
         if dev.remaining <= EPS:
             self._complete(dev, now)
             return
@@ -314,7 +310,9 @@ class Server:
             return
         rate = self.rates[j]
         finish = now + dev.remaining / rate
-        seg_end = min(self.ends[j], finish)
+        seg_end = self.ends[j]
+        if finish < seg_end:
+            seg_end = finish
         self.working = True
         # Busy time is booked when a segment starts and refunded if it is interrupted, so a
         # segment still running when the run stops at the horizon counts (shift ends are
@@ -323,7 +321,8 @@ class Server:
         w0, w1 = self.window
         self.info.busy_hours += max(0.0, min(seg_end, w1) - max(now, w0))
         self._seg = (now, rate, finish, seg_end)
-        self._segment = self._after(seg_end - now, self._segment_ends)
+        t = self._segment = self._timeout(seg_end - now)
+        t.callbacks.append(self._segment_ends)
 
     def _segment_ends(self, event: simpy.Event) -> None:
         if event is not self._segment:
@@ -332,8 +331,12 @@ class Server:
         now0, rate, finish, seg_end = self._seg
         dev = self.current
         assert dev is not None
-        dev.remaining = 0.0 if seg_end >= finish - EPS else dev.remaining - (seg_end - now0) * rate
-        self._work(self.env.now)
+        if seg_end >= finish - EPS:  # the job is done
+            dev.remaining = 0.0
+            self._complete(dev, self.env.now)
+        else:
+            dev.remaining -= (seg_end - now0) * rate
+            self._work(dev, self.env.now)
 
     def _shift_resumes(self, _event: simpy.Event) -> None:
         now = self.env.now
@@ -343,7 +346,8 @@ class Server:
             if best is not None and self.current is not None and best < queue.key(self.current, now):
                 self._release(now)
                 return
-        self._work(now)
+        assert self.current is not None
+        self._work(self.current, now)
 
     def _preempted(self, _event: simpy.Event) -> None:
         """A more urgent device needs this server: keep the work done, give the device back."""
@@ -372,6 +376,6 @@ class Server:
         self._free(now)
 
 
-def free_order(srv: Server) -> tuple[float, int]:
-    """Who chooses first among free servers: longest idle, then server index (scenario order)."""
-    return (srv.idle_since, srv.sid)
+#: Who chooses first among free servers: longest idle, then server index (scenario order). The
+#: key ``(srv.idle_since, srv.sid)``, as a C-level getter: the dispatch sorts with it per round.
+free_order: Callable[[Server], tuple[float, int]] = attrgetter("idle_since", "sid")
