@@ -163,32 +163,50 @@ class DFUModel:
 
     def _arrivals(self):
         """Devices join their first queue in release order (stable: ties in index order), read a
-        chunk at a time so no per-device Python list of the whole workload is ever held."""
+        chunk at a time so no per-device Python list of the whole workload is ever held. What each
+        device needs (its skill, due time, first stage and its work there) is computed for the
+        chunk with numpy, the same float operations as one device at a time."""
         wl, env, horizon, timeout = self.wl, self.env, self.horizon, self.env.timeout
         release = wl.release
         in_order = bool(np.all(release[1:] >= release[:-1]))  # the usual case: no sort, no index array
         order = None if in_order else np.argsort(release, kind="stable")
-        type_skill, targets_h, stage_of = self.type_skill, self.targets_h, {s: k for k, s in enumerate(self.route)}
+        skill_of, target_of = np.asarray(self.type_skill, np.int64), np.asarray(self.targets_h, float)
+        stage_of = np.full(len(STAGES), -1, np.int64)
+        stage_of[self.route] = np.arange(len(self.route))
+        pool_of = [self.pools.get(k) for k in range(len(STAGES))]
         for lo in range(0, wl.n, ARRIVAL_CHUNK):
             hi = min(lo + ARRIVAL_CHUNK, wl.n)
             idx = np.arange(lo, hi) if order is None else order[lo:hi]
-            ts = release[idx].tolist()
+            ts, sub, tier, first = release[idx], wl.submit[idx], wl.tier[idx], wl.first_stage[idx]
             # The next device's release: a device with another at its instant still to come must
             # leave the decision to the instant's dispatch round, which sees both (``Pool.put``).
-            nexts = ts[1:] + [float(release[hi if order is None else order[hi]]) if hi < wl.n else float("inf")]
-            for i, t, t_next, tr, dt, sub, exp, first in zip(
-                    idx.tolist(), ts, nexts, wl.tier[idx].tolist(), wl.dtype[idx].tolist(),
-                    wl.submit[idx].tolist(), wl.expedite[idx].tolist(), wl.first_stage[idx].tolist()):
+            nexts = np.append(ts[1:], release[hi if order is None else order[hi]] if hi < wl.n else np.inf)
+            for i, t, together, tr, skill, s, exp, due, stage, hours, f in zip(
+                    idx.tolist(), ts.tolist(), (nexts <= ts).tolist(), tier.tolist(),
+                    skill_of[wl.dtype[idx]].tolist(), sub.tolist(), wl.expedite[idx].tolist(),
+                    (sub + target_of[tier]).tolist(), stage_of[first].tolist(),
+                    self._work_at(idx, first).tolist(), first.tolist()):
                 if t >= horizon:
                     return
-                if t > env.now:
-                    yield timeout(t - env.now)
-                dev = Device(i, tr, type_skill[dt], sub, exp, sub + targets_h[tr])
-                dev.stage = stage_of[first]
-                dev.queued_at = dev.started_at = -1
-                self.more_now = t_next <= t
-                self._enter(dev)
+                now = env.now
+                if t > now:
+                    yield timeout(t - now)
+                    now = env.now
+                self.more_now = together
+                pool_of[f].put(Device(i, tr, skill, s, exp, due, stage, hours), now)
             self.more_now = False
+
+    def _work_at(self, idx: np.ndarray, stages: np.ndarray) -> np.ndarray:
+        """Devices ``idx``'s work (hours) at stages ``stages``: a quick-path device's examination
+        takes the quick-path factor of its hours if it came in through triage."""
+        hours = np.zeros(len(idx))
+        for s in np.unique(stages).tolist():
+            at = stages == s
+            hours[at] = self.wl.hours[:, s][idx[at]]
+        if self._quick_factor is not None:
+            quick = ((stages == EXAM) & (self.wl.triage[idx] == QUICK_PATH) & (self.wl.first_stage[idx] <= TRIAGE))
+            hours = np.where(quick, hours * self._quick_factor, hours)
+        return hours
 
     def _enter(self, dev: Device) -> None:
         s = self.route[dev.stage]
@@ -197,7 +215,7 @@ class DFUModel:
                 and self._first[dev.i] <= TRIAGE):
             hours *= self._quick_factor
         dev.remaining = hours
-        self.pools[s].put(dev)
+        self.pools[s].put(dev, self.env.now)
 
     def advance(self, dev: Device) -> None:
         """Move a device on after a stage: next queue, screened out, or done."""

@@ -38,6 +38,15 @@ class Device(QueuedDevice):
     queued_at: int     # stage whose queue entry was recorded (-1: none yet)
     started_at: int    # stage whose start was recorded (-1: none yet)
 
+    def __init__(self, i: int, tier: int, skill: int, submit: float, expedite: bool, due: float,
+                 stage: int, remaining: float):
+        # QueuedDevice's fields, set here in one call: a device is made per arrival.
+        self.i = self.seq = i
+        self.tier, self.skill, self.submit, self.expedite, self.due = tier, skill, submit, expedite, due
+        self.in_queue = False
+        self.stage, self.remaining = stage, remaining
+        self.queued_at = self.started_at = -1
+
 
 class Soon(simpy.Event):
     """An event processed at the current instant ahead of every ordinary one, that calls
@@ -82,9 +91,9 @@ class Pool:
         self.end = cells(rec.end.column(stage))
         self.server = cells(rec.server.column(stage))
 
-    def put(self, dev: Device) -> None:
+    def put(self, dev: Device, now: float) -> None:
+        """``dev`` joins this stage's queue at ``now`` (the current time); dispatch or preempt."""
         model = self.model
-        now = model.env.now
         if dev.queued_at != self.stage:
             dev.queued_at = self.stage
             self.qenter[dev.i] = now
@@ -371,7 +380,7 @@ class Server:
     def _release(self, now: float) -> None:
         dev, self.current = self.current, None
         assert dev is not None
-        self.pool.put(dev)
+        self.pool.put(dev, now)
         self.idle_since = now
         self._free(now)
 
