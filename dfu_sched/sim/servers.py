@@ -105,11 +105,32 @@ class Pool:
             if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
                 if model.preemptive or model.more_now or model.env.peek() <= now:
                     self.dispatch_round()
+                elif len(self.queue) == 1:  # alone at this instant, and the only device waiting
+                    self._dispatch_one(dev, now)
                 else:  # nothing else happens at this instant: the round now is the round later
                     self._dispatch(None)
                 return
         if model.preemptive:
             self._preempt_for(dev, now)
+
+    def _dispatch_one(self, dev: Device, now: float) -> None:
+        """``_dispatch`` when ``dev`` is the only device waiting: the first server in free order
+        eligible for it takes it, so that server is found as the least, without sorting them all."""
+        best, best_key, skill = None, (0.0, 0), dev.skill
+        for srv in self.free:
+            if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
+                k = (srv.idle_since, srv.sid)
+                if best is None or k < best_key:
+                    best, best_key = srv, k
+        got = best.take(now) if best is not None else None
+        if best is None or got is None:  # a queue that refuses this server: the full round
+            self._dispatch(None)
+            return
+        self.free.remove(best)
+        if best.in_round:
+            best.assigned = got
+        else:
+            best.hand(got, now)
 
     def dispatch_round(self) -> simpy.Event:
         """The dispatch of the current instant (created on first need, shared by all)."""
