@@ -83,7 +83,10 @@ class Pool:
         self.stage = stage
         self.queue = queue
         self.servers: list[Server] = []
-        self.free: list[Server] = []            # on shift, no job: waiting for a dispatch round
+        # On shift, no job: waiting for a dispatch round. A server is here from the moment it is
+        # free on shift to the end of its run of shifts at the latest, so it is on shift at ``now``
+        # exactly when ``now < srv.free_until`` (``on_shift`` without a roster lookup).
+        self.free: list[Server] = []
         self._round: simpy.Event | None = None  # the round pending at the current instant
         rec = model.rec                         # this stage's record columns, written per device
         self.qenter = cells(rec.qenter.column(stage))
@@ -102,7 +105,7 @@ class Pool:
             return  # the round pending now sees this device too
         skill = dev.skill
         for srv in self.free:
-            if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
+            if (srv.skills is None or skill in srv.skills) and now < srv.free_until:
                 if model.preemptive or model.more_now or model.env.peek() <= now:
                     self.dispatch_round()
                 elif len(self.queue) == 1:  # alone at this instant, and the only device waiting
@@ -118,7 +121,7 @@ class Pool:
         eligible for it takes it, so that server is found as the least, without sorting them all."""
         best, best_key, skill = None, (0.0, 0), dev.skill
         for srv in self.free:
-            if (srv.skills is None or skill in srv.skills) and srv.on_shift(now):
+            if (srv.skills is None or skill in srv.skills) and now < srv.free_until:
                 k = (srv.idle_since, srv.sid)
                 if best is None or k < best_key:
                     best, best_key = srv, k
@@ -144,7 +147,7 @@ class Pool:
     def _dispatch(self, _event: simpy.Event | None) -> None:
         self._round = None
         now = self.model.env.now
-        ready = [s for s in self.free if s.on_shift(now)]
+        ready = [s for s in self.free if now < s.free_until]  # on shift (``Server.free_until``)
         if len(ready) > 1:
             ready.sort(key=free_order)
         handed: list[tuple[Server, Device]] = []
@@ -205,6 +208,7 @@ class Server:
         self.in_round = False                 # free and waiting for this instant's round
         self.assigned: Device | None = None   # handed over by the round, started when it calls back
         self._j = 0                           # the shift a round or an idle wait was joined in
+        self.free_until = 0.0                 # while in the pool's free list: its run of shifts' end
         self._hops = 1                        # wake-up events a hand-over took before (see _wake)
         self._idle_timer: simpy.Event | None = None   # the end of the current idle wait, if any
         self._segment: simpy.Event | None = None      # the end of the segment being worked
@@ -261,9 +265,11 @@ class Server:
             if dev is not None:
                 self._serve(dev, now)
                 return
+            self.free_until = self.run_ends[j]
             pool.free.append(self)
             self._idle(now, j)
         else:
+            self.free_until = self.run_ends[j]
             pool.free.append(self)
             self.in_round, self._j = True, j
             pool.dispatch_round().callbacks.append(self._after_round)
