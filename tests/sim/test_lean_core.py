@@ -347,3 +347,20 @@ def test_soon_runs_before_ordinary_events_of_its_instant_as_an_interrupt_does():
     Soon(env2, lambda e: seen.append("second"))
     env2.run()
     assert seen == ["first", "second"]
+
+
+def test_the_event_count_is_the_number_of_schedule_calls(monkeypatch):
+    """``CountingEnvironment.scheduled`` reads SimPy's event-id counter instead of counting each
+    ``schedule()`` call (a Python call per event). On a baseline run with every kind of event
+    (processes, timeouts, rounds, Soon), the two counts must agree exactly."""
+    calls = [0]
+    plain = simpy.Environment.schedule
+
+    def counted(self, event, priority=simpy.events.NORMAL, delay=0):
+        calls[0] += 1
+        plain(self, event, priority, delay)
+
+    monkeypatch.setattr(CountingEnvironment, "schedule", counted)
+    sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 8}})
+    out, _ = simulate_once(sc, replication_seed(4, 0))
+    assert out.events == calls[0] > 1000
