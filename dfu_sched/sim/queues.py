@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Generic, TypeVar
 
 #: An urgency key: compared as a tuple, smaller = sooner (bools and ints compare as numbers).
@@ -107,10 +108,23 @@ class DispatchQueue(Generic[D]):
         return found
 
     def pop(self, groups: Sequence[int], now: float) -> D | None:
-        g = self._best_group(groups, now)
-        if g < 0:
+        """The most urgent device of ``groups``, removed (None if none): ``_best_group``, inline
+        (this runs once per job), then its heap's head."""
+        if not self.size:
             return None
-        dev = heapq.heappop(self.heaps[g])[2]
+        heaps, found = self.heaps, None
+        for g in groups:
+            h = heaps[g]
+            while h and not h[0][2].in_queue:
+                heapq.heappop(h)
+            if h:
+                if found is not None:
+                    found = heaps[self._best(groups, now)[0]]
+                    break
+                found = h
+        if found is None:
+            return None
+        dev = heapq.heappop(found)[2]
         dev.in_queue = False
         self.size -= 1
         return dev
@@ -120,6 +134,13 @@ class DispatchQueue(Generic[D]):
 
         The plain queue ignores who asks; a planned queue serves the server's own list first."""
         return self.pop(groups, now)
+
+    def taker(self, server_id: int, groups: Sequence[int]) -> Callable[[float], D | None]:
+        """``take_for(server_id, groups, now)`` as a function of ``now``, bound once per server: for
+        a queue that does not override ``take_for`` it is ``pop`` itself (one call per take)."""
+        if type(self).take_for is DispatchQueue.take_for:
+            return partial(self.pop, groups)
+        return partial(self.take_for, server_id, groups)
 
     def take(self, dev: D) -> None:
         """Remove a specific device (the weekly plan chose it); its heap entry is dropped lazily."""

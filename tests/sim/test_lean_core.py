@@ -19,11 +19,15 @@ from dfu_sched.sim import model as model_mod
 from dfu_sched.sim import workload as wl_mod
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams
 from dfu_sched.sim.experiment import replication_seed
-from dfu_sched.sim.model import CountingEnvironment, DFUModel, first_of, simulate_once
+from dfu_sched.sim.model import CountingEnvironment, DFUModel, simulate_once
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, Records, StageTable
+from dfu_sched.sim.rosters import run_ends
+from dfu_sched.sim.servers import Soon
 from dfu_sched.sim.workload import child_seed, generate
 from tests.helpers import BASELINE, ROOT
+from tests.sim import reference_model as reference
+from tests.sim.reference_model import first_of
 
 
 def mmc(weeks: int, servers: int = 10, rho: float = 0.9):
@@ -206,10 +210,10 @@ def test_simpy_is_unchanged_underneath():
 # ---- the idle wait: to the end of a run of shifts, not to every segment's end -----------------------
 
 def test_run_ends_joins_back_to_back_shifts_only():
-    assert model_mod.run_ends([0.0, 168.0, 336.0], [168.0, 336.0, 400.0]) == [400.0, 400.0, 400.0]
-    assert model_mod.run_ends([8.0, 32.0], [16.0, 40.0]) == [16.0, 40.0]
-    assert model_mod.run_ends([0.0, 10.0, 20.0], [10.0, 15.0, 30.0]) == [15.0, 15.0, 30.0]
-    assert model_mod.run_ends([], []) == []
+    assert run_ends([0.0, 168.0, 336.0], [168.0, 336.0, 400.0]) == [400.0, 400.0, 400.0]
+    assert run_ends([8.0, 32.0], [16.0, 40.0]) == [16.0, 40.0]
+    assert run_ends([0.0, 10.0, 20.0], [10.0, 15.0, 30.0]) == [15.0, 15.0, 30.0]
+    assert run_ends([], []) == []
 
 
 @pytest.mark.parametrize("case", ["mmc", "baseline", "leaver"])
@@ -226,8 +230,8 @@ def test_the_idle_wait_to_the_run_end_gives_the_same_run_with_fewer_events(monke
                                                 {"name": "temp", "count": 1, "skills": list(sc.skills),
                                                  "continuous": True, "leave_week": 7}]})
     new, wl = simulate_once(sc, replication_seed(8, 0))
-    monkeypatch.setattr(model_mod, "SEGMENT_WAKEUPS", True)
-    old, _ = simulate_once(sc, replication_seed(8, 0), wl)
+    monkeypatch.setattr(reference, "SEGMENT_WAKEUPS", True)
+    old, _ = reference.simulate_once(sc, replication_seed(8, 0), wl)
     for name in ("qenter", "start", "end", "server"):
         np.testing.assert_array_equal(np.asarray(getattr(old.records, name)), np.asarray(getattr(new.records, name)))
     np.testing.assert_array_equal(old.records.done, new.records.done)
@@ -255,8 +259,8 @@ def test_dispatching_at_once_when_alone_gives_the_same_run_with_fewer_events(mon
                                                 {"name": "spec", "count": 2, "skills": [sc.skills[0]],
                                                  "continuous": True}]})
     new, wl = simulate_once(sc, replication_seed(9, 0))
-    monkeypatch.setattr(model_mod, "ALWAYS_ROUND", True)
-    old, _ = simulate_once(sc, replication_seed(9, 0), wl)
+    monkeypatch.setattr(reference, "ALWAYS_ROUND", True)
+    old, _ = reference.simulate_once(sc, replication_seed(9, 0), wl)
     for name in ("qenter", "start", "end", "server"):
         np.testing.assert_array_equal(np.asarray(getattr(old.records, name)), np.asarray(getattr(new.records, name)))
     np.testing.assert_array_equal(old.records.done, new.records.done)
@@ -279,3 +283,90 @@ def test_devices_released_together_still_meet_in_one_round():
     m.run()
     start = m.rec.start[:, EXAM]
     assert start[1] == rel[0] and start[0] > start[1]
+
+
+# ---- servers as event callbacks, handed work without a wake-up (fourth round) ----------------------
+
+def _shipped(name: str):
+    return load_scenario(ROOT / "scenarios" / name)
+
+
+def _callback_cases() -> dict:
+    base = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 12}})
+    staff = [g.model_dump(by_alias=True) for g in base.examiners]
+    short = {"calendar": {"horizon_weeks": 12, "warmup_weeks": 2}}
+    return {
+        "mmc": lambda: mmc(6, servers=10),
+        "baseline": lambda: base,
+        "baseline_no_backlog": lambda: base.with_updates({"backlog": []}),
+        "specialists": lambda: base.with_updates({"backlog": [], "examiners": [
+            *staff, {"name": "spec", "count": 2, "skills": [base.skills[0]], "continuous": True}]}),
+        "leaver_and_starter": lambda: base.with_updates({"backlog": [], "examiners": [
+            *staff, {"name": "temp", "count": 1, "skills": list(base.skills), "continuous": True, "leave_week": 7},
+            {"name": "new", "count": 1, "skills": list(base.skills), "start_week": 3}]}),
+        "priority": lambda: _shipped("north_yorkshire_2022_priority.yaml").with_updates(short),
+        "weekly_plan": lambda: _shipped("north_yorkshire_2022_weekly_plan.yaml").with_updates(
+            {"calendar": {"horizon_weeks": 4, "warmup_weeks": 1}}),
+        "preemptive": lambda: _shipped("theory/preemptive_mg1_3class.yaml").with_updates(
+            {"calendar": {"horizon_weeks": 6, "warmup_weeks": 1}}),
+        "preemptive_rostered": lambda: base.with_updates({"backlog": [], "policy": {
+            "discipline": "priority", "preemptive": True}}),
+        "mg1_lognormal": lambda: _shipped("theory/mg1_lognormal.yaml").with_updates(
+            {"calendar": {"horizon_weeks": 6, "warmup_weeks": 1}}),
+    }
+
+
+@pytest.mark.parametrize("case", list(_callback_cases()))
+def test_callback_servers_give_the_run_of_the_generator_processes(case):
+    """The servers are event callbacks now, and a free server is handed its device without a
+    wake-up event; ``tests/sim/reference_model.py`` is the model of before (servers as generator
+    processes). Same workload and seed: every device enters each queue, starts and ends at the
+    same times with the same server, the same devices are screened out, every server books the
+    same busy and rostered hours, and fewer events. With preemption the wake-ups of before are
+    kept on purpose (only an idle wait ended by its shift saves its "first of" event)."""
+    sc = _callback_cases()[case]()
+    new, wl = simulate_once(sc, replication_seed(12, 0))
+    old, _ = reference.simulate_once(sc, replication_seed(12, 0), wl)
+    for name in ("qenter", "start", "end", "server"):
+        np.testing.assert_array_equal(np.asarray(getattr(old.records, name)), np.asarray(getattr(new.records, name)))
+    np.testing.assert_array_equal(old.records.done, new.records.done)
+    np.testing.assert_array_equal(old.records.screened, new.records.screened)
+    assert [(s.busy_hours, s.rostered_hours) for s in old.servers] == [(s.busy_hours, s.rostered_hours)
+                                                                        for s in new.servers]
+    clock_free = lambda stats: {k: v for k, v in stats.items() if k != "solve_s"}  # noqa: E731
+    assert clock_free(old.plan_stats) == clock_free(new.plan_stats)
+    assert (new.events <= old.events) if sc.policy.preemptive else (new.events < old.events), (new.events, old.events)
+
+
+def test_soon_runs_before_ordinary_events_of_its_instant_as_an_interrupt_does():
+    """``Soon`` stands in for SimPy's Initialize/Interruption events: processed at its instant
+    before every NORMAL event already due then, after the URGENT ones scheduled before it."""
+    env = simpy.Environment()
+    order: list[str] = []
+    env.timeout(0).callbacks.append(lambda e: order.append("normal"))
+    Soon(env, lambda e: order.append("soon"))
+    env.run()
+    assert order == ["soon", "normal"]
+    env2 = simpy.Environment()
+    seen: list[str] = []
+    Soon(env2, lambda e: seen.append("first"))
+    Soon(env2, lambda e: seen.append("second"))
+    env2.run()
+    assert seen == ["first", "second"]
+
+
+def test_the_event_count_is_the_number_of_schedule_calls(monkeypatch):
+    """``CountingEnvironment.scheduled`` reads SimPy's event-id counter instead of counting each
+    ``schedule()`` call (a Python call per event). On a baseline run with every kind of event
+    (processes, timeouts, rounds, Soon), the two counts must agree exactly."""
+    calls = [0]
+    plain = simpy.Environment.schedule
+
+    def counted(self, event, priority=simpy.events.NORMAL, delay=0):
+        calls[0] += 1
+        plain(self, event, priority, delay)
+
+    monkeypatch.setattr(CountingEnvironment, "schedule", counted)
+    sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 8}})
+    out, _ = simulate_once(sc, replication_seed(4, 0))
+    assert out.events == calls[0] > 1000

@@ -1,0 +1,419 @@
+"""The servers of the SimPy model: each stage's pool (its queue, its dispatch round) and its
+rostered servers, written as event callbacks.
+
+Why a module of its own: the model (``sim/model.py``) builds pools and servers from a scenario
+and feeds devices in; *how* a server follows its roster, takes work and hands a device on is
+this module's, and it is the hot path of every run (issue 13), so it is kept where it can be read
+as a whole. The rules are documented in ``sim/model.py``'s docstring and on ``Pool`` and
+``Server`` below.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+from simpy.events import URGENT
+
+from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
+from dfu_sched.sim.records import ServerInfo, cells
+from dfu_sched.sim.rosters import EPS, _overlap, run_ends
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dfu_sched.sim.model import DFUModel
+
+class Device(QueuedDevice):
+    """A device in the model: its queue fields plus the work left at its current stage.
+
+    ``queued_at``/``started_at`` remember the last stage whose queue entry and start were
+    recorded, so a preempted or handed-back device keeps its first times (and the hot path
+    avoids reading numpy scalars)."""
+
+    __slots__ = ("remaining", "stage", "queued_at", "started_at", "work", "screened_out")
+    remaining: float   # work left at the current stage, in working hours at rate 1
+    work: list[float]  # standard hours of each stage on the route (the quick path's factor applied)
+    screened_out: bool  # triage screens it out (if it passes triage)
+    stage: int         # index into the model's route
+    queued_at: int     # stage whose queue entry was recorded (-1: none yet)
+    started_at: int    # stage whose start was recorded (-1: none yet)
+
+    def __init__(self, i: int, tier: int, skill: int, submit: float, expedite: bool, due: float,
+                 stage: int, remaining: float):
+        # QueuedDevice's fields, set here in one call: a device is made per arrival.
+        self.i = self.seq = i
+        self.tier, self.skill, self.submit, self.expedite, self.due = tier, skill, submit, expedite, due
+        self.in_queue = False
+        self.stage, self.remaining = stage, remaining
+        self.queued_at = self.started_at = -1
+
+
+class Soon(simpy.Event):
+    """An event processed at the current instant ahead of every ordinary one, that calls
+    ``callback``: what SimPy's own ``Initialize`` (a process starting) and ``Interruption`` (a
+    process interrupted) events are, for a server that is not a process. It triggers itself as
+    those SimPy classes do (``_ok``, ``_value``, then scheduled ``URGENT``)."""
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
+        super().__init__(env)
+        self.callbacks.append(callback)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT)
+
+
+class Pool:
+    """One stage: a policy queue and the rostered servers that pull from it.
+
+    Which free server takes work is decided here, once per instant, not by whichever SimPy
+    event happens to be processed first: servers that come free (a job done, a shift started) and
+    devices that arrive join the *dispatch round* of the current instant, which runs after every
+    event already due at that time. In it the free servers choose in order of **longest idle**
+    (earliest ``idle_since``, then server index), each taking the most urgent device it is
+    eligible for. So the result does not depend on list or event order, and under rosters (when
+    everyone starts at 08:00) the examiner who has waited longest for work chooses first.
+
+    A device put when no other event is due at its instant, and with no other device of the
+    arrival process still to come at it, is dispatched at once: the round, later in the instant,
+    would see the same queue and free servers, so the event is saved and nothing else changes.
+    """
+
+    def __init__(self, model: DFUModel, stage: int, queue: DispatchQueue[Device]):
+        self.model = model
+        self.stage = stage
+        self.queue = queue
+        self.servers: list[Server] = []
+        # On shift, no job: waiting for a dispatch round. A server is here from the moment it is
+        # free on shift to the end of its run of shifts at the latest, so it is on shift at ``now``
+        # exactly when ``now < srv.free_until`` (``on_shift`` without a roster lookup).
+        self.free: list[Server] = []
+        self._round: simpy.Event | None = None  # the round pending at the current instant
+        rec = model.rec                         # this stage's record columns, written per device
+        self.qenter = cells(rec.qenter.column(stage))
+        self.start = cells(rec.start.column(stage))
+        self.end = cells(rec.end.column(stage))
+        self.server = cells(rec.server.column(stage))
+
+    def put(self, dev: Device, now: float) -> None:
+        """``dev`` joins this stage's queue at ``now`` (the current time); dispatch or preempt."""
+        model = self.model
+        if dev.queued_at != self.stage:
+            dev.queued_at = self.stage
+            self.qenter[dev.i] = now
+        self.queue.push(dev)
+        if self._round is not None and not model.preemptive:
+            return  # the round pending now sees this device too
+        skill = dev.skill
+        for srv in self.free:
+            if (srv.skills is None or skill in srv.skills) and now < srv.free_until:
+                if model.preemptive or model.more_now or model.env.peek() <= now:
+                    self.dispatch_round()
+                elif len(self.queue) == 1:  # alone at this instant, and the only device waiting
+                    self._dispatch_one(dev, now)
+                else:  # nothing else happens at this instant: the round now is the round later
+                    self._dispatch(None)
+                return
+        if model.preemptive:
+            self._preempt_for(dev, now)
+
+    def _dispatch_one(self, dev: Device, now: float) -> None:
+        """``_dispatch`` when ``dev`` is the only device waiting: the first server in free order
+        eligible for it takes it, so that server is found as the least, without sorting them all."""
+        best, best_key, skill = None, (0.0, 0), dev.skill
+        for srv in self.free:
+            if (srv.skills is None or skill in srv.skills) and now < srv.free_until:
+                k = (srv.idle_since, srv.sid)
+                if best is None or k < best_key:
+                    best, best_key = srv, k
+        got = best.take(now) if best is not None else None
+        if best is None or got is None:  # a queue that refuses this server: the full round
+            self._dispatch(None)
+            return
+        self.free.remove(best)
+        if best.in_round:
+            best.assigned = got
+        else:
+            best.hand(got, now)
+
+    def dispatch_round(self) -> simpy.Event:
+        """The dispatch of the current instant (created on first need, shared by all)."""
+        if self._round is None:
+            ev = self.model.env.event()
+            ev.callbacks.append(self._dispatch)  # before any server's own callback: assign, then start
+            ev.succeed()                         # due now, after every event already due now
+            self._round = ev
+        return self._round
+
+    def _dispatch(self, _event: simpy.Event | None) -> None:
+        self._round = None
+        now = self.model.env.now
+        ready = [s for s in self.free if now < s.free_until]  # on shift (``Server.free_until``)
+        if len(ready) > 1:
+            ready.sort(key=free_order)
+        handed: list[tuple[Server, Device]] = []
+        for srv in ready:
+            if not len(self.queue):
+                break
+            dev = srv.take(now)
+            if dev is not None:
+                self.free.remove(srv)
+                if srv.in_round:        # it starts when the round calls it back, after this
+                    srv.assigned = dev
+                else:                   # idle since an earlier instant: handed over below
+                    handed.append((srv, dev))
+        for srv, dev in handed:         # after every choice of the round is made
+            srv.hand(dev, now)
+
+    def _preempt_for(self, dev: Device, now: float) -> None:
+        key = self.queue.key
+        k_new = key(dev, now)
+        victim, victim_key = None, None
+        for srv in self.servers:
+            if srv.working and srv.current is not None and srv.eligible(dev):
+                k = key(srv.current, now)
+                if k > k_new and (victim_key is None or k > victim_key):
+                    victim, victim_key = srv, k
+        if victim is not None:
+            victim.working = False
+            Soon(self.model.env, victim._preempted)  # when SimPy would deliver an interrupt
+
+
+class Server:
+    """One examiner, kiosk or workstation, following its roster exactly.
+
+    A server is a handful of states (off shift, free, waiting for work, working a segment of a
+    job) and every change of state happens at a SimPy event: a shift starts, a segment of work
+    ends, the instant's dispatch round runs, the run of shifts ends while waiting. So it is
+    written as those events' callbacks (``_free``, ``_serve``, ``_work``, ...), each a few lines,
+    rather than as a generator process: a process costs a generator resume for every event (and
+    a wake-up event to hand it work), which for a million jobs was the largest single cost of a
+    run (issue 13, fourth round). The rules are those of the generator it replaced, line for
+    line; ``tests/sim/reference_model.py`` keeps that generator, and ``tests/sim/test_lean_core.py``
+    checks that every device starts and ends at the same times with the same server.
+
+    Handing over: a free server idle since an earlier instant is handed its device by the
+    dispatch and starts it at once (it used to be woken by an event, then start). With
+    preemption, or a job with no work left, the wake-up events of before are kept (``_wake``), so
+    that what a preemption sees at an instant is what it saw before."""
+
+    def __init__(self, model: DFUModel, pool: Pool, sid: int, info: ServerInfo,
+                 starts: np.ndarray, ends: np.ndarray, rates: np.ndarray, skills: list[int] | None):
+        self.model, self.pool, self.sid, self.info = model, pool, sid, info
+        self.starts, self.ends, self.rates = starts.tolist(), ends.tolist(), rates.tolist()
+        self.n_shifts = len(self.starts)
+        self.skills = None if skills is None else frozenset(skills)
+        self.groups = pool.queue.groups_for(skills)
+        self.current: Device | None = None
+        self.working = False
+        self.in_round = False                 # free and waiting for this instant's round
+        self.assigned: Device | None = None   # handed over by the round, started when it calls back
+        self._j = 0                           # the shift a round or an idle wait was joined in
+        self.free_until = 0.0                 # while in the pool's free list: its run of shifts' end
+        self._hops = 1                        # wake-up events a hand-over took before (see _wake)
+        self._idle_timer: simpy.Event | None = None   # the end of the current idle wait, if any
+        self._segment: simpy.Event | None = None      # the end of the segment being worked
+        self._seg = (0.0, 1.0, 0.0, 0.0)              # that segment: start, rate, finish, end
+        # Free since (hours): the end of the last job, or the first shift's start before any.
+        self.idle_since = self.starts[0] if self.starts else float("inf")
+        w0, w1 = self.window = model.window
+        info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        # Where each shift's unbroken run of back-to-back shifts ends (a 24/7 roster's weekly
+        # segments are one run, to the horizon or the leave date): an idle server waits for work
+        # or that end, not for each segment's end, at which it would only go round again.
+        self.run_ends = run_ends(self.starts, self.ends)
+        self.env = model.env
+        self.preemptive = model.preemptive
+        self._timeout = model.env.timeout   # SimPy's factory and lookups, bound once (not per event)
+        self._peek = model.env.peek
+        self.take = pool.queue.taker(sid, self.groups)  # take(now): the device to start now, or None
+        Soon(model.env, self._begins)       # when SimPy would start a process made now
+
+    def eligible(self, dev: Device) -> bool:
+        return self.skills is None or dev.skill in self.skills
+
+    def on_shift(self, now: float) -> bool:
+        j = bisect_right(self.ends, now)
+        return j < self.n_shifts and self.starts[j] <= now
+
+    def _after(self, delay: float, then: Callable[[simpy.Event], None]) -> simpy.Event:
+        """A timeout that calls ``then`` when it is processed."""
+        t = self._timeout(delay)
+        t.callbacks.append(then)
+        return t
+
+    # ---- free: sleep to the next shift, take work, or wait for it --------------------------------
+
+    def _begins(self, _event: simpy.Event) -> None:
+        self._free(self.env.now)
+
+    def _shift_starts(self, _event: simpy.Event) -> None:
+        self._free(self.env.now)
+
+    def _free(self, now: float) -> None:
+        """No device in hand at ``now``. Off shift: sleep to the next shift (none: done). On shift
+        and alone at this instant (no round pending, no other event due now), the round would
+        hold only this server: take directly. Otherwise join this instant's round."""
+        j = bisect_right(self.ends, now)
+        if j >= self.n_shifts:
+            return  # no more shifts (left, or end of horizon)
+        if now < self.starts[j]:
+            self._after(self.starts[j] - now, self._shift_starts)
+            return
+        pool = self.pool
+        if pool._round is None and self._peek() > now:
+            dev = self.take(now)
+            if dev is not None:
+                self._serve(dev, now)
+                return
+            self.free_until = self.run_ends[j]
+            pool.free.append(self)
+            self._idle(now, j)
+        else:
+            self.free_until = self.run_ends[j]
+            pool.free.append(self)
+            self.in_round, self._j = True, j
+            pool.dispatch_round().callbacks.append(self._after_round)
+
+    def _after_round(self, _event: simpy.Event) -> None:
+        self.in_round = False
+        dev, self.assigned = self.assigned, None
+        if dev is not None:
+            self._serve(dev, self.env.now)
+        else:
+            self._idle(self.env.now, self._j)
+
+    def _idle(self, now: float, j: int) -> None:
+        """Nothing to take: wait in the pool's free list for a device or the end of the run of
+        shifts (for a 24/7 server, the horizon: no timeout at all)."""
+        until = self.run_ends[j]
+        if until >= self.model.horizon:  # on shift to the end: nothing but work can end this wait
+            self._hops, self._idle_timer = 1, None
+        else:
+            self._hops = 2
+            self._idle_timer = self._after(until - now, self._idle_over)
+
+    def _idle_over(self, event: simpy.Event) -> None:
+        if event is not self._idle_timer:
+            return  # handed work since: this wait is over already
+        self._idle_timer = None
+        self.pool.free.remove(self)  # shift over with nothing to do
+        self._free(self.env.now)
+
+    def hand(self, dev: Device, now: float) -> None:
+        """The dispatch hands this idle server ``dev`` (already taken from the queue)."""
+        self._idle_timer = None
+        if self.preemptive or dev.remaining <= EPS:
+            self.assigned = dev
+            self._wake(None)
+        else:
+            self._serve(dev, now)
+
+    def _wake(self, _event: simpy.Event | None) -> None:
+        """The wake-up of before: an event at this instant (two when the wait had a timeout,
+        as the wait's "first of" event had), then the device starts."""
+        self._hops -= 1
+        self._after(0.0, self._wake if self._hops > 0 else self._woken)
+
+    def _woken(self, _event: simpy.Event) -> None:
+        dev, self.assigned = self.assigned, None
+        if dev is not None:
+            self._serve(dev, self.env.now)
+
+    # ---- working: segments of a job within shifts ---------------------------------------------
+
+    def _serve(self, dev: Device, now: float) -> None:
+        pool = self.pool
+        if dev.started_at != pool.stage:
+            dev.started_at = pool.stage
+            pool.start[dev.i] = now
+            pool.server[dev.i] = self.sid
+        self.current = dev
+        self._work(dev, now)
+
+    def _work(self, dev: Device, now: float) -> None:
+        """Work on ``dev`` (in hand) from ``now``: to the job's end or the shift's, whichever comes
+        first; between shifts, pause until the next (the job stays with this server); with no
+        shift left, the device goes back to the queue."""
+        if dev.remaining <= EPS:
+            self._complete(dev, now)
+            return
+        j = bisect_right(self.ends, now)
+        if j >= self.n_shifts:  # leaving with work in hand: it goes back to the queue
+            self._release(now)
+            return
+        if now < self.starts[j]:  # paused between shifts; resumes with this server
+            self._after(self.starts[j] - now, self._shift_resumes)
+            return
+        rate = self.rates[j]
+        finish = now + dev.remaining / rate
+        seg_end = self.ends[j]
+        if finish < seg_end:
+            seg_end = finish
+        self.working = True
+        # Busy time is booked when a segment starts and refunded if it is interrupted, so a
+        # segment still running when the run stops at the horizon counts (shift ends are
+        # capped at the horizon, and SimPy never processes an event at `until` itself).
+        # The overlap of [now, seg_end) with the window, inline: this line runs per segment.
+        w0, w1 = self.window
+        self.info.busy_hours += max(0.0, min(seg_end, w1) - max(now, w0))
+        self._seg = (now, rate, finish, seg_end)
+        t = self._segment = self._timeout(seg_end - now)
+        t.callbacks.append(self._segment_ends)
+
+    def _segment_ends(self, event: simpy.Event) -> None:
+        if event is not self._segment:
+            return  # preempted during this segment: the preemption took over
+        self.working = False
+        now0, rate, finish, seg_end = self._seg
+        dev = self.current
+        assert dev is not None
+        if seg_end >= finish - EPS:  # the job is done
+            dev.remaining = 0.0
+            self._complete(dev, self.env.now)
+        else:
+            dev.remaining -= (seg_end - now0) * rate
+            self._work(dev, self.env.now)
+
+    def _shift_resumes(self, _event: simpy.Event) -> None:
+        now = self.env.now
+        if self.preemptive:
+            queue = self.pool.queue
+            best = queue.peek_key(self.groups, now)
+            if best is not None and self.current is not None and best < queue.key(self.current, now):
+                self._release(now)
+                return
+        assert self.current is not None
+        self._work(self.current, now)
+
+    def _preempted(self, _event: simpy.Event) -> None:
+        """A more urgent device needs this server: keep the work done, give the device back."""
+        now = self.env.now
+        now0, rate, _finish, seg_end = self._seg
+        dev = self.current
+        assert dev is not None
+        dev.remaining -= (now - now0) * rate
+        self.info.busy_hours -= _overlap(now, seg_end, *self.window)
+        self.working = False
+        self._segment = None  # its end, still scheduled, no longer concerns this server
+        self._release(now)
+
+    def _complete(self, dev: Device, now: float) -> None:
+        self.pool.end[dev.i] = now
+        self.current = None
+        self.model.advance(dev)
+        self.idle_since = now
+        self._free(now)
+
+    def _release(self, now: float) -> None:
+        dev, self.current = self.current, None
+        assert dev is not None
+        self.pool.put(dev, now)
+        self.idle_since = now
+        self._free(now)
+
+
+#: Who chooses first among free servers: longest idle, then server index (scenario order). The
+#: key ``(srv.idle_since, srv.sid)``, as a C-level getter: the dispatch sorts with it per round.
+free_order: Callable[[Server], tuple[float, int]] = attrgetter("idle_since", "sid")
