@@ -141,7 +141,7 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
             "objectives": {o: _r(p["objectives"][OBJECTIVES[o].measure]) for o in OBJECTIVES},
             "target_value": _r(p.get("target_value")) if st.target else None,
         })
-    # Mixes dropped before full evaluation: each is beaten with 95% confidence by a fully evaluated mix.
+    # Mixes dropped with fewer than the candidate replications: each beaten with 95% confidence by an evaluated mix.
     screened = [{"mix": ev.preps[k].mix, "label": mix_label(ev.preps[k].mix), "cost_gbp": round(ev.preps[k].cost, 2),
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,
                  "objectives": {o: _r(ev.mean(k, OBJECTIVES[o].measure)) for o in OBJECTIVES}, "target_value": None,
