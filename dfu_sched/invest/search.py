@@ -103,6 +103,13 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
     return out
 
 
+def warm_imports() -> None:
+    """Import what the later phases need (OR-Tools for the proposals, Student-t quantiles for the
+    settling): seconds of this process's time, spent while the workers screen rather than after."""
+    from ortools.sat.python import cp_model  # noqa: F401
+    from scipy import special  # noqa: F401
+
+
 # ---- settings, results, options ------------------------------------------------------------------
 
 @dataclass
@@ -228,7 +235,7 @@ def screen(run: SearchRun) -> Screening:
             levels = screen_levels(r["max_affordable_units"])
             singles[r["name"]] = {u: ev.add({r["name"]: u}, "screen").key for u in levels}
     n1 = run.settings.screen_reps
-    ev.ensure([run.zero] + [k for lv in singles.values() for k in lv.values()], n1)
+    ev.ensure([run.zero] + [k for lv in singles.values() for k in lv.values()], n1, meanwhile=warm_imports)
     keys_for_effect = FRONTIER_KEYS + ([tgt.result_key] if tgt else [])
     base_vals = {k: ev.values(run.zero, k, n1) for k in keys_for_effect}
 
