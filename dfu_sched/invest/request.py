@@ -36,7 +36,8 @@ def parse_gbp(text: str) -> float:
 
 
 def phase_replications(final: int) -> tuple[int, int, int]:
-    """Replications to screen, per candidate and for the chosen mix: n/8, n/4 and n (at least 2 and 3)."""
+    """Replications every mix starts with, every frontier mix has, and the chosen mix and doing
+    nothing have: n/8, n/4 and n (at least 2 and 3; see ``invest.search``)."""
     return max(2, final // 8), max(3, final // 4), final
 
 
