@@ -101,7 +101,7 @@ def estimate(request: InvestRequest) -> RunEstimate:
 
     Screening is counted exactly: doing nothing plus each affordable option at up to three levels,
     ``screen_reps`` each (``invest.search.screen``). The later phases depend on what screening finds;
-    they are estimated from the £400K search (48 mixes, 268 replications, README) and smaller ones
+    they are estimated from the £400K search (48 mixes, 296 replications, README) and smaller ones
     (within a factor of two, ``tests/app/test_invest_page.py``): about as many new candidate mixes
     as screened levels at ``screen_reps`` (no more than the mixes there are), a third of all
     mixes (the frontier) taken on to ``candidate_reps``, and doing nothing and the chosen mix to

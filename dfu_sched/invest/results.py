@@ -125,13 +125,9 @@ def backlog_months_removed(ev: Evaluator, base: tuple, key: tuple, n: int) -> di
             "baseline_devices_examined_per_month": interval(per_month)}
 
 
-def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> dict:
-    """The ``invest`` JSON (kind 'invest'): see the README section for its shape."""
+def evaluated_rows(res: SearchResult) -> list[dict]:
+    """The JSON rows of the mixes with at least the candidate replications, cheapest first."""
     ev, st = res.evaluator, res.settings
-    nf = st.final_reps
-    keys = headline_keys(sc) + ([st.target.result_key] if st.target else [])
-    base, ch = res.baseline, res.chosen
-    primary = OBJECTIVES[st.objective].measure
     evaluated = []
     for p in sorted(res.points.values(), key=lambda p: (p["cost_gbp"], p["label"])):
         n = p["replications"]
@@ -146,6 +142,17 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
             "same_replications": {who: {o: _r(ev.mean(k, OBJECTIVES[o].measure, n)) for o in OBJECTIVES}
                                   for who, k in (("baseline", res.baseline), ("chosen", res.chosen))},
         })
+    return evaluated
+
+
+def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> dict:
+    """The ``invest`` JSON (kind 'invest'): see the README section for its shape."""
+    ev, st = res.evaluator, res.settings
+    nf = st.final_reps
+    keys = headline_keys(sc) + ([st.target.result_key] if st.target else [])
+    base, ch = res.baseline, res.chosen
+    primary = OBJECTIVES[st.objective].measure
+    evaluated = evaluated_rows(res)
     # Mixes dropped with fewer than the candidate replications: each beaten with 95% confidence by an evaluated mix.
     screened = [{"mix": ev.preps[k].mix, "label": mix_label(ev.preps[k].mix), "cost_gbp": round(ev.preps[k].cost, 2),
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,

@@ -358,14 +358,29 @@ def local_search(run: SearchRun, scr: Screening, rounds: int = 3) -> None:
 
 def successive_halving(run: SearchRun) -> tuple:
     """Target mode: among the cheapest mixes meeting the target, double replications and keep the
-    better half until the final replications; never a finalist another finalist dominates."""
+    better half until the final replications; never a finalist another finalist dominates.
+
+    Every mix starts with the screening replications, too few to say which meet a target near
+    their value: the cheapest ``2 x contenders`` that seem to meet it get the candidate
+    replications first and the halving starts from those that still meet it. Should no finalist
+    meet it at the final replications while a mix set aside did at fewer, the set-aside ones get
+    the final replications too (cheapest meeting wins): a halving must not trade a mix that meets
+    the target for a cheaper one that only seemed to.
+    """
     ev, tgt, st = run.ev, run.tgt, run.settings
     assert tgt is not None
+    nf = st.final_reps
+    n = min(max(st.candidate_reps, st.screen_reps), nf)
+
+    def meeting(points: dict) -> list[tuple]:
+        return [p["key"] for p in sorted([p for p in points.values() if run.affordable(p) and p["meets_target"]],
+                                         key=lambda p: p["cost_gbp"])]
+
+    pool = meeting(run.points(st.screen_reps))[: 2 * st.contenders]
+    ev.ensure(pool, n)
     points = run.points(st.screen_reps)
-    meeting = sorted([p for p in points.values() if run.affordable(p) and p["meets_target"]],
-                     key=lambda p: p["cost_gbp"])
-    keys = [p["key"] for p in meeting[: st.contenders] or [incumbent(run, points)]]
-    n, nf = st.screen_reps, st.final_reps
+    pool = [k for k in meeting(points) if k in pool]
+    keys = pool[: st.contenders] or [incumbent(run, points)["key"]]
 
     def rank(keys: list[tuple], n: int) -> list[tuple]:
         ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
@@ -379,6 +394,10 @@ def successive_halving(run: SearchRun) -> tuple:
             keys = keys[: max(1, math.ceil(len(keys) / 2))]
     ev.ensure(keys, nf)
     ranked = rank(keys, nf)
+    if not tgt.met(ev.mean(ranked[0], tgt.result_key, nf)) and any(k not in ranked for k in pool):
+        rest = [k for k in pool if k not in ranked]
+        ev.ensure(rest, nf)
+        ranked = rank(ranked + rest, nf)
     final = {k: _point(ev, k, tgt) for k in ranked}
     # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
     peers = [k for k in ranked if final[k]["meets_target"]] or ranked

@@ -104,3 +104,30 @@ def test_confidently_worse_needs_two_pairs():
     _fill(ev, a, [200.0])
     _fill(ev, b, [100.0, 100.0])
     assert not confidently_worse(ev, a, b, FRONTIER_KEYS[0])  # one pair decides nothing
+
+
+def test_halving_falls_back_to_a_mix_that_meets_the_target_at_every_replication(monkeypatch):
+    """The cheaper contender meets the target over its first 8 replications only; the halving keeps
+    it (one contender), it fails at 32, and the dearer mix that meets it throughout is chosen."""
+    from dfu_sched.invest.search import SearchResult, SearchRun, SearchSettings, successive_halving
+    from dfu_sched.invest.targets import parse_target
+
+    sc = small(keep=("overtime", "training"), horizon_weeks=4)
+    tgt = parse_target("overall.waiting_at_end<=100", sc, 0)
+    ev = Evaluator(sc, 1, workers=1)
+    zero, cheap, dear = (ev.add(m, "t").key for m in ({}, {"training": 1}, {"overtime": 2}))
+    assert ev.preps[cheap].cost < ev.preps[dear].cost
+    value = {zero: lambda r: 200.0, cheap: lambda r: 90.0 if r < 8 else 130.0, dear: lambda r: 80.0 + r % 2}
+
+    def ensure(keys, n):
+        count = (lambda k: n) if isinstance(n, int) else n.__getitem__
+        for k in keys:
+            for r in range(count(k)):
+                ev.runs[k].setdefault(r, (dict.fromkeys(FRONTIER_KEYS, value[k](r)), {}))
+
+    monkeypatch.setattr(ev, "ensure", ensure)
+    ensure([zero, cheap, dear], 4)
+    st = SearchSettings(budget=None, target=tgt, screen_reps=4, candidate_reps=8, final_reps=32, contenders=1)
+    run = SearchRun(sc, st, 1e9, ev, zero, SearchResult(st, ev, zero, zero), lambda s: None)
+    assert successive_halving(run) == dear
+    assert ev.n(cheap) == 32 and ev.n(dear) == 32
