@@ -23,7 +23,7 @@ each a function here; ``search`` is only their driver. How the best mix is found
    mode: ``successive_halving`` among the cheapest mixes meeting the target picks it first.
 
 Why not every frontier mix at the final replications (as before): on the £400K question that was
-13 mixes x 24 more replications, more than half of the search, to sharpen rows the choice did not
+13 mixes x 24-28 more replications, half of the search, to sharpen rows the choice did not
 depend on; each row says how many replications it has.
 """
 from __future__ import annotations
