@@ -101,11 +101,11 @@ def estimate(request: InvestRequest) -> RunEstimate:
 
     Screening is counted exactly: doing nothing plus each affordable option at up to three levels,
     ``screen_reps`` each (``invest.search.screen``). The later phases depend on what screening finds;
-    they are estimated from the £400K search (48 mixes, 652 replications, README) and smaller ones
+    they are estimated from the £400K search (48 mixes, 296 replications, README) and smaller ones
     (within a factor of two, ``tests/app/test_invest_page.py``): about as many new candidate mixes
-    as screened levels at ``candidate_reps`` (no more than the mixes there are), and a third of all
-    mixes (the frontier and doing nothing) taken on to ``final_reps``. Seconds come from the
-    scenario's size (``runs.rough_seconds``).
+    as screened levels at ``screen_reps`` (no more than the mixes there are), a third of all
+    mixes (the frontier) taken on to ``candidate_reps``, and doing nothing and the chosen mix to
+    ``final_reps``. Seconds come from the scenario's size (``runs.rough_seconds``).
     """
     from math import prod
 
@@ -118,15 +118,15 @@ def estimate(request: InvestRequest) -> RunEstimate:
     screened = 1 + sum(len(screen_levels(u)) for u in affordable)
     candidates = min(prod(u + 1 for u in affordable) - screened, screened)
     final = max(2, (screened + candidates) // 3) if affordable else 1
-    total = (screened * st.screen_reps + (st.candidate_reps - st.screen_reps) + candidates * st.candidate_reps
-             + final * (st.final_reps - st.candidate_reps)) if affordable else st.final_reps
+    total = ((screened + candidates) * st.screen_reps + final * max(0, st.candidate_reps - st.screen_reps)
+             + 2 * (st.final_reps - st.screen_reps)) if affordable else st.final_reps
     return RunEstimate(screened * st.screen_reps, total, rough_seconds(sc, total))
 
 
 #: What the search does next after each line it logs (``invest.search``'s phases, by the line's first word).
 NEXT_PHASE = {"screened": "evaluating candidate mixes", "proposed": "trying neighbouring mixes",
-              "local": "evaluating the frontier with every replication",
-              "frontier": "evaluating the frontier with every replication"}
+              "local": "evaluating the frontier and the best mix",
+              "frontier": "evaluating the frontier and the best mix"}
 
 
 def phase_after(line: str) -> str | None:

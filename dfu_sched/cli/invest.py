@@ -151,7 +151,8 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
 @click.option("--objective", type=click.Choice(OBJECTIVE_NAMES), default=DEFAULT_OBJECTIVE, show_default=True,
               help="What 'best' means: exposure (risk-weighted days waited), wait-12m (wait to start in month 12), "
                    "backlog (devices waiting at the end).")
-@replications_option(4, 32, help="Replications for the chosen mix (screening uses n/8, candidates n/4).")
+@replications_option(4, 32, help="Replications for the chosen mix and doing nothing (every mix starts with n/8, "
+                                  "every frontier mix has at least n/4).")
 @_common
 @report_options
 @handles_input_errors

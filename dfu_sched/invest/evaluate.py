@@ -167,18 +167,33 @@ class Evaluator:
                 self._context = (self.base, self.seed, self.window, self.preps)
         return self.preps[p.key]
 
-    def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int]) -> None:
+    def ensure(self, keys: Iterable[tuple], n: int | dict[tuple, int],
+               meanwhile: Callable[[], object] | None = None) -> None:
         """Run whatever replications 0..n-1 the given mixes still lack (``n`` one count, or a count per mix).
 
         One batch through the runner for all of them, so every worker stays busy to the end of it.
+        ``meanwhile`` runs once in this process when the first replication is back, while the
+        workers have the rest of the batch (the search warms its slow imports there); it cannot
+        change a number, since the results are gathered by job.
         """
         count = (lambda k: n) if isinstance(n, int) else n.__getitem__
         wanted = [(k, r) for k in dict.fromkeys(keys) for r in range(count(k)) if r not in self.runs[k]]
         todo: list[Job] = list(wanted)
         if not todo:
+            if meanwhile is not None:
+                meanwhile()
             return
         t0 = time.perf_counter()
-        results = run_replications(_mix_replication, self._context, todo, self.executor, self.progress)
+        pending = [meanwhile]
+
+        def progress(k: int) -> None:
+            if self.progress is not None:
+                self.progress(k)
+            task, pending[0] = pending[0], None
+            if task is not None:
+                task()
+
+        results = run_replications(_mix_replication, self._context, todo, self.executor, progress)
         for (k, r), res in zip(wanted, results):
             self.runs[k][r] = res
         self.replications_run += len(todo)

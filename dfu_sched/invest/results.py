@@ -126,6 +126,26 @@ def backlog_months_removed(ev: Evaluator, base: tuple, key: tuple, n: int) -> di
             "baseline_devices_examined_per_month": interval(per_month)}
 
 
+def evaluated_rows(res: SearchResult) -> list[dict]:
+    """The JSON rows of the mixes with at least the candidate replications, cheapest first."""
+    ev, st = res.evaluator, res.settings
+    evaluated = []
+    for p in sorted(res.points.values(), key=lambda p: (p["cost_gbp"], p["label"])):
+        n = p["replications"]
+        evaluated.append({
+            "mix": p["mix"], "label": p["label"], "cost_gbp": round(p["cost_gbp"], 2), "stage": p["stage"],
+            "replications": n, "on_frontier": p.get("on_frontier", False),
+            "meets_target": p.get("meets_target"),
+            "objectives": {o: _r(p["objectives"][OBJECTIVES[o].measure]) for o in OBJECTIVES},
+            "target_value": _r(p.get("target_value")) if st.target else None,
+            # doing nothing and the chosen mix over this mix's replications: the same devices (CRN), so a
+            # share of an improvement compares like with like when this mix has fewer replications
+            "same_replications": {who: {o: _r(ev.mean(k, OBJECTIVES[o].measure, n)) for o in OBJECTIVES}
+                                  for who, k in (("baseline", res.baseline), ("chosen", res.chosen))},
+        })
+    return evaluated
+
+
 def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> dict:
     """The ``invest`` JSON (kind 'invest'): see the README section for its shape."""
     ev, st = res.evaluator, res.settings
@@ -133,16 +153,8 @@ def result_json(res: SearchResult, sc: Scenario, source: str | None = None) -> d
     keys = headline_keys(sc) + ([st.target.result_key] if st.target else [])
     base, ch = res.baseline, res.chosen
     primary = OBJECTIVES[st.objective].measure
-    evaluated = []
-    for p in sorted(res.points.values(), key=lambda p: (p["cost_gbp"], p["label"])):
-        evaluated.append({
-            "mix": p["mix"], "label": p["label"], "cost_gbp": round(p["cost_gbp"], 2), "stage": p["stage"],
-            "replications": p["replications"], "on_frontier": p.get("on_frontier", False),
-            "meets_target": p.get("meets_target"),
-            "objectives": {o: _r(p["objectives"][OBJECTIVES[o].measure]) for o in OBJECTIVES},
-            "target_value": _r(p.get("target_value")) if st.target else None,
-        })
-    # Mixes dropped before full evaluation: each is beaten with 95% confidence by a fully evaluated mix.
+    evaluated = evaluated_rows(res)
+    # Mixes dropped with fewer than the candidate replications: each beaten with 95% confidence by an evaluated mix.
     screened = [{"mix": ev.preps[k].mix, "label": mix_label(ev.preps[k].mix), "cost_gbp": round(ev.preps[k].cost, 2),
                  "stage": ev.stage[k], "replications": ev.n(k), "on_frontier": False, "meets_target": None,
                  "objectives": {o: _r(ev.mean(k, OBJECTIVES[o].measure)) for o in OBJECTIVES}, "target_value": None,
@@ -241,11 +253,14 @@ def cheaper_mix_sentences(out: dict) -> list[str]:
     rows = {p["label"]: p for p in out["frontier"]}
     if ch["label"] not in rows:
         return []
-    best, b0 = rows[ch["label"]]["objectives"][name], base[OBJECTIVES[name].measure]["estimate"]
-    if best is None or b0 is None or b0 <= best:
-        return []
     for p in sorted(out["frontier"], key=lambda p: p["cost_gbp"]):
         v = p["objectives"][name]
+        # doing nothing and the chosen mix over this mix's replications (common random numbers)
+        same = p.get("same_replications") or {"baseline": {name: base[OBJECTIVES[name].measure]["estimate"]},
+                                               "chosen": rows[ch["label"]]["objectives"]}
+        b0, best = same["baseline"][name], same["chosen"][name]
+        if best is None or b0 is None or b0 <= best:
+            continue
         if v is None or p["cost_gbp"] >= ch["cost_gbp"] or (b0 - v) < CHEAPER_SHARE * (b0 - best):
             continue
         share = math.floor(100 * (b0 - v) / (b0 - best)) / 100
@@ -256,9 +271,10 @@ def cheaper_mix_sentences(out: dict) -> list[str]:
         worse = []
         for o, obj in OBJECTIVES.items():
             v_o, c_o = p["objectives"][o], rows[ch["label"]]["objectives"][o]
+            c_same = same["chosen"].get(o, c_o)  # judged over the same replications, said as the chosen mix's
             b_o = base[obj.measure]["estimate"]
             tol = FRONTIER_TOLERANCE * abs(b_o) if b_o is not None else 0.0
-            if o != name and c_o is not None and (v_o is None or v_o > c_o + tol):
+            if o != name and c_o is not None and c_same is not None and (v_o is None or v_o > c_same + tol):
                 worse.append(obj.say(v_o, c_o) if v_o is not None else f"{obj.words} is not measured")
         if worse:
             lines.append(f"But it is worse on the other measures: {'; '.join(worse)} with the chosen mix. "

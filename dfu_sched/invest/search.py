@@ -8,16 +8,23 @@ each a function here; ``search`` is only their driver. How the best mix is found
 2. ``propose_candidates``: CP-SAT solves a multiple-choice knapsack (``propose``: one level per
    option, cost <= budget) on an interaction-free surrogate (the screened improvements,
    interpolated and made monotone), for several objectives and budget fractions, plus the
-   runners-up of the main objective;
-3. ``local_search``: the proposals are evaluated by simulation (CRN), then the neighbours (one unit
-   less / one unit moved to another option) of the best, because queueing effects do not add up;
-4. ``settle``: the frontier at the chosen mix's replications (``settling.settle_frontier``): a mix evaluated
-   with fewer (screened, candidate, neighbour) is dropped only when a fully evaluated mix dominates
-   it even at the optimistic end of its paired 95% interval; otherwise it is evaluated fully (the
-   same replications, common random numbers), so the frontier holds only fully evaluated mixes
-   and no screened-out mix that could be on it is missing. Budget mode: the chosen mix is the
-   frontier's best on the main objective. Target mode: ``successive_halving`` among the cheapest
-   mixes meeting the target picks it first.
+   runners-up of the main objective; each proposal gets the screening replications;
+3. ``local_search``: the neighbours (one unit less / one unit moved to another option) of the
+   best, because queueing effects do not add up, also at the screening replications: under common
+   random numbers the paired differences between mixes are a few percent of the differences
+   themselves, so a few replications rank them, and more are spent only where a decision needs them;
+4. ``settle``: every affordable mix that could be on the frontier gets the candidate replications
+   (``settling.settle_frontier``): one with fewer is dropped only when a mix with at least as many
+   dominates it even at the optimistic end of its paired 95% interval, so no screened-out mix that
+   could be on the frontier is missing, and the frontier is taken over the replications all its
+   mixes share. Doing nothing and the chosen mix get the final replications (the headline).
+   Budget mode: the chosen mix is the frontier's best on the main objective, found by a paired
+   race (``settling.race_for_best``: rivals confidently worse drop out, the rest double). Target
+   mode: ``successive_halving`` among the cheapest mixes meeting the target picks it first.
+
+Why not every frontier mix at the final replications (as before): on the £400K question that was
+13 mixes x 24-28 more replications, half of the search, to sharpen rows the choice did not
+depend on; each row says how many replications it has.
 """
 from __future__ import annotations
 
@@ -33,7 +40,7 @@ from dfu_sched.invest.evaluate import Evaluator
 from dfu_sched.invest.frontier import dominates, frontier, inf_if_unknown, tolerances
 from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, FRONTIER_KEYS, OBJECTIVES
 from dfu_sched.invest.settling import point as _point
-from dfu_sched.invest.settling import settle_frontier
+from dfu_sched.invest.settling import race_for_best, settle_frontier
 from dfu_sched.invest.targets import Target, target_value_or_worst, window_request
 from dfu_sched.scenario.levers import max_units, mix_cost, unit_label
 from dfu_sched.scenario.schema import Scenario
@@ -96,6 +103,13 @@ def propose(costs: dict[str, list[int]], values: dict[str, list[float]], budget:
     return out
 
 
+def warm_imports() -> None:
+    """Import what the later phases need (OR-Tools for the proposals, Student-t quantiles for the
+    settling): seconds of this process's time, spent while the workers screen rather than after."""
+    from ortools.sat.python import cp_model  # noqa: F401
+    from scipy import special  # noqa: F401
+
+
 # ---- settings, results, options ------------------------------------------------------------------
 
 @dataclass
@@ -104,9 +118,9 @@ class SearchSettings:
     target: Target | None = None
     objective: str = DEFAULT_OBJECTIVE
     seed: int = 2022
-    screen_reps: int = 4
-    candidate_reps: int = 8
-    final_reps: int = 32
+    screen_reps: int = 4        # every mix the search evaluates, at first
+    candidate_reps: int = 8     # every mix on the frontier, at least
+    final_reps: int = 32        # doing nothing and the chosen mix
     contenders: int = 4
     workers: int | None = None
     progress: Callable[[int], None] | None = None
@@ -120,8 +134,8 @@ class SearchResult:
     evaluator: Evaluator
     baseline: tuple
     chosen: tuple
-    points: dict = field(default_factory=dict)       # key -> point dict, fully evaluated (final reps)
-    dropped: dict = field(default_factory=dict)      # key -> the fully evaluated key that dominates it
+    points: dict = field(default_factory=dict)       # key -> point dict, with at least the candidate reps
+    dropped: dict = field(default_factory=dict)      # key -> the key that dominates it with confidence
     excluded: dict = field(default_factory=dict)     # option -> reason
     option_table: list = field(default_factory=list)
     reachable: bool | None = None
@@ -221,7 +235,7 @@ def screen(run: SearchRun) -> Screening:
             levels = screen_levels(r["max_affordable_units"])
             singles[r["name"]] = {u: ev.add({r["name"]: u}, "screen").key for u in levels}
     n1 = run.settings.screen_reps
-    ev.ensure([run.zero] + [k for lv in singles.values() for k in lv.values()], n1)
+    ev.ensure([run.zero] + [k for lv in singles.values() for k in lv.values()], n1, meanwhile=warm_imports)
     keys_for_effect = FRONTIER_KEYS + ([tgt.result_key] if tgt else [])
     base_vals = {k: ev.values(run.zero, k, n1) for k in keys_for_effect}
 
@@ -278,7 +292,7 @@ def propose_candidates(run: SearchRun, scr: Screening) -> None:
         main = {primary: 1.0} if tgt is None else {tgt.result_key: 1.0}
         proposals += propose(scr.costs, surrogate(scr, main), run.cap, top=4)
     cand = [run.ev.add(p, "candidate").key for p in proposals if any(p.values())]
-    run.ev.ensure([run.zero] + cand, run.settings.candidate_reps)
+    run.ev.ensure([run.zero] + cand, run.settings.screen_reps)
     run.log(f"proposed {len(set(cand))} candidate mixes")
 
 
@@ -329,7 +343,7 @@ def incumbent(run: SearchRun, points: dict) -> dict:
 
 def local_search(run: SearchRun, scr: Screening, rounds: int = 3) -> None:
     """Phase 3: evaluate the incumbent's neighbours (queueing effects do not add up), while it changes."""
-    ev, n2 = run.ev, run.settings.candidate_reps
+    ev, n2 = run.ev, run.settings.screen_reps
     for _ in range(rounds):
         best = incumbent(run, run.points(n2))
         nb = [ev.add(m, "neighbour").key for m in neighbours(run, scr, dict(best["mix"]))]
@@ -344,14 +358,29 @@ def local_search(run: SearchRun, scr: Screening, rounds: int = 3) -> None:
 
 def successive_halving(run: SearchRun) -> tuple:
     """Target mode: among the cheapest mixes meeting the target, double replications and keep the
-    better half until the final replications; never a finalist another finalist dominates."""
+    better half until the final replications; never a finalist another finalist dominates.
+
+    Every mix starts with the screening replications, too few to say which meet a target near
+    their value: the cheapest ``2 x contenders`` that seem to meet it get the candidate
+    replications first and the halving starts from those that still meet it. Should no finalist
+    meet it at the final replications while a mix set aside did at fewer, the set-aside ones get
+    the final replications too (cheapest meeting wins): a halving must not trade a mix that meets
+    the target for a cheaper one that only seemed to.
+    """
     ev, tgt, st = run.ev, run.tgt, run.settings
     assert tgt is not None
-    points = run.points(st.candidate_reps)
-    meeting = sorted([p for p in points.values() if run.affordable(p) and p["meets_target"]],
-                     key=lambda p: p["cost_gbp"])
-    keys = [p["key"] for p in meeting[: st.contenders] or [incumbent(run, points)]]
-    n, nf = st.candidate_reps, st.final_reps
+    nf = st.final_reps
+    n = min(max(st.candidate_reps, st.screen_reps), nf)
+
+    def meeting(points: dict) -> list[tuple]:
+        return [p["key"] for p in sorted([p for p in points.values() if run.affordable(p) and p["meets_target"]],
+                                         key=lambda p: p["cost_gbp"])]
+
+    pool = meeting(run.points(st.screen_reps))[: 2 * st.contenders]
+    ev.ensure(pool, n)
+    points = run.points(st.screen_reps)
+    pool = [k for k in meeting(points) if k in pool]
+    keys = pool[: st.contenders] or [incumbent(run, points)["key"]]
 
     def rank(keys: list[tuple], n: int) -> list[tuple]:
         ok = sorted([k for k in keys if tgt.met(ev.mean(k, tgt.result_key, n))], key=lambda k: ev.preps[k].cost)
@@ -365,6 +394,10 @@ def successive_halving(run: SearchRun) -> tuple:
             keys = keys[: max(1, math.ceil(len(keys) / 2))]
     ev.ensure(keys, nf)
     ranked = rank(keys, nf)
+    if not tgt.met(ev.mean(ranked[0], tgt.result_key, nf)) and any(k not in ranked for k in pool):
+        rest = [k for k in pool if k not in ranked]
+        ev.ensure(rest, nf)
+        ranked = rank(ranked + rest, nf)
     final = {k: _point(ev, k, tgt) for k in ranked}
     # Never report a dominated mix: drop any finalist another finalist beats at the final replications.
     peers = [k for k in ranked if final[k]["meets_target"]] or ranked
@@ -373,27 +406,31 @@ def successive_halving(run: SearchRun) -> tuple:
 
 
 def settle(run: SearchRun, scr: Screening) -> None:
-    """Phase 4: the chosen mix and the frontier, both at the final replications.
+    """Phase 4: the frontier at the candidate replications, the chosen mix at the final ones.
 
-    Every affordable mix that could be on the frontier is evaluated with the chosen mix's
-    replications (CRN); one with fewer is dropped only when a fully evaluated mix dominates it with
-    confidence (``settle_frontier``). Budget mode: the chosen mix is the frontier's best on the
-    main objective. Target mode: successive halving picks it first.
+    Every affordable mix that could be on the frontier gets at least the candidate replications
+    (CRN); one with fewer is dropped only when a mix with at least as many dominates it with
+    confidence (``settle_frontier``). Doing nothing and the chosen mix get the final replications:
+    they make the headline. Budget mode: the chosen mix is the frontier's best on the main
+    objective, found by a paired race (``race_for_best``). Target mode: successive halving picks it.
     """
-    ev, tgt, res, nf = run.ev, run.tgt, run.res, run.settings.final_reps
+    ev, tgt, res, st = run.ev, run.tgt, run.res, run.settings
+    nf, nc = st.final_reps, min(st.candidate_reps, st.final_reps)
     ev.ensure([run.zero], nf)
     tol = tolerances(_point(ev, run.zero))
     chosen = successive_halving(run) if tgt is not None else run.zero
     pool = [k for k in ev.preps if ev.preps[k].cost <= run.cap + 1e-6]
-    full, res.dropped = settle_frontier(ev, pool, nf, tol, run.log)
-    res.points = {k: _point(ev, k, tgt) for k in full}
-    front = frontier(list(res.points.values()), tol)
-    for p in res.points.values():
-        p["on_frontier"] = any(p is q for q in front)
-    if tgt is None and scr.effects and run.cap > 0:  # the best on the objective among the fully evaluated frontier
-        chosen = min(front, key=lambda p: (inf_if_unknown(p["objectives"][run.primary]), p["cost_gbp"]))["key"]
+    full, res.dropped = settle_frontier(ev, pool, nc, tol, run.log)
+    # The frontier is taken over the candidate replications every mix in it has (common random
+    # numbers: the same devices for every mix); the rows show each mix over all it has.
+    front = {p["key"] for p in frontier([_point(ev, k, n=nc) for k in full], tol)}
+    if tgt is None and scr.effects and run.cap > 0:  # the best on the objective among the frontier
+        chosen = race_for_best(ev, sorted(front, key=full.index), run.primary, nf, run.log)
     if not scr.effects or (tgt is None and run.cap <= 0):
         chosen = run.zero
+    res.points = {k: _point(ev, k, tgt) for k in full}
+    for k, p in res.points.items():
+        p["on_frontier"] = k in front
     if tgt is not None:
         res.reachable = tgt.met(ev.mean(chosen, tgt.result_key, nf))
     res.chosen = chosen

@@ -166,9 +166,9 @@ def reproduce_part(out: dict, pseudonymise: bool = False) -> str:
     body += f"<pre>{escape(' '.join(shlex.quote(c) for c in cmd))} --out RUN_DIR</pre>"
     body += ('<p class="note">The chosen mix and doing nothing are simulated with the same arrivals (common random '
              "numbers): each difference is computed within a replication and averaged, with a two-sided 95% "
-             "Student-t interval. Every mix on the frontier is evaluated with the same replications as the chosen "
-             "mix; a mix dropped earlier with fewer replications was beaten with 95% confidence (paired interval) by "
-             "a fully evaluated mix.</p>")
+             "Student-t interval. Every mix on the frontier has at least the candidate replications (the table "
+             "says how many), the chosen mix and doing nothing all of them; a mix dropped with fewer was beaten "
+             "with 95% confidence (paired interval) by a mix with at least as many.</p>")
     return section("Reproducing this report", body, anchor="reproduce")
 
 
@@ -206,10 +206,10 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
     reps_text = (f"{reps[0]}" if len(reps) == 1 else f"{reps[0]} to {reps[-1]}") if reps else ""
     body.append(section("Options and mixes evaluated",
                         "<h3>The options (levers)</h3>" + options_table(out)
-                        + f"<h3>Mixes evaluated fully, with {out.get('replications', {}).get('final')} replications "
-                          f"({len(out.get('evaluated', []))})</h3>"
+                        + f"<h3>Mixes evaluated, with at least {out.get('replications', {}).get('candidates')} "
+                          f"replications ({len(out.get('evaluated', []))})</h3>"
                         + (f'<p class="note">A further {len(screened)} mixes were dropped after {reps_text} '
-                           "replications each, because a fully evaluated mix beats them with 95% confidence "
+                           "replications each, because an evaluated mix beats them with 95% confidence "
                            "(light grey on the frontier chart).</p>" if screened else "")
                         + mixes_table(out), anchor="options"))
     body.append(section("Assumptions: every input, and where it comes from",

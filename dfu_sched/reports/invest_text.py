@@ -76,13 +76,13 @@ def invest_text(out: dict) -> str:
     rows = [[label_of(k), _cell(k, base[k]), _cell(k, v), fmt_ci(ch["vs_baseline"][k], 1)]
             for k, v in ch["measures"].items()]
     lines.append(table(["measure", "do nothing", "chosen", "difference"], rows))
-    lines += ["", "Efficient frontier (cost against the three objectives; every mix with "
-                  f"{out['replications']['final']} replications, as the chosen mix)"]
+    lines += ["", "Efficient frontier (cost against the three objectives; each mix over the replications it has, "
+                  f"at least {out['replications']['candidates']}, common random numbers)"]
     objectives = list(OBJECTIVES.values())
-    rows = [[option_label(p["label"]), _gbp(p["cost_gbp"])] + [fmt(p["objectives"][o.name], o.decimals)
-                                                              for o in objectives]
+    rows = [[option_label(p["label"]), _gbp(p["cost_gbp"]), p["replications"]]
+            + [fmt(p["objectives"][o.name], o.decimals) for o in objectives]
             + (["yes" if p.get("meets_target") else "no"] if out["target"] else []) for p in out["frontier"]]
-    lines.append(table(["mix", "cost"] + [o.column for o in objectives]
+    lines.append(table(["mix", "cost", "reps"] + [o.column for o in objectives]
                        + (["meets target"] if out["target"] else []), rows))
     cp = out["cost_profile"]
     lines += ["", "Cost by financial year (£)"]

@@ -36,3 +36,17 @@ def test_zero_mix_through_the_evaluator_is_run_experiment():
     ref = run_experiment(sc, 3, 8, workers=1)
     for k in ("overall.exposure", "overall.waiting_at_end", "VH.wait_to_start_days.p90"):
         np.testing.assert_array_equal(ev.values(zero, k), ref.scalars[k], err_msg=k)
+
+
+def test_meanwhile_runs_once_after_the_first_replication_and_changes_no_number():
+    sc = small(keep=("overtime",), horizon_weeks=4)
+    plain, hooked = Evaluator(sc, 5, workers=1), Evaluator(sc, 5, workers=1)
+    calls: list[int] = []
+    for ev, meanwhile in ((plain, None), (hooked, lambda: calls.append(hooked.replications_run))):
+        keys = [ev.add(m, "test").key for m in ({}, {"overtime": 1})]
+        ev.ensure(keys, 2, meanwhile=meanwhile)
+    assert calls == [0]  # once, inside the batch (the count is updated when the batch is in)
+    for k in plain.preps:
+        np.testing.assert_array_equal(plain.values(k, "overall.exposure"), hooked.values(k, "overall.exposure"))
+    hooked.ensure(list(hooked.preps), 2, meanwhile=lambda: calls.append(-1))  # nothing to run: it still runs
+    assert calls == [0, -1]
