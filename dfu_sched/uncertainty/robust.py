@@ -337,7 +337,7 @@ def headline(res: RobustResult) -> str:
     if not res.fragile:
         runner = max((v for v in res.verdicts if v.contender.role != "chosen"), key=lambda v: v.best_worlds,
                      default=None)
-        tail = (f"; next best {other_mix_phrase(chosen.contender, runner.contender)} ({runner.best_share:.0%})"
+        tail = (f"; next: {other_mix_phrase(chosen.contender, runner.contender)}, best in {runner.best_share:.0%}"
                 if runner is not None and runner.best_worlds else "")
         return (f"The chosen mix is best in {chosen.best_share:.0%} of {W} plausible worlds of the estimates"
                 f"{' (' + reg + ')' if reg else ''}{tail}.")

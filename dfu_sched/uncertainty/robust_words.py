@@ -42,17 +42,25 @@ def other_mix_phrase(chosen: _Mix, other: _Mix) -> str:
     """How the other mix differs from the chosen one: 'the mix without the triage kiosk (overtime 3, training 7)'."""
     if other.role == "do nothing" or not any(other.mix.values()):
         return "doing nothing"
-    dropped = [words(n) for n, u in chosen.mix.items() if u and not other.mix.get(n)]
-    added = [words(n) for n, u in other.mix.items() if u and not chosen.mix.get(n)]
-    if dropped and not added:
-        what = f"the mix without the {_and(dropped)}"
-    elif added and not dropped:
-        what = f"the mix adding the {_and(added)}"
+    a, b = chosen.mix, other.mix
+    names = list(dict.fromkeys([*a, *b]))
+    clauses: list[str] = []
+    dropped = [words(n) for n in names if a.get(n) and not b.get(n)]
+    added = [words(n) for n in names if b.get(n) and not a.get(n)]
+    less = [words(n) for n in names if a.get(n) and b.get(n) and b[n] < a[n]]
+    more = [words(n) for n in names if a.get(n) and b.get(n) and b[n] > a[n]]
+    if dropped and added:
+        clauses.append(f"with {_and(added)} instead of the {_and(dropped)}")
+    elif dropped:
+        clauses.append(f"without the {_and(dropped)}")
     elif added:
-        what = f"the mix with {_and(added)} instead of the {_and(dropped)}"
-    else:
-        what = "the mix with other amounts"
-    return f"{what} ({other.words})"
+        clauses.append(f"adding {_and(added)}")
+    if less:
+        clauses.append(f"with less {_and(less)}")
+    if more:
+        clauses.append(f"more {_and(more)}" if less else f"with more {_and(more)}")
+    what = " and ".join(clauses) or "with the same levers"
+    return f"the mix {what} ({other.words})"
 
 
 def _and(items: list[str]) -> str:

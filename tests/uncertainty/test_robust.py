@@ -106,8 +106,11 @@ def test_words():
     assert other_mix_phrase(chosen, other) == "the mix with overtime instead of the triage kiosk (overtime 3)"
     both = Contender((1, 3), {"triage_kiosk": 1, "overtime": 3}, "", "triage kiosk, overtime 3", 190.0, "chosen")
     assert other_mix_phrase(both, other) == "the mix without the triage kiosk (overtime 3)"
-    assert other_mix_phrase(other, both) == "the mix adding the triage kiosk (triage kiosk, overtime 3)"
+    assert other_mix_phrase(other, both) == "the mix adding triage kiosk (triage kiosk, overtime 3)"
     assert other_mix_phrase(chosen, MIXES[2]) == "doing nothing"
+    fewer = Contender((1, 2), {"triage_kiosk": 1, "overtime": 2, "training": 8}, "", "x", 1.0, "runner-up")
+    assert other_mix_phrase(Contender((1, 3), {"triage_kiosk": 1, "overtime": 3, "training": 7}, "", "", 1.0, "chosen"),
+                            fewer) == "the mix with less overtime and more training (x)"
 
 
 @pytest.fixture(scope="module")
