@@ -99,6 +99,7 @@ class MixVerdict:
     regret: Interval
     meets_share: float | None    #: target mode: share of worlds in which the mix meets the target
     measures: dict[str, dict]    #: measure -> {"without": chance-only interval, "with": Spread.as_json()}
+    tied_worlds: int = 0         #: budget mode: worlds it is not best in but within the tie tolerance of the best
 
 
 @dataclass(frozen=True)
@@ -307,18 +308,21 @@ def judge(mixes: list[Contender], worlds: Worlds, cube: dict[str, np.ndarray], w
         low = np.where(np.isfinite(obj), obj, np.inf).min(axis=1)
         regret = np.where(np.isfinite(obj) & np.isfinite(low)[:, None], obj - low[:, None], np.nan)
         score = obj
+        tied = (best[:, None] != np.arange(len(mixes))[None, :]) & (regret <= tol[:, None] + 1e-12)
     else:
         tv = world_means(cube[target.result_key])
         best, meets = best_by_target(tv, costs, target)
         regret = np.where(meets, costs[None, :] - costs[best][:, None], np.nan)
         score = tv if target.op in ("<=", "<") else -tv
+        tied = np.zeros(tv.shape, dtype=bool)
     verdicts = []
     for i, c in enumerate(mixes):
         k = int(np.sum(best == i))
         shown = {m: {"without": without.get(c.key, {}).get(m), "with": split_spread(cube[m][:, i, :]).as_json()}
                  for m in cube if W >= 2}
         verdicts.append(MixVerdict(c, k, k / W, wilson(k, W), t_interval(regret[:, i], bounds=NON_NEGATIVE),
-                                   None if meets is None else float(np.mean(meets[:, i])), shown))
+                                   None if meets is None else float(np.mean(meets[:, i])), shown,
+                                   int(tied[:, i].sum())))
     fragile = verdicts[chosen].best_share < FRAGILE_SHARE
     frag = find_fragility(worlds.values, worlds.keys, best, chosen, score) if fragile else None
     res = RobustResult(objective, target, worlds, replications, seed, mixes, verdicts, best, fragile, frag, "",
@@ -334,15 +338,17 @@ def headline(res: RobustResult) -> str:
     chosen = next(v for v in res.verdicts if v.contender.role == "chosen")
     est = chosen.regret.estimate
     reg = "" if not np.isfinite(est) else f"expected regret {regret_text(est, res.objective, res.target is not None)}"
+    ties = (f"; in {chosen.tied_worlds / W:.0%} more a cheaper mix does as well (within "
+            f"{FRONTIER_TOLERANCE:.1%} of doing nothing's value)" if chosen.tied_worlds else "")
     if not res.fragile:
         runner = max((v for v in res.verdicts if v.contender.role != "chosen"), key=lambda v: v.best_worlds,
                      default=None)
         tail = (f"; next: {other_mix_phrase(chosen.contender, runner.contender)}, best in {runner.best_share:.0%}"
                 if runner is not None and runner.best_worlds else "")
         return (f"The chosen mix is best in {chosen.best_share:.0%} of {W} plausible worlds of the estimates"
-                f"{' (' + reg + ')' if reg else ''}{tail}.")
+                f"{' (' + reg + ')' if reg else ''}{ties}{tail}.")
     lead = f"Fragile: the chosen mix is best in only {chosen.best_share:.0%} of {W} plausible worlds of the estimates"
-    lead += f" ({reg})" if reg else ""
+    lead += (f" ({reg})" if reg else "") + ties
     f = res.fragility
     if f is None:
         return lead + "."
@@ -375,7 +381,7 @@ def robust_json(res: RobustResult) -> dict:
                    "best_share": _r(v.best_share), "best_share_ci95": [_r(x) for x in v.best_ci95],
                    "regret": {"estimate": _r(v.regret.estimate), "ci95": [_r(v.regret.low), _r(v.regret.high)],
                               "worlds": v.regret.n},
-                   "meets_target_share": _r(v.meets_share), "measures": v.measures}
+                   "tied_worlds": v.tied_worlds, "meets_target_share": _r(v.meets_share), "measures": v.measures}
                   for v in res.verdicts],
         "chosen_best_share": _r(next(v.best_share for v in res.verdicts if v.contender.role == "chosen")),
         "fragile": res.fragile,

@@ -147,3 +147,13 @@ def test_real_run_is_the_same_on_one_and_two_workers(tiny_search):
 def test_worlds_keys():
     w = Worlds((KIOSK,), np.array([[0.3]]))
     assert w.keys == [KIOSK.key] and len(w) == 1
+
+
+def test_a_cheaper_mix_within_the_tie_tolerance_is_best_and_the_chosen_one_tied():
+    worlds = Worlds((KIOSK,), np.array([[0.25], [0.45]]))
+    exposure = np.array([[100.0, 104.0, 1000.0], [100.0, 200.0, 1000.0]])[:, :, None] + np.zeros((2, 3, 2))
+    res = judge(MIXES, worlds, {"overall.exposure": exposure}, {}, "exposure", None, 2, seed=1)
+    chosen, cheap, _ = res.verdicts
+    assert list(res.best) == [1, 0] and chosen.tied_worlds == 1 and cheap.tied_worlds == 0  # tolerance 5 = 0.5% of 1000
+    assert chosen.regret.estimate == 0 and cheap.regret.estimate == pytest.approx(52)
+    assert res.fragile and "best in only 50% of 2 plausible worlds" in res.headline
