@@ -338,7 +338,7 @@ def headline(res: RobustResult) -> str:
     chosen = next(v for v in res.verdicts if v.contender.role == "chosen")
     est = chosen.regret.estimate
     reg = "" if not np.isfinite(est) else f"expected regret {regret_text(est, res.objective, res.target is not None)}"
-    ties = (f"; in {chosen.tied_worlds / W:.0%} more a cheaper mix does as well (within "
+    ties = (f"; in another {chosen.tied_worlds / W:.0%} a cheaper mix does as well (within "
             f"{FRONTIER_TOLERANCE:.1%} of doing nothing's value)" if chosen.tied_worlds else "")
     if not res.fragile:
         runner = max((v for v in res.verdicts if v.contender.role != "chosen"), key=lambda v: v.best_worlds,

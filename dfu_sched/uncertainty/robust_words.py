@@ -71,6 +71,8 @@ def number(x: float) -> str:
     """A number for a sentence: whole above 10, one decimal below."""
     if not math.isfinite(x):
         return "-"
+    if x == 0:
+        return "0"
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.1f}"
 
 
