@@ -10,7 +10,7 @@ from dfu_sched.app import invest_page as inv
 from dfu_sched.app import simulate_page as page
 from dfu_sched.errors import InputError
 from dfu_sched.reports.robust_text import HEADER
-from tests.uncertainty.builders import ranged_small_data
+from tests.uncertainty.robust_builders import ranged_small_data
 
 if not os.environ.get("CI"):  # the app is an extra: skipped without it, except under CI (which installs it)
     pytest.importorskip("streamlit")

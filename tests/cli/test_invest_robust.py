@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from dfu_sched.cli import main
 from tests.helpers import BASELINE, small, to_yaml
-from tests.uncertainty.builders import ranged_small_file
+from tests.uncertainty.robust_builders import ranged_small_file
 
 
 def _run(args):

@@ -25,7 +25,7 @@ from dfu_sched.scenario.estimates import Estimate
 from dfu_sched.uncertainty.robust import Contender, contenders, judge, robust_choice, robust_json, wilson
 from dfu_sched.uncertainty.robust_words import input_phrase, other_mix_phrase
 from dfu_sched.uncertainty.worlds import Worlds, sample_worlds
-from tests.uncertainty.builders import ranged_small
+from tests.uncertainty.robust_builders import ranged_small
 
 KIOSK = Estimate("investment.options.triage_kiosk.screen_out_share", ("investment", "options", 0, "screen_out_share"),
                  0.3, 0.2, 0.5, "uniform")
