@@ -37,6 +37,7 @@ class InvestForm:
     objective: str
     replications: int
     seed: int
+    robust: bool = False   #: test the choice against the scenario's ranged estimates (``--input-uncertainty``)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ def make_request(src: ScenarioSource, form: InvestForm) -> InvestRequest:
     settings = search_settings(src.scenario, src.label, _given(form.budget), _given(form.target), _given(form.by),
                                form.objective, form.replications, form.seed, workers=1)
     check_size(src.scenario, form.replications)
+    if form.robust:  # the command's one line when the scenario has no ranged estimates
+        from dfu_sched.uncertainty.worlds import require_estimates
+        require_estimates(src.scenario, "testing the choice against uncertain estimates")
     return InvestRequest(src, form, settings)
 
 
@@ -120,13 +124,17 @@ def estimate(request: InvestRequest) -> RunEstimate:
     final = max(2, (screened + candidates) // 3) if affordable else 1
     total = ((screened + candidates) * st.screen_reps + final * max(0, st.candidate_reps - st.screen_reps)
              + 2 * (st.final_reps - st.screen_reps)) if affordable else st.final_reps
+    if request.form.robust:  # every contender (at most MAX_CONTENDERS and doing nothing) in every world
+        from dfu_sched.uncertainty.robust import DEFAULT_WORLDS, MAX_CONTENDERS
+        total += DEFAULT_WORLDS * min(MAX_CONTENDERS + 1, max(2, final)) * st.final_reps
     return RunEstimate(screened * st.screen_reps, total, rough_seconds(sc, total))
 
 
 #: What the search does next after each line it logs (``invest.search``'s phases, by the line's first word).
 NEXT_PHASE = {"screened": "evaluating candidate mixes", "proposed": "trying neighbouring mixes",
               "local": "evaluating the frontier and the best mix",
-              "frontier": "evaluating the frontier and the best mix"}
+              "frontier": "evaluating the frontier and the best mix",
+              "robust": "testing the choice against uncertain estimates"}
 
 
 def phase_after(line: str) -> str | None:
@@ -147,10 +155,39 @@ def run_invest(request: InvestRequest, progress: Callable[[int], None] | None = 
     from dfu_sched.sim.experiment import SerialExecutor
 
     settings = dataclasses.replace(request.settings, progress=progress, log=log, executor=SerialExecutor())
-    res = search(request.source.scenario, settings)
-    PACE.observe(scenario_events(request.source.scenario, res.evaluator.replications_run), res.evaluator.seconds)
-    clean: dict = json.loads(to_json(result_json(res, request.source.scenario, request.source.label)))
+    sc = request.source.scenario
+    res = search(sc, settings)
+    PACE.observe(scenario_events(sc, res.evaluator.replications_run), res.evaluator.seconds)
+    out = result_json(res, sc, request.source.label)
+    if request.form.robust:
+        add_robust(out, res, sc, progress, log)
+    clean: dict = json.loads(to_json(out))
     return clean
+
+
+def add_robust(out: dict, res, sc, progress: Callable[[int], None] | None = None,
+               log: Callable[[str], None] | None = None) -> None:
+    """``--input-uncertainty`` with its defaults: the choice in plausible worlds, into ``out`` and its headline."""
+    from dfu_sched.invest.results import explain
+    from dfu_sched.sim.experiment import SerialExecutor
+    from dfu_sched.uncertainty.robust import DEFAULT_WORLDS, robust_choice, robust_json
+    from dfu_sched.uncertainty.worlds import require_estimates, sample_worlds
+
+    worlds = sample_worlds(require_estimates(sc, "testing the choice"), DEFAULT_WORLDS, res.settings.seed)
+    if log:
+        log(f"robust: the choice in {len(worlds)} plausible worlds of the estimates")
+    found = robust_choice(sc, res, worlds, res.settings.final_reps, executor=SerialExecutor(), progress=progress)
+    out["robust"] = robust_json(found)
+    out["explanation"] = explain(out, sc)
+
+
+def robust_rows(doc: dict) -> list[dict]:
+    """The report's robustness table as rows for a data frame ([] when the choice was not tested)."""
+    from dfu_sched.reports.robust_text import HEADER
+    from dfu_sched.reports.robust_text import robust_rows as rows
+
+    block = doc.get("robust")
+    return [dict(zip(HEADER, r)) for r in rows(block)] if block else []
 
 
 #: The page's answers (one cache per server process, shared by sessions: an answer is a pure

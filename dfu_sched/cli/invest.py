@@ -34,15 +34,18 @@ from dfu_sched.errors import InputError
 from dfu_sched.invest.compare import compare_scenarios
 from dfu_sched.invest.objectives import DEFAULT_OBJECTIVE, OBJECTIVE_NAMES
 from dfu_sched.invest.request import search_settings
-from dfu_sched.invest.results import result_json
+from dfu_sched.invest.results import explain, result_json
 from dfu_sched.invest.search import search
 from dfu_sched.io import Outputs
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.finance_xlsx import write_compare_xlsx, write_invest_xlsx
 from dfu_sched.reports.invest_text import compare_text, invest_text, write_compare_dir, write_invest_dir
+from dfu_sched.reports.robust_text import robust_text
 from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim.dask_executor import executor_from_options
 from dfu_sched.sim.experiment import check_size
+from dfu_sched.uncertainty.robust import DEFAULT_WORLDS, robust_choice, robust_json
+from dfu_sched.uncertainty.worlds import require_estimates, sample_worlds
 
 
 def _common(func):
@@ -153,12 +156,21 @@ def compare(scenarios, replications, precision, max_replications, seed, workers,
                    "backlog (devices waiting at the end).")
 @replications_option(4, 32, help="Replications for the chosen mix and doing nothing (every mix starts with n/8, "
                                   "every frontier mix has at least n/4).")
+@click.option("--input-uncertainty", is_flag=True,
+              help="Test the choice against the scenario's ranged estimates: the chosen mix, its runners-up on the "
+                   "frontier and doing nothing in --worlds plausible worlds; the share of worlds in which each is "
+                   "best, its expected regret, and whether the choice is fragile.")
+@click.option("--worlds", type=click.IntRange(min=2), default=DEFAULT_WORLDS, show_default=True,
+              help="With --input-uncertainty: plausible worlds (Latin hypercube over the ranged estimates).")
+@click.option("--world-replications", type=click.IntRange(min=2),
+              help="With --input-uncertainty: replications of each mix in each world (default: -n, the search's "
+                   "final replications).")
 @_common
 @report_options
 @handles_input_errors
-def invest(scenario, budget, target, by, objective, replications, seed, workers, executor, scheduler, as_json,
-           out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise, queue, columns, as_of, queue_stage,
-           risk_model):
+def invest(scenario, budget, target, by, objective, replications, input_uncertainty, worlds, world_replications, seed,
+           workers, executor, scheduler, as_json, out_dir, xlsx_file, quiet, report_file, figures_dir, pseudonymise,
+           queue, columns, as_of, queue_stage, risk_model):
     """Search mixes of SCENARIO's investment options: the best under a budget, or the cheapest meeting a target.
 
     Reports the efficient frontier (cost against exposure, wait to start in month 12, backlog at
@@ -170,12 +182,17 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --out runs/400k
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --target high-risk-week --by 2024-04-01
       dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400k --queue queue.csv --as-of 2024-06-03
+      dfu-sched invest scenarios/north_yorkshire_400k.yaml --budget 400000 --input-uncertainty --worlds 20
     """
     start = QueueArgs.of(queue, columns, as_of, queue_stage, risk_model)
     outs = _outputs([scenario, *start.files], out_dir, xlsx_file, report_file, figures_dir)
-    sc, started = start.apply(load_scenario(scenario), pseudonymise)
+    original = load_scenario(scenario)
+    sc, started = start.apply(original, pseudonymise)
+    sc = carry_estimates(sc, original)  # --queue: the ranges stay for --input-uncertainty
     settings = search_settings(sc, str(scenario), budget, target, by, objective, replications, seed, workers)
     check_size(sc, replications)  # the unit as it is; each mix adds at most its options' staff
+    plausible = sample_worlds(require_estimates(sc, "--input-uncertainty"), worlds, settings.seed) \
+        if input_uncertainty else None  # refused before the search when the scenario has no ranges
     outs.check()
     bar = StageCounter("invest", quiet, "screening")
     settings.progress = bar.update
@@ -184,9 +201,10 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
         with executor_from_options(executor, scheduler, workers) as ex:
             settings.executor = ex
             res = search(sc, settings)
+            robust = _robust(sc, res, plausible, world_replications, ex, bar)
     finally:
         bar.close()
-    out = result_json(res, sc, str(scenario))
+    out = _with_robust(result_json(res, sc, str(scenario)), robust, sc)
     said = _record_queue(out, started, as_json)
     from dfu_sched.reports.invest_html import render_invest  # matplotlib: only when invest runs
     with outs.transaction() as stage:
@@ -203,7 +221,24 @@ def invest(scenario, budget, target, by, objective, replications, seed, workers,
                                                                   pseudonymise=pseudonymise),
                                    report_file, figures_dir, pseudonymise, stage)
     tell(said, quiet)
-    click.echo(to_json(out) if as_json else _lead(started) + invest_text(out))
+    click.echo(to_json(out) if as_json else _lead(started) + invest_text(out) + robust_text(out.get("robust")))
+
+
+def _robust(sc, res, plausible, world_replications, ex, bar):
+    """``--input-uncertainty``: the choice tested in the plausible worlds (None without the option)."""
+    if plausible is None:
+        return None
+    bar.log(f"robust: the choice in {len(plausible)} plausible worlds of the estimates")
+    return robust_choice(sc, res, plausible, world_replications or res.settings.final_reps, executor=ex,
+                         progress=bar.update)
+
+
+def _with_robust(out: dict, robust, sc) -> dict:
+    """The invest JSON with its ``robust`` block and the headline's robust line (as given without a test)."""
+    if robust is not None:
+        out["robust"] = robust_json(robust)
+        out["explanation"] = explain(out, sc)
+    return out
 
 
 @contextlib.contextmanager

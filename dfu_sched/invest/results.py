@@ -286,6 +286,12 @@ def cheaper_mix_sentences(out: dict) -> list[str]:
     return []
 
 
+def robust_line(out: dict) -> list[str]:
+    """The robust-choice verdict (``invest --input-uncertainty``: ``uncertainty.robust.headline``), if tested."""
+    said = (out.get("robust") or {}).get("headline")
+    return [str(said)] if said else []
+
+
 def explain(out: dict, sc: Scenario) -> list[str]:
     """Plain sentences for a finance committee."""
     ch, bm, base = out["chosen"], out["chosen"]["measures"], out["baseline"]["measures"]
@@ -304,10 +310,11 @@ def explain(out: dict, sc: Scenario) -> list[str]:
                          f"the closest found is: {'; '.join(ch['actions'])} ({_gbp(ch['cost_gbp'])}).")
     elif not any(ch["mix"].values()):
         lines.append("With this budget no option is affordable or worth buying: the answer is the do-nothing baseline.")
-        return lines
+        return lines + robust_line(out)
     else:
         lines.append(f"With {_gbp(out['budget_gbp'])}, the best mix found (lowest {out['objective']['meaning']}) is: "
                      f"{'; '.join(ch['actions'])}. It costs {_gbp(ch['cost_gbp'])} inside the {H}-week horizon.")
+    lines += robust_line(out)
     if ch["recurring_gbp_per_year_after_horizon"]:
         lines.append(f"It also commits {_gbp(ch['recurring_gbp_per_year_after_horizon'])} a year after the horizon "
                      "(permanent staff, licences, running costs).")

@@ -33,6 +33,7 @@ from dfu_sched.reports.page import (
     table,
 )
 from dfu_sched.reports.queue_note import queue_arguments, queue_facts
+from dfu_sched.reports.robust_html import robust_section
 from dfu_sched.scenario.levers import in_words, option_label
 from dfu_sched.sim.measures import label_of
 
@@ -148,6 +149,9 @@ def reproduce_part(out: dict, pseudonymise: bool = False) -> str:
     reps = out.get("replications", {})
     cmd += ["--objective", str(out.get("objective", {}).get("name", DEFAULT_OBJECTIVE)), "-n", str(reps.get("final")),
             "--seed", str(out.get("seed")), *queue_arguments(out, pseudonymise)]
+    if out.get("robust"):
+        cmd += ["--input-uncertainty", "--worlds", str(out["robust"]["worlds"]),
+                "--world-replications", str(out["robust"]["replications"])]
     run = out.get("run", {})
     pairs = [("scenario", str(out.get("scenario", "–"))), ("scenario file", str(out.get("scenario_file") or "–")),
              ("question", "best mix within the budget" if out.get("mode") == "budget"
@@ -199,6 +203,7 @@ def render_invest(out: dict, scenario_yaml: str | None, *, pseudonymise: bool = 
     body.append(section("The chosen mix against doing nothing",
                         fig("invest_backlog") + fig("invest_wait")
                         + "<h3>Every measure, with 95% CIs</h3>" + chosen_table(out), anchor="trajectory"))
+    body.append(robust_section(out))  # '' unless invest --input-uncertainty
     body.append(section("Spending", fig("invest_cost") + cost_table(out), anchor="cost"))
     body.append(appraisal_section(out.get("appraisal")))  # '' unless the scenario sets investment.appraisal
     screened = out.get("screened", [])

@@ -44,7 +44,12 @@ def form(src: page.ScenarioSource) -> inv.InvestForm:
                        inv.DEFAULT_REPLICATIONS, 1, key="inv_n",
                        help="Screening uses an eighth of them, candidate mixes a quarter.")
     seed = c.number_input("Seed", 0, 2**31 - 1, sc.run.seed, 1, key="inv_seed")
-    return inv.InvestForm(budget, target, by, str(objective), int(n), int(seed))
+    robust = st.checkbox("Test the choice against uncertain estimates", False, key="inv_robust",
+                         disabled=not sc.estimates,
+                         help="Runs the chosen mix, its runners-up and doing nothing in 20 plausible worlds of the "
+                              "scenario's ranged estimates: is the choice still best if our estimates are wrong? "
+                              + ("" if sc.estimates else "This scenario has no ranged estimates."))
+    return inv.InvestForm(budget, target, by, str(objective), int(n), int(seed), bool(robust))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -62,6 +67,10 @@ def show_result(request: inv.InvestRequest, doc: dict) -> None:
     if "invest_frontier" in charts:
         st.caption(page.markdown_text(charts["invest_frontier"][0]))
         st.image(charts["invest_frontier"][1], width="stretch")
+    if doc.get("robust"):
+        st.subheader("Is the choice robust?")
+        st.markdown(page.markdown_text(str(doc["robust"].get("headline", ""))))
+        st.dataframe(inv.robust_rows(doc), hide_index=True, width="stretch")
     st.subheader("The chosen mix")
     for action in inv.chosen_actions(doc):
         st.markdown("- " + page.markdown_text(action))
