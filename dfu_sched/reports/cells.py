@@ -95,11 +95,16 @@ def put(ws, row: int, column: int, value: Any, number_format: str | None = None)
     return c
 
 
+def is_own_formula(formula: str) -> bool:
+    """Whether ``formula`` has the shape of the tool's own formulas: arithmetic on cell references
+    with only the functions of ``FORMULA_FUNCTIONS`` (never text, so never text from an input)."""
+    return bool(_FORMULA_CHARS.match(formula)) and all(f.upper() in FORMULA_FUNCTIONS
+                                                       for f in _FUNCTION_CALL.findall(formula))
+
+
 def put_formula(ws, row: int, column: int, formula: str, number_format: str | None = None):
     """Write one of the tool's own formulas, refusing any text that is not plain arithmetic on references."""
-    bad = not _FORMULA_CHARS.match(formula) or any(f.upper() not in FORMULA_FUNCTIONS
-                                                   for f in _FUNCTION_CALL.findall(formula))
-    if bad:
+    if not is_own_formula(formula):
         raise ValueError("refused to write a formula that is not arithmetic on cell references")
     c = ws.cell(row=row, column=column)
     c.value = formula
