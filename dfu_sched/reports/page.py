@@ -108,7 +108,8 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; text-align: left; }
 th { background: var(--panel); font-weight: 600; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n { white-space: nowrap; }  /* numbers never break; long numeric headers may wrap (A4) */
 tr { break-inside: avoid; page-break-inside: avoid; }
 thead { display: table-header-group; }
 table.assumptions td:nth-child(1) { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 12px;

@@ -286,7 +286,7 @@ def make_invest_dir(tmp: Path) -> tuple[Path, Path]:
     """A very small real ``invest`` run (8 weeks, three levers, 4 replications) with its report."""
     from tests.helpers import small, to_yaml
 
-    scen = to_yaml(small(horizon_weeks=8, keep=("overtime", "triage_kiosk", "training"), budget=150_000),
+    scen = to_yaml(small(horizon_weeks=8, keep=("overtime", "triage_kiosk", "training"), budget=150_000, appraisal={}),
                    tmp / "invest_small.yaml")
     out, report = tmp / "inv", tmp / "inv_report.html"
     res = _run(["invest", str(scen), "-n", "4", "--workers", "1", "--out", str(out), "--report", str(report), "-q"])
