@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from dfu_sched import __version__
 from dfu_sched.errors import InputError
 from dfu_sched.invest.evaluate import prepare
+from dfu_sched.invest.measure_keys import measure_names
 from dfu_sched.scenario.estimates import Estimate
 from dfu_sched.scenario.input_errors import suggest
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.experiment import Executor, make_executor
-from dfu_sched.sim.measures import PERCENTILES, label_of, threshold_label
-from dfu_sched.sim.outsourcing import OUTSOURCING_MEASURES
+from dfu_sched.sim.measures import label_of
 from dfu_sched.uncertainty.morris import TRAJECTORIES, Morris, morris_jobs, run_morris
 from dfu_sched.uncertainty.oat import Bar, Oat, oat_jobs, run_oat
 from dfu_sched.uncertainty.words import (
@@ -58,31 +58,6 @@ MORRIS_ABOVE = 12
 SCREEN_REPLICATIONS = 4
 #: Most replications one sensitivity run may simulate (a typo such as -n 20000 is refused up front).
 MAX_JOBS = 200_000
-
-# ---- measure names (the sweep wing's list, sweep/keys.measure_names: this wing may not import
-# sweep; tests/uncertainty/test_sensitivity.py checks that the two lists agree) -----------------
-_STATS = ("mean", *PERCENTILES)
-_PER_SCOPE = ("within_target_share", "within_target_pct", "exposure", "started", "completed", "waiting_at_end",
-              "past_target_at_end")
-_TIMES = ("wait_to_start_days", "time_to_complete_days", "age_at_end_days")
-_INVEST = ("invest.backlog_at_12m", "invest.wait_at_12m_days", "invest.wait_at_end_days", *OUTSOURCING_MEASURES)
-
-
-def measure_names(sc: Scenario) -> list[str]:
-    """Every scalar measure a replication of ``sc`` reports, in a stable order."""
-    names: list[str] = []
-    for scope in [*sc.tier_names, "overall"]:
-        names += [f"{scope}.{t}.{s}" for t in _TIMES for s in _STATS]
-        names += [f"{scope}.{m}" for m in _PER_SCOPE if not (scope == "overall" and m == "within_target_pct")]
-    names += ["throughput.examined_per_week", "throughput.submitted_per_week", "throughput.screened_out_per_week",
-              "little.queue_time_avg"]
-    names += [f"utilisation.{g}" for g in dict.fromkeys(g.name for g in sc.examiners if g.count > 0)]
-    names += [f"utilisation.{s} stations" for s in sc.enabled_stages if s != "examination"]
-    names.append("utilisation.all examiners")
-    names += [f"first_week_below.{t:g}" for t in sc.measures.wait_thresholds_days]
-    names += [f"first_week_backlog_below.{threshold_label(t)}" for t in sc.measures.backlog_thresholds_devices]
-    return names + list(_INVEST)
-
 
 def _shown(word: str, n: int = 40) -> str:
     """What the user typed, for a message: at most ``n`` characters, anything unprintable as '?' (one line)."""

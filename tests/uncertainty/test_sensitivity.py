@@ -1,19 +1,12 @@
-"""The sensitivity library's words and names: labels a finance committee reads, the headline, and the measure
-list kept in step with the sweep wing's."""
+"""The sensitivity library's words and names: labels a finance committee reads, the headline, (the measure list is
+``invest.measure_keys``, shared with the sweep wing)."""
 from __future__ import annotations
 
 from dfu_sched.scenario.schema import load_scenario
-from dfu_sched.sweep.keys import measure_names as sweep_names
-from dfu_sched.uncertainty.sensitivity import headline, measure_names
+from dfu_sched.uncertainty.sensitivity import headline
 from dfu_sched.uncertainty.words import input_label, measure_words, mix_words, range_text
-from tests.sweep.builders import unit
 
 SC = "scenarios/north_yorkshire_400k.yaml"
-
-
-def test_measure_names_are_the_sweep_wings():
-    for sc in (load_scenario(SC), unit()):
-        assert measure_names(sc) == sweep_names(sc)
 
 
 def test_inputs_in_words_with_their_ranges():
