@@ -188,6 +188,8 @@ def split_estimates(data: Any) -> tuple[Any, tuple[Estimate, ...]]:
     found: list[Estimate] = []
 
     def walk(node: Any, key: str, loc: Location) -> Any:
+        if isinstance(node, Mapping) and "value" in node and "dist" not in node and not is_range(node):
+            _not_a_range(node, key)
         if is_range(node):
             est = parse_range(node, key, loc)
             found.append(est)
@@ -201,6 +203,15 @@ def split_estimates(data: Any) -> tuple[Any, tuple[Estimate, ...]]:
 
     plain = walk(data, "", ())
     return plain, tuple(found)
+
+
+def _not_a_range(node: Mapping, key: str) -> None:
+    """A mapping with ``value`` and no ``dist`` is meant as a range: say what is wrong with it."""
+    unknown = [str(k) for k in node if k not in RANGE_KEYS]
+    if unknown:
+        raise ValueError(f"{key}: unknown key '{unknown[0][:40]}' in a range{suggest(unknown[0], RANGE_KEYS)} "
+                         f"(allowed: {', '.join(RANGE_KEYS)})")
+    raise ValueError(f"{key}: a range needs low and high, sd, or draws (or write the number alone)")
 
 
 def _entry_name(v: Any, i: int) -> str:
@@ -240,7 +251,8 @@ def check_range_ends(plain: Any, estimates: Sequence[Estimate], problem: Callabl
         for end, x in zip(("low", "high"), est.support):
             why = problem(set_values(plain, [est], [x]))
             if why is not None:
-                why = why[len(est.key) + 2:] if why.startswith(f"{est.key}: ") else why
+                where, _, rest = why.partition(": ")
+                why = rest if rest and " " not in where else why  # the key is said once, by name
                 raise ValueError(f"{est.key}: the range's {end} end {x:g} is not a valid value: {why}")
 
 

@@ -62,12 +62,15 @@ def test_distributions_are_not_ranges():
     ({"value": 0.3, "low": 0.2, "high": 1.4}, "high end 1.4 is not a valid value"),
     ({"value": "x", "low": 0.2, "high": 0.4}, "value: must be a finite number"),
     ({"value": 0.3, "draws": [0.1]}, "draws: must be a list of 2"),
+    ({"value": 0.3, "low": 0.2, "hgih": 0.5}, "unknown key 'hgih' in a range (did you mean 'high'?)"),
+    ({"value": 0.3}, "a range needs low and high, sd, or draws"),
 ])
 def test_bad_ranges_get_one_line_naming_the_key(node, needle):
     with pytest.raises(InputError) as err:
         parse_scenario(_data(**{"stages/triage/screen_out_share": node}))
     msg = str(err.value)
     assert "stages.triage.screen_out_share" in msg and needle in msg and "\n" not in msg
+    assert msg.count("screen_out_share") == 1  # the key is named once
 
 
 def test_the_laws_stay_inside_their_support_and_hit_their_centre():
