@@ -54,6 +54,8 @@ class Discipline:
     ``work_conserving``: no examiner idles while a device it may take waits.
     ``cpu_bound_planner``: its planner solves every simulated week, so the runner should not start
     more worker processes than there are cores.
+    ``tier_blind``: the key orders by submission (and expedite) alone, whatever the tier, so the
+    queues need not keep a heap per tier (``DispatchQueue(by_tier=False)``): a speed choice only.
     """
 
     key: str
@@ -64,11 +66,12 @@ class Discipline:
     exam_queue: type[DispatchQueue] = DispatchQueue
     planner: Callable[[DFUModel], Planner] | None = None
     cpu_bound_planner: bool = False
+    tier_blind: bool = False
 
     def make_queue(self, key: KeyFn, n_tiers: int, n_skills: int | None, examination: bool) -> DispatchQueue:
         """The queue of one stage (the discipline's own queue class at the examination stage)."""
         cls = self.exam_queue if examination else DispatchQueue
-        return cls(key, n_tiers, n_skills)
+        return cls(key, n_tiers, n_skills, by_tier=not self.tier_blind)
 
     def start(self, model: DFUModel) -> Planner | None:
         """Start the discipline's planning process in ``model`` (None when it has none)."""
@@ -119,7 +122,7 @@ def weekly_planner(model: DFUModel) -> Planner:
 
 # ---- the registry ------------------------------------------------------------------------------
 
-FIFO = Discipline("fifo", "oldest submission first", fifo_key)
+FIFO = Discipline("fifo", "oldest submission first", fifo_key, tier_blind=True)
 PRIORITY = Discipline("priority", "strict tier order, then oldest", priority_key)
 AGING = Discipline("aging", "largest tier weight x (1 + days waited / aging scale)", aging_key)
 EDD = Discipline("edd", "earliest tier deadline (submission + target) first", edd_key)

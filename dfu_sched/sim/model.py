@@ -29,11 +29,13 @@ same servers (``tests/sim/test_lean_core.py`` checks each step against the model
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from heapq import heappush
 from typing import Protocol
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.scenario.schema import Scenario
@@ -47,6 +49,14 @@ from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate,
 ARRIVAL_CHUNK = 4096
 
 
+class _At(simpy.Event):
+    """The event ``CountingEnvironment.at`` schedules: triggered when made, as a ``Timeout`` is,
+    with its one callback (set in one step: one is made per job)."""
+
+    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
+        self.env, self.callbacks, self._ok, self._value = env, [callback], True, None
+
+
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that tells how many events it has scheduled.
 
@@ -57,6 +67,15 @@ class CountingEnvironment(simpy.Environment):
     million-device run, for a number read once. ``tests/sim/test_lean_core.py`` checks it against a
     count of the ``schedule()`` calls, so a SimPy that numbered events another way would fail
     there (or here, loudly), not give a wrong figure."""
+
+    def at(self, time: float, callback: Callable[[simpy.Event], None]) -> simpy.Event:
+        """An event at the absolute ``time`` that calls ``callback``: what ``timeout(time - now)``
+        is, but at exactly ``time`` (``now + (time - now)`` can be one float step off it), so a
+        job's end computed ahead (``Server._work_whole``) falls where its segments' events did.
+        It is SimPy's own ``schedule`` with the time given rather than the delay."""
+        ev = _At(self, callback)
+        heappush(self._queue, (time, NORMAL, next(self._eid), ev))
+        return ev
 
     @property
     def scheduled(self) -> int:
@@ -94,6 +113,9 @@ class DFUModel:
         self._quick_factor = sc.stages.triage.quick_path_factor if TRIAGE in self.route else None
         self.discipline = DISCIPLINES[sc.policy.discipline]
         self.preemptive = sc.policy.preemptive
+        # Nothing interrupts a job or reads it half done (no preemption, no planner reading each
+        # examiner's work in hand): a job's segments over shifts can be walked at once (``Server``).
+        self.whole_jobs = not self.preemptive and self.discipline.planner is None
         self.weights = [t.weight for t in sc.tiers]
         self.targets_h = [t.target_days * 24.0 for t in sc.tiers]
         self.type_skill = [sc.skills.index(d.skill) for d in sc.device_types.values()]

@@ -47,10 +47,13 @@ D = TypeVar("D", bound=QueuedDevice)
 class DispatchQueue(Generic[D]):
     """Waiting devices of one stage, grouped so the policy's best is found in a few comparisons."""
 
-    def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None):
-        """``n_skills`` None: a kit stage where any server takes any device."""
+    def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None, by_tier: bool = True):
+        """``n_skills`` None: a kit stage where any server takes any device. ``by_tier`` False:
+        the key ignores the tier (it orders by submission alone, as FIFO does), so the tiers share
+        one heap per (skill, expedite) group and a dispatch compares two heads, not eight."""
         self.key = key
-        self.n_tiers = n_tiers
+        self.by_tier = 1 if by_tier else 0  # a device's tier counts towards its group, or not
+        self.n_tiers = n_tiers if by_tier else 1
         self.skilled = n_skills is not None
         self.n_skills = n_skills or 1
         self.heaps: list[list[tuple[float, int, D]]] = [[] for _ in range(2 * n_tiers * self.n_skills)]
@@ -58,7 +61,7 @@ class DispatchQueue(Generic[D]):
 
     def group(self, dev: D) -> int:
         skill = dev.skill if self.skilled else 0
-        return ((0 if dev.expedite else 1) * self.n_tiers + dev.tier) * self.n_skills + skill
+        return ((0 if dev.expedite else 1) * self.n_tiers + dev.tier * self.by_tier) * self.n_skills + skill
 
     def groups_for(self, skills: Sequence[int] | None) -> list[int]:
         """Group ids a server with ``skills`` may take from (None = any skill, e.g. kit)."""
@@ -71,7 +74,8 @@ class DispatchQueue(Generic[D]):
     def push(self, dev: D) -> None:
         dev.in_queue = True
         # ``group(dev)``, inline: this runs once per device per stage.
-        g = ((0 if dev.expedite else 1) * self.n_tiers + dev.tier) * self.n_skills + (dev.skill if self.skilled else 0)
+        g = (((0 if dev.expedite else 1) * self.n_tiers + dev.tier * self.by_tier) * self.n_skills
+             + (dev.skill if self.skilled else 0))
         heapq.heappush(self.heaps[g], (dev.submit, dev.seq, dev))
         self.size += 1
 
@@ -87,6 +91,19 @@ class DispatchQueue(Generic[D]):
                 if best_k is None or k < best_k:
                     best_g, best_k = g, k
         return best_g, best_k
+
+    def waiting_for(self, groups: Sequence[int]) -> bool:
+        """Whether any device of ``groups`` waits."""
+        if not self.size:
+            return False
+        heaps = self.heaps
+        for g in groups:
+            h = heaps[g]
+            while h and not h[0][2].in_queue:
+                heapq.heappop(h)
+            if h:
+                return True
+        return False
 
     def peek_key(self, groups: Sequence[int], now: float) -> Key | None:
         """The most urgent key among ``groups`` (None if nothing waits)."""
@@ -159,8 +176,8 @@ class PlannedQueue(DispatchQueue[D]):
     arrive mid-week, or lists that run dry, are served by the fallback key so nobody idles.
     """
 
-    def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None):
-        super().__init__(key, n_tiers, n_skills)
+    def __init__(self, key: KeyFn, n_tiers: int, n_skills: int | None, by_tier: bool = True):
+        super().__init__(key, n_tiers, n_skills, by_tier)
         self.plans: dict[int, list[D]] = {}
         self.planned: set[int] = set()
 

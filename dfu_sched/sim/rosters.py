@@ -3,8 +3,14 @@
 Why a module of its own: the model's processes only read these lists; how a roster, absence,
 start and leave weeks become shift starts and ends is plain numpy, checked on its own
 (``tests/sim/test_model.py``), and kept apart so the SimPy model stays a readable size.
+
+Two pure functions walk a server's shifts where the model once spent events (issue 13): a job
+over its shifts to its end (``walk_job``), and an idle server through the shifts it slept
+(``idle_until``). Each returns the times those events would have had, float for float.
 """
 from __future__ import annotations
+
+from bisect import bisect_right
 
 import numpy as np
 
@@ -62,3 +68,61 @@ def run_ends(starts: list[float], ends: list[float]) -> list[float]:
         if starts[k + 1] == ends[k]:
             out[k] = out[k + 1]
     return out
+
+
+def walk_job(starts: list[float], ends: list[float], rates: list[float], t: float, rem: float,
+             window: tuple[float, float]) -> tuple[float, float, float, bool]:
+    """A job of ``rem`` working hours taken up at ``t`` by a server with these shifts, walked over
+    its shifts to its end: ``(time, work left, busy hours in the window, done)``. Not done: the
+    shifts ran out at ``time`` with that work left (the device goes back to the queue).
+
+    The float operations are those the model did with one event per segment: SimPy adds each
+    delay to the clock (``t + (seg_end - t)``, pauses to the next shift likewise), a segment ends at
+    the shift's end or ``t + rem / rate``, and a job within ``EPS`` of its end is done. So the
+    time returned is, bit for bit, the time of the last of those events."""
+    n = len(starts)
+    w0, w1 = window
+    busy = 0.0
+    while rem > EPS:
+        j = bisect_right(ends, t)
+        if j >= n:
+            return t, rem, busy, False
+        if t < starts[j]:  # paused between shifts
+            t = t + (starts[j] - t)
+            continue
+        rate = rates[j]
+        finish = t + rem / rate
+        seg_end = ends[j]
+        if finish < seg_end:
+            seg_end = finish
+        busy += max(0.0, min(seg_end, w1) - max(t, w0))
+        if seg_end >= finish - EPS:
+            return t + (seg_end - t), 0.0, busy, True
+        rem -= (seg_end - t) * rate
+        t = t + (seg_end - t)
+    return t, rem, busy, True
+
+
+def idle_until(starts: list[float], ends: list[float], run_end: list[float], t: float, now: float,
+               horizon: float) -> tuple[int, float, bool] | None:
+    """Where a server that has had nothing to do since ``t`` (off shift then) stands at ``now``,
+    had it woken at each shift start, found nothing, waited to the end of its run of shifts and
+    slept again, with the event times that chain would have had (each delay added to the clock):
+    ``(j, woke, True)`` when it is on shift ``j`` since ``woke`` (waiting for work there);
+    ``(j, woke, False)`` when it sleeps until ``woke`` (at or after ``now``), the start of shift ``j``;
+    ``None`` when no shift is left."""
+    n = len(starts)
+    while True:
+        j = bisect_right(ends, t)
+        if j >= n:
+            return None
+        if t < starts[j]:
+            woke = t + (starts[j] - t)
+            if woke >= now:
+                return j, woke, False
+            t = woke
+            continue
+        until = run_end[j]
+        if until >= horizon or t + (until - t) > now:
+            return j, t, True
+        t = t + (until - t)

@@ -20,7 +20,7 @@ from simpy.events import URGENT
 
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import ServerInfo, cells
-from dfu_sched.sim.rosters import EPS, _overlap, run_ends
+from dfu_sched.sim.rosters import EPS, _overlap, idle_until, run_ends, walk_job
 
 if TYPE_CHECKING:  # pragma: no cover
     from dfu_sched.sim.model import DFUModel
@@ -89,6 +89,8 @@ class Pool:
         # free on shift to the end of its run of shifts at the latest, so it is on shift at ``now``
         # exactly when ``now < srv.free_until`` (``on_shift`` without a roster lookup).
         self.free: list[Server] = []
+        # Off shift with nothing they may take (``Server._park``): no event until a device comes.
+        self.parked: list[Server] = []
         self._round: simpy.Event | None = None  # the round pending at the current instant
         rec = model.rec                         # this stage's record columns, written per device
         self.qenter = cells(rec.qenter.column(stage))
@@ -102,6 +104,8 @@ class Pool:
         if dev.queued_at != self.stage:
             dev.queued_at = self.stage
             self.qenter[dev.i] = now
+        if self.parked:
+            self._unpark(dev.skill, now)
         self.queue.push(dev)
         if self._round is not None and not model.preemptive:
             return  # the round pending now sees this device too
@@ -117,6 +121,17 @@ class Pool:
                 return
         if model.preemptive:
             self._preempt_for(dev, now)
+
+    def _unpark(self, skill: int, now: float) -> None:
+        """A device of ``skill`` comes: each parked server that may take it is put where it would
+        stand had it woken at every shift start since it parked (``Server.unpark``)."""
+        keep = []
+        for srv in self.parked:
+            if srv.skills is None or skill in srv.skills:
+                srv.unpark(now)
+            else:
+                keep.append(srv)
+        self.parked = keep
 
     def _dispatch_one(self, dev: Device, now: float) -> None:
         """``_dispatch`` when ``dev`` is the only device waiting: the first server in free order
@@ -218,13 +233,18 @@ class Server:
         # Free since (hours): the end of the last job, or the first shift's start before any.
         self.idle_since = self.starts[0] if self.starts else float("inf")
         w0, w1 = self.window = model.window
-        info.rostered_hours = sum(_overlap(s, e, w0, w1) for s, e in zip(self.starts, self.ends))
+        # Each shift's overlap with the window (numpy), summed in order as before (Python's sum).
+        info.rostered_hours = sum(np.maximum(np.minimum(ends, w1) - np.maximum(starts, w0), 0.0).tolist())
         # Where each shift's unbroken run of back-to-back shifts ends (a 24/7 roster's weekly
         # segments are one run, to the horizon or the leave date): an idle server waits for work
         # or that end, not for each segment's end, at which it would only go round again.
         self.run_ends = run_ends(self.starts, self.ends)
         self.env = model.env
         self.preemptive = model.preemptive
+        self.whole_jobs = model.whole_jobs  # a job's shifts walked at once, one event (``_work_whole``)
+        if self.whole_jobs:
+            self._work = self._work_whole  # type: ignore[method-assign]  # one call less per job
+        self._parked_at = 0.0                # when it parked (``_park``), off shift with nothing to take
         self._timeout = model.env.timeout   # SimPy's factory and lookups, bound once (not per event)
         self._peek = model.env.peek
         self.take = pool.queue.taker(sid, self.groups)  # take(now): the device to start now, or None
@@ -259,7 +279,10 @@ class Server:
         if j >= self.n_shifts:
             return  # no more shifts (left, or end of horizon)
         if now < self.starts[j]:
-            self._after(self.starts[j] - now, self._shift_starts)
+            if self.whole_jobs and not self.pool.queue.waiting_for(self.groups):
+                self._park(now)
+            else:
+                self._after(self.starts[j] - now, self._shift_starts)
             return
         pool = self.pool
         if pool._round is None and self._peek() > now:
@@ -276,6 +299,29 @@ class Server:
             self.in_round, self._j = True, j
             pool.dispatch_round().callbacks.append(self._after_round)
 
+    def _park(self, now: float) -> None:
+        """Off shift, and nothing waits that it may take: rather than wake at each shift start to
+        find nothing and wait to the shift's end (three events a shift for an idle examiner), it
+        parks in the pool until a device it may take comes (``Pool.put``). Only when nothing can
+        change what it finds but a device coming (``whole_jobs``: no preemption, no planner)."""
+        self._parked_at = now
+        self.pool.parked.append(self)
+
+    def unpark(self, now: float) -> None:
+        """A device it may take comes at ``now``: stand where the shift starts it slept through
+        would have left it (``rosters.idle_until``, the same event times): on shift and waiting in
+        the free list to its run's end, or asleep to its next shift start."""
+        at = idle_until(self.starts, self.ends, self.run_ends, self._parked_at, now, self.model.horizon)
+        if at is None:
+            return  # no shift left: it would have stopped
+        j, woke, on_shift = at
+        if on_shift:
+            self.free_until = self.run_ends[j]
+            self.pool.free.append(self)
+            self._idle(woke, j)
+        else:
+            self.env.at(woke, self._shift_starts)
+
     def _after_round(self, _event: simpy.Event) -> None:
         self.in_round = False
         dev, self.assigned = self.assigned, None
@@ -290,9 +336,9 @@ class Server:
         until = self.run_ends[j]
         if until >= self.model.horizon:  # on shift to the end: nothing but work can end this wait
             self._hops, self._idle_timer = 1, None
-        else:
+        else:  # at ``now + (until - now)``: a timeout made at ``now`` (``unpark`` passes an earlier now)
             self._hops = 2
-            self._idle_timer = self._after(until - now, self._idle_over)
+            self._idle_timer = self.env.at(now + (until - now), self._idle_over)
 
     def _idle_over(self, event: simpy.Event) -> None:
         if event is not self._idle_timer:
@@ -361,6 +407,28 @@ class Server:
         self._seg = (now, rate, finish, seg_end)
         t = self._segment = self._timeout(seg_end - now)
         t.callbacks.append(self._segment_ends)
+
+    def _work_whole(self, dev: Device, now: float) -> None:
+        """``_work`` when nothing can interrupt a job (no preemption, no planner reading the work
+        in hand): the job's segments over shifts are walked at once (``rosters.walk_job``, the very
+        float operations the segment events did) and one event is scheduled, at that exact time,
+        for the job's end or, when the shifts run out, the device's release. A job that spanned k
+        shifts cost 2k - 1 events; now one, and no device or server sees a difference
+        (``tests/sim/test_lean_core.py``)."""
+        t, rem, busy, done = walk_job(self.starts, self.ends, self.rates, now, dev.remaining, self.window)
+        self.info.busy_hours += busy
+        dev.remaining = rem
+        if t == now:  # no work to do, or no shift left: at once, as ``_work`` does
+            self._complete(dev, now) if done else self._release(now)
+        else:
+            self.env.at(t, self._job_ends if done else self._job_released)
+
+    def _job_ends(self, _event: simpy.Event) -> None:
+        assert self.current is not None
+        self._complete(self.current, self.env.now)
+
+    def _job_released(self, _event: simpy.Event) -> None:
+        self._release(self.env.now)
 
     def _segment_ends(self, event: simpy.Event) -> None:
         if event is not self._segment:

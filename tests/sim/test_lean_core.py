@@ -20,6 +20,7 @@ from dfu_sched.sim import workload as wl_mod
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams
 from dfu_sched.sim.experiment import replication_seed
 from dfu_sched.sim.model import CountingEnvironment, DFUModel, simulate_once
+from dfu_sched.sim.outsourcing import Outsourcing, outsourcing_stream
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, Records, StageTable
 from dfu_sched.sim.rosters import run_ends
@@ -313,7 +314,21 @@ def _callback_cases() -> dict:
             "discipline": "priority", "preemptive": True}}),
         "mg1_lognormal": lambda: _shipped("theory/mg1_lognormal.yaml").with_updates(
             {"calendar": {"horizon_weeks": 6, "warmup_weeks": 1}}),
+        # Investment mixes: a triage kiosk, overtime and training that clear the backlog (idle
+        # examiners parking through shifts); hires that start late and ramp up; a fixed-term
+        # contractor; outsourcing taking devices from the queue (a model hook).
+        "mix_400k": lambda: _mix({"overtime": 3, "triage_kiosk": 1, "cse_automation": 1, "training": 7}, 40),
+        "mix_hires": lambda: _mix({"mobile_examiner": 2, "contract_examiner": 1, "overtime": 2}, 40),
+        "mix_outsourcing": lambda: _mix({"outsource_phones": 2, "training": 4}, 30),
     }
+
+
+def _mix(mix: dict, weeks: int):
+    from dfu_sched.scenario.levers import apply_mix, outsourcing_contracts
+
+    base = _shipped("north_yorkshire_400k.yaml")
+    sc = apply_mix(base, mix).with_updates({"calendar": {"horizon_weeks": weeks}})
+    return sc, outsourcing_contracts(base, mix)
 
 
 @pytest.mark.parametrize("case", list(_callback_cases()))
@@ -325,8 +340,11 @@ def test_callback_servers_give_the_run_of_the_generator_processes(case):
     same busy and rostered hours, and fewer events. With preemption the wake-ups of before are
     kept on purpose (only an idle wait ended by its shift saves its "first of" event)."""
     sc = _callback_cases()[case]()
-    new, wl = simulate_once(sc, replication_seed(12, 0))
-    old, _ = reference.simulate_once(sc, replication_seed(12, 0), wl)
+    sc, contracts = sc if isinstance(sc, tuple) else (sc, ())
+    ss = replication_seed(12, 0)
+    hooks = lambda: (Outsourcing(contracts, outsourcing_stream(ss)),) if contracts else ()  # noqa: E731
+    new, wl = simulate_once(sc, ss, hooks=hooks())
+    old, _ = reference.simulate_once(sc, ss, wl, hooks=hooks())
     for name in ("qenter", "start", "end", "server"):
         np.testing.assert_array_equal(np.asarray(getattr(old.records, name)), np.asarray(getattr(new.records, name)))
     np.testing.assert_array_equal(old.records.done, new.records.done)
@@ -358,15 +376,21 @@ def test_soon_runs_before_ordinary_events_of_its_instant_as_an_interrupt_does():
 def test_the_event_count_is_the_number_of_schedule_calls(monkeypatch):
     """``CountingEnvironment.scheduled`` reads SimPy's event-id counter instead of counting each
     ``schedule()`` call (a Python call per event). On a baseline run with every kind of event
-    (processes, timeouts, rounds, Soon), the two counts must agree exactly."""
+    (processes, timeouts, rounds, Soon, a job's end at its exact time: ``at``), the two counts
+    must agree exactly."""
     calls = [0]
-    plain = simpy.Environment.schedule
+    plain, plain_at = simpy.Environment.schedule, CountingEnvironment.at
 
     def counted(self, event, priority=simpy.events.NORMAL, delay=0):
         calls[0] += 1
         plain(self, event, priority, delay)
 
+    def counted_at(self, time, callback):
+        calls[0] += 1
+        return plain_at(self, time, callback)
+
     monkeypatch.setattr(CountingEnvironment, "schedule", counted)
+    monkeypatch.setattr(CountingEnvironment, "at", counted_at)
     sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 8}})
     out, _ = simulate_once(sc, replication_seed(4, 0))
     assert out.events == calls[0] > 1000
