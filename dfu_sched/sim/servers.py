@@ -90,7 +90,11 @@ class Pool:
         # exactly when ``now < srv.free_until`` (``on_shift`` without a roster lookup).
         self.free: list[Server] = []
         # Off shift with nothing they may take (``Server._park``): no event until a device comes.
+        # With ``whole_jobs`` an idle wait has no timer either: a server whose run of shifts ended
+        # while it waited stays in ``free`` (off shift there: ``now >= free_until``) until a device
+        # it may take comes (``Server.rewake``).
         self.parked: list[Server] = []
+        self.lazy_waits = model.whole_jobs
         self._round: simpy.Event | None = None  # the round pending at the current instant
         rec = model.rec                         # this stage's record columns, written per device
         self.qenter = cells(rec.qenter.column(stage))
@@ -106,6 +110,8 @@ class Pool:
             self.qenter[dev.i] = now
         if self.parked:
             self._unpark(dev.skill, now)
+        if self.lazy_waits and self.free:
+            self._rewake(dev.skill, now)
         self.queue.push(dev)
         if self._round is not None and not model.preemptive:
             return  # the round pending now sees this device too
@@ -132,6 +138,12 @@ class Pool:
             else:
                 keep.append(srv)
         self.parked = keep
+
+    def _rewake(self, skill: int, now: float) -> None:
+        """A device of ``skill`` comes: each free server that may take it and whose wait ended
+        (its run of shifts is over) stands where the end of that wait would have left it."""
+        for srv in [s for s in self.free if now >= s.free_until and (s.skills is None or skill in s.skills)]:
+            srv.rewake(now)
 
     def _dispatch_one(self, dev: Device, now: float) -> None:
         """``_dispatch`` when ``dev`` is the only device waiting: the first server in free order
@@ -245,6 +257,7 @@ class Server:
         if self.whole_jobs:
             self._work = self._work_whole  # type: ignore[method-assign]  # one call less per job
         self._parked_at = 0.0                # when it parked (``_park``), off shift with nothing to take
+        self._idle_ends = float("inf")       # when the current idle wait ends (its timer, when it has one)
         self._timeout = model.env.timeout   # SimPy's factory and lookups, bound once (not per event)
         self._peek = model.env.peek
         self.take = pool.queue.taker(sid, self.groups)  # take(now): the device to start now, or None
@@ -322,6 +335,14 @@ class Server:
         else:
             self.env.at(woke, self._shift_starts)
 
+    def rewake(self, now: float) -> None:
+        """In ``free`` with its wait over (no timer: ``_idle``) and a device it may take comes:
+        the wait's end would have put it to sleep with nothing to take (as ``_park``), so it
+        stands where the shift starts since would have left it (``unpark``)."""
+        self.pool.free.remove(self)
+        self._parked_at = self._idle_ends
+        self.unpark(now)
+
     def _after_round(self, _event: simpy.Event) -> None:
         self.in_round = False
         dev, self.assigned = self.assigned, None
@@ -335,10 +356,13 @@ class Server:
         shifts (for a 24/7 server, the horizon: no timeout at all)."""
         until = self.run_ends[j]
         if until >= self.model.horizon:  # on shift to the end: nothing but work can end this wait
-            self._hops, self._idle_timer = 1, None
+            self._hops, self._idle_timer, self._idle_ends = 1, None, float("inf")
         else:  # at ``now + (until - now)``: a timeout made at ``now`` (``unpark`` passes an earlier now)
             self._hops = 2
-            self._idle_timer = self.env.at(now + (until - now), self._idle_over)
+            self._idle_ends = now + (until - now)
+            # With nothing but a device able to change what it finds, no timer (``Pool.free``):
+            # without one, a wait nobody ends costs no event at all.
+            self._idle_timer = None if self.whole_jobs else self.env.at(self._idle_ends, self._idle_over)
 
     def _idle_over(self, event: simpy.Event) -> None:
         if event is not self._idle_timer:
