@@ -16,20 +16,21 @@ Busy time is booked per working segment as it starts, so work in hand at the hor
 Why the hot path looks as it does (issue 13): a million-device run spends its time in a few lines
 per event, so those lines read per-device facts from Python lists made a chunk of arrivals at a
 time and write times through ``memoryview``s of the record columns (no numpy scalar per event)
-and bind SimPy's factories once; an idle server waits for work or the end of its unbroken run of
-shifts (for a 24/7 server, the horizon: no timeout at all), not for each weekly segment's end; a
-dispatch round with nothing else due at its instant runs at once, not as an event; and a server
-is a set of event callbacks, not a generator process, so a job costs one timeout and no resume,
-and a free server is handed its device without a wake-up event (``Server``). The arrival process
-and the weekly planner stay generator processes: they resume once per event anyway. None of it
-changes a number but the event count: the same devices start and end at the same times with the
-same servers (``tests/sim/test_lean_core.py`` checks each step against the model before it,
-``tests/sim/reference_model.py``).
+and bind SimPy's factories once; a dispatch round with nothing else due at its instant runs at
+once, not as an event; a server is a set of event callbacks, not a generator process, handed its
+device without a wake-up event (``Server``), and so are the arrivals (``_arrive``). When nothing
+can interrupt a job or read it half done (no preemption, no weekly planner: ``whole_jobs``) a job
+is one event however many shifts it spans (``rosters.walk_job``), and an idle server costs no
+event until a device it may take comes: it neither times its wait nor wakes at shift starts to
+find nothing (``Server._park``, ``rosters.idle_until``). The weekly planner stays a generator
+process. None of it changes a number but the event count: the same devices start and end at the
+same times with the same servers (``tests/sim/test_lean_core.py`` checks each step against the
+model before it, ``tests/sim/reference_model.py``).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from heapq import heappush
 from typing import Protocol
 
@@ -42,7 +43,7 @@ from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
 from dfu_sched.sim.rosters import ramp_factor, shift_table
-from dfu_sched.sim.servers import Device, Pool, Server
+from dfu_sched.sim.servers import Device, Pool, Server, Soon
 from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate, stage_work
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
@@ -126,7 +127,10 @@ class DFUModel:
         self._build_pools()
         self._add_stations()
         self._add_examiners(child_seed(seed_seq, 0))
-        self.env.process(self._arrivals())
+        self._pool_of = [self.pools.get(k) for k in range(len(STAGES))]
+        self._rows = self._arrival_rows()
+        self._next_row = next(self._rows, None)
+        Soon(self.env, self._arrive)  # when SimPy would start an arrival process made now
         self.planner: Planner | None = self.discipline.start(self)
         self.hooks = tuple(hooks)
         for hook in self.hooks:  # last, so the core's processes keep their order
@@ -181,17 +185,15 @@ class DFUModel:
         self.servers.append(srv)
         self.pools[stage].servers.append(srv)
 
-    def _arrivals(self):
-        """Devices join their first queue in release order (stable: ties in index order), drawn a
-        chunk at a time (``Workload.arrival_chunks``) so no per-device table or Python list of the
-        whole workload is ever held; a device carries its own stage hours from here on. What each
-        device needs (its skill, due time, first stage and its work) is computed for the chunk with
-        numpy, the same float operations as one device at a time."""
-        env, horizon, timeout = self.env, self.horizon, self.env.timeout
+    def _arrival_rows(self) -> Iterator[tuple]:
+        """Devices in release order (stable: ties in index order), drawn a chunk at a time
+        (``Workload.arrival_chunks``) so no per-device table or Python list of the whole workload
+        is ever held; a device carries its own stage hours from here on. What each device needs
+        (its skill, due time, first stage and its work) is computed for the chunk with numpy, the
+        same float operations as one device at a time. A plain generator: ``_arrive`` pulls it."""
         skill_of, target_of = np.asarray(self.type_skill, np.int64), np.asarray(self.targets_h, float)
         stage_of = np.full(len(STAGES), -1, np.int64)
         stage_of[self.route] = np.arange(len(self.route))
-        pool_of = [self.pools.get(k) for k in range(len(STAGES))]
         for ch, after in self.wl.arrival_chunks(ARRIVAL_CHUNK):
             ts, sub, tier, first = ch["release"], ch["submit"], ch["tier"], ch["first_stage"]
             # The next device's release: a device with another at its instant still to come must
@@ -199,25 +201,31 @@ class DFUModel:
             nexts = np.append(ts[1:], after)
             work = stage_work(ch, self.route, self._quick_factor).tolist()
             out = (ch["triage"] == SCREENED_OUT).tolist()
-            for i, t, together, tr, skill, s, exp, due, k, w, so, f in zip(
-                    ch.idx.tolist(), ts.tolist(), (nexts <= ts).tolist(), tier.tolist(),
-                    skill_of[ch["dtype"]].tolist(), sub.tolist(), ch["expedite"].tolist(),
-                    (sub + target_of[tier]).tolist(), stage_of[first].tolist(), work, out, first.tolist()):
-                if t >= horizon:
-                    return
-                now = env.now
-                if t > now:
-                    yield timeout(t - now)
-                    now = env.now
-                dev = Device(i, tr, skill, s, exp, due, k, w[k])
-                dev.work, dev.screened_out = w, so
-                self.more_now = together
-                pool_of[f].put(dev, now)
-            self.more_now = False
+            yield from zip(ch.idx.tolist(), ts.tolist(), (nexts <= ts).tolist(), tier.tolist(),
+                           skill_of[ch["dtype"]].tolist(), sub.tolist(), ch["expedite"].tolist(),
+                           (sub + target_of[tier]).tolist(), stage_of[first].tolist(), work, out, first.tolist())
 
-    def _enter(self, dev: Device) -> None:
-        dev.remaining = dev.work[dev.stage]
-        self.pools[self.route[dev.stage]].put(dev, self.env.now)
+    def _arrive(self, _event: simpy.Event) -> None:
+        """Every device released at this instant joins its first queue; then one event at the next
+        release (at ``now + (t - now)``, as the arrival process's timeout was): the arrivals are an
+        event callback, not a generator process resumed per device (issue 13, fifth round)."""
+        now, horizon = self.env.now, self.horizon
+        row = self._next_row
+        while row is not None:
+            i, t, together, tr, skill, s, exp, due, k, w, so, f = row
+            if t >= horizon:
+                break
+            if t > now:
+                self._next_row = row
+                self.env.at(now + (t - now), self._arrive)
+                return
+            dev = Device(i, tr, skill, s, exp, due, k, w[k])
+            dev.work, dev.screened_out = w, so
+            self.more_now = together
+            self._pool_of[f].put(dev, now)
+            row = next(self._rows, None)
+        self._next_row = None
+        self.more_now = False
 
     def advance(self, dev: Device) -> None:
         """Move a device on after a stage: next queue, screened out, or done."""
@@ -227,12 +235,13 @@ class DFUModel:
             if self._done is not None:
                 self._done[dev.i] = self.env.now
             return
-        dev.stage += 1
-        if dev.stage >= len(self.route):
+        dev.stage = k = dev.stage + 1
+        if k >= len(self.route):
             if self._done is not None:
                 self._done[dev.i] = self.env.now
             return
-        self._enter(dev)
+        dev.remaining = dev.work[k]  # its next stage's work; this runs once per device and stage
+        self.pools[self.route[k]].put(dev, self.env.now)
 
     def run(self) -> RunOutput:
         self.env.run(until=self.horizon)

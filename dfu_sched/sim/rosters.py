@@ -95,7 +95,10 @@ def walk_job(starts: list[float], ends: list[float], rates: list[float], t: floa
         seg_end = ends[j]
         if finish < seg_end:
             seg_end = finish
-        busy += max(0.0, min(seg_end, w1) - max(t, w0))
+        # busy += max(0, min(seg_end, w1) - max(t, w0)), without three calls a segment
+        a, b = (seg_end if seg_end < w1 else w1), (t if t > w0 else w0)
+        if a > b:
+            busy += a - b
         if seg_end >= finish - EPS:
             return t + (seg_end - t), 0.0, busy, True
         rem -= (seg_end - t) * rate
