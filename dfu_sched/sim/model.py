@@ -42,9 +42,10 @@ from simpy.events import NORMAL
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
+from dfu_sched.sim.pools import Pool
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
 from dfu_sched.sim.rosters import ramp_factor, shift_table
-from dfu_sched.sim.servers import Device, Pool, Server, Soon
+from dfu_sched.sim.servers import Device, Server, Soon
 from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate, stage_work
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
