@@ -31,7 +31,7 @@ from dfu_sched.errors import InputError
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES
 from dfu_sched.sim.measures import measure
-from dfu_sched.sim.model import simulate_once
+from dfu_sched.sim.model import simulate_once, without_gc
 from dfu_sched.sim.result import ExperimentResult
 from dfu_sched.sim.workload import expected_devices
 from dfu_sched.stats import paired_difference
@@ -293,9 +293,10 @@ def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
 
 def run_replication(sc: Scenario, seed: int, rep: int, keep_records: bool = False):
     """One replication's measures (and optionally its per-device records)."""
-    out, wl = simulate_once(sc, replication_seed(seed, rep))
-    m = measure(sc, wl, out)
-    records = device_table(sc, wl, out) if keep_records else None
+    with without_gc():  # the measures too: see ``model.without_gc``
+        out, wl = simulate_once(sc, replication_seed(seed, rep))
+        m = measure(sc, wl, out)
+        records = device_table(sc, wl, out) if keep_records else None
     return rep, m.scalars, m.weekly, out.events, records
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from heapq import heappush
 from typing import Protocol
 
@@ -50,6 +51,24 @@ from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate,
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
+
+
+@contextmanager
+def without_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: for a replication (its workload, model, run and
+    measures). A run allocates an object or two per event (events, heap entries, devices) and the
+    arrivals a list of floats a chunk; each is freed by reference counting, none is in a cycle (the
+    only cycles are the model's own pools and servers, a few hundred objects, freed after), but the
+    allocations set the collector off, and each of its full passes walks every live object of the
+    process: a tenth to a fifth of a replication (issue 13). Restored as it was, so a caller's
+    setting, an enclosing ``without_gc`` or another thread's run is left alone."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _At(simpy.Event):
@@ -246,19 +265,8 @@ class DFUModel:
         self.pools[self.route[k]].put(dev, self.env.now)
 
     def run(self) -> RunOutput:
-        # Without the cyclic garbage collector while SimPy runs: a run allocates an object or two
-        # per event (events, heap entries, devices) and frees each by reference counting, with no
-        # cycle among them (the only cycles are the model's own pools and servers, a few hundred
-        # objects freed after the run); but the allocations set the collector off, and each of its
-        # full passes walks every live object of the process, a tenth of a run's time (issue 13).
-        # Restored as it was, so a caller's setting (or another thread's run) is left alone.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with without_gc():
             self.env.run(until=self.horizon)
-        finally:
-            if collecting:
-                gc.enable()
         stats = self.planner.stats if self.planner is not None else {}
         measures = {k: v for hook in self.hooks for k, v in hook.measures().items()}
         return RunOutput(self.rec, self.server_info, self.env.scheduled, stats, measures)
@@ -268,5 +276,6 @@ def simulate_once(sc: Scenario, seed_seq: np.random.SeedSequence, wl: Workload |
                   hooks: Sequence[ModelHook] = ()) -> tuple[RunOutput, Workload]:
     """One replication: its workload (from the seed, unless given) through the model."""
     wl_seed, model_seed = child_seed(seed_seq, 0), child_seed(seed_seq, 1)
-    wl = generate(sc, wl_seed) if wl is None else wl
-    return DFUModel(sc, wl, model_seed, hooks).run(), wl
+    with without_gc():
+        wl = generate(sc, wl_seed) if wl is None else wl
+        return DFUModel(sc, wl, model_seed, hooks).run(), wl

@@ -36,7 +36,9 @@ def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: f
     per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
     n_days = int(np.ceil(horizon_h / 24.0)) + 1
     d = np.arange(n_days)
-    mask = np.isin((start_weekday + d) % 7, days)
+    on_day = np.zeros(7, bool)
+    on_day[days] = True
+    mask = on_day[(start_weekday + d) % 7]  # ``np.isin`` on seven weekdays, as a lookup
     if absent_days is not None:
         mask &= ~absent_days[:n_days]
     starts = d[mask] * 24.0 + roster.start_hour
@@ -63,11 +65,12 @@ def ramp_factor(group: ExaminerGroup, starts: np.ndarray) -> np.ndarray:
 def run_ends(starts: list[float], ends: list[float]) -> list[float]:
     """For each shift, the end of the unbroken run of shifts it belongs to (each next shift
     starting exactly where the last ended)."""
-    out = list(ends)
-    for k in range(len(out) - 2, -1, -1):
-        if starts[k + 1] == ends[k]:
-            out[k] = out[k + 1]
-    return out
+    n = len(ends)
+    if n == 0:
+        return []
+    s, e = np.asarray(starts, float), np.asarray(ends, float)
+    last = np.append(np.flatnonzero(s[1:] != e[:-1]), n - 1)  # the last shift of each run
+    return e[last[np.searchsorted(last, np.arange(n))]].tolist()
 
 
 def walk_job(starts: list[float], ends: list[float], rates: list[float], t: float, rem: float,

@@ -297,20 +297,7 @@ class Server:
         for the job's end or, when the shifts run out, the device's release. A job that spanned k
         shifts cost 2k - 1 events; now one, and no device or server sees a difference
         (``tests/sim/test_lean_core.py``)."""
-        rem = dev.remaining
-        j = bisect_right(self.ends, now)
-        if rem > EPS and j < self.n_shifts and self.starts[j] <= now:
-            finish = now + rem / self.rates[j]
-            t = now + (finish - now)
-            if finish < self.ends[j] and t > now:  # done within this shift (most jobs): walk_job's first step, inline
-                w0, w1 = self.window
-                a, b = (finish if finish < w1 else w1), (now if now > w0 else w0)
-                if a > b:
-                    self.info.busy_hours += a - b
-                dev.remaining = 0.0
-                self.env.at(t, self._job_ends)
-                return
-        t, rem, busy, done = walk_job(self.starts, self.ends, self.rates, now, rem, self.window)
+        t, rem, busy, done = walk_job(self.starts, self.ends, self.rates, now, dev.remaining, self.window)
         self.info.busy_hours += busy
         dev.remaining = rem
         if t == now:  # no work to do, or no shift left: at once, as ``_work`` does
