@@ -394,3 +394,41 @@ def test_the_event_count_is_the_number_of_schedule_calls(monkeypatch):
     sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 8}})
     out, _ = simulate_once(sc, replication_seed(4, 0))
     assert out.events == calls[0] > 1000
+
+
+# ---- a job is one event, an idle server none (fifth round) ------------------------------------------
+
+def test_walk_job_crosses_shifts_at_their_rates_and_books_busy_time_in_the_window():
+    from dfu_sched.sim.rosters import walk_job
+
+    starts, ends, rates = [8.0, 32.0, 56.0], [15.5, 39.5, 63.5], [0.5, 1.0, 1.0]
+    # 11 h of work from 10:00: 5.5 h at rate 0.5 (2.75 h of work), 7.5 h (7.5), then 0.75 h on day 3.
+    t, rem, busy, done = walk_job(starts, ends, rates, 10.0, 11.0, (0.0, 1000.0))
+    assert done and rem == 0.0 and t == pytest.approx(56.75) and busy == pytest.approx(5.5 + 7.5 + 0.75)
+    # the window [33, 1000) counts only the hours worked inside it
+    assert walk_job(starts, ends, rates, 10.0, 11.0, (33.0, 1000.0))[2] == pytest.approx(6.5 + 0.75)
+    # more work than the shifts hold: back to the queue at the last shift's end, the rest still to do
+    t, rem, busy, done = walk_job(starts, ends, rates, 10.0, 20.0, (0.0, 1000.0))
+    assert not done and t == 63.5 and rem == pytest.approx(20.0 - 2.75 - 7.5 - 7.5)
+    assert walk_job(starts, ends, rates, 10.0, 0.0, (0.0, 1000.0)) == (10.0, 0.0, 0.0, True)
+
+
+def test_idle_until_follows_the_shifts_a_parked_server_slept_through():
+    from dfu_sched.sim.rosters import idle_until
+
+    starts, ends = [8.0, 32.0, 56.0], [15.5, 39.5, 63.5]
+    runs = run_ends(starts, ends)
+    assert idle_until(starts, ends, runs, 15.5, 20.0, 168.0) == (1, 32.0, False)   # asleep to day 2
+    assert idle_until(starts, ends, runs, 15.5, 35.0, 168.0) == (1, 32.0, True)    # awake since 32
+    assert idle_until(starts, ends, runs, 15.5, 45.0, 168.0) == (2, 56.0, False)   # day 2 came and went
+    assert idle_until(starts, ends, runs, 15.5, 70.0, 168.0) is None               # no shift left
+
+
+def test_whole_jobs_and_parking_apply_only_where_nothing_reads_a_job_half_done():
+    base = load_scenario(BASELINE)
+    assert DFUModel(base, generate(base, child_seed(replication_seed(1, 0), 0)),
+                    child_seed(replication_seed(1, 0), 1)).whole_jobs
+    for sc in (_shipped("north_yorkshire_2022_weekly_plan.yaml"),
+               base.with_updates({"policy": {"discipline": "priority", "preemptive": True}})):
+        assert not DFUModel(sc, generate(sc, child_seed(replication_seed(1, 0), 0)),
+                            child_seed(replication_seed(1, 0), 1)).whole_jobs
