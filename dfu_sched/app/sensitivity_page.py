@@ -10,16 +10,14 @@ built in memory.
 """
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from dfu_sched.app.simulate_page import plain_words
-from dfu_sched.app.sweep_page import SweepCache
+from dfu_sched.app.sweep_page import ReportDownloads, SweepCache, report_downloads
 from dfu_sched.errors import InputError
 from dfu_sched.privacy import FILE_PLACEHOLDER
-from dfu_sched.reports.cells import write_csv_rows
 from dfu_sched.reports.files import to_json
 from dfu_sched.reports.sensitivity_text import csv_table, method_line, mix_line
 from dfu_sched.scenario.schema import Scenario
@@ -123,23 +121,9 @@ def table_rows(out: dict, key: str) -> list[dict]:
              "swing": _num(b["swing"])} for b in out["bars"][key]]
 
 
-@dataclass(frozen=True)
-class SensitivityDownloads:
-    """What the page offers to download, built in memory, and the tornadoes (title, SVG)."""
-
-    html: str
-    csv: bytes
-    json: str
-    charts: list[tuple[str, str]]
-
-
-def downloads(out: dict, scenario_yaml: str | None) -> SensitivityDownloads:
-    """The HTML report ``sensitivity --html`` writes, ``bars.csv`` and ``sensitivity.json``, from the JSON."""
+def downloads(out: dict, scenario_yaml: str | None) -> ReportDownloads:
+    """The HTML report ``sensitivity --html`` writes, ``bars.csv`` and ``sensitivity.json``, from the
+    JSON; the charts are the tornadoes."""
     from dfu_sched.reports.sensitivity_html import render_sensitivity  # matplotlib: only when a result is shown
 
-    doc = json.loads(to_json(out))
-    rendered = render_sensitivity(doc, scenario_yaml, pseudonymise=bool(out.get("pseudonymised")))
-    buf = io.StringIO(newline="")
-    write_csv_rows(buf, *csv_table(doc))
-    return SensitivityDownloads(rendered.html, buf.getvalue().encode("utf-8"), to_json(doc),
-                                [(c.spec.title, c.svg) for c in rendered.charts])
+    return report_downloads(out, scenario_yaml, render_sensitivity, csv_table)

@@ -223,8 +223,9 @@ def answer_lines(out: dict) -> list[str]:
 
 
 @dataclass(frozen=True)
-class SweepDownloads:
-    """What the page offers to download, built in memory, and the report's charts (title, SVG)."""
+class ReportDownloads:
+    """What a study page (sweep, sensitivity) offers to download, built in memory, and the
+    report's charts (title, SVG)."""
 
     html: str
     csv: bytes
@@ -232,13 +233,19 @@ class SweepDownloads:
     charts: list[tuple[str, str]]
 
 
-def downloads(out: dict, scenario_yaml: str | None) -> SweepDownloads:
-    """The HTML report ``sweep --report`` writes, ``points.csv`` and ``sweep.json``, from the JSON."""
-    from dfu_sched.reports.sweep_html import render_sweep
-
+def report_downloads(out: dict, scenario_yaml: str | None, render: Callable, table: Callable) -> ReportDownloads:
+    """The HTML report ``render`` makes, the CSV ``table`` gives and the JSON, from a study's output
+    as its command writes it (JSON round trip first, so the page offers what the files hold)."""
     doc = json.loads(to_json(out))
-    rendered = render_sweep(doc, scenario_yaml, pseudonymise=bool(out.get("pseudonymised")))
+    rendered = render(doc, scenario_yaml, pseudonymise=bool(out.get("pseudonymised")))
     buf = io.StringIO(newline="")
-    write_csv_rows(buf, *csv_table(doc))
-    return SweepDownloads(rendered.html, buf.getvalue().encode("utf-8"), to_json(doc),
-                          [(c.spec.title, c.svg) for c in rendered.charts])
+    write_csv_rows(buf, *table(doc))
+    return ReportDownloads(rendered.html, buf.getvalue().encode("utf-8"), to_json(doc),
+                           [(c.spec.title, c.svg) for c in rendered.charts])
+
+
+def downloads(out: dict, scenario_yaml: str | None) -> ReportDownloads:
+    """The HTML report ``sweep --report`` writes, ``points.csv`` and ``sweep.json``, from the JSON."""
+    from dfu_sched.reports.sweep_html import render_sweep  # matplotlib: only when a result is shown
+
+    return report_downloads(out, scenario_yaml, render_sweep, csv_table)

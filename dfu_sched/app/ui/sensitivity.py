@@ -21,7 +21,7 @@ NAME = "sensitivity"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def cached_downloads(out_json: str, scenario_yaml: str) -> sp.SensitivityDownloads:
+def cached_downloads(out_json: str, scenario_yaml: str) -> sp.ReportDownloads:
     """The report, CSV and JSON of one result, drawn once per result."""
     return sp.downloads(json.loads(out_json), scenario_yaml)
 

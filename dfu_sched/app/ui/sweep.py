@@ -22,7 +22,7 @@ NAME = "sweep"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def cached_downloads(out_json: str, scenario_yaml: str) -> sweep_page.SweepDownloads:
+def cached_downloads(out_json: str, scenario_yaml: str) -> sweep_page.ReportDownloads:
     """The report, CSV and JSON of one result, drawn once per result."""
     return sweep_page.downloads(json.loads(out_json), scenario_yaml)
 
