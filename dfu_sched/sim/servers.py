@@ -306,14 +306,8 @@ class Server:
             self.env.at(t, self._job_ends if done else self._job_released)
 
     def _job_ends(self, _event: simpy.Event) -> None:
-        """The job in hand is done: ``_complete``, inline (this runs once per job)."""
-        dev, now = self.current, self.env.now
-        assert dev is not None
-        self.pool.end[dev.i] = now
-        self.current = None
-        self.model.advance(dev)
-        self.idle_since = now
-        self._free(now)
+        assert self.current is not None
+        self._complete(self.current, self.env.now)
 
     def _job_released(self, _event: simpy.Event) -> None:
         self._release(self.env.now)
