@@ -41,14 +41,13 @@ class Pool:
         self.stage = stage
         self.queue = queue
         self.servers: list[Server] = []
-        # On shift, no job: waiting for a dispatch round. A server is here from the moment it is
-        # free on shift to the end of its run of shifts at the latest, so it is on shift at ``now``
-        # exactly when ``now < srv.free_until`` (``on_shift`` without a roster lookup).
+        # No job, waiting for work: a server is here from the moment it is free on shift, and it
+        # is on shift at ``now`` exactly when ``now < srv.free_until`` (its run of shifts' end:
+        # ``on_shift`` without a roster lookup). It leaves at that end by a timer, or, with
+        # ``whole_jobs`` (no timer), stays, off shift, until a device it may take comes
+        # (``Server.rewake``).
         self.free: list[Server] = []
         # Off shift with nothing they may take (``Server._park``): no event until a device comes.
-        # With ``whole_jobs`` an idle wait has no timer either: a server whose run of shifts ended
-        # while it waited stays in ``free`` (off shift there: ``now >= free_until``) until a device
-        # it may take comes (``Server.rewake``).
         self.parked: list[Server] = []
         self.lazy_waits = model.whole_jobs
         self._round: simpy.Event | None = None  # the round pending at the current instant
