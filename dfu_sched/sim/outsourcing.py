@@ -67,6 +67,10 @@ class Outsourcing:
         queue = model.pools[EXAM].queue
         types, tiers = set(c.types), set(c.tiers)
         turnaround = cast(Distribution, c.turnaround)
+        # Each device's type, read from the workload once (a column read per waiting device per
+        # week was a seventh of an investment search: issue 13), and whether the contract takes it.
+        dtype = wl.dtype.tolist()
+        taken = [int(d) in types for d in dtype]
         w = math.ceil(c.start_week - 1e-9)
         while w < c.end_week:
             t = w * HOURS_PER_WEEK + 9.0
@@ -74,14 +78,14 @@ class Outsourcing:
                 return
             if t > env.now:
                 yield env.timeout(t - env.now)
-            waiting = [d for d in queue.waiting() if d.tier in tiers and int(wl.dtype[d.i]) in types]
+            waiting = [d for d in queue.waiting() if d.tier in tiers and taken[d.i]]
             waiting.sort(key=lambda d: ((d.tier if c.risk_first else 0), d.submit, d.i))
             for dev in waiting[: c.slots_per_week]:
                 queue.take(dev)
                 i = dev.i
                 back = t + max(float(turnaround.ppf(np.array([self.u[i]]))[0]) * 24.0, c.start_delay_h)
                 self.sent[i] = t
-                self.price[i] = c.prices[int(wl.dtype[i])]
+                self.price[i] = c.prices[int(dtype[i])]
                 if t + c.start_delay_h < horizon:
                     rec.start[i, EXAM] = t + c.start_delay_h
                 if back < horizon:
