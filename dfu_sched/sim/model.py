@@ -43,10 +43,11 @@ from simpy.events import NORMAL
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.scenario.schema import Scenario
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
+from dfu_sched.sim.events import At, Soon
 from dfu_sched.sim.pools import Pool
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
 from dfu_sched.sim.rosters import ramp_factor, shift_table
-from dfu_sched.sim.servers import Device, Server, Soon
+from dfu_sched.sim.servers import Device, Server
 from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate, stage_work
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
@@ -71,14 +72,6 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
-class _At(simpy.Event):
-    """The event ``CountingEnvironment.at`` schedules: triggered when made, as a ``Timeout`` is,
-    with its one callback (set in one step: one is made per job)."""
-
-    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
-        self.env, self.callbacks, self._ok, self._value = env, [callback], True, None
-
-
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that tells how many events it has scheduled.
 
@@ -95,7 +88,7 @@ class CountingEnvironment(simpy.Environment):
         is, but at exactly ``time`` (``now + (time - now)`` can be one float step off it), so a
         job's end computed ahead (``Server._work_whole``) falls where its segments' events did.
         It is SimPy's own ``schedule`` with the time given rather than the delay."""
-        ev = _At(self, callback)
+        ev = At(self, callback)
         heappush(self._queue, (time, NORMAL, next(self._eid), ev))
         return ev
 

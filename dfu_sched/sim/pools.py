@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import simpy
 
+from dfu_sched.sim.events import Soon
 from dfu_sched.sim.queues import DispatchQueue
 from dfu_sched.sim.records import cells
-from dfu_sched.sim.servers import Device, Server, Soon, free_order
+from dfu_sched.sim.servers import Device, Server, free_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from dfu_sched.sim.model import DFUModel

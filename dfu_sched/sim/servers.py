@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
-from simpy.events import URGENT
 
+from dfu_sched.sim.events import Soon
 from dfu_sched.sim.queues import QueuedDevice
 from dfu_sched.sim.records import ServerInfo
 from dfu_sched.sim.rosters import EPS, _overlap, idle_until, run_ends, walk_job
@@ -49,20 +49,6 @@ class Device(QueuedDevice):
         self.in_queue = False
         self.stage, self.remaining = stage, remaining
         self.queued_at = self.started_at = -1
-
-
-class Soon(simpy.Event):
-    """An event processed at the current instant ahead of every ordinary one, that calls
-    ``callback``: what SimPy's own ``Initialize`` (a process starting) and ``Interruption`` (a
-    process interrupted) events are, for a server that is not a process. It triggers itself as
-    those SimPy classes do (``_ok``, ``_value``, then scheduled ``URGENT``)."""
-
-    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
-        super().__init__(env)
-        self.callbacks.append(callback)
-        self._ok = True
-        self._value = None
-        env.schedule(self, URGENT)
 
 
 class Server:
@@ -112,8 +98,6 @@ class Server:
         self.env = model.env
         self.preemptive = model.preemptive
         self.whole_jobs = model.whole_jobs  # a job's shifts walked at once, one event (``_work_whole``)
-        if self.whole_jobs:
-            self._work = self._work_whole  # type: ignore[method-assign]  # one call less per job
         self._parked_at = 0.0                # when it parked (``_park``), off shift with nothing to take
         self._idle_ends = float("inf")       # when the current idle wait ends (its timer, when it has one)
         self._timeout = model.env.timeout   # SimPy's factory and lookups, bound once (not per event)
@@ -258,7 +242,10 @@ class Server:
             pool.start[dev.i] = now
             pool.server[dev.i] = self.sid
         self.current = dev
-        self._work(dev, now)
+        if self.whole_jobs:
+            self._work_whole(dev, now)
+        else:
+            self._work(dev, now)
 
     def _work(self, dev: Device, now: float) -> None:
         """Work on ``dev`` (in hand) from ``now``: to the job's end or the shift's, whichever comes

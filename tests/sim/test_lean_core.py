@@ -18,13 +18,13 @@ from dfu_sched.scenario.schema import load_scenario
 from dfu_sched.sim import model as model_mod
 from dfu_sched.sim import workload as wl_mod
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams
+from dfu_sched.sim.events import Soon
 from dfu_sched.sim.experiment import replication_seed
 from dfu_sched.sim.model import CountingEnvironment, DFUModel, simulate_once
 from dfu_sched.sim.outsourcing import Outsourcing, outsourcing_stream
 from dfu_sched.sim.queues import DispatchQueue, QueuedDevice
 from dfu_sched.sim.records import EXAM, Records, StageTable
 from dfu_sched.sim.rosters import run_ends
-from dfu_sched.sim.servers import Soon
 from dfu_sched.sim.workload import child_seed, generate
 from tests.helpers import BASELINE, ROOT
 from tests.sim import reference_model as reference
