@@ -21,9 +21,21 @@ COMMAND_MODULES: tuple[ModuleType, ...] = (simulate, validate, report, invest, s
                                              app)
 
 
+def _version(ctx: click.Context, value: bool) -> None:
+    """``--version``: the release and how the simulation core is installed (compiled with mypyc, or
+    pure Python: ``dfu_sched/sim/native.py``), which is what decides its speed."""
+    if not value or ctx.resilient_parsing:
+        return
+    from dfu_sched.sim.native import status  # numpy and SimPy: only when asked
+
+    click.echo(f"dfu-sched {__version__} (simulation core: {status().label})")
+    ctx.exit()
+
+
 @click.group(name="dfu-sched", cls=OneLineGroup,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="dfu-sched")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda c, p, v: _version(c, v),
+              help="Show the version, and whether the simulation core is compiled, and exit.")
 def main() -> None:
     """Plan a Digital Forensic Unit's backlog, highest child-safeguarding risk first.
 

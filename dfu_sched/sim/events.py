@@ -1,9 +1,9 @@
-"""The two SimPy events the model makes itself, for servers and jobs that are not processes.
+"""The SimPy event the model makes itself to start a server or the arrivals, which are not processes.
 
 Why a module of its own (issue 13): the servers, pools, queues and rosters are compiled with mypyc
-(``sim/native.py``), and a compiled module's classes should not subclass a Python library's: these
-two subclass ``simpy.Event``, so they stay here, in plain Python, with the environment's ``at``
-(``sim/model.py``) that schedules one of them per job.
+(``sim/native.py``), and a compiled module's classes should not subclass a Python library's:
+``Soon`` subclasses ``simpy.Event``, so it stays here, in plain Python (a job's end, made once per
+job, is ``sim/kernel.py``'s compiled ``JobEvent``).
 """
 from __future__ import annotations
 
@@ -25,11 +25,3 @@ class Soon(simpy.Event):
         self._ok = True
         self._value = None
         env.schedule(self, URGENT)
-
-
-class At(simpy.Event):
-    """The event ``CountingEnvironment.at`` schedules: triggered when made, as a ``Timeout`` is,
-    with its one callback (set in one step: one is made per job)."""
-
-    def __init__(self, env: simpy.Environment, callback: Callable[[simpy.Event], None]):
-        self.env, self.callbacks, self._ok, self._value = env, [callback], True, None

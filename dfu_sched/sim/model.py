@@ -33,22 +33,24 @@ import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from heapq import heappush
 from typing import Protocol
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
 from dfu_sched.calendar import HOURS_PER_WEEK, STAGES
 from dfu_sched.scenario.schema import Scenario
+from dfu_sched.sim import native
 from dfu_sched.sim.disciplines import DISCIPLINES, KeyParams, Planner
-from dfu_sched.sim.events import At, Soon
+from dfu_sched.sim.events import Soon
+from dfu_sched.sim.kernel import JobEvent, at
 from dfu_sched.sim.pools import Pool
 from dfu_sched.sim.records import EXAM, TRIAGE, Records, RunOutput, ServerInfo
 from dfu_sched.sim.rosters import ramp_factor, shift_table
 from dfu_sched.sim.servers import Device, Server
 from dfu_sched.sim.workload import SCREENED_OUT, Workload, child_seed, generate, stage_work
+
+native.warn_if_stale()  # an edited source whose compiled module would run instead (``sim/native.py``)
 
 #: Devices the arrival process turns into Python values at a time: memory stays flat in devices.
 ARRIVAL_CHUNK = 4096
@@ -83,14 +85,13 @@ class CountingEnvironment(simpy.Environment):
     count of the ``schedule()`` calls, so a SimPy that numbered events another way would fail
     there (or here, loudly), not give a wrong figure."""
 
-    def at(self, time: float, callback: Callable[[simpy.Event], None]) -> simpy.Event:
+    def at(self, time: float, callback: Callable[[simpy.Event], None]) -> JobEvent:
         """An event at the absolute ``time`` that calls ``callback``: what ``timeout(time - now)``
         is, but at exactly ``time`` (``now + (time - now)`` can be one float step off it), so a
         job's end computed ahead (``Server._work_whole``) falls where its segments' events did.
-        It is SimPy's own ``schedule`` with the time given rather than the delay."""
-        ev = At(self, callback)
-        heappush(self._queue, (time, NORMAL, next(self._eid), ev))
-        return ev
+        SimPy's own ``schedule`` with the time given rather than the delay (``sim/kernel.py``;
+        the servers call that directly)."""
+        return at(self, time, callback)
 
     @property
     def scheduled(self) -> int:

@@ -18,10 +18,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Generic, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 #: An urgency key: compared as a tuple, smaller = sooner (bools and ints compare as numbers).
 Key = tuple[float, ...]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (``sim/native.py``); tests subclass it
 class QueuedDevice:
     """What a queue needs to know about a device; the model's Device subclasses it."""
 
@@ -44,6 +47,7 @@ KeyFn = Callable[[QueuedDevice, float], Key]
 D = TypeVar("D", bound=QueuedDevice)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # a discipline may bring its own queue class
 class DispatchQueue(Generic[D]):
     """Waiting devices of one stage, grouped so the policy's best is found in a few comparisons."""
 

@@ -36,7 +36,7 @@ def shift_table(roster: Roster | ExaminerGroup, start_weekday: int, horizon_h: f
     per_day = (roster.hours_per_week / len(days)) if isinstance(roster, ExaminerGroup) else roster.hours_per_day
     n_days = int(np.ceil(horizon_h / 24.0)) + 1
     d = np.arange(n_days)
-    on_day = np.zeros(7, bool)
+    on_day: np.ndarray = np.zeros(7, bool)
     on_day[days] = True
     mask = on_day[(start_weekday + d) % 7]  # ``np.isin`` on seven weekdays, as a lookup
     if absent_days is not None:
@@ -69,7 +69,7 @@ def run_ends(starts: list[float], ends: list[float]) -> list[float]:
     if n == 0:
         return []
     s, e = np.asarray(starts, float), np.asarray(ends, float)
-    last = np.append(np.flatnonzero(s[1:] != e[:-1]), n - 1)  # the last shift of each run
+    last: np.ndarray = np.append(np.flatnonzero(s[1:] != e[:-1]), n - 1)  # the last shift of each run
     return e[last[np.searchsorted(last, np.arange(n))]].tolist()
 
 

@@ -18,6 +18,8 @@ import numpy as np
 import simpy
 
 from dfu_sched.sim.events import Soon
+from dfu_sched.sim.kernel import JobEvent
+from dfu_sched.sim.kernel import at as schedule_at
 from dfu_sched.sim.queues import QueuedDevice
 from dfu_sched.sim.records import ServerInfo
 from dfu_sched.sim.rosters import EPS, _overlap, idle_until, run_ends, walk_job
@@ -83,7 +85,7 @@ class Server:
         self._j = 0                           # the shift a round or an idle wait was joined in
         self.free_until = 0.0                 # while in the pool's free list: its run of shifts' end
         self._hops = 1                        # wake-up events a hand-over took before (see _wake)
-        self._idle_timer: simpy.Event | None = None   # the end of the current idle wait, if any
+        self._idle_timer: JobEvent | None = None     # the end of the current idle wait, if any
         self._segment: simpy.Event | None = None      # the end of the segment being worked
         self._seg = (0.0, 1.0, 0.0, 0.0)              # that segment: start, rate, finish, end
         # Free since (hours): the end of the last job, or the first shift's start before any.
@@ -175,7 +177,7 @@ class Server:
             self.pool.free.append(self)
             self._idle(woke, j)
         else:
-            self.env.at(woke, self._shift_starts)
+            schedule_at(self.env, woke, self._shift_starts)
 
     def rewake(self, now: float) -> None:
         """In ``free`` with its wait over (no timer: ``_idle``) and a device it may take comes:
@@ -204,7 +206,7 @@ class Server:
             self._idle_ends = now + (until - now)
             # With nothing but a device able to change what it finds, no timer (``Pool.free``):
             # without one, a wait nobody ends costs no event at all.
-            self._idle_timer = None if self.whole_jobs else self.env.at(self._idle_ends, self._idle_over)
+            self._idle_timer = None if self.whole_jobs else schedule_at(self.env, self._idle_ends, self._idle_over)
 
     def _idle_over(self, event: simpy.Event) -> None:
         if event is not self._idle_timer:
@@ -290,7 +292,7 @@ class Server:
         if t == now:  # no work to do, or no shift left: at once, as ``_work`` does
             self._complete(dev, now) if done else self._release(now)
         else:
-            self.env.at(t, self._job_ends if done else self._job_released)
+            schedule_at(self.env, t, self._job_ends if done else self._job_released)
 
     def _job_ends(self, _event: simpy.Event) -> None:
         assert self.current is not None

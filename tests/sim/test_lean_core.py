@@ -375,25 +375,25 @@ def test_soon_runs_before_ordinary_events_of_its_instant_as_an_interrupt_does():
 
 def test_the_event_count_is_the_number_of_schedule_calls(monkeypatch):
     """``CountingEnvironment.scheduled`` reads SimPy's event-id counter instead of counting each
-    ``schedule()`` call (a Python call per event). On a baseline run with every kind of event
-    (processes, timeouts, rounds, Soon, a job's end at its exact time: ``at``), the two counts
-    must agree exactly."""
-    calls = [0]
-    plain, plain_at = simpy.Environment.schedule, CountingEnvironment.at
+    event as it is scheduled (a Python call per event). Every event scheduled is either processed
+    (one ``step``, the horizon's own stop event included) or still in the queue when the run stops,
+    so on a baseline run with every kind of event (processes, timeouts, rounds, Soon, a job's end
+    at its exact time: ``kernel.at``, which the compiled servers call directly) the count must be
+    exactly the steps plus what is left."""
+    steps = [0]
+    plain = simpy.Environment.step
 
-    def counted(self, event, priority=simpy.events.NORMAL, delay=0):
-        calls[0] += 1
-        plain(self, event, priority, delay)
+    def counted(self):
+        steps[0] += 1
+        plain(self)
 
-    def counted_at(self, time, callback):
-        calls[0] += 1
-        return plain_at(self, time, callback)
-
-    monkeypatch.setattr(CountingEnvironment, "schedule", counted)
-    monkeypatch.setattr(CountingEnvironment, "at", counted_at)
+    monkeypatch.setattr(CountingEnvironment, "step", counted)
     sc = load_scenario(BASELINE).with_updates({"calendar": {"horizon_weeks": 8}})
-    out, _ = simulate_once(sc, replication_seed(4, 0))
-    assert out.events == calls[0] > 1000
+    seed = replication_seed(4, 0)
+    model = DFUModel(sc, generate(sc, child_seed(seed, 0)), child_seed(seed, 1))
+    out = model.run()
+    assert out.events == steps[0] + len(model.env._queue) and steps[0] > 1000
+    assert out.events == simulate_once(sc, seed)[0].events
 
 
 # ---- a job is one event, an idle server none (fifth round) ------------------------------------------
