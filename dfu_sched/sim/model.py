@@ -81,9 +81,10 @@ class CountingEnvironment(simpy.Environment):
     call. SimPy numbers each scheduled event from its event-id counter (an ``itertools.count``
     from 0), so the count is read there when asked, from the counter's ``repr``, without touching
     it. It was counted by overriding ``schedule()``, a Python call per event: 5-10 % of a
-    million-device run, for a number read once. ``tests/sim/test_lean_core.py`` checks it against a
-    count of the ``schedule()`` calls, so a SimPy that numbered events another way would fail
-    there (or here, loudly), not give a wrong figure."""
+    million-device run, for a number read once. ``tests/sim/test_lean_core.py`` checks it against
+    SimPy's own loop (every event scheduled is either processed, one ``step``, or still queued),
+    so a SimPy that numbered events another way would fail there (or here, loudly), not give a
+    wrong figure."""
 
     def at(self, time: float, callback: Callable[[simpy.Event], None]) -> JobEvent:
         """An event at the absolute ``time`` that calls ``callback``: what ``timeout(time - now)``

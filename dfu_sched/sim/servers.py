@@ -4,8 +4,10 @@ callbacks, and the device they work on.
 Why a module of its own: the model (``sim/model.py``) builds pools (``sim/pools.py``: a stage's
 queue and dispatch round) and servers from a scenario and feeds devices in; *how* a server follows
 its roster, takes work and hands a device on is this module's, and it is the hot path of every
-run (issue 13), so it is kept where it can be read as a whole. The rules are documented in
-``sim/model.py``'s docstring and on ``Server`` below.
+run (issue 13), so it is kept where it can be read as a whole, and compiled with mypyc when the
+package is installed (``sim/native.py``: the same source; its classes are native, so nothing
+outside the compiled modules sets attributes on them or patches their methods). The rules are
+documented in ``sim/model.py``'s docstring and on ``Server`` below.
 """
 from __future__ import annotations
 
