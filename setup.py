@@ -70,7 +70,7 @@ def native_extensions() -> list:
         # in any environment. The shared library is named inside the package, not at top level.
         return mypycify(["--ignore-missing-imports", "--follow-imports=skip", *paths],
                         opt_level="3", group_name="dfu_sched.sim._native")
-    except BaseException as exc:  # mypycify exits (SystemExit) on a type error  # noqa: BLE001
+    except (Exception, SystemExit) as exc:  # mypycify exits (SystemExit) on a type error
         _warn(f"mypyc could not compile the core ({type(exc).__name__}: {exc})")
         return []
 
@@ -85,6 +85,7 @@ class OptionalNativeBuild(build_ext):
         except Exception as exc:  # noqa: BLE001  (CompileError, LinkError, a missing compiler...)
             for out in self.get_outputs():
                 Path(out).unlink(missing_ok=True)
+            self.extensions = []  # nothing of them is installed or listed
             _warn(f"the C compile failed ({type(exc).__name__}: {exc})")
             return
         if self.extensions:

@@ -63,6 +63,30 @@ def test_setup_compiles_nothing_when_asked_not_to(monkeypatch):
     assert build["native_extensions"]() == []
 
 
+def test_a_failed_compile_installs_pure_python(tmp_path, monkeypatch, capsys):
+    """No C compiler (or a compile error): the build warns and goes on without the extensions,
+    leaving no half-built module behind."""
+    from setuptools import Distribution, Extension
+    from setuptools.command.build_ext import build_ext
+
+    build = runpy.run_path(str(ROOT / "setup.py"), run_name="not_a_build")
+    cmd = build["OptionalNativeBuild"](Distribution({"name": "x", "ext_modules": [Extension("x.y", ["y.c"])]}))
+    cmd.initialize_options()
+    cmd.build_lib = str(tmp_path)
+    cmd.finalize_options()
+    half = Path(cmd.get_ext_fullpath("x.y"))
+    half.parent.mkdir(parents=True)
+
+    def fails(self):
+        half.write_bytes(b"half a module")
+        raise RuntimeError("gcc: not found")
+
+    monkeypatch.setattr(build_ext, "run", fails)
+    cmd.run()
+    assert not half.exists() and cmd.extensions == [] and cmd.get_outputs() == []
+    assert "the C compile failed (RuntimeError: gcc: not found)" in capsys.readouterr().err
+
+
 def test_pure_python_is_labelled_and_never_stale(tmp_path):
     got = native.status(tmp_path, _fake(tmp_path, set()))
     assert got == native.CoreStatus((), ()) and got.label == "pure Python"
